@@ -1,0 +1,311 @@
+//! The console: the rollout state plus what the person at the screen is doing with it
+//! (focus, scrolling, filters, prompts, playback controls). Keys become intents through the
+//! key table; intents change this struct and may ask the shell to steer the replay.
+
+use super::intent::{lookup, Intent, Key};
+use super::plan::Severity;
+use super::playback::Speed;
+use super::state::State;
+use super::time::{parse_offset, Offset, Span};
+use super::timeline::{Filter, Kind};
+
+/// The panels that take focus, in Tab order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Panel {
+    Timeline,
+    Checklist,
+    Slos,
+}
+
+/// Where the data comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    Replay(ReplayInfo),
+    Live,
+}
+
+/// What the replay engine reports about playback, for the header and position readout.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayInfo {
+    pub speed: Speed,
+    pub playing: bool,
+    pub start: Offset,
+    pub end: Offset,
+}
+
+/// A request to the replay engine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ReplayCtl {
+    Toggle,
+    SeekBy(Span),
+    SeekTo(Offset),
+    NextEvent,
+    Speed(Speed),
+}
+
+/// What an input asks of the shell.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Reaction {
+    pub dirty: bool,
+    pub quit: bool,
+    pub replay: Option<ReplayCtl>,
+}
+
+/// A one-line text prompt (go to a moment).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prompt {
+    pub label: &'static str,
+    pub input: String,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Console {
+    pub state: State,
+    pub mode: Mode,
+    pub focus: Panel,
+    pub zoom: bool,
+    pub help: bool,
+    pub prompt: Option<Prompt>,
+    pub filter: Filter,
+    /// Absolute index (dropped + index) of the newest timeline row shown; `None` follows.
+    pub timeline_anchor: Option<u64>,
+    pub checklist_scroll: usize,
+    pub slo_scroll: usize,
+    /// A short message for the footer ("seek → T+5m"), cleared by the next key.
+    pub notice: Option<String>,
+    /// Rows the focused panel showed at the last draw (for page scrolling).
+    pub page: usize,
+}
+
+impl Console {
+    #[must_use]
+    pub fn new(state: State, mode: Mode) -> Console {
+        Console {
+            state,
+            mode,
+            focus: Panel::Timeline,
+            zoom: false,
+            help: false,
+            prompt: None,
+            filter: Filter::default(),
+            timeline_anchor: None,
+            checklist_scroll: 0,
+            slo_scroll: 0,
+            notice: None,
+            page: 10,
+        }
+    }
+
+    #[must_use]
+    pub fn is_replay(&self) -> bool {
+        matches!(self.mode, Mode::Replay(_))
+    }
+
+    /// Handles one key: the prompt takes keys while open, otherwise the key table decides.
+    pub fn key(&mut self, key: Key) -> Reaction {
+        if self.prompt.is_some() {
+            return self.prompt_key(key);
+        }
+        self.notice = None;
+        match lookup(key, self.is_replay()) {
+            Some(intent) => self.intent(intent),
+            None => Reaction { dirty: true, ..Reaction::default() },
+        }
+    }
+
+    pub fn intent(&mut self, intent: Intent) -> Reaction {
+        let mut r = Reaction { dirty: true, ..Reaction::default() };
+        if self.help && !matches!(intent, Intent::Help | Intent::Back | Intent::Quit) {
+            self.help = false;
+        }
+        let replay = |c| Some(c);
+        match intent {
+            Intent::TogglePlay => r.replay = replay(ReplayCtl::Toggle),
+            Intent::SeekBack10s => r.replay = replay(ReplayCtl::SeekBy(Span(-10_000))),
+            Intent::SeekFwd10s => r.replay = replay(ReplayCtl::SeekBy(Span(10_000))),
+            Intent::SeekBack1m => r.replay = replay(ReplayCtl::SeekBy(Span(-60_000))),
+            Intent::SeekFwd1m => r.replay = replay(ReplayCtl::SeekBy(Span(60_000))),
+            Intent::JumpStart => {
+                if let Mode::Replay(i) = self.mode {
+                    r.replay = replay(ReplayCtl::SeekTo(i.start));
+                }
+            }
+            Intent::JumpEnd => {
+                if let Mode::Replay(i) = self.mode {
+                    r.replay = replay(ReplayCtl::SeekTo(i.end));
+                }
+            }
+            Intent::NextEvent => r.replay = replay(ReplayCtl::NextEvent),
+            Intent::Faster | Intent::Slower => {
+                if let Mode::Replay(i) = self.mode {
+                    let s = i.speed.step(intent == Intent::Faster);
+                    r.replay = replay(ReplayCtl::Speed(s));
+                }
+            }
+            Intent::JumpTo => {
+                self.prompt = Some(Prompt { label: "Go to (T+5m, T-1h, 00:30:00)", input: String::new(), error: None });
+            }
+            Intent::ScrollUp => self.scroll(1, true),
+            Intent::ScrollDown => self.scroll(1, false),
+            Intent::PageUp => self.scroll(self.page.max(1), true),
+            Intent::PageDown => self.scroll(self.page.max(1), false),
+            Intent::Top => self.scroll(usize::MAX, true),
+            Intent::Bottom => self.scroll(usize::MAX, false),
+            Intent::FocusNext => {
+                self.focus = match self.focus {
+                    Panel::Timeline => Panel::Checklist,
+                    Panel::Checklist => Panel::Slos,
+                    Panel::Slos => Panel::Timeline,
+                };
+            }
+            Intent::Zoom => self.zoom = !self.zoom,
+            Intent::CycleKind => {
+                let next = match self.filter.kind() {
+                    None if self.filter_kinds_all() => Some(Kind::ALL[0]),
+                    Some(k) => Kind::ALL.iter().position(|x| *x == k).and_then(|i| Kind::ALL.get(i + 1).copied()),
+                    None => None,
+                };
+                self.filter = Filter::only(next, self.filter.min_severity);
+                self.timeline_anchor = None;
+                self.notice = Some(format!("timeline: {}", self.filter_label()));
+            }
+            Intent::CycleSeverity => {
+                let next = match self.filter.min_severity {
+                    Severity::Info => Severity::Warning,
+                    Severity::Warning => Severity::Critical,
+                    Severity::Critical => Severity::Info,
+                };
+                self.filter = Filter::only(self.filter.kind(), next);
+                self.timeline_anchor = None;
+                self.notice = Some(format!("timeline: {}", self.filter_label()));
+            }
+            Intent::Help => self.help = !self.help,
+            Intent::Back => {
+                if self.help {
+                    self.help = false;
+                } else if self.zoom {
+                    self.zoom = false;
+                }
+            }
+            Intent::Quit => r.quit = true,
+        }
+        r
+    }
+
+    fn filter_kinds_all(&self) -> bool {
+        Filter::only(None, self.filter.min_severity) == self.filter
+    }
+
+    /// "all kinds", "alert · warn+".
+    #[must_use]
+    pub fn filter_label(&self) -> String {
+        let kind = self.filter.kind().map_or("all kinds", Kind::word);
+        match self.filter.min_severity {
+            Severity::Info => kind.to_string(),
+            s => format!("{kind} · {}+", s.word()),
+        }
+    }
+
+    fn prompt_key(&mut self, key: Key) -> Reaction {
+        let mut r = Reaction { dirty: true, ..Reaction::default() };
+        let Some(p) = self.prompt.as_mut() else { return r };
+        match key {
+            Key::Esc => self.prompt = None,
+            Key::CtrlC => r.quit = true,
+            Key::Backspace => {
+                p.input.pop();
+                p.error = None;
+            }
+            Key::Enter => match parse_offset(&p.input) {
+                Ok(t) => {
+                    self.prompt = None;
+                    self.notice = Some(format!("go to {}", t.t_label()));
+                    if self.is_replay() {
+                        self.timeline_anchor = None;
+                        r.replay = Some(ReplayCtl::SeekTo(t));
+                    } else {
+                        self.jump_timeline(t);
+                    }
+                }
+                Err(e) => p.error = Some(e.0),
+            },
+            Key::Char(c) if p.input.len() < 32 && !c.is_control() => {
+                p.input.push(c);
+                p.error = None;
+            }
+            _ => {}
+        }
+        r
+    }
+
+    /// Scrolls the timeline so that its newest visible row is the last entry before `t`.
+    pub fn jump_timeline(&mut self, t: Offset) {
+        let tl = &self.state.timeline;
+        let idx = tl.index_at(t.saturating_add(Span(1)));
+        self.timeline_anchor = if idx >= tl.len() { None } else { Some(tl.dropped() + idx.saturating_sub(1) as u64) };
+    }
+
+    fn scroll(&mut self, n: usize, up: bool) {
+        match self.focus {
+            Panel::Timeline => self.scroll_timeline(n, up),
+            Panel::Checklist => self.checklist_scroll = step(self.checklist_scroll, n, !up),
+            Panel::Slos => self.slo_scroll = step(self.slo_scroll, n, !up),
+        }
+    }
+
+    fn scroll_timeline(&mut self, n: usize, up: bool) {
+        let tl = &self.state.timeline;
+        let dropped = tl.dropped();
+        // Index one past the newest row shown.
+        let end = match self.timeline_anchor {
+            None => tl.len(),
+            Some(abs) => usize::try_from(abs.saturating_sub(dropped)).unwrap_or(0).min(tl.len().saturating_sub(1)) + 1,
+        };
+        if up {
+            let mut it = tl.iter_rev_from(end).filter(|(_, e)| self.filter.matches(e)).map(|(i, _)| i);
+            let newest_shown = it.next();
+            let target = if n == usize::MAX { it.last().or(newest_shown) } else { it.take(n).last().or(newest_shown) };
+            self.timeline_anchor = target.map(|i| dropped + i as u64);
+        } else {
+            if n == usize::MAX || self.timeline_anchor.is_none() {
+                self.timeline_anchor = None;
+                return;
+            }
+            let mut moved = None;
+            let mut count = 0;
+            for i in end..tl.len() {
+                if tl.get(i).is_some_and(|e| self.filter.matches(e)) {
+                    moved = Some(i);
+                    count += 1;
+                    if count == n {
+                        break;
+                    }
+                }
+            }
+            let newest = (0..tl.len()).rev().find(|&i| tl.get(i).is_some_and(|e| self.filter.matches(e)));
+            self.timeline_anchor = match moved {
+                Some(i) if Some(i) != newest => Some(dropped + i as u64),
+                _ => None,
+            };
+        }
+    }
+
+    /// The index one past the newest timeline row to show.
+    #[must_use]
+    pub fn timeline_end(&self) -> usize {
+        let tl = &self.state.timeline;
+        match self.timeline_anchor {
+            None => tl.len(),
+            Some(abs) => (usize::try_from(abs.saturating_sub(tl.dropped())).unwrap_or(0) + 1).min(tl.len()),
+        }
+    }
+}
+
+fn step(v: usize, n: usize, down: bool) -> usize {
+    if down {
+        v.saturating_add(n)
+    } else {
+        v.saturating_sub(n)
+    }
+}

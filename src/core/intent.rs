@@ -1,0 +1,185 @@
+//! What a key means: intents, and the one table that maps keys to them. The help screen and
+//! the footer are generated from the same table that dispatches keys.
+
+use serde::Serialize;
+
+/// Something the person at the console wants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Intent {
+    TogglePlay,
+    SeekBack10s,
+    SeekFwd10s,
+    SeekBack1m,
+    SeekFwd1m,
+    JumpStart,
+    JumpEnd,
+    NextEvent,
+    Faster,
+    Slower,
+    JumpTo,
+    ScrollUp,
+    ScrollDown,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    FocusNext,
+    Zoom,
+    CycleKind,
+    CycleSeverity,
+    Help,
+    Back,
+    Quit,
+}
+
+/// A key as the table knows it (independent of the terminal library).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Key {
+    Char(char),
+    Left,
+    Right,
+    ShiftLeft,
+    ShiftRight,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Home,
+    End,
+    Tab,
+    Esc,
+    Enter,
+    Backspace,
+    CtrlC,
+}
+
+impl Key {
+    #[must_use]
+    pub fn label(self) -> String {
+        match self {
+            Key::Char(' ') => "space".into(),
+            Key::Char(c) => c.to_string(),
+            Key::Left => "←".into(),
+            Key::Right => "→".into(),
+            Key::ShiftLeft => "S-←".into(),
+            Key::ShiftRight => "S-→".into(),
+            Key::Up => "↑".into(),
+            Key::Down => "↓".into(),
+            Key::PageUp => "PgUp".into(),
+            Key::PageDown => "PgDn".into(),
+            Key::Home => "Home".into(),
+            Key::End => "End".into(),
+            Key::Tab => "Tab".into(),
+            Key::Esc => "Esc".into(),
+            Key::Enter => "Enter".into(),
+            Key::Backspace => "Bksp".into(),
+            Key::CtrlC => "C-c".into(),
+        }
+    }
+
+    /// ASCII-only label for `--ascii` terminals.
+    #[must_use]
+    pub fn ascii_label(self) -> String {
+        match self {
+            Key::Left => "Left".into(),
+            Key::Right => "Right".into(),
+            Key::ShiftLeft => "S-Left".into(),
+            Key::ShiftRight => "S-Right".into(),
+            Key::Up => "Up".into(),
+            Key::Down => "Down".into(),
+            other => other.label(),
+        }
+    }
+}
+
+/// When a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    Always,
+    Replay,
+}
+
+/// One row of the key table.
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub intent: Intent,
+    pub when: When,
+    /// Short footer label; `None` keeps the binding out of the footer.
+    pub footer: Option<&'static str>,
+    pub help: &'static str,
+}
+
+/// The key table. Order is the order of the help screen.
+pub const KEYMAP: &[Binding] = &[
+    Binding { keys: &[Key::Char(' ')], intent: Intent::TogglePlay, when: When::Replay, footer: Some("play/pause"), help: "Play or pause the replay" },
+    Binding { keys: &[Key::Left, Key::Right], intent: Intent::SeekBack10s, when: When::Replay, footer: Some("±10s"), help: "Seek back / forward 10 seconds" },
+    Binding { keys: &[Key::ShiftLeft, Key::ShiftRight, Key::Char('<'), Key::Char('>')], intent: Intent::SeekBack1m, when: When::Replay, footer: Some("±1m"), help: "Seek back / forward 1 minute" },
+    Binding { keys: &[Key::Char('n')], intent: Intent::NextEvent, when: When::Replay, footer: Some("next"), help: "Jump to the next timeline event" },
+    Binding { keys: &[Key::Char('g'), Key::Char('G')], intent: Intent::JumpStart, when: When::Replay, footer: None, help: "Jump to the start / end of the fixture" },
+    Binding { keys: &[Key::Char('-'), Key::Char('+')], intent: Intent::Slower, when: When::Replay, footer: Some("speed"), help: "Slower / faster (0.5× … 1000×, then max)" },
+    Binding { keys: &[Key::Char('t')], intent: Intent::JumpTo, when: When::Always, footer: Some("go to T+"), help: "Go to a moment (T+5m, T-1h, 00:30:00)" },
+    Binding { keys: &[Key::Up, Key::Down, Key::Char('k'), Key::Char('j')], intent: Intent::ScrollUp, when: When::Always, footer: None, help: "Scroll the focused panel" },
+    Binding { keys: &[Key::PageUp, Key::PageDown], intent: Intent::PageUp, when: When::Always, footer: None, help: "Scroll the focused panel by a page" },
+    Binding { keys: &[Key::Home, Key::End], intent: Intent::Top, when: When::Always, footer: None, help: "Oldest / newest (End follows new entries)" },
+    Binding { keys: &[Key::Tab], intent: Intent::FocusNext, when: When::Always, footer: Some("focus"), help: "Move focus: timeline, checklist, SLOs" },
+    Binding { keys: &[Key::Char('z')], intent: Intent::Zoom, when: When::Always, footer: Some("zoom"), help: "Zoom the focused panel to the full screen" },
+    Binding { keys: &[Key::Char('f')], intent: Intent::CycleKind, when: When::Always, footer: Some("filter"), help: "Timeline filter: cycle the kind shown" },
+    Binding { keys: &[Key::Char('s')], intent: Intent::CycleSeverity, when: When::Always, footer: None, help: "Timeline filter: cycle the lowest severity shown" },
+    Binding { keys: &[Key::Char('?')], intent: Intent::Help, when: When::Always, footer: Some("help"), help: "Show or hide this help" },
+    Binding { keys: &[Key::Esc], intent: Intent::Back, when: When::Always, footer: None, help: "Close help, prompt or zoom" },
+    Binding { keys: &[Key::Char('q'), Key::CtrlC], intent: Intent::Quit, when: When::Always, footer: Some("quit"), help: "Quit" },
+];
+
+/// The intent a key stands for, if any. Pairs in one row map to the row's intent and its
+/// mirror (back/forward, up/down, start/end, slower/faster).
+#[must_use]
+pub fn lookup(key: Key, replay: bool) -> Option<Intent> {
+    for b in KEYMAP {
+        if b.when == When::Replay && !replay {
+            continue;
+        }
+        if let Some(i) = b.keys.iter().position(|k| *k == key) {
+            return Some(mirror(b.intent, b.keys.len(), i));
+        }
+    }
+    None
+}
+
+fn mirror(intent: Intent, n: usize, i: usize) -> Intent {
+    // Rows list their keys as [back, forward] or [back, forward, back, forward].
+    let second = n >= 2 && i % 2 == 1;
+    match (intent, second) {
+        (Intent::SeekBack10s, true) => Intent::SeekFwd10s,
+        (Intent::SeekBack1m, true) => Intent::SeekFwd1m,
+        (Intent::JumpStart, true) => Intent::JumpEnd,
+        (Intent::Slower, true) => Intent::Faster,
+        (Intent::ScrollUp, true) => Intent::ScrollDown,
+        (Intent::PageUp, true) => Intent::PageDown,
+        (Intent::Top, true) => Intent::Bottom,
+        (other, _) => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_maps_to_one_intent() {
+        let mut seen = std::collections::HashSet::new();
+        for b in KEYMAP {
+            for k in b.keys {
+                assert!(seen.insert(*k), "{k:?} bound twice");
+            }
+        }
+        assert_eq!(lookup(Key::Right, true), Some(Intent::SeekFwd10s));
+        assert_eq!(lookup(Key::Char('>'), true), Some(Intent::SeekFwd1m));
+        assert_eq!(lookup(Key::Char('<'), true), Some(Intent::SeekBack1m));
+        assert_eq!(lookup(Key::Char('j'), true), Some(Intent::ScrollDown));
+        assert_eq!(lookup(Key::Char('G'), true), Some(Intent::JumpEnd));
+        assert_eq!(lookup(Key::Char('+'), true), Some(Intent::Faster));
+        assert_eq!(lookup(Key::CtrlC, false), Some(Intent::Quit));
+        assert_eq!(lookup(Key::Char(' '), false), None, "replay keys do nothing live");
+    }
+}

@@ -1,0 +1,399 @@
+//! The rollout plan: what the fixture header and the live `hello` describe. Static for the
+//! whole session; the state refers into it by index.
+
+use serde::{Deserialize, Serialize};
+
+use super::time::{Epoch, Span};
+
+/// How traffic moves from the old version to the new one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Strategy {
+    /// Percent-of-traffic waves (10 → 25 → 50 → 100 %).
+    Canary,
+    /// Phases ending in a cutover from one environment to the other.
+    BlueGreen,
+    /// Batches of sites or devices.
+    Batches,
+}
+
+impl Strategy {
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Strategy::Canary => "canary",
+            Strategy::BlueGreen => "blue-green",
+            Strategy::Batches => "batches",
+        }
+    }
+
+    /// What one step of the pipeline is called on screen.
+    #[must_use]
+    pub fn step_word(self) -> &'static str {
+        match self {
+            Strategy::Canary => "wave",
+            Strategy::BlueGreen => "phase",
+            Strategy::Batches => "batch",
+        }
+    }
+}
+
+/// The rollout plan (the `rollout` object of a fixture header).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    pub service: String,
+    pub from: String,
+    pub to: String,
+    pub strategy: Strategy,
+    pub t0: Epoch,
+    /// How often metric samples are expected; a gauge is stale after two missed intervals.
+    #[serde(default = "default_interval")]
+    pub sample_interval: Span,
+    /// What the traffic share counts (`"%"` of requests by default, `"substations"`, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traffic_unit: Option<String>,
+    pub waves: Vec<WaveSpec>,
+    #[serde(default)]
+    pub slos: Vec<SloSpec>,
+    #[serde(default)]
+    pub checklist: Vec<Section>,
+}
+
+fn default_interval() -> Span {
+    Span::from_secs(60)
+}
+
+/// One step of the pipeline.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaveSpec {
+    pub id: String,
+    pub name: String,
+    /// Share of traffic (or of the fleet) on the new version while this wave is active.
+    pub traffic: f64,
+    /// Planned bake time before the wave may be promoted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bake: Option<Span>,
+    /// Who or what this wave reaches ("25% of production users (beta group)").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    /// Go/no-go gates: all must be green before the rollout leaves this wave for the next.
+    #[serde(default)]
+    pub gates: Vec<GateSpec>,
+}
+
+/// A go/no-go criterion. Exactly one of `slo`, `check` and `alerts` is given.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GateSpec {
+    /// What the gate reads like in the runbook ("Error rate < 5%").
+    pub label: String,
+    /// An SLO id: green while the SLO's band is no worse than `allow`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slo: Option<String>,
+    /// `"pass"` (default) or `"warn"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allow: Option<AllowBand>,
+    /// A checklist item id or section id: green when done (every required item, for a section).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    /// `"critical"` or `"warning"`: green while no alert of that severity or worse is firing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alerts: Option<Severity>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AllowBand {
+    Pass,
+    Warn,
+}
+
+/// Which way is good for an SLO.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Direction {
+    /// Lower is better (error rate, latency): thresholds are upper limits.
+    Lower,
+    /// Higher is better (success rate): thresholds are lower limits.
+    Higher,
+}
+
+/// A service-level objective the console watches.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloSpec {
+    pub id: String,
+    pub name: String,
+    pub unit: String,
+    pub direction: Direction,
+    /// When set, samples are absolute (e.g. MB) and the thresholds are percent changes
+    /// against this baseline ("+50 %").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<f64>,
+    pub target: f64,
+    pub warning: f64,
+    pub critical: f64,
+    #[serde(default)]
+    pub triggers: Vec<TriggerSpec>,
+}
+
+/// A rollback trigger: "above X for D" (or below, for higher-is-better SLOs).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TriggerSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub above: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below: Option<f64>,
+    #[serde(rename = "for", default)]
+    pub for_: Span,
+}
+
+/// A checklist section ("A. Infrastructure & environment").
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Section {
+    pub id: String,
+    pub title: String,
+    pub items: Vec<ItemSpec>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemSpec {
+    pub id: String,
+    pub text: String,
+    #[serde(default = "yes")]
+    pub required: bool,
+    /// The role that owns the item ("DBA", "Security Lead").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Severity of alerts, incidents and timeline entries; ordered from least to most severe.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warn",
+            Severity::Critical => "crit",
+        }
+    }
+}
+
+/// A gate once resolved against the plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GateRef {
+    Slo { slo: usize, allow: AllowBand },
+    Item(usize, usize),
+    Section(usize),
+    Alerts(Severity),
+}
+
+/// A validated plan with its ids resolved to indices.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub plan: Plan,
+    /// Per wave, per gate.
+    pub gates: Vec<Vec<GateRef>>,
+    slo_ids: std::collections::HashMap<String, usize>,
+    wave_ids: std::collections::HashMap<String, usize>,
+    item_ids: std::collections::HashMap<String, (usize, usize)>,
+    section_ids: std::collections::HashMap<String, usize>,
+}
+
+/// A plan that does not hold together: `path` names the key (`slos[2].warning`).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{path}: {message}")]
+pub struct PlanError {
+    pub path: String,
+    pub message: String,
+}
+
+fn err(path: impl Into<String>, message: impl Into<String>) -> PlanError {
+    PlanError {
+        path: path.into(),
+        message: message.into(),
+    }
+}
+
+impl Resolved {
+    /// Checks that ids are unique and references resolve, and that thresholds are ordered.
+    ///
+    /// # Errors
+    /// The first problem found, with the key path that holds it.
+    pub fn new(plan: Plan) -> Result<Resolved, PlanError> {
+        use std::collections::HashMap;
+        if plan.waves.is_empty() {
+            return Err(err("waves", "a rollout needs at least one wave"));
+        }
+        let mut wave_ids = HashMap::new();
+        for (i, w) in plan.waves.iter().enumerate() {
+            if wave_ids.insert(w.id.clone(), i).is_some() {
+                return Err(err(format!("waves[{i}].id"), format!("duplicate wave id {:?}", w.id)));
+            }
+            if !(0.0..=100.0).contains(&w.traffic) && plan.traffic_unit.is_none() {
+                return Err(err(
+                    format!("waves[{i}].traffic"),
+                    format!("{} is not a percentage between 0 and 100", w.traffic),
+                ));
+            }
+        }
+        let mut slo_ids = HashMap::new();
+        for (i, s) in plan.slos.iter().enumerate() {
+            if slo_ids.insert(s.id.clone(), i).is_some() {
+                return Err(err(format!("slos[{i}].id"), format!("duplicate SLO id {:?}", s.id)));
+            }
+            validate_thresholds(i, s)?;
+        }
+        let mut item_ids = HashMap::new();
+        let mut section_ids = HashMap::new();
+        for (si, sec) in plan.checklist.iter().enumerate() {
+            if section_ids.insert(sec.id.clone(), si).is_some() {
+                return Err(err(
+                    format!("checklist[{si}].id"),
+                    format!("duplicate section id {:?}", sec.id),
+                ));
+            }
+            for (ii, item) in sec.items.iter().enumerate() {
+                if item_ids.insert(item.id.clone(), (si, ii)).is_some()
+                    || section_ids.contains_key(&item.id) && item.id != sec.id
+                {
+                    return Err(err(
+                        format!("checklist[{si}].items[{ii}].id"),
+                        format!("duplicate checklist id {:?}", item.id),
+                    ));
+                }
+            }
+        }
+        let mut gates = Vec::with_capacity(plan.waves.len());
+        for (wi, w) in plan.waves.iter().enumerate() {
+            let mut refs = Vec::with_capacity(w.gates.len());
+            for (gi, g) in w.gates.iter().enumerate() {
+                let path = format!("waves[{wi}].gates[{gi}]");
+                let given = usize::from(g.slo.is_some())
+                    + usize::from(g.check.is_some())
+                    + usize::from(g.alerts.is_some());
+                if given != 1 {
+                    return Err(err(path, "a gate needs exactly one of \"slo\", \"check\" or \"alerts\""));
+                }
+                let r = if let Some(id) = &g.slo {
+                    let slo = *slo_ids
+                        .get(id)
+                        .ok_or_else(|| err(format!("{path}.slo"), format!("no SLO {id:?} in the plan")))?;
+                    GateRef::Slo { slo, allow: g.allow.unwrap_or(AllowBand::Pass) }
+                } else if let Some(id) = &g.check {
+                    if let Some(&(s, i)) = item_ids.get(id) {
+                        GateRef::Item(s, i)
+                    } else if let Some(&s) = section_ids.get(id) {
+                        GateRef::Section(s)
+                    } else {
+                        return Err(err(
+                            format!("{path}.check"),
+                            format!("no checklist item or section {id:?} in the plan"),
+                        ));
+                    }
+                } else {
+                    GateRef::Alerts(g.alerts.unwrap_or(Severity::Critical))
+                };
+                if g.allow.is_some() && g.slo.is_none() {
+                    return Err(err(format!("{path}.allow"), "\"allow\" applies only to SLO gates"));
+                }
+                refs.push(r);
+            }
+            gates.push(refs);
+        }
+        Ok(Resolved { plan, gates, slo_ids, wave_ids, item_ids, section_ids })
+    }
+
+    #[must_use]
+    pub fn slo(&self, id: &str) -> Option<usize> {
+        self.slo_ids.get(id).copied()
+    }
+
+    #[must_use]
+    pub fn wave(&self, id: &str) -> Option<usize> {
+        self.wave_ids.get(id).copied()
+    }
+
+    #[must_use]
+    pub fn item(&self, id: &str) -> Option<(usize, usize)> {
+        self.item_ids.get(id).copied()
+    }
+
+    #[must_use]
+    pub fn section(&self, id: &str) -> Option<usize> {
+        self.section_ids.get(id).copied()
+    }
+
+    /// "Batch Patches v1.0.0" or the id when there is no title.
+    #[must_use]
+    pub fn title(&self) -> &str {
+        self.plan.title.as_deref().unwrap_or(&self.plan.id)
+    }
+}
+
+fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
+    for (key, v) in [("target", s.target), ("warning", s.warning), ("critical", s.critical)] {
+        if !v.is_finite() {
+            return Err(err(format!("slos[{i}].{key}"), format!("{v} is not a finite number")));
+        }
+    }
+    let word = match s.direction {
+        Direction::Lower => "above",
+        Direction::Higher => "below",
+    };
+    let worse = |a: f64, b: f64| match s.direction {
+        Direction::Lower => a > b,
+        Direction::Higher => a < b,
+    };
+    if worse(s.target, s.warning) {
+        return Err(err(
+            format!("slos[{i}].warning"),
+            format!(
+                "warning {} must not be better than target {} (direction {:?}: worse is {word})",
+                s.warning, s.target, s.direction
+            ),
+        ));
+    }
+    if worse(s.warning, s.critical) {
+        return Err(err(
+            format!("slos[{i}].critical"),
+            format!(
+                "critical {} must not be better than warning {} (direction {:?}: worse is {word})",
+                s.critical, s.warning, s.direction
+            ),
+        ));
+    }
+    for (ti, t) in s.triggers.iter().enumerate() {
+        match (t.above, t.below) {
+            (Some(_), None) | (None, Some(_)) => {}
+            _ => {
+                return Err(err(
+                    format!("slos[{i}].triggers[{ti}]"),
+                    "a trigger needs exactly one of \"above\" or \"below\"",
+                ))
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,179 @@
+//! What happened: the records of a fixture and of the live stream, with their ids already
+//! resolved against the plan. Text fields are sanitised before they get here.
+
+use serde::{Deserialize, Serialize};
+
+use super::plan::Severity;
+use super::time::Offset;
+
+/// One thing that happened at `t`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Record {
+    pub t: Offset,
+    /// Who or what reported it ("prometheus", "alertmanager", "control-plane", a person).
+    pub source: Option<Box<str>>,
+    pub body: Body,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Body {
+    /// A wave changed state (optionally with a new traffic share).
+    Wave {
+        wave: usize,
+        state: WaveStatus,
+        traffic: Option<f64>,
+        by: Option<Box<str>>,
+        text: Option<Box<str>>,
+    },
+    /// One SLO sample; `None` is an explicit "no data".
+    Metric { slo: usize, value: Option<f64> },
+    /// A checklist item was ticked, failed, waived or reopened.
+    Check {
+        section: usize,
+        item: usize,
+        state: ItemStatus,
+        by: Option<Box<str>>,
+        text: Option<Box<str>>,
+    },
+    Alert {
+        id: Box<str>,
+        name: Box<str>,
+        state: AlertState,
+        severity: Severity,
+        summary: Option<Box<str>>,
+    },
+    Note { by: Option<Box<str>>, text: Box<str> },
+    /// A command was issued (by this console or another).
+    Command {
+        id: Box<str>,
+        action: Action,
+        by: Option<Box<str>>,
+        reason: Option<Box<str>>,
+        wave: Option<usize>,
+    },
+    /// The outcome of a command.
+    Outcome {
+        id: Box<str>,
+        result: OutcomeKind,
+        reason: Option<Box<str>>,
+    },
+    Incident {
+        milestone: Milestone,
+        severity: Option<Severity>,
+        text: Option<Box<str>>,
+    },
+    /// A record type from a newer minor version of the format, kept as a timeline entry.
+    Other { kind: Box<str>, text: Box<str> },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaveStatus {
+    Pending,
+    Active,
+    Paused,
+    Passed,
+    Failed,
+    RolledBack,
+}
+
+impl WaveStatus {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            WaveStatus::Pending => "PENDING",
+            WaveStatus::Active => "ACTIVE",
+            WaveStatus::Paused => "PAUSED",
+            WaveStatus::Passed => "PASSED",
+            WaveStatus::Failed => "FAILED",
+            WaveStatus::RolledBack => "ROLLED BACK",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Open,
+    Done,
+    Failed,
+    Waived,
+}
+
+impl ItemStatus {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            ItemStatus::Open => "open",
+            ItemStatus::Done => "done",
+            ItemStatus::Failed => "FAILED",
+            ItemStatus::Waived => "waived",
+        }
+    }
+
+    /// Done or waived: no longer blocks anything.
+    #[must_use]
+    pub fn settled(self) -> bool {
+        matches!(self, ItemStatus::Done | ItemStatus::Waived)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    Firing,
+    Resolved,
+    Silenced,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Pause,
+    Resume,
+    Advance,
+    Rollback,
+    Note,
+}
+
+impl Action {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Pause => "pause",
+            Action::Resume => "resume",
+            Action::Advance => "advance",
+            Action::Rollback => "rollback",
+            Action::Note => "note",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Accepted,
+    Rejected,
+    Conflict,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Milestone {
+    Detected,
+    Acknowledged,
+    Mitigated,
+    Resolved,
+}
+
+impl Milestone {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Milestone::Detected => "DETECTED",
+            Milestone::Acknowledged => "ACKNOWLEDGED",
+            Milestone::Mitigated => "MITIGATED",
+            Milestone::Resolved => "RESOLVED",
+        }
+    }
+}

@@ -1,0 +1,280 @@
+//! One SLO's live reading: last samples, band, history for the sparkline, staleness and the
+//! rollback triggers' breach clocks. Evaluated on sample time, never on the wall clock.
+
+use std::collections::VecDeque;
+
+use serde::Serialize;
+
+use super::plan::{Direction, SloSpec, TriggerSpec};
+use super::time::{Offset, Span};
+
+/// Points of history kept per SLO: enough for the widest sparkline at 200 columns.
+pub const HISTORY: usize = 240;
+
+/// Where a value stands against its thresholds. Missing or stale data is never PASS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    Pass,
+    Warn,
+    Crit,
+    NoData,
+}
+
+impl Band {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Band::Pass => "PASS",
+            Band::Warn => "WARN",
+            Band::Crit => "CRIT",
+            Band::NoData => "NODATA",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    pub t: Offset,
+    pub value: Option<f64>,
+}
+
+/// A trigger's breach clock.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Breach {
+    /// Sample time at which the condition started to hold, while it still holds.
+    pub since: Option<Offset>,
+    pub fired: bool,
+}
+
+/// What a sample did to the SLO, for the reducer to report.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct SampleOutcome {
+    pub band_changed: bool,
+    /// Index of a trigger that fired on this sample.
+    pub fired: Option<usize>,
+    /// Index of a trigger whose breach started on this sample.
+    pub started: Option<usize>,
+    /// Index of a fired or counting trigger whose condition cleared.
+    pub cleared: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct SloState {
+    pub last: Option<Sample>,
+    pub prev: Option<Sample>,
+    /// Last time a real (non-null) value arrived.
+    pub last_good: Option<Offset>,
+    /// Recent values, oldest first; NaN marks a gap (no data).
+    pub history: VecDeque<f32>,
+    pub breaches: Vec<Breach>,
+    /// Band of the newest sample, regardless of its age.
+    value_band: Band,
+    /// No sample for more than two intervals.
+    pub stale: bool,
+}
+
+impl SloState {
+    #[must_use]
+    pub fn new(spec: &SloSpec) -> SloState {
+        SloState {
+            last: None,
+            prev: None,
+            last_good: None,
+            history: VecDeque::with_capacity(HISTORY),
+            breaches: vec![Breach::default(); spec.triggers.len()],
+            value_band: Band::NoData,
+            stale: false,
+        }
+    }
+
+    /// The band shown: NODATA when the data is missing or stale.
+    #[must_use]
+    pub fn band(&self) -> Band {
+        if self.stale {
+            Band::NoData
+        } else {
+            self.value_band
+        }
+    }
+
+    /// The value in the plan's threshold space: percent over baseline when a baseline is set.
+    #[must_use]
+    pub fn scaled(spec: &SloSpec, v: f64) -> f64 {
+        match spec.baseline {
+            Some(b) if b != 0.0 => (v - b) / b * 100.0,
+            _ => v,
+        }
+    }
+
+    /// The band of a (scaled) value.
+    #[must_use]
+    pub fn band_of(spec: &SloSpec, v: f64) -> Band {
+        if v.is_nan() {
+            return Band::NoData;
+        }
+        let beyond = |limit: f64| match spec.direction {
+            Direction::Lower => v > limit,
+            Direction::Higher => v < limit,
+        };
+        if beyond(spec.critical) {
+            Band::Crit
+        } else if beyond(spec.warning) {
+            Band::Warn
+        } else {
+            Band::Pass
+        }
+    }
+
+    /// Whether the (scaled) value meets the target, not just the warning line.
+    #[must_use]
+    pub fn on_target(spec: &SloSpec, v: f64) -> bool {
+        match spec.direction {
+            Direction::Lower => v <= spec.target,
+            Direction::Higher => v >= spec.target,
+        }
+    }
+
+    pub fn sample(&mut self, spec: &SloSpec, s: Sample) -> SampleOutcome {
+        let mut out = SampleOutcome::default();
+        self.prev = self.last.replace(s);
+        if self.history.len() == HISTORY {
+            self.history.pop_front();
+        }
+        #[allow(clippy::cast_possible_truncation)]
+        self.history.push_back(s.value.map_or(f32::NAN, |v| v as f32));
+        let band = match s.value {
+            Some(v) => {
+                self.last_good = Some(s.t);
+                Self::band_of(spec, Self::scaled(spec, v))
+            }
+            None => Band::NoData,
+        };
+        out.band_changed = band != self.band();
+        self.stale = false;
+        self.value_band = band;
+        for (i, (trig, breach)) in spec.triggers.iter().zip(self.breaches.iter_mut()).enumerate() {
+            let holds = s.value.is_some_and(|v| breaches(trig, Self::scaled(spec, v)));
+            if holds {
+                let since = *breach.since.get_or_insert_with(|| {
+                    out.started = Some(i);
+                    s.t
+                });
+                if !breach.fired && s.t.since(since) >= trig.for_ {
+                    breach.fired = true;
+                    out.fired = Some(i);
+                }
+            } else if breach.since.is_some() {
+                *breach = Breach::default();
+                out.cleared = Some(i);
+            }
+        }
+        out
+    }
+
+    /// Re-evaluates staleness at `now`; returns true when the band changed.
+    pub fn age_to(&mut self, now: Offset, interval: Span) -> bool {
+        let stale = self
+            .last
+            .is_some_and(|l| now.since(l.t) > Span(interval.0.saturating_mul(2)));
+        let before = self.band();
+        self.stale = stale;
+        before != self.band()
+    }
+
+    /// Age of the newest good sample at `now`.
+    #[must_use]
+    pub fn age(&self, now: Offset) -> Option<Span> {
+        self.last_good.map(|t| now.since(t))
+    }
+
+    /// Change against the previous sample, when both have values.
+    #[must_use]
+    pub fn delta(&self) -> Option<f64> {
+        match (self.last?.value, self.prev?.value) {
+            (Some(a), Some(b)) => Some(a - b),
+            _ => None,
+        }
+    }
+}
+
+fn breaches(t: &TriggerSpec, v: f64) -> bool {
+    match (t.above, t.below) {
+        (Some(a), _) => v > a,
+        (_, Some(b)) => v < b,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::plan::TriggerSpec;
+
+    fn error_rate() -> SloSpec {
+        SloSpec {
+            id: "error_rate".into(),
+            name: "Error rate".into(),
+            unit: "%".into(),
+            direction: Direction::Lower,
+            baseline: None,
+            target: 2.0,
+            warning: 5.0,
+            critical: 10.0,
+            triggers: vec![TriggerSpec { above: Some(10.0), below: None, for_: Span::from_secs(300) }],
+        }
+    }
+
+    fn at(s: i64, v: f64) -> Sample {
+        Sample { t: Offset::from_secs(s), value: Some(v) }
+    }
+
+    #[test]
+    fn bands_follow_thresholds_both_ways() {
+        let spec = error_rate();
+        assert_eq!(SloState::band_of(&spec, 2.3), Band::Pass);
+        assert_eq!(SloState::band_of(&spec, 5.1), Band::Warn);
+        assert_eq!(SloState::band_of(&spec, 12.0), Band::Crit);
+        let mut hi = spec.clone();
+        hi.direction = Direction::Higher;
+        (hi.target, hi.warning, hi.critical) = (98.0, 95.0, 90.0);
+        assert_eq!(SloState::band_of(&hi, 97.0), Band::Pass);
+        assert_eq!(SloState::band_of(&hi, 94.0), Band::Warn);
+        assert_eq!(SloState::band_of(&hi, 89.0), Band::Crit);
+    }
+
+    #[test]
+    fn trigger_fires_after_its_duration_on_sample_time() {
+        let spec = error_rate();
+        let mut s = SloState::new(&spec);
+        assert_eq!(s.sample(&spec, at(0, 12.0)).started, Some(0));
+        assert_eq!(s.sample(&spec, at(240, 12.0)).fired, None);
+        assert_eq!(s.sample(&spec, at(300, 11.0)).fired, Some(0));
+        assert!(s.breaches[0].fired);
+        assert_eq!(s.sample(&spec, at(360, 3.0)).cleared, Some(0));
+        assert_eq!(s.breaches[0], Breach::default());
+    }
+
+    #[test]
+    fn stale_data_is_nodata_and_recovers() {
+        let spec = error_rate();
+        let mut s = SloState::new(&spec);
+        s.sample(&spec, at(0, 1.0));
+        assert_eq!(s.band(), Band::Pass);
+        assert!(!s.age_to(Offset::from_secs(100), Span::from_secs(60)));
+        assert!(s.age_to(Offset::from_secs(121), Span::from_secs(60)));
+        assert_eq!(s.band(), Band::NoData);
+        assert!(s.sample(&spec, at(130, 1.0)).band_changed);
+        assert_eq!(s.band(), Band::Pass);
+    }
+
+    #[test]
+    fn baseline_thresholds_are_relative() {
+        let mut spec = error_rate();
+        spec.baseline = Some(120.0);
+        (spec.target, spec.warning, spec.critical) = (0.0, 50.0, 100.0);
+        assert_eq!(SloState::band_of(&spec, SloState::scaled(&spec, 125.0)), Band::Pass);
+        assert_eq!(SloState::band_of(&spec, SloState::scaled(&spec, 190.0)), Band::Warn);
+        assert_eq!(SloState::band_of(&spec, SloState::scaled(&spec, 250.0)), Band::Crit);
+    }
+}

@@ -1,0 +1,689 @@
+//! The reducer: `State::apply(Event) -> Effects`. Pure: no I/O, no clock. Replay, live,
+//! headless and snapshots all run this same code.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::checklist::{Checklist, Tally};
+use super::plan::{AllowBand, GateRef, Resolved, Severity};
+use super::record::{Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus};
+use super::slo::{Band, Sample, SloState};
+use super::timeline::{Entry, Kind, Timeline};
+use super::time::{Offset, Span};
+use super::wave::WaveState;
+
+/// Default number of timeline entries kept in memory.
+pub const TIMELINE_CAP: usize = 20_000;
+/// Most firing alerts tracked at once; more are counted, not stored.
+pub const ALERT_CAP: usize = 4096;
+/// Most commands remembered with their outcomes.
+pub const COMMAND_CAP: usize = 1024;
+
+/// Everything that can happen to the state.
+#[derive(Clone, Debug)]
+pub enum Event {
+    Record(Record),
+    /// The clock moved: the replay position, or wall time in live mode. Never goes back
+    /// (a seek backwards restores a snapshot instead).
+    Clock(Offset),
+    /// A source's health changed.
+    Source(SourceStatus),
+}
+
+/// The health of the feed this state comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SourceStatus {
+    pub name: Arc<str>,
+    pub link: Link,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Link {
+    /// Playing a recorded fixture.
+    Replay,
+    Connected,
+    Connecting { attempt: u32 },
+    Down { reason: Box<str> },
+}
+
+/// The one-word answer to "how is it going?".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Healthy,
+    Degraded,
+    Critical,
+    Paused,
+    RolledBack,
+}
+
+impl Status {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Healthy => "HEALTHY",
+            Status::Degraded => "DEGRADED",
+            Status::Critical => "CRITICAL",
+            Status::Paused => "PAUSED",
+            Status::RolledBack => "ROLLED BACK",
+        }
+    }
+}
+
+/// A state change worth reporting (headless NDJSON, recording). Ids are the plan's own.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum Change {
+    Status { status: Status },
+    Wave { wave: String, state: WaveStatus, traffic: f64 },
+    Band { slo: String, band: Band, value: Option<f64> },
+    Trigger { slo: String, state: &'static str, limit: String },
+    Check { item: String, state: ItemStatus, by: Option<String> },
+    Verdict { go: bool, blocking: usize },
+    Alert { name: String, state: AlertState, severity: Severity },
+    Incident { milestone: Milestone },
+    Command { id: String, action: Action, by: Option<String>, reason: Option<String> },
+    Outcome { id: String, result: OutcomeKind, reason: Option<String> },
+    Note { text: String },
+    Unknown { kind: String },
+}
+
+/// What applying an event asks of the shell.
+#[derive(Debug, Default, PartialEq)]
+pub struct Effects {
+    /// Something visible changed: the screen needs a redraw.
+    pub dirty: bool,
+    /// Reported changes, when the state was built with `track_changes`.
+    pub changes: Vec<Change>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AlertInfo {
+    pub name: Box<str>,
+    pub severity: Severity,
+    pub summary: Option<Box<str>>,
+    pub since: Offset,
+    pub silenced: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct CommandInfo {
+    pub id: Box<str>,
+    pub action: Action,
+    pub by: Option<Box<str>>,
+    pub reason: Option<Box<str>>,
+    pub wave: Option<usize>,
+    pub at: Offset,
+    pub outcome: Option<(OutcomeKind, Option<Box<str>>)>,
+}
+
+/// A gate's current reading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateReading {
+    pub label: String,
+    pub green: bool,
+    /// Why it is not green ("P99 latency WARN", "3 items open").
+    pub why: Option<String>,
+}
+
+/// The whole picture of the rollout at `now`.
+#[derive(Clone, Debug)]
+pub struct State {
+    pub plan: Arc<Resolved>,
+    pub now: Offset,
+    pub waves: Vec<WaveState>,
+    /// Share of traffic (or fleet) on the new version.
+    pub traffic: f64,
+    pub slos: Vec<SloState>,
+    pub checklist: Checklist,
+    pub timeline: Timeline,
+    pub alerts: HashMap<Box<str>, AlertInfo>,
+    pub alerts_dropped: u64,
+    pub commands: Vec<CommandInfo>,
+    pub milestones: Vec<(Milestone, Offset)>,
+    pub source: SourceStatus,
+    pub status: Status,
+    /// Records applied so far.
+    pub applied: u64,
+    /// Records of types this version does not know (from a newer minor version).
+    pub unknown: u64,
+    /// Newest record time.
+    pub last_record: Option<Offset>,
+    track_changes: bool,
+    verdict_go: bool,
+}
+
+impl State {
+    #[must_use]
+    pub fn new(plan: Arc<Resolved>, source: SourceStatus, timeline_cap: usize) -> State {
+        let p = &plan.plan;
+        let mut s = State {
+            now: Offset(i64::MIN),
+            waves: vec![WaveState::default(); p.waves.len()],
+            traffic: 0.0,
+            slos: p.slos.iter().map(SloState::new).collect(),
+            checklist: Checklist::new(p),
+            timeline: Timeline::new(timeline_cap),
+            alerts: HashMap::new(),
+            alerts_dropped: 0,
+            commands: Vec::new(),
+            milestones: Vec::new(),
+            source,
+            status: Status::Healthy,
+            applied: 0,
+            unknown: 0,
+            last_record: None,
+            track_changes: false,
+            verdict_go: false,
+            plan,
+        };
+        s.verdict_go = s.checklist.tally(&s.plan.plan).blocking == 0;
+        s.status = s.derive_status();
+        s
+    }
+
+    /// Collect `Effects::changes` from now on (headless and recording want them).
+    pub fn track_changes(&mut self, on: bool) {
+        self.track_changes = on;
+    }
+
+    pub fn apply(&mut self, event: Event) -> Effects {
+        let mut fx = Effects::default();
+        match event {
+            Event::Record(r) => self.record(r, &mut fx),
+            Event::Clock(t) => self.clock(t, &mut fx),
+            Event::Source(s) => {
+                if s != self.source {
+                    let text = match &s.link {
+                        Link::Replay => format!("{}: replaying", s.name),
+                        Link::Connected => format!("{}: connected", s.name),
+                        Link::Connecting { attempt } => format!("{}: connecting (attempt {attempt})", s.name),
+                        Link::Down { reason } => format!("{}: down: {reason}", s.name),
+                    };
+                    let sev = if matches!(s.link, Link::Down { .. }) { Severity::Warning } else { Severity::Info };
+                    let name = s.name.clone();
+                    self.source = s;
+                    self.entry(Kind::Source, sev, name, text);
+                    fx.dirty = true;
+                }
+            }
+        }
+        if fx.dirty {
+            let status = self.derive_status();
+            if status != self.status {
+                self.status = status;
+                self.change(&mut fx, || Change::Status { status });
+            }
+        }
+        fx
+    }
+
+    fn change(&self, fx: &mut Effects, f: impl FnOnce() -> Change) {
+        if self.track_changes {
+            fx.changes.push(f());
+        }
+    }
+
+    fn entry(&mut self, kind: Kind, severity: Severity, source: Arc<str>, text: String) {
+        self.timeline.push(Entry { t: self.now, kind, severity, source, text: text.into_boxed_str() });
+    }
+
+    fn clock(&mut self, t: Offset, fx: &mut Effects) {
+        if t <= self.now {
+            return;
+        }
+        let before_secs = self.now.0.div_euclid(1000);
+        self.now = t;
+        // The clocks on screen move once a second; bake bars and data ages with them.
+        fx.dirty = t.0.div_euclid(1000) != before_secs;
+        let interval = self.plan.plan.sample_interval;
+        for i in 0..self.slos.len() {
+            if self.slos[i].age_to(t, interval) {
+                fx.dirty = true;
+                let band = self.slos[i].band();
+                let (id, name) = {
+                    let spec = &self.plan.plan.slos[i];
+                    (spec.id.clone(), spec.name.clone())
+                };
+                if band == Band::NoData {
+                    let age = self.slos[i].age(t).unwrap_or_default();
+                    let src = self.source.name.clone();
+                    self.entry(Kind::Slo, Severity::Warning, src, format!("{name}: data stale ({age} old)"));
+                }
+                self.change(fx, || Change::Band { slo: id, band, value: None });
+            }
+        }
+    }
+
+    fn record(&mut self, r: Record, fx: &mut Effects) {
+        self.applied += 1;
+        fx.dirty = true;
+        if r.t > self.now {
+            self.clock(r.t, fx);
+        }
+        self.last_record = Some(r.t);
+        let source: Arc<str> = r.source.map_or_else(|| self.source.name.clone(), Arc::from);
+        match r.body {
+            Body::Metric { slo, value } => self.metric(slo, value, source, fx),
+            Body::Wave { wave, state, traffic, by, text } => {
+                let spec = &self.plan.plan.waves[wave];
+                let share = traffic.unwrap_or(match state {
+                    WaveStatus::Active | WaveStatus::Paused => spec.traffic,
+                    WaveStatus::RolledBack => 0.0,
+                    _ => self.traffic,
+                });
+                let label = self.wave_label(wave);
+                self.waves[wave].set(state, r.t);
+                self.traffic = share;
+                let sev = match state {
+                    WaveStatus::Failed | WaveStatus::RolledBack => Severity::Critical,
+                    WaveStatus::Paused => Severity::Warning,
+                    _ => Severity::Info,
+                };
+                let mut line = format!("{label} {}", state.word());
+                if traffic.is_some() || state == WaveStatus::RolledBack {
+                    line.push_str(&format!(" · traffic {}", self.traffic_label(share)));
+                }
+                push_detail(&mut line, by.as_deref(), text.as_deref());
+                self.entry(Kind::Wave, sev, source, line);
+                let id = self.plan.plan.waves[wave].id.clone();
+                self.change(fx, || Change::Wave { wave: id, state, traffic: share });
+            }
+            Body::Check { section, item, state, by, text } => {
+                let spec = &self.plan.plan.checklist[section].items[item];
+                let sec_id = &self.plan.plan.checklist[section].id;
+                let mut line = format!("{} {} {}", sec_id, spec.text, state.word());
+                push_detail(&mut line, by.as_deref(), text.as_deref());
+                let item_id = spec.id.clone();
+                let sev = if state == ItemStatus::Failed { Severity::Warning } else { Severity::Info };
+                let st = &mut self.checklist.items[section][item];
+                st.status = state;
+                st.at = Some(r.t);
+                st.by.clone_from(&by);
+                st.note = text;
+                self.entry(Kind::Check, sev, source, line);
+                self.change(fx, || Change::Check { item: item_id, state, by: by.map(String::from) });
+                let t = self.checklist.tally(&self.plan.plan);
+                let go = t.blocking == 0;
+                if go != self.verdict_go {
+                    self.verdict_go = go;
+                    self.change(fx, || Change::Verdict { go, blocking: t.blocking });
+                }
+            }
+            Body::Alert { id, name, state, severity, summary } => self.alert(id, name, state, severity, summary, source, fx),
+            Body::Note { by, text } => {
+                let line = match &by {
+                    Some(b) => format!("{b}: {text}"),
+                    None => text.to_string(),
+                };
+                self.entry(Kind::Note, Severity::Info, source, line);
+                self.change(fx, || Change::Note { text: text.into() });
+            }
+            Body::Command { id, action, by, reason, wave } => {
+                let mut line = format!("{} requested", action.word().to_uppercase());
+                if let Some(w) = wave {
+                    line.push_str(&format!(" on {}", self.wave_label(w)));
+                }
+                push_detail(&mut line, by.as_deref(), reason.as_deref());
+                let sev = if action == Action::Rollback { Severity::Warning } else { Severity::Info };
+                self.entry(Kind::Command, sev, source, line);
+                let (cid, cby, creason) = (id.to_string(), by.as_deref().map(String::from), reason.as_deref().map(String::from));
+                self.change(fx, || Change::Command { id: cid, action, by: cby, reason: creason });
+                if self.commands.len() == COMMAND_CAP {
+                    self.commands.remove(0);
+                }
+                self.commands.push(CommandInfo { id, action, by, reason, wave, at: r.t, outcome: None });
+            }
+            Body::Outcome { id, result, reason } => {
+                let action = self.commands.iter().rev().find(|c| c.id == id).map(|c| c.action);
+                let what = action.map_or_else(|| format!("command {id}"), |a| a.word().to_uppercase());
+                let word = match result {
+                    OutcomeKind::Accepted => "accepted",
+                    OutcomeKind::Rejected => "REJECTED",
+                    OutcomeKind::Conflict => "CONFLICT",
+                };
+                let mut line = format!("{what} {word}");
+                if let Some(why) = &reason {
+                    line.push_str(": ");
+                    line.push_str(why);
+                }
+                let sev = if result == OutcomeKind::Accepted { Severity::Info } else { Severity::Warning };
+                self.entry(Kind::Command, sev, source, line);
+                let (cid, creason) = (id.to_string(), reason.as_deref().map(String::from));
+                self.change(fx, || Change::Outcome { id: cid, result, reason: creason });
+                if let Some(c) = self.commands.iter_mut().rev().find(|c| c.id == id) {
+                    c.outcome = Some((result, reason));
+                }
+            }
+            Body::Incident { milestone, severity, text } => {
+                let sev = severity.unwrap_or(match milestone {
+                    Milestone::Detected => Severity::Critical,
+                    Milestone::Acknowledged => Severity::Warning,
+                    _ => Severity::Info,
+                });
+                let mut line = format!("Incident {}", milestone.word());
+                push_detail(&mut line, None, text.as_deref());
+                self.entry(Kind::Incident, sev, source, line);
+                self.milestones.push((milestone, r.t));
+                self.change(fx, || Change::Incident { milestone });
+            }
+            Body::Other { kind, text } => {
+                self.unknown += 1;
+                let line = format!("[{kind}] {text}");
+                self.entry(Kind::Other, Severity::Info, source, line);
+                self.change(fx, || Change::Unknown { kind: kind.into() });
+            }
+        }
+    }
+
+    fn metric(&mut self, slo: usize, value: Option<f64>, source: Arc<str>, fx: &mut Effects) {
+        let spec = &self.plan.plan.slos[slo];
+        let out = self.slos[slo].sample(spec, Sample { t: self.now, value });
+        if !(out.band_changed || out.fired.is_some() || out.cleared.is_some() || out.started.is_some()) {
+            return;
+        }
+        let spec = &self.plan.plan.slos[slo];
+        let band = self.slos[slo].band();
+        let shown = value.map_or_else(|| "no data".to_string(), |v| format_value(v, &spec.unit));
+        let mut lines = Vec::new();
+        if out.band_changed {
+            let sev = match band {
+                Band::Crit => Severity::Critical,
+                Band::Warn | Band::NoData => Severity::Warning,
+                Band::Pass => Severity::Info,
+            };
+            lines.push((sev, format!("{} {} {shown}", spec.name, band.word())));
+        }
+        if let Some(i) = out.fired {
+            lines.push((Severity::Critical, format!("ROLLBACK TRIGGER {}: {}", spec.name, trigger_label(spec, i))));
+        }
+        if let Some(i) = out.cleared {
+            lines.push((Severity::Info, format!("Rollback trigger cleared: {} {}", spec.name, trigger_label(spec, i))));
+        }
+        let id = spec.id.clone();
+        let changes: Vec<Change> = if self.track_changes {
+            let mut c = Vec::new();
+            if out.band_changed {
+                c.push(Change::Band { slo: id.clone(), band, value });
+            }
+            for (i, state) in [(out.started, "counting"), (out.fired, "fired"), (out.cleared, "cleared")] {
+                if let Some(i) = i {
+                    c.push(Change::Trigger { slo: id.clone(), state, limit: trigger_label(spec, i) });
+                }
+            }
+            c
+        } else {
+            Vec::new()
+        };
+        for (sev, line) in lines {
+            self.entry(Kind::Slo, sev, source.clone(), line);
+        }
+        fx.changes.extend(changes);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn alert(
+        &mut self,
+        id: Box<str>,
+        name: Box<str>,
+        state: AlertState,
+        severity: Severity,
+        summary: Option<Box<str>>,
+        source: Arc<str>,
+        fx: &mut Effects,
+    ) {
+        let known = self.alerts.get(&id).map(|a| a.silenced);
+        let line_for = |what: &str| {
+            let mut l = format!("{name} {what}");
+            if let Some(s) = &summary {
+                l.push_str(": ");
+                l.push_str(s);
+            }
+            l
+        };
+        let (entry, sev) = match state {
+            AlertState::Firing | AlertState::Silenced => {
+                let silenced = state == AlertState::Silenced;
+                if known == Some(silenced) {
+                    return; // already known in this state: the same alert again, not news
+                }
+                if known.is_none() && self.alerts.len() >= ALERT_CAP {
+                    self.alerts_dropped += 1;
+                    return;
+                }
+                let since = self.alerts.get(&id).map_or(self.now, |a| a.since);
+                let info = AlertInfo { name: name.clone(), severity, summary: summary.clone(), since, silenced };
+                self.alerts.insert(id, info);
+                if silenced {
+                    (line_for("SILENCED"), Severity::Info)
+                } else {
+                    (line_for(&format!("FIRING ({})", severity.word())), severity)
+                }
+            }
+            AlertState::Resolved => {
+                if self.alerts.remove(&id).is_none() {
+                    return;
+                }
+                (line_for("resolved"), Severity::Info)
+            }
+        };
+        self.entry(Kind::Alert, sev, source, entry);
+        self.change(fx, || Change::Alert { name: name.into(), state, severity });
+    }
+
+    fn derive_status(&self) -> Status {
+        let current = self.current_wave();
+        if let Some(w) = current {
+            if self.waves[w].status == WaveStatus::RolledBack {
+                return Status::RolledBack;
+            }
+        }
+        let live = current.is_some_and(|w| self.waves[w].is_current());
+        let crit = self.slos.iter().any(|s| s.band() == Band::Crit)
+            || self.slos.iter().any(|s| s.breaches.iter().any(|b| b.fired))
+            || self.firing(Severity::Critical) > 0
+            || self.milestones.last().is_some_and(|(m, _)| *m < Milestone::Mitigated);
+        if crit {
+            return Status::Critical;
+        }
+        if current.is_some_and(|w| self.waves[w].status == WaveStatus::Paused) {
+            return Status::Paused;
+        }
+        let degraded = self.slos.iter().any(|s| match s.band() {
+            Band::Warn => true,
+            // Missing data counts once traffic is on the new version, or once it went stale.
+            Band::NoData => s.stale || live,
+            _ => false,
+        }) || self.firing(Severity::Warning) > 0;
+        if degraded {
+            Status::Degraded
+        } else {
+            Status::Healthy
+        }
+    }
+
+    /// Firing, unsilenced alerts at `severity` or worse.
+    #[must_use]
+    pub fn firing(&self, severity: Severity) -> usize {
+        self.alerts.values().filter(|a| !a.silenced && a.severity >= severity).count()
+    }
+
+    /// The wave that holds traffic now, or else the last one that moved.
+    #[must_use]
+    pub fn current_wave(&self) -> Option<usize> {
+        if let Some(i) = self.waves.iter().rposition(WaveState::is_current) {
+            return Some(i);
+        }
+        self.waves
+            .iter()
+            .enumerate()
+            .filter_map(|(i, w)| w.since.map(|t| (t, i)))
+            .max()
+            .map(|(_, i)| i)
+    }
+
+    /// The wave the rollout would move to next, if any.
+    #[must_use]
+    pub fn next_wave(&self) -> Option<usize> {
+        match self.current_wave() {
+            None => Some(0),
+            Some(w) if self.waves[w].status == WaveStatus::RolledBack => None,
+            Some(w) => (w + 1 < self.waves.len()).then_some(w + 1),
+        }
+    }
+
+    /// Readings of the gates that stand between the rollout and its next wave: the current
+    /// wave's go/no-go gates, or, before the first wave, the checklist's required items.
+    #[must_use]
+    pub fn next_gates(&self) -> Vec<GateReading> {
+        let plan = &self.plan.plan;
+        let Some(cur) = self.current_wave() else {
+            let t = self.checklist.tally(plan);
+            return vec![GateReading {
+                label: "Pre-deployment checklist complete".into(),
+                green: t.blocking == 0,
+                why: (t.blocking > 0).then(|| format!("{} required items open", t.blocking)),
+            }];
+        };
+        plan.waves[cur]
+            .gates
+            .iter()
+            .zip(&self.plan.gates[cur])
+            .map(|(spec, g)| {
+                let why = self.gate_blocker(*g);
+                GateReading { label: spec.label.clone(), green: why.is_none(), why }
+            })
+            .collect()
+    }
+
+    fn gate_blocker(&self, g: GateRef) -> Option<String> {
+        let plan = &self.plan.plan;
+        match g {
+            GateRef::Slo { slo, allow } => {
+                let band = self.slos[slo].band();
+                let ok = match allow {
+                    AllowBand::Pass => band == Band::Pass,
+                    AllowBand::Warn => matches!(band, Band::Pass | Band::Warn),
+                };
+                (!ok).then(|| format!("{} {}", plan.slos[slo].name, band.word()))
+            }
+            GateRef::Item(s, i) => {
+                let st = self.checklist.items[s][i].status;
+                (!st.settled()).then(|| format!("item {}", st.word()))
+            }
+            GateRef::Section(s) => {
+                let t = self.checklist.tally_section(plan, s);
+                (t.blocking > 0).then(|| format!("{} of {} open", t.blocking, t.total))
+            }
+            GateRef::Alerts(sev) => {
+                let n = self.firing(sev);
+                (n > 0).then(|| format!("{n} {} alert{} firing", sev.word(), if n == 1 { "" } else { "s" }))
+            }
+        }
+    }
+
+    #[must_use]
+    pub fn tally(&self) -> Tally {
+        self.checklist.tally(&self.plan.plan)
+    }
+
+    /// "wave 2 (25%)", "phase 5 (50%)", "batch 1 (10 substations)".
+    #[must_use]
+    pub fn wave_label(&self, w: usize) -> String {
+        let plan = &self.plan.plan;
+        format!("{} {} ({})", plan.strategy.step_word(), w + 1, self.traffic_label(plan.waves[w].traffic))
+    }
+
+    #[must_use]
+    pub fn traffic_label(&self, share: f64) -> String {
+        match &self.plan.plan.traffic_unit {
+            Some(u) => format!("{} {u}", trim_number(share)),
+            None => format!("{}%", trim_number(share)),
+        }
+    }
+
+    /// Time left in the current wave's bake, if it has a planned bake.
+    #[must_use]
+    pub fn bake_left(&self) -> Option<(usize, Span, Span)> {
+        let w = self.current_wave()?;
+        if !self.waves[w].is_current() {
+            return None;
+        }
+        let bake = self.plan.plan.waves[w].bake?;
+        let done = self.waves[w].baked(self.now);
+        Some((w, done, bake))
+    }
+
+    /// Newest sample time of any SLO (data age is measured from it).
+    #[must_use]
+    pub fn newest_data(&self) -> Option<Offset> {
+        self.slos.iter().filter_map(|s| s.last.map(|l| l.t)).max().or(self.last_record)
+    }
+}
+
+fn push_detail(line: &mut String, by: Option<&str>, text: Option<&str>) {
+    if let Some(t) = text {
+        line.push_str(" — ");
+        line.push_str(t);
+    }
+    if let Some(b) = by {
+        line.push_str(" (");
+        line.push_str(b);
+        line.push(')');
+    }
+}
+
+/// "12 % > 10 % for 5m".
+#[must_use]
+pub fn trigger_label(spec: &super::plan::SloSpec, i: usize) -> String {
+    let t = &spec.triggers[i];
+    let unit = if spec.baseline.is_some() { "% over baseline" } else { spec.unit.as_str() };
+    let (word, limit) = match (t.above, t.below) {
+        (Some(a), _) => ("above", a),
+        (_, b) => ("below", b.unwrap_or_default()),
+    };
+    let mut s = format!("{word} {}", format_value(limit, unit));
+    if t.for_ > Span::ZERO {
+        s.push_str(&format!(" for {}", t.for_));
+    }
+    s
+}
+
+/// A number as people read it on a gauge: at most 3 significant decimals, no trailing zeros.
+#[must_use]
+pub fn trim_number(v: f64) -> String {
+    if v.is_nan() {
+        return "NaN".into();
+    }
+    if v.is_infinite() {
+        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+    }
+    let a = v.abs();
+    let s = if a >= 100.0 || a == a.trunc() {
+        format!("{v:.0}")
+    } else if a >= 10.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v:.2}")
+    };
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// A value with its unit: "2.3%", "385 ms", "125 MB".
+#[must_use]
+pub fn format_value(v: f64, unit: &str) -> String {
+    let n = trim_number(v);
+    if unit.is_empty() {
+        n
+    } else if unit.starts_with('%') {
+        format!("{n}{unit}")
+    } else {
+        format!("{n} {unit}")
+    }
+}

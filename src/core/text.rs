@@ -1,0 +1,63 @@
+//! Text that came from outside (fixtures, servers, alerts) is made safe to draw here, once,
+//! when it enters the core: no escape sequence, control character or bidi override can reach
+//! the terminal, and no single field can grow without bound.
+
+/// Longest text kept from one field, in chars; longer text is cut with an ellipsis.
+pub const MAX_FIELD_CHARS: usize = 512;
+
+/// Returns text that is safe to write to a terminal: C0/C1 controls, DEL, and Unicode
+/// bidirectional / invisible formatting characters become U+FFFD (tab and newline become a
+/// space), so the reader still sees that something was there.
+#[must_use]
+pub fn sanitize(input: &str) -> Box<str> {
+    if input.len() <= MAX_FIELD_CHARS && input.chars().all(is_plain) {
+        return input.into();
+    }
+    let mut out = String::with_capacity(input.len().min(MAX_FIELD_CHARS * 4));
+    for (n, c) in input.chars().enumerate() {
+        if n == MAX_FIELD_CHARS {
+            out.push('…');
+            break;
+        }
+        out.push(match c {
+            '\t' | '\n' | '\r' => ' ',
+            c if is_plain(c) => c,
+            _ => '\u{FFFD}',
+        });
+    }
+    out.into_boxed_str()
+}
+
+fn is_plain(c: char) -> bool {
+    !(c.is_control()
+        || matches!(c,
+            '\u{200B}'..='\u{200F}'   // zero-width and LRM/RLM
+            | '\u{202A}'..='\u{202E}' // bidi embeddings and overrides
+            | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
+            | '\u{2066}'..='\u{2069}' // bidi isolates
+            | '\u{FEFF}'              // BOM / zero-width no-break space
+            | '\u{FFF9}'..='\u{FFFB}'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_sequences_never_survive() {
+        let hostile = "ok\x1b]0;pwned\x07 \x1b[2J\x1b[31mred\u{9b}31m \u{202E}evil";
+        let s = sanitize(hostile);
+        assert!(!s.chars().any(|c| c.is_control()), "{s:?}");
+        assert!(!s.contains('\u{202E}'));
+        assert!(s.contains("red"));
+    }
+
+    #[test]
+    fn plain_text_is_untouched_and_long_text_is_cut() {
+        assert_eq!(&*sanitize("Error rate 12 % > 10 %"), "Error rate 12 % > 10 %");
+        let long = "x".repeat(5000);
+        let s = sanitize(&long);
+        assert_eq!(s.chars().count(), MAX_FIELD_CHARS + 1);
+        assert!(s.ends_with('…'));
+    }
+}

@@ -1,0 +1,438 @@
+//! Time as data: offsets from the rollout's T0, parsing of human durations, and the two clocks
+//! the screen shows (T+ and UTC). Nothing here reads a clock.
+
+use std::fmt;
+
+use time::OffsetDateTime;
+
+/// Milliseconds relative to T0 (negative before T0). The only notion of time in the core.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Offset(pub i64);
+
+impl Offset {
+    pub const ZERO: Offset = Offset(0);
+
+    #[must_use]
+    pub const fn from_secs(s: i64) -> Self {
+        Offset(s * 1000)
+    }
+
+    #[must_use]
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+
+    #[must_use]
+    pub fn saturating_add(self, d: Span) -> Offset {
+        Offset(self.0.saturating_add(d.0))
+    }
+
+    #[must_use]
+    pub fn saturating_sub(self, d: Span) -> Offset {
+        Offset(self.0.saturating_sub(d.0))
+    }
+
+    /// The span from `earlier` to `self` (negative if `earlier` is later).
+    #[must_use]
+    pub fn since(self, earlier: Offset) -> Span {
+        Span(self.0.saturating_sub(earlier.0))
+    }
+
+    /// `T+1h02m03s`, `T-24h`, `T+0s`: the clock readout used everywhere on screen.
+    #[must_use]
+    pub fn t_label(self) -> String {
+        let sign = if self.0 < 0 { '-' } else { '+' };
+        format!("T{sign}{}", Span(self.0.abs()).compact())
+    }
+}
+
+/// A length of time in milliseconds.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span(pub i64);
+
+impl Span {
+    pub const ZERO: Span = Span(0);
+
+    #[must_use]
+    pub const fn from_secs(s: i64) -> Self {
+        Span(s * 1000)
+    }
+
+    #[must_use]
+    pub const fn millis(self) -> i64 {
+        self.0
+    }
+
+    /// Human and short: `45s`, `7m05s`, `2h03m`, `3d04h`. Seconds are dropped from hour spans
+    /// because nobody reads them at that scale.
+    #[must_use]
+    pub fn compact(self) -> String {
+        let neg = self.0 < 0;
+        let total = self.0.unsigned_abs() / 1000;
+        let (d, h, m, s) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
+        let body = if d > 0 {
+            if h > 0 {
+                format!("{d}d{h:02}h")
+            } else {
+                format!("{d}d")
+            }
+        } else if h > 0 {
+            if m > 0 {
+                format!("{h}h{m:02}m")
+            } else {
+                format!("{h}h")
+            }
+        } else if m > 0 {
+            if s > 0 {
+                format!("{m}m{s:02}s")
+            } else {
+                format!("{m}m")
+            }
+        } else if total == 0 && self.0 != 0 {
+            format!("{}ms", self.0.unsigned_abs())
+        } else {
+            format!("{s}s")
+        };
+        if neg {
+            format!("-{body}")
+        } else {
+            body
+        }
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.compact())
+    }
+}
+
+/// Why a duration or offset string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DurationError(pub String);
+
+/// Parses an offset from T0 as people write it: `T+5m`, `T-24h`, `+90s`, `1h30m`, `2d`,
+/// `00:05:00`, `-1:00:00`, `1.5s`, `250ms`. A bare number is seconds.
+///
+/// # Errors
+/// A message naming what is wrong with the text.
+pub fn parse_offset(text: &str) -> Result<Offset, DurationError> {
+    let s = text.trim();
+    let s = s
+        .strip_prefix('T')
+        .or_else(|| s.strip_prefix('t'))
+        .unwrap_or(s);
+    let (neg, body) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let span = parse_span_body(body).map_err(|e| DurationError(format!("{e} in {text:?}")))?;
+    Ok(Offset(if neg { -span.0 } else { span.0 }))
+}
+
+/// Parses a non-negative duration: `24h`, `5m`, `1h30m`, `90s`, `250ms`, `00:05:00`, `1.5`.
+///
+/// # Errors
+/// A message naming what is wrong with the text.
+pub fn parse_span(text: &str) -> Result<Span, DurationError> {
+    let s = text.trim();
+    if s.starts_with('-') {
+        return Err(DurationError(format!(
+            "a duration cannot be negative: {text:?}"
+        )));
+    }
+    parse_span_body(s.strip_prefix('+').unwrap_or(s))
+        .map_err(|e| DurationError(format!("{e} in {text:?}")))
+}
+
+fn parse_span_body(s: &str) -> Result<Span, String> {
+    if s.is_empty() {
+        return Err("empty duration".into());
+    }
+    if s.contains(':') {
+        return parse_clock(s);
+    }
+    if let Ok(secs) = s.parse::<f64>() {
+        return secs_to_span(secs);
+    }
+    let mut total: i64 = 0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .ok_or_else(|| format!("missing unit after {rest:?} (use d, h, m, s or ms)"))?;
+        if num_len == 0 {
+            return Err(format!("expected a number at {rest:?}"));
+        }
+        let value: f64 = rest[..num_len]
+            .parse()
+            .map_err(|_| format!("bad number {:?}", &rest[..num_len]))?;
+        rest = &rest[num_len..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let unit_ms: f64 = match &rest[..unit_len] {
+            "d" => 86_400_000.0,
+            "h" => 3_600_000.0,
+            "m" | "min" => 60_000.0,
+            "s" => 1000.0,
+            "ms" => 1.0,
+            other => return Err(format!("unknown unit {other:?} (use d, h, m, s or ms)")),
+        };
+        rest = &rest[unit_len..];
+        total = total.saturating_add(round_ms(value * unit_ms)?);
+    }
+    Ok(Span(total))
+}
+
+fn parse_clock(s: &str) -> Result<Span, String> {
+    let parts: Vec<&str> = s.split(':').collect();
+    if parts.len() > 3 {
+        return Err("too many ':' (use h:mm:ss)".into());
+    }
+    let mut secs = 0.0;
+    for p in &parts {
+        let v: f64 = p.parse().map_err(|_| format!("bad clock field {p:?}"))?;
+        if v < 0.0 {
+            return Err("negative clock field".into());
+        }
+        secs = secs * 60.0 + v;
+    }
+    secs_to_span(secs)
+}
+
+fn secs_to_span(secs: f64) -> Result<Span, String> {
+    if !secs.is_finite() || secs < 0.0 {
+        return Err("not a finite, non-negative number of seconds".into());
+    }
+    Ok(Span(round_ms(secs * 1000.0)?))
+}
+
+fn round_ms(ms: f64) -> Result<i64, String> {
+    // 2^53 ms is ~285,000 years: anything above is a typo, not a rollout.
+    if !(0.0..9.0e15).contains(&ms) {
+        return Err("duration out of range".into());
+    }
+    #[allow(clippy::cast_possible_truncation)]
+    Ok(ms.round() as i64)
+}
+
+/// Wall-clock anchor of a rollout: converts offsets to UTC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Epoch(pub OffsetDateTime);
+
+impl Epoch {
+    /// Parses an RFC 3339 timestamp (`2025-02-03T09:00:00Z`).
+    ///
+    /// # Errors
+    /// When the text is not RFC 3339.
+    pub fn parse(text: &str) -> Result<Epoch, DurationError> {
+        OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map(|t| Epoch(t.to_offset(time::UtcOffset::UTC)))
+            .map_err(|e| DurationError(format!("not an RFC 3339 UTC time ({e}): {text:?}")))
+    }
+
+    #[must_use]
+    pub fn at(self, t: Offset) -> OffsetDateTime {
+        self.0 + time::Duration::milliseconds(t.0)
+    }
+
+    /// `2025-02-03 09:12:00Z`
+    #[must_use]
+    pub fn utc_label(self, t: Offset) -> String {
+        let d = self.at(t);
+        format!(
+            "{:04}-{:02}-{:02} {:02}:{:02}:{:02}Z",
+            d.year(),
+            u8::from(d.month()),
+            d.day(),
+            d.hour(),
+            d.minute(),
+            d.second()
+        )
+    }
+
+    /// `09:12:00Z`: the short form used in timeline rows.
+    #[must_use]
+    pub fn hms_label(self, t: Offset) -> String {
+        let d = self.at(t);
+        format!("{:02}:{:02}:{:02}Z", d.hour(), d.minute(), d.second())
+    }
+
+    /// RFC 3339 with milliseconds, for machine-readable output.
+    #[must_use]
+    pub fn rfc3339(self, t: Offset) -> String {
+        self.at(t)
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_people_write() {
+        assert_eq!(parse_offset("T+5m"), Ok(Offset(300_000)));
+        assert_eq!(parse_offset("T-24h"), Ok(Offset(-86_400_000)));
+        assert_eq!(parse_offset("+90s"), Ok(Offset(90_000)));
+        assert_eq!(parse_offset("1h30m"), Ok(Offset(5_400_000)));
+        assert_eq!(parse_offset("2d"), Ok(Offset(172_800_000)));
+        assert_eq!(parse_offset("00:05:00"), Ok(Offset(300_000)));
+        assert_eq!(parse_offset("-1:00:00"), Ok(Offset(-3_600_000)));
+        assert_eq!(parse_offset("1.5"), Ok(Offset(1500)));
+        assert_eq!(parse_offset("250ms"), Ok(Offset(250)));
+        assert_eq!(parse_offset("T+1d2h3m4s"), Ok(Offset(93_784_000)));
+    }
+
+    #[test]
+    fn bad_offsets_say_why() {
+        assert!(parse_offset("").is_err());
+        assert!(parse_offset("5x").unwrap_err().0.contains("unknown unit"));
+        assert!(parse_offset("5").is_ok());
+        assert!(parse_offset("h5").unwrap_err().0.contains("expected a number"));
+        assert!(parse_span("-5m").unwrap_err().0.contains("negative"));
+        assert!(parse_offset("1:2:3:4").is_err());
+    }
+
+    #[test]
+    fn labels_read_like_a_clock() {
+        assert_eq!(Offset(0).t_label(), "T+0s");
+        assert_eq!(Offset(-86_400_000).t_label(), "T-1d");
+        assert_eq!(Offset(3_723_000).t_label(), "T+1h02m");
+        assert_eq!(Span(425_000).compact(), "7m05s");
+        assert_eq!(Span(93_784_000).compact(), "1d02h");
+        let e = Epoch::parse("2025-02-03T09:00:00Z").unwrap();
+        assert_eq!(e.utc_label(Offset(3_723_000)), "2025-02-03 10:02:03Z");
+        assert_eq!(e.hms_label(Offset(-60_000)), "08:59:00Z");
+    }
+}
+
+mod serde_impls {
+    //! Offsets and spans are written the way people write them (`"T+5m"`, `"24h"`) or as a
+    //! number of seconds; they are read back either way.
+    use super::{parse_offset, parse_span, Epoch, Offset, Span};
+    use serde::de::{self, Visitor};
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use std::fmt;
+
+    struct SecondsOrText<const SIGNED: bool>;
+
+    impl<const SIGNED: bool> Visitor<'_> for SecondsOrText<SIGNED> {
+        type Value = i64;
+        fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+            if SIGNED {
+                f.write_str("an offset such as \"T+5m\", \"T-24h\" or a number of seconds")
+            } else {
+                f.write_str("a duration such as \"24h\", \"5m\" or a number of seconds")
+            }
+        }
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
+            i64::try_from(v)
+                .ok()
+                .and_then(|v| v.checked_mul(1000))
+                .ok_or_else(|| E::custom("number of seconds out of range"))
+        }
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
+            if v < 0 && !SIGNED {
+                return Err(E::custom("a duration cannot be negative"));
+            }
+            v.checked_mul(1000)
+                .ok_or_else(|| E::custom("number of seconds out of range"))
+        }
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
+            if !v.is_finite() || v.abs() > 9.0e12 || (v < 0.0 && !SIGNED) {
+                return Err(E::custom(format!("{v} is not a usable number of seconds")));
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            Ok((v * 1000.0).round() as i64)
+        }
+        fn visit_str<E: de::Error>(self, v: &str) -> Result<i64, E> {
+            if SIGNED {
+                parse_offset(v).map(|o| o.0).map_err(E::custom)
+            } else {
+                parse_span(v).map(|s| s.0).map_err(E::custom)
+            }
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Offset {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(SecondsOrText::<true>).map(Offset)
+        }
+    }
+
+    impl<'de> Deserialize<'de> for Span {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_any(SecondsOrText::<false>).map(Span)
+        }
+    }
+
+    impl Serialize for Offset {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&exact_offset(*self))
+        }
+    }
+
+    impl Serialize for Span {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(exact_offset(Offset(self.0)).trim_start_matches("T+"))
+        }
+    }
+
+    /// Lossless text form (`T+1h02m03.250s`), unlike the rounded on-screen label.
+    pub fn exact_offset(t: Offset) -> String {
+        use std::fmt::Write;
+        let sign = if t.0 < 0 { '-' } else { '+' };
+        let ms = t.0.unsigned_abs();
+        let (h, m, s, milli) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        let mut out = format!("T{sign}");
+        if h > 0 {
+            let _ = write!(out, "{h}h");
+        }
+        if m > 0 {
+            let _ = write!(out, "{m}m");
+        }
+        if s > 0 || milli > 0 || (h == 0 && m == 0) {
+            if milli > 0 {
+                let _ = write!(out, "{s}.{milli:03}s");
+            } else {
+                let _ = write!(out, "{s}s");
+            }
+        }
+        out
+    }
+
+    impl<'de> Deserialize<'de> for Epoch {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+            Epoch::parse(&s).map_err(de::Error::custom)
+        }
+    }
+
+    impl Serialize for Epoch {
+        fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&self.rfc3339(Offset(0)))
+        }
+    }
+}
+
+pub use serde_impls::exact_offset;
+
+impl Offset {
+    /// Fixed-width clock form for timeline rows: `T+01:15:00`, `T+5d01:15:00`, `T-24:00:00`.
+    #[must_use]
+    pub fn clock_label(self) -> String {
+        let sign = if self.0 < 0 { '-' } else { '+' };
+        let total = self.0.unsigned_abs() / 1000;
+        let (d, h, m, s) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
+        if d > 0 {
+            format!("T{sign}{d}d{h:02}:{m:02}:{s:02}")
+        } else {
+            format!("T{sign}{h:02}:{m:02}:{s:02}")
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! A wave's progress: its state, when it got there, and its bake clock (which stops while the
+//! wave is paused).
+
+use super::record::WaveStatus;
+use super::time::{Offset, Span};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WaveState {
+    pub status: WaveStatus,
+    /// When the wave entered its current status.
+    pub since: Option<Offset>,
+    /// Bake time accumulated before the current active stretch.
+    baked_before: Span,
+    /// Start of the current active stretch.
+    active_since: Option<Offset>,
+}
+
+impl Default for WaveState {
+    fn default() -> Self {
+        WaveState { status: WaveStatus::Pending, since: None, baked_before: Span::ZERO, active_since: None }
+    }
+}
+
+impl WaveState {
+    pub fn set(&mut self, status: WaveStatus, t: Offset) {
+        if let Some(start) = self.active_since.take() {
+            self.baked_before = Span(self.baked_before.0 + t.since(start).0.max(0));
+        }
+        if status == WaveStatus::Active {
+            self.active_since = Some(t);
+        }
+        if status == WaveStatus::Pending {
+            self.baked_before = Span::ZERO;
+        }
+        self.status = status;
+        self.since = Some(t);
+    }
+
+    /// Bake time so far at `now`, not counting paused time.
+    #[must_use]
+    pub fn baked(&self, now: Offset) -> Span {
+        let running = self.active_since.map_or(0, |s| now.since(s).0.max(0));
+        Span(self.baked_before.0 + running)
+    }
+
+    /// The wave holds traffic (active or paused).
+    #[must_use]
+    pub fn is_current(&self) -> bool {
+        matches!(self.status, WaveStatus::Active | WaveStatus::Paused)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bake_clock_stops_while_paused() {
+        let mut w = WaveState::default();
+        w.set(WaveStatus::Active, Offset::from_secs(0));
+        assert_eq!(w.baked(Offset::from_secs(60)), Span::from_secs(60));
+        w.set(WaveStatus::Paused, Offset::from_secs(100));
+        assert_eq!(w.baked(Offset::from_secs(500)), Span::from_secs(100));
+        w.set(WaveStatus::Active, Offset::from_secs(600));
+        assert_eq!(w.baked(Offset::from_secs(650)), Span::from_secs(150));
+    }
+}

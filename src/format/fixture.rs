@@ -1,0 +1,312 @@
+//! Fixture format v1: a header (the first JSON value, which may span several lines) and then
+//! one record per line. Errors name `FILE:LINE:COLUMN` and what is wrong.
+
+use std::fmt;
+use std::io::BufRead;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use crate::core::plan::{Plan, Resolved};
+use crate::core::record::Record;
+use crate::core::time::Offset;
+
+use super::locate::{line_col, locate, steps};
+use super::record::{column_of, decode, Raw, Strictness, FIELDS};
+
+/// The format version this build writes, and the newest minor it fully understands.
+pub const VERSION: (u32, u32) = (1, 0);
+
+/// Longest record line accepted; longer lines are refused, not truncated.
+pub const MAX_LINE: usize = 1 << 20;
+
+/// A refusal with its place: `FILE:LINE:COLUMN: message`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct FixtureError {
+    pub file: Arc<str>,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for FixtureError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+    }
+}
+
+#[derive(Deserialize)]
+struct VersionProbe {
+    warroom: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Header {
+    #[allow(dead_code)]
+    warroom: String,
+    rollout: Plan,
+}
+
+/// What the header told us.
+#[derive(Clone, Debug)]
+pub struct Fixture {
+    pub file: Arc<str>,
+    pub plan: Arc<Resolved>,
+    pub version: (u32, u32),
+    pub strictness: Strictness,
+}
+
+/// Reads records one line at a time, checking each against the plan and the one before it.
+pub struct RecordReader<R> {
+    input: R,
+    fixture: Fixture,
+    line: usize,
+    offset: u64,
+    prev_t: Option<Offset>,
+    buf: Vec<u8>,
+}
+
+/// Where a reader is, so that another can resume there (replay seeks use this).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// Lines consumed so far (the next line is `line + 1`).
+    pub line: usize,
+    /// Byte offset of the next line.
+    pub offset: u64,
+    pub prev_t: Option<Offset>,
+}
+
+/// Reads the header from `input` and returns a reader positioned at the first record.
+///
+/// # Errors
+/// A malformed header, an unsupported version or a plan that does not hold together.
+pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, FixtureError> {
+    let file: Arc<str> = file.into();
+    let at = |line, column, message: String| FixtureError { file: file.clone(), line, column, message };
+    let mut text = String::new();
+    let mut lines = 0usize;
+    let mut offset = 0u64;
+    let mut depth = Depth::default();
+    let mut first_line = 0usize;
+    loop {
+        let before = text.len();
+        let n = input.read_line(&mut text).map_err(|e| at(lines + 1, 1, format!("cannot read: {e}")))?;
+        if n == 0 {
+            return Err(at(lines.max(1), 1, if depth.started { "the header is not complete JSON (unbalanced braces)".into() } else { "empty file: expected a header line such as {\"warroom\": \"1.0\", \"rollout\": {…}}".into() }));
+        }
+        lines += 1;
+        offset += n as u64;
+        let new = &text[before..];
+        if !depth.started {
+            let trimmed = new.trim_start();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                text.truncate(before);
+                continue;
+            }
+            if !trimmed.starts_with('{') {
+                let col = new.len() - trimmed.len() + 1;
+                return Err(at(lines, col, "expected the header object ({\"warroom\": \"1.0\", \"rollout\": {…}}) first".into()));
+            }
+            first_line = lines;
+        }
+        if depth.feed(new.as_bytes()) {
+            break;
+        }
+        if text.len() > 16 * MAX_LINE {
+            return Err(at(first_line, 1, "the header is larger than 16 MiB".into()));
+        }
+    }
+    let header_at = |byte: usize| {
+        let (l, c) = line_col(&text, byte);
+        (first_line + l - 1, c)
+    };
+    let json_err = |e: serde_json::Error| at(first_line + e.line() - 1, e.column().max(1), e.to_string().split(" at line").next().unwrap_or_default().to_string());
+    let probe: VersionProbe = serde_json::from_str(&text).map_err(json_err)?;
+    let version_text = match probe.warroom {
+        Some(serde_json::Value::String(s)) => s,
+        Some(other) => {
+            let (l, c) = header_at(locate(&text, &steps("warroom")).unwrap_or(0));
+            return Err(at(l, c, format!("\"warroom\" must be a version string such as \"1.0\", not {other}")));
+        }
+        None => return Err(at(first_line, 1, "not a warroom fixture: the header needs \"warroom\": \"1.0\"".into())),
+    };
+    let version = parse_version(&version_text).ok_or_else(|| {
+        let (l, c) = header_at(locate(&text, &steps("warroom")).unwrap_or(0));
+        at(l, c, format!("bad version {version_text:?} (expected MAJOR.MINOR, e.g. \"1.0\")"))
+    })?;
+    if version.0 != VERSION.0 {
+        let (l, c) = header_at(locate(&text, &steps("warroom")).unwrap_or(0));
+        return Err(at(l, c, format!("version {version_text} is not supported: this warroom reads 1.x")));
+    }
+    let header: Header = serde_json::from_str(&text).map_err(json_err)?;
+    let plan = Resolved::new(header.rollout).map_err(|e| {
+        let (l, c) = header_at(locate(&text, &steps(&format!("rollout.{}", e.path))).unwrap_or(0));
+        at(l, c, format!("rollout.{}: {}", e.path, e.message))
+    })?;
+    let strictness = if version.1 > VERSION.1 { Strictness::Lenient } else { Strictness::Strict };
+    let fixture = Fixture { file, plan: Arc::new(plan), version, strictness };
+    Ok(RecordReader { input, fixture, line: lines, offset, prev_t: None, buf: Vec::with_capacity(256) })
+}
+
+fn parse_version(s: &str) -> Option<(u32, u32)> {
+    let (a, b) = s.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// Tracks brace depth outside strings, to find where a multi-line header ends.
+#[derive(Default)]
+struct Depth {
+    depth: i64,
+    in_string: bool,
+    escaped: bool,
+    started: bool,
+}
+
+impl Depth {
+    /// Feeds bytes; true once the top-level value has closed.
+    fn feed(&mut self, bytes: &[u8]) -> bool {
+        for &b in bytes {
+            if self.in_string {
+                match (self.escaped, b) {
+                    (true, _) => self.escaped = false,
+                    (false, b'\\') => self.escaped = true,
+                    (false, b'"') => self.in_string = false,
+                    _ => {}
+                }
+                continue;
+            }
+            match b {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => {
+                    self.depth += 1;
+                    self.started = true;
+                }
+                b'}' | b']' => {
+                    self.depth -= 1;
+                    if self.started && self.depth == 0 {
+                        return true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+}
+
+impl<R: BufRead> RecordReader<R> {
+    #[must_use]
+    pub fn fixture(&self) -> &Fixture {
+        &self.fixture
+    }
+
+    #[must_use]
+    pub fn position(&self) -> Position {
+        Position { line: self.line, offset: self.offset, prev_t: self.prev_t }
+    }
+
+    /// A reader over `input` that continues from `pos` (which another reader of the same file
+    /// reported).
+    pub fn resume(input: R, fixture: Fixture, pos: Position) -> RecordReader<R> {
+        RecordReader { input, fixture, line: pos.line, offset: pos.offset, prev_t: pos.prev_t, buf: Vec::with_capacity(256) }
+    }
+
+    /// Reads the next record line and hands its records to `out`. Returns the line's `t`, or
+    /// `None` at the end of the input. Blank lines and lines starting with `#` are skipped.
+    ///
+    /// # Errors
+    /// The first malformed line, with its place.
+    pub fn next_records(&mut self, out: &mut impl FnMut(Record)) -> Result<Option<Offset>, FixtureError> {
+        loop {
+            self.buf.clear();
+            let n = read_line_capped(&mut self.input, &mut self.buf, MAX_LINE).map_err(|e| self.err(1, format!("cannot read: {e}")))?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.line += 1;
+            self.offset += n as u64;
+            if n > MAX_LINE {
+                return Err(self.err(1, format!("line is longer than {} bytes", MAX_LINE)));
+            }
+            let trimmed = self.buf.trim_ascii();
+            if trimmed.is_empty() || trimmed[0] == b'#' {
+                continue;
+            }
+            let line = std::str::from_utf8(&self.buf).map_err(|e| self.err(e.valid_up_to() + 1, "not valid UTF-8".into()))?;
+            let t = self.decode_line(line, out)?;
+            self.prev_t = Some(t);
+            return Ok(Some(t));
+        }
+    }
+
+    fn decode_line(&self, line: &str, out: &mut impl FnMut(Record)) -> Result<Offset, FixtureError> {
+        let owned;
+        let raw: Raw<'_> = match serde_json::from_str(line) {
+            Ok(raw) => raw,
+            Err(e) if self.fixture.strictness == Strictness::Lenient && e.to_string().starts_with("unknown field") => {
+                owned = known_fields_only(line).ok_or_else(|| self.json_err(&e))?;
+                serde_json::from_str(&owned).map_err(|e| self.json_err(&e))?
+            }
+            Err(e) => return Err(self.json_err(&e)),
+        };
+        if let Some(prev) = self.prev_t {
+            if raw.t < prev {
+                return Err(self.err(column_of(line, "t"), format!("time goes backwards: {} is before the previous record's {}", raw.t.t_label(), prev.t_label())));
+            }
+        }
+        decode(&raw, &self.fixture.plan, self.fixture.strictness, out).map_err(|p| self.err(column_of(line, p.key), p.message))?;
+        Ok(raw.t)
+    }
+
+    fn json_err(&self, e: &serde_json::Error) -> FixtureError {
+        let msg = e.to_string();
+        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
+        self.err(e.column().max(1), msg)
+    }
+
+    fn err(&self, column: usize, message: String) -> FixtureError {
+        FixtureError { file: self.fixture.file.clone(), line: self.line, column, message }
+    }
+}
+
+/// Re-encodes a record with unknown keys dropped (lenient reading of newer minor versions).
+fn known_fields_only(line: &str) -> Option<String> {
+    let mut v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).ok()?;
+    v.retain(|k, _| FIELDS.contains(&k.as_str()));
+    serde_json::to_string(&v).ok()
+}
+
+/// Like `read_until(b'\n')` but stops storing after `cap` bytes (still consuming the line),
+/// so a hostile file cannot make one line eat all memory. Returns bytes consumed.
+fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let (done, used) = {
+            let avail = r.fill_buf()?;
+            if avail.is_empty() {
+                return Ok(total);
+            }
+            match memchr::memchr(b'\n', avail) {
+                Some(i) => {
+                    if buf.len() < cap {
+                        buf.extend_from_slice(&avail[..=i.min(cap - buf.len())]);
+                    }
+                    (true, i + 1)
+                }
+                None => {
+                    if buf.len() < cap {
+                        let take = avail.len().min(cap - buf.len());
+                        buf.extend_from_slice(&avail[..take]);
+                    }
+                    (false, avail.len())
+                }
+            }
+        };
+        r.consume(used);
+        total += used;
+        if done {
+            return Ok(total);
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! Reading and writing what crosses the program's edge: fixtures (and, with the same record
+//! shapes, the live protocol), with errors that name the place.
+
+pub mod fixture;
+pub mod locate;
+pub mod record;

@@ -1,0 +1,9 @@
+#![forbid(unsafe_code)]
+
+use clap::Parser;
+
+fn main() -> color_eyre::Result<()> {
+    color_eyre::install()?;
+    let cli = warroom::cli::Cli::parse();
+    std::process::exit(warroom::run(cli)?)
+}

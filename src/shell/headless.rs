@@ -1,0 +1,130 @@
+//! Headless run: the same reducer without a screen. State changes go out as NDJSON, then a
+//! final summary; this is what `warroom replay` does when stdout is not a terminal.
+
+use std::io::Write;
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use crate::core::state::{Change, Event, Link, SourceStatus, State, TIMELINE_CAP};
+use crate::core::time::exact_offset;
+use crate::format::fixture::FixtureError;
+
+use super::load::Source;
+
+#[derive(Serialize)]
+struct Line<'a> {
+    t: String,
+    utc: String,
+    #[serde(flatten)]
+    change: &'a Change,
+}
+
+/// The final picture, printed last.
+#[derive(Serialize, Debug)]
+pub struct Summary {
+    pub rollout: String,
+    pub records: u64,
+    pub end: String,
+    pub status: &'static str,
+    pub wave: Option<WaveSummary>,
+    pub slos: Vec<SloSummary>,
+    pub checklist: ChecklistSummary,
+    pub alerts_firing: usize,
+    pub unknown_records: u64,
+    pub timeline_entries: usize,
+    pub timeline_dropped: u64,
+}
+
+#[derive(Serialize, Debug)]
+pub struct WaveSummary {
+    pub id: String,
+    pub number: usize,
+    pub of: usize,
+    pub state: &'static str,
+    pub traffic: f64,
+}
+
+#[derive(Serialize, Debug)]
+pub struct SloSummary {
+    pub id: String,
+    pub band: &'static str,
+    pub value: Option<f64>,
+}
+
+#[derive(Serialize, Debug)]
+pub struct ChecklistSummary {
+    pub verdict: &'static str,
+    pub done: usize,
+    pub total: usize,
+    pub blocking: usize,
+}
+
+/// A fresh state for a fixture's plan.
+#[must_use]
+pub fn initial_state(src: &Source) -> State {
+    let f = src.fixture();
+    State::new(f.plan.clone(), SourceStatus { name: Arc::from("fixture"), link: Link::Replay }, TIMELINE_CAP)
+}
+
+/// Applies every record of `src`; with `out`, writes each change as one JSON line.
+///
+/// # Errors
+/// A malformed record (the file is refused where it goes wrong) or a write failure.
+pub fn run(mut src: Source, mut out: Option<&mut dyn Write>) -> color_eyre::Result<State> {
+    let mut state = initial_state(&src);
+    state.track_changes(out.is_some());
+    let epoch = src.fixture().plan.plan.t0;
+    let mut failed: Option<std::io::Error> = None;
+    loop {
+        let mut apply = |r| {
+            let fx = state.apply(Event::Record(r));
+            if let Some(w) = out.as_deref_mut() {
+                for c in &fx.changes {
+                    let line = Line { t: exact_offset(state.now), utc: epoch.rfc3339(state.now), change: c };
+                    if let Err(e) = serde_json::to_writer(&mut *w, &line).map_err(std::io::Error::from).and_then(|()| w.write_all(b"\n")) {
+                        failed.get_or_insert(e);
+                    }
+                }
+            }
+        };
+        let more: Result<_, FixtureError> = src.next_records(&mut apply);
+        if let Some(e) = failed.take() {
+            return Err(e.into());
+        }
+        if more?.is_none() {
+            break;
+        }
+    }
+    Ok(state)
+}
+
+#[must_use]
+pub fn summary(state: &State) -> Summary {
+    let plan = &state.plan.plan;
+    let t = state.tally();
+    Summary {
+        rollout: plan.id.clone(),
+        records: state.applied,
+        end: exact_offset(state.now.max(crate::core::time::Offset::ZERO.min(state.now))),
+        status: state.status.word(),
+        wave: state.current_wave().map(|w| WaveSummary {
+            id: plan.waves[w].id.clone(),
+            number: w + 1,
+            of: plan.waves.len(),
+            state: state.waves[w].status.word(),
+            traffic: state.traffic,
+        }),
+        slos: plan
+            .slos
+            .iter()
+            .zip(&state.slos)
+            .map(|(spec, s)| SloSummary { id: spec.id.clone(), band: s.band().word(), value: s.last.and_then(|l| l.value) })
+            .collect(),
+        checklist: ChecklistSummary { verdict: if t.blocking == 0 { "GO" } else { "NO-GO" }, done: t.done, total: t.total, blocking: t.blocking },
+        alerts_firing: state.firing(crate::core::plan::Severity::Info),
+        unknown_records: state.unknown,
+        timeline_entries: state.timeline.len(),
+        timeline_dropped: state.timeline.dropped(),
+    }
+}

@@ -1,0 +1,66 @@
+//! Opening fixtures from disk (or the ones built into the binary) and reading them whole.
+
+use std::fs::File;
+use std::io::{BufReader, Cursor};
+use std::path::Path;
+
+use crate::core::record::Record;
+use crate::format::fixture::{self, FixtureError, RecordReader};
+
+/// Fixtures compiled into the binary, by name: `warroom replay` with no file plays the first.
+pub const BUILTIN: &[(&str, &str)] = &[
+    ("batch-patches-wave3-rollback", include_str!("../../fixtures/batch-patches-wave3-rollback.jsonl")),
+];
+
+/// A reader over a file on disk, or over a built-in fixture when `name` is `builtin:NAME`.
+///
+/// # Errors
+/// The file cannot be opened, or its header is refused.
+pub fn open(name: &str) -> Result<Source, FixtureError> {
+    if let Some(b) = name.strip_prefix("builtin:") {
+        let (_, text) = BUILTIN.iter().find(|(n, _)| *n == b).ok_or_else(|| FixtureError {
+            file: name.into(),
+            line: 0,
+            column: 0,
+            message: format!("no built-in fixture {b:?} (built in: {})", BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")),
+        })?;
+        return fixture::open(name, Cursor::new(text.as_bytes())).map(Source::Builtin);
+    }
+    let f = File::open(Path::new(name)).map_err(|e| FixtureError { file: name.into(), line: 0, column: 0, message: format!("cannot open: {e}") })?;
+    fixture::open(name, BufReader::with_capacity(1 << 16, f)).map(Source::File)
+}
+
+/// Either kind of fixture input.
+pub enum Source {
+    File(RecordReader<BufReader<File>>),
+    Builtin(RecordReader<Cursor<&'static [u8]>>),
+}
+
+impl Source {
+    #[must_use]
+    pub fn fixture(&self) -> &fixture::Fixture {
+        match self {
+            Source::File(r) => r.fixture(),
+            Source::Builtin(r) => r.fixture(),
+        }
+    }
+
+    /// See [`RecordReader::next_records`].
+    ///
+    /// # Errors
+    /// The first malformed line.
+    pub fn next_records(&mut self, out: &mut impl FnMut(Record)) -> Result<Option<crate::core::time::Offset>, FixtureError> {
+        match self {
+            Source::File(r) => r.next_records(out),
+            Source::Builtin(r) => r.next_records(out),
+        }
+    }
+
+    #[must_use]
+    pub fn position(&self) -> fixture::Position {
+        match self {
+            Source::File(r) => r.position(),
+            Source::Builtin(r) => r.position(),
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! The pure view: `render(frame, &Console, &Look)` draws the whole screen from the state.
+//! Nothing here mutates state or does I/O.
+//!
+//! Wide layout (≥ 100×32):
+//! ```text
+//! ┌ header ──────────────────────────────────────────────────────────────────────────────┐
+//! │ ✖ CRITICAL  Batch Patches v1.0.0  legacy → v1.0.0 · canary        REPLAY ×60 ▶ 63%  │
+//! │ UTC 2025-02-08 10:15:00Z  T+5d01h  wave 3/4 ▶ ACTIVE 44h50m left  fixture · data 12s │
+//! ├ waves ───────────────────────────────────────────────────────────────────────────────┤
+//! │ ✔ 1 Internal Testing 10% ─ ✔ 2 Beta Users 25% ─ ▶ 3 Gradual GA 50% ─ ○ 4 Full 100%  │
+//! │ bake ███████░░░░░░ · gates to wave 4: ✔ Zero CRITICAL alerts  ✖ Error rate < 5% …    │
+//! ├ SLOs ─────────────────────────────────┬ checklist ───────────────────────────────────┤
+//! │ ✖ CRIT Error rate 12.4% ↑ ▂▃▅▇ …      │ A. Infrastructure 12/12 ✔ …                  │
+//! ├ timeline ────────────────────────────────────────────────────────────────────────────┤
+//! │ T+5d01:15:00 10:15:00Z ⚠ crit alertmanager  …                                        │
+//! └ footer: keys that apply now ─────────────────────────────────────────────────────────┘
+//! ```
+//! The compact layout (80×24) keeps the same order with one-line rows and rules instead of
+//! boxes.
+
+mod checklist;
+pub mod fit;
+pub mod glyphs;
+mod header;
+mod help;
+mod slo_gauge;
+pub mod theme;
+mod timeline;
+mod waves;
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use crate::core::console::{Console, Panel};
+use crate::core::intent::{When, KEYMAP};
+
+use glyphs::Glyphs;
+use theme::Theme;
+
+/// How the screen looks: colours and glyphs.
+#[derive(Clone, Debug)]
+pub struct Look {
+    pub theme: Theme,
+    pub glyphs: Glyphs,
+}
+
+/// Wide or compact, chosen from the terminal size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Density {
+    Compact,
+    Wide,
+}
+
+impl Density {
+    #[must_use]
+    pub fn of(area: Rect) -> Density {
+        if area.width >= 100 && area.height >= 32 {
+            Density::Wide
+        } else {
+            Density::Compact
+        }
+    }
+}
+
+/// Draws the whole screen.
+pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
+    let area = frame.area();
+    frame.render_widget(Block::default().style(look.theme.background), area);
+    if area.width < 40 || area.height < 12 {
+        let msg = Paragraph::new(vec![
+            Line::from(Span::styled(format!("{} {}", look.glyphs.status(c.state.status), c.state.status.word()), header::status_style(c.state.status, &look.theme))),
+            Line::from("terminal too small"),
+            Line::from("(need 40×12)"),
+        ]);
+        frame.render_widget(msg, area);
+        return;
+    }
+    let density = Density::of(area);
+    let header_h = if density == Density::Wide { 3 } else { 2 };
+    let [head, body, foot] = Layout::vertical([Constraint::Length(header_h), Constraint::Min(5), Constraint::Length(1)]).areas(area);
+    header::render(frame, head, c, look, density);
+    footer(frame, foot, c, look);
+    if c.zoom {
+        let focused = match c.focus {
+            Panel::Timeline => timeline::render,
+            Panel::Checklist => checklist::render,
+            Panel::Slos => slo_gauge::render,
+        };
+        focused(frame, body, c, look, density, true);
+    } else {
+        match density {
+            Density::Wide => wide(frame, body, c, look),
+            Density::Compact => compact(frame, body, c, look),
+        }
+    }
+    if let Some(p) = &c.prompt {
+        prompt(frame, area, p, look);
+    }
+    if c.help {
+        help::render(frame, area, c, look);
+    }
+}
+
+fn wide(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
+    let gates = c.state.next_gates().len();
+    let waves_h = u16::try_from(2 + 2 + gates.div_ceil(2).clamp(1, 4)).unwrap_or(8);
+    let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
+    let avail = body.height.saturating_sub(waves_h);
+    // SLOs take two rows each when there is room; the timeline keeps at least a third.
+    let mid_h = (n_slo * 2 + 2).min(avail.saturating_sub(avail / 3)).max(6);
+    let [waves_a, mid, tl] = Layout::vertical([Constraint::Length(waves_h), Constraint::Length(mid_h), Constraint::Min(4)]).areas(body);
+    waves::render(frame, waves_a, c, look, Density::Wide);
+    let [slo_a, check_a] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
+    slo_gauge::render(frame, slo_a, c, look, Density::Wide, false);
+    checklist::render(frame, check_a, c, look, Density::Wide, false);
+    timeline::render(frame, tl, c, look, Density::Wide, false);
+}
+
+fn compact(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
+    let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
+    let avail = body.height.saturating_sub(2);
+    let mid_h = (n_slo + 1).min(avail / 2).max(3);
+    let [waves_a, mid, tl] = Layout::vertical([Constraint::Length(2), Constraint::Length(mid_h), Constraint::Min(3)]).areas(body);
+    waves::render(frame, waves_a, c, look, Density::Compact);
+    let [slo_a, check_a] = Layout::horizontal([Constraint::Min(46), Constraint::Length(body.width.saturating_sub(46).min(40))]).areas(mid);
+    slo_gauge::render(frame, slo_a, c, look, Density::Compact, false);
+    checklist::render(frame, check_a, c, look, Density::Compact, false);
+    timeline::render(frame, tl, c, look, Density::Compact, false);
+}
+
+/// A panel frame: a box in the wide layout, a titled rule in the compact one. Returns the
+/// inner area.
+pub(crate) fn panel(frame: &mut Frame, area: Rect, title: Vec<Span<'static>>, focused: bool, look: &Look, density: Density) -> Rect {
+    let t = &look.theme;
+    let border = if focused { t.border_focus } else { t.border };
+    let mut spans = vec![Span::styled(if focused { "▸" } else { " " }.replace('▸', if look.glyphs.ascii { ">" } else { "▸" }), border)];
+    spans.extend(title);
+    spans.push(Span::raw(" "));
+    match density {
+        Density::Wide => {
+            let block = Block::default().borders(Borders::ALL).border_style(border).title(Line::from(spans));
+            let block = if look.glyphs.ascii { block.border_set(ratatui::symbols::border::Set { top_left: "+", top_right: "+", bottom_left: "+", bottom_right: "+", vertical_left: "|", vertical_right: "|", horizontal_top: "-", horizontal_bottom: "-" }) } else { block };
+            let inner = block.inner(area);
+            frame.render_widget(block, area);
+            inner
+        }
+        Density::Compact => {
+            if area.height == 0 {
+                return area;
+            }
+            let mut line = Line::from(spans);
+            let used = line.width();
+            let rule = if look.glyphs.ascii { "-" } else { "─" };
+            line.spans.push(Span::styled(rule.repeat(usize::from(area.width).saturating_sub(used)), border));
+            frame.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
+            Rect { y: area.y + 1, height: area.height - 1, ..area }
+        }
+    }
+}
+
+fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
+    let t = &look.theme;
+    let mut spans: Vec<Span> = Vec::new();
+    if let Some(n) = &c.notice {
+        spans.push(Span::styled(format!(" {n} "), t.accent));
+        spans.push(Span::styled(look.glyphs.sep, t.border));
+    }
+    let replay = c.is_replay();
+    let max = usize::from(area.width);
+    for b in KEYMAP {
+        if b.when == When::Replay && !replay {
+            continue;
+        }
+        let Some(label) = b.footer else { continue };
+        let keys: Vec<String> = b.keys.iter().take(2).map(|k| if look.glyphs.ascii { k.ascii_label() } else { k.label() }).collect();
+        let key = if b.keys.len() >= 2 && keys.iter().all(|k| fit::width(k) == 1) { keys.concat() } else { keys[0].clone() };
+        let piece_w = fit::width(&key) + fit::width(label) + 3;
+        let used: usize = spans.iter().map(|s| s.width()).sum();
+        if used + piece_w > max {
+            break;
+        }
+        spans.push(Span::styled(format!(" {key}"), t.accent));
+        spans.push(Span::styled(format!(" {label} "), t.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::console::Prompt, look: &Look) {
+    let t = &look.theme;
+    let w = area.width.min(60);
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + area.height.saturating_sub(6), width: w, height: 4 };
+    frame.render_widget(Clear, r);
+    let block = Block::default().borders(Borders::ALL).border_style(t.border_focus).title(Span::styled(format!(" {} ", p.label), t.title));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let mut lines = vec![Line::from(vec![Span::styled("> ", t.accent), Span::styled(p.input.clone(), t.text), Span::styled("_", t.accent)])];
+    lines.push(match &p.error {
+        Some(e) => Line::from(Span::styled(e.clone(), t.crit)),
+        None => Line::from(Span::styled("Enter to go, Esc to cancel", t.muted)),
+    });
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Style for a band.
+pub(crate) fn band_style(b: crate::core::slo::Band, t: &Theme) -> Style {
+    use crate::core::slo::Band;
+    match b {
+        Band::Pass => t.ok,
+        Band::Warn => t.warn,
+        Band::Crit => t.crit,
+        Band::NoData => t.nodata,
+    }
+}

@@ -1,0 +1,173 @@
+//! SLO gauges: value with unit, band as glyph and word (never PASS when data is missing or
+//! stale), trend, sparkline, thresholds, data age, and a running rollback-trigger countdown.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::core::console::{Console, Panel};
+use crate::core::plan::{Direction, SloSpec};
+use crate::core::slo::{Band, SloState};
+use crate::core::state::{format_value, trim_number};
+use crate::core::time::{Offset, Span as Dur};
+
+use super::glyphs::Glyphs;
+use super::{band_style, fit, panel, Density, Look};
+
+/// A sparkline of the last `width` points, scaled to their own min..max.
+fn sparkline(history: &std::collections::VecDeque<f32>, width: usize, g: &Glyphs) -> String {
+    let skip = history.len().saturating_sub(width);
+    let pts: Vec<f32> = history.iter().skip(skip).copied().collect();
+    let (lo, hi) = pts.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    let mut out = String::with_capacity(width * 3);
+    for _ in pts.len()..width {
+        out.push(' ');
+    }
+    for v in pts {
+        if !v.is_finite() {
+            out.push(g.gap);
+            continue;
+        }
+        let f = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        let i = ((f * 7.0).round() as usize).min(7);
+        out.push(g.spark[i]);
+    }
+    out
+}
+
+fn thresholds(spec: &SloSpec) -> String {
+    let (good, bad) = match spec.direction {
+        Direction::Lower => ("<", ">"),
+        Direction::Higher => (">", "<"),
+    };
+    let unit = if spec.baseline.is_some() { "%" } else { spec.unit.as_str() };
+    let u = |v: f64| if spec.baseline.is_some() { format!("{}{}", if v >= 0.0 { "+" } else { "" }, trim_number(v)) + unit } else { format_value(v, unit) };
+    format!("tgt {good}{} warn {bad}{} crit {bad}{}", u(spec.target), u(spec.warning), u(spec.critical))
+}
+
+fn trend(s: &SloState, spec: &SloSpec, g: &Glyphs) -> String {
+    match s.delta() {
+        Some(d) if d.abs() < f64::EPSILON => g.flat.to_string(),
+        Some(d) => {
+            let arrow = if d > 0.0 { g.up } else { g.down };
+            let sign = if d > 0.0 { "+" } else { "" };
+            let unit = if spec.unit.starts_with('%') { spec.unit.as_str() } else { "" };
+            format!("{arrow}{sign}{}{unit}", trim_number(d))
+        }
+        None => String::new(),
+    }
+}
+
+fn value_text(s: &SloState, spec: &SloSpec) -> String {
+    match s.last.and_then(|l| l.value) {
+        Some(v) if spec.baseline.is_some() => {
+            let rel = SloState::scaled(spec, v);
+            format!("{} ({}{}%)", format_value(v, &spec.unit), if rel >= 0.0 { "+" } else { "" }, trim_number(rel))
+        }
+        Some(v) => format_value(v, &spec.unit),
+        None if s.last.is_some() => "no data".into(),
+        None => "—".into(),
+    }
+}
+
+/// Trigger and age notes: "TRIGGER >10% 5m FIRED", "breach 1m40s of 5m", "stale 35m".
+fn notes(s: &SloState, spec: &SloSpec, now: Offset, look: &Look) -> Vec<Span<'static>> {
+    let t = &look.theme;
+    let mut out = Vec::new();
+    for (i, b) in s.breaches.iter().enumerate() {
+        let label = crate::core::state::trigger_label(spec, i);
+        if b.fired {
+            out.push(Span::styled(format!(" {} TRIGGER {label} FIRED", look.glyphs.crit), t.crit));
+        } else if let Some(since) = b.since {
+            let lasted = now.since(since);
+            let limit = spec.triggers[i].for_;
+            out.push(Span::styled(format!(" {} breach {} of {} ({label})", look.glyphs.warn, lasted.compact(), limit.compact()), t.warn));
+        }
+    }
+    if s.stale {
+        let age = s.age(now).map_or_else(|| "—".into(), Dur::compact);
+        out.push(Span::styled(format!(" stale {age}"), t.nodata));
+    }
+    out
+}
+
+pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density, zoomed: bool) {
+    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
+    let plan = &s.plan.plan;
+    let bands = s.slos.iter().fold([0usize; 4], |mut a, x| {
+        a[x.band() as usize] += 1;
+        a
+    });
+    let mut title = vec![Span::styled("SLOs", t.title)];
+    for (b, n) in [(Band::Crit, bands[2]), (Band::Warn, bands[1]), (Band::NoData, bands[3]), (Band::Pass, bands[0])] {
+        if n > 0 {
+            title.push(Span::styled(format!(" {} {n} {}", g.band(b), b.word()), band_style(b, t)));
+        }
+    }
+    let focused = c.focus == Panel::Slos;
+    let inner = panel(frame, area, title, focused, look, density);
+    let w = usize::from(inner.width);
+    let rows_per = if density == Density::Wide && usize::from(inner.height) >= s.slos.len() * 2 { 2 } else { 1 };
+    let name_w = plan.slos.iter().map(|x| fit::width(&x.name)).max().unwrap_or(8).clamp(6, if w < 60 { 12 } else { 22 });
+    let mut lines = Vec::new();
+    let skip = c.slo_scroll.min(s.slos.len().saturating_sub(1));
+    for (spec, st) in plan.slos.iter().zip(&s.slos).skip(skip) {
+        let band = st.band();
+        let bs = band_style(band, t);
+        let val = value_text(st, spec);
+        let tr = trend(st, spec, g);
+        let head = vec![
+            Span::styled(format!("{} {:<6} ", g.band(band), band.word()), bs),
+            Span::styled(fit::pad(&spec.name, name_w, g.ellipsis), t.text),
+            Span::styled(fit::rpad(&val, if spec.baseline.is_some() { 17 } else { 10 }, g.ellipsis), bs),
+            Span::styled(format!(" {:<8}", fit::cut(&tr, 8, g.ellipsis)), t.muted),
+        ];
+        let used: usize = head.iter().map(Span::width).sum();
+        let note = notes(st, spec, s.now, look);
+        if rows_per == 2 {
+            let mut l1 = head;
+            let th = thresholds(spec);
+            if used + fit::width(&th) + 1 <= w {
+                l1.push(Span::styled(format!(" {th}"), t.muted));
+            }
+            lines.push(Line::from(l1));
+            let age = st.age(s.now).map(|a| format!(" age {}", a.compact())).unwrap_or_default();
+            let note_w: usize = note.iter().map(Span::width).sum::<usize>() + fit::width(&age);
+            let spark_w = w.saturating_sub(9 + note_w + 1).clamp(8, 120);
+            let mut l2 = vec![Span::raw("         "), Span::styled(sparkline(&st.history, spark_w, g), bs)];
+            l2.push(Span::styled(age, t.muted));
+            l2.extend(note);
+            lines.push(Line::from(l2));
+        } else {
+            let mut l1 = head;
+            let note_w: usize = note.iter().map(Span::width).sum();
+            let spark_w = w.saturating_sub(used + note_w + 1).min(40);
+            if spark_w >= 4 {
+                l1.push(Span::styled(sparkline(&st.history, spark_w, g), bs));
+            }
+            l1.extend(note);
+            lines.push(Line::from(l1));
+        }
+        if lines.len() >= usize::from(inner.height) && !zoomed {
+            break;
+        }
+    }
+    if plan.slos.is_empty() {
+        lines.push(Line::from(Span::styled("no SLOs in this plan", t.muted)));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_scales_and_marks_gaps() {
+        let h: std::collections::VecDeque<f32> = [1.0, 2.0, f32::NAN, 8.0].into_iter().collect();
+        let s = sparkline(&h, 6, &super::super::glyphs::UNICODE);
+        assert_eq!(s, "  ▁▂·█");
+    }
+}

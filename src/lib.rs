@@ -28,7 +28,8 @@ pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
             match shell::headless::run(src, None) {
                 Ok(state) => {
                     let s = shell::headless::summary(&state);
-                    println!("{file}: ok: {} records, {} waves, {} SLOs, {} checklist items; ends {} {}", s.records, state.plan.plan.waves.len(), s.slos.len(), s.checklist.total, s.end, s.status);
+                    let unknown = if s.unknown_records > 0 { format!(", {} records of newer types shown as generic entries", s.unknown_records) } else { String::new() };
+                    println!("{file}: ok: {} records, {} waves, {} SLOs, {} checklist items{unknown}; ends {} {}", s.records, state.plan.plan.waves.len(), s.slos.len(), s.checklist.total, s.end, s.status);
                     Ok(0)
                 }
                 Err(e) => {
@@ -37,7 +38,7 @@ pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
                 }
             }
         }
-        Command::Replay(args) if args.headless => {
+        Command::Replay(args) if args.headless || !std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
             let file = args.file.unwrap_or_else(|| format!("builtin:{}", shell::load::BUILTIN[0].0));
             let src = match shell::load::open(&file) {
                 Ok(s) => s,
@@ -63,7 +64,15 @@ pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
             }
         }
         Command::Snapshot(args) => snapshot(&args),
-        _ => Ok(2),
+        Command::Replay(args) => replay(&args),
+        Command::Generate { records, seed, output } => {
+            let out: Box<dyn std::io::Write> = match &output {
+                Some(p) => Box::new(std::fs::File::create(p).map_err(|e| color_eyre::eyre::eyre!("{}: {e}", p.display()))?),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            shell::generate::write(std::io::BufWriter::new(out), records, seed)?;
+            Ok(0)
+        }
     }
 }
 
@@ -109,4 +118,49 @@ fn snapshot(args: &cli::SnapshotArgs) -> color_eyre::Result<i32> {
         other => color_eyre::eyre::bail!("-o {}: unknown extension {other:?} (use .png, .svg or .txt)", args.output.display()),
     }
     Ok(0)
+}
+
+fn replay(args: &cli::ReplayArgs) -> color_eyre::Result<i32> {
+    use shell::app::{Input, CHANNEL};
+    // Everything that can refuse to start does so before the terminal is touched.
+    let look = look(&args.look)?;
+    let file = args.file.clone().unwrap_or_else(|| format!("builtin:{}", shell::load::BUILTIN[0].0));
+    let mut src = match shell::load::open(&file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(1);
+        }
+    };
+    let initial = shell::headless::initial_state(&src);
+    let prep = match shell::replay::prepare(&mut src, initial.clone()) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(1);
+        }
+    };
+    let at = args.at.as_deref().map(core::time::parse_offset).transpose().map_err(|e| color_eyre::eyre::eyre!("--at: {e}"))?;
+    let speed = if args.speed == "auto" { shell::replay::auto_speed(prep.start, prep.end) } else { core::playback::Speed::parse(&args.speed).map_err(|e| color_eyre::eyre::eyre!("--speed: {e}"))? };
+    let src = src.reopen(prep.first_pos)?;
+    let info = core::console::ReplayInfo { speed, playing: false, start: prep.start, end: prep.end };
+    let engine = shell::replay::Engine::new(src, prep, speed);
+    let mut console = core::console::Console::new(initial, core::console::Mode::Replay(info));
+
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    rt.block_on(async move {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(CHANNEL);
+        let (ctl_tx, ctl_rx) = std::sync::mpsc::channel();
+        let feed_tx = tx.clone();
+        std::thread::Builder::new().name("replay".into()).spawn(move || {
+            engine.run(&ctl_rx, at, at.is_none(), |feed| feed_tx.blocking_send(Input::Replay(feed)).is_ok());
+        })?;
+        tokio::spawn(shell::events::keys(tx.clone()));
+        tokio::spawn(shell::events::signals(tx));
+        let mut guard = shell::terminal::Guard::enter()?;
+        let stats = shell::app::run(&mut guard.terminal, &mut console, &look, &mut rx, Some(ctl_tx), shell::events::synchronized_draw).await;
+        drop(guard);
+        stats?;
+        Ok::<i32, color_eyre::Report>(0)
+    })
 }

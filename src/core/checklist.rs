@@ -1,6 +1,6 @@
 //! Checklist progress: who ticked what and when, and the go/no-go verdict.
 
-use super::plan::Plan;
+use super::plan::{Plan, Resolved};
 use super::record::ItemStatus;
 use super::time::Offset;
 
@@ -30,6 +30,9 @@ pub struct Tally {
     pub done: usize,
     pub total: usize,
     /// Required items not done or waived.
+    pub open_required: usize,
+    /// Required items not done or waived that block the rollout now: those no wave gate
+    /// names, and those named by the gates of the current or an earlier wave.
     pub blocking: usize,
     pub failed: usize,
 }
@@ -40,15 +43,20 @@ impl Checklist {
         Checklist { items: plan.checklist.iter().map(|s| vec![ItemState::default(); s.items.len()]).collect() }
     }
 
+    /// Counts for section `s`, with `upto` the index of the current wave (`None` before the
+    /// first).
     #[must_use]
-    pub fn tally_section(&self, plan: &Plan, s: usize) -> Tally {
+    pub fn tally_section(&self, plan: &Resolved, s: usize, upto: Option<usize>) -> Tally {
         let mut t = Tally::default();
-        for (spec, st) in plan.checklist[s].items.iter().zip(&self.items[s]) {
+        for (i, (spec, st)) in plan.plan.checklist[s].items.iter().zip(&self.items[s]).enumerate() {
             t.total += 1;
             if st.status.settled() {
                 t.done += 1;
             } else if spec.required {
-                t.blocking += 1;
+                t.open_required += 1;
+                if plan.gate_wave(s, i).is_none_or(|w| upto.is_some_and(|u| w <= u)) {
+                    t.blocking += 1;
+                }
             }
             if st.status == ItemStatus::Failed {
                 t.failed += 1;
@@ -58,12 +66,13 @@ impl Checklist {
     }
 
     #[must_use]
-    pub fn tally(&self, plan: &Plan) -> Tally {
+    pub fn tally(&self, plan: &Resolved, upto: Option<usize>) -> Tally {
         (0..self.items.len()).fold(Tally::default(), |a, s| {
-            let t = self.tally_section(plan, s);
+            let t = self.tally_section(plan, s, upto);
             Tally {
                 done: a.done + t.done,
                 total: a.total + t.total,
+                open_required: a.open_required + t.open_required,
                 blocking: a.blocking + t.blocking,
                 failed: a.failed + t.failed,
             }

@@ -27,6 +27,16 @@ impl Strategy {
         }
     }
 
+    /// Plural of [`Strategy::step_word`].
+    #[must_use]
+    pub fn steps_word(self) -> &'static str {
+        match self {
+            Strategy::Canary => "waves",
+            Strategy::BlueGreen => "phases",
+            Strategy::Batches => "batches",
+        }
+    }
+
     /// What one step of the pipeline is called on screen.
     #[must_use]
     pub fn step_word(self) -> &'static str {
@@ -215,6 +225,8 @@ pub struct Resolved {
     pub plan: Plan,
     /// Per wave, per gate.
     pub gates: Vec<Vec<GateRef>>,
+    /// Per section, per item: the first wave whose gates name it.
+    gate_wave: Vec<Vec<Option<usize>>>,
     slo_ids: std::collections::HashMap<String, usize>,
     wave_ids: std::collections::HashMap<String, usize>,
     item_ids: std::collections::HashMap<String, (usize, usize)>,
@@ -241,8 +253,12 @@ impl Resolved {
     ///
     /// # Errors
     /// The first problem found, with the key path that holds it.
-    pub fn new(plan: Plan) -> Result<Resolved, PlanError> {
+    pub fn new(mut plan: Plan) -> Result<Resolved, PlanError> {
         use std::collections::HashMap;
+        plan.sanitize();
+        if plan.sample_interval.0 <= 0 {
+            return Err(err("sample_interval", "must be longer than 0 (e.g. \"1m\")"));
+        }
         if plan.waves.is_empty() {
             return Err(err("waves", "a rollout needs at least one wave"));
         }
@@ -251,7 +267,10 @@ impl Resolved {
             if wave_ids.insert(w.id.clone(), i).is_some() {
                 return Err(err(format!("waves[{i}].id"), format!("duplicate wave id {:?}", w.id)));
             }
-            if !(0.0..=100.0).contains(&w.traffic) && plan.traffic_unit.is_none() {
+            if !w.traffic.is_finite() || w.traffic < 0.0 {
+                return Err(err(format!("waves[{i}].traffic"), format!("{} is not a usable traffic share", w.traffic)));
+            }
+            if w.traffic > 100.0 && plan.traffic_unit.is_none() {
                 return Err(err(
                     format!("waves[{i}].traffic"),
                     format!("{} is not a percentage between 0 and 100", w.traffic),
@@ -268,16 +287,14 @@ impl Resolved {
         let mut item_ids = HashMap::new();
         let mut section_ids = HashMap::new();
         for (si, sec) in plan.checklist.iter().enumerate() {
-            if section_ids.insert(sec.id.clone(), si).is_some() {
+            if section_ids.insert(sec.id.clone(), si).is_some() || item_ids.contains_key(&sec.id) {
                 return Err(err(
                     format!("checklist[{si}].id"),
                     format!("duplicate section id {:?}", sec.id),
                 ));
             }
             for (ii, item) in sec.items.iter().enumerate() {
-                if item_ids.insert(item.id.clone(), (si, ii)).is_some()
-                    || section_ids.contains_key(&item.id) && item.id != sec.id
-                {
+                if item_ids.insert(item.id.clone(), (si, ii)).is_some() || section_ids.contains_key(&item.id) {
                     return Err(err(
                         format!("checklist[{si}].items[{ii}].id"),
                         format!("duplicate checklist id {:?}", item.id),
@@ -322,7 +339,30 @@ impl Resolved {
             }
             gates.push(refs);
         }
-        Ok(Resolved { plan, gates, slo_ids, wave_ids, item_ids, section_ids })
+        let mut gate_wave = vec![Vec::new(); plan.checklist.len()];
+        for (si, sec) in plan.checklist.iter().enumerate() {
+            gate_wave[si] = vec![None; sec.items.len()];
+        }
+        for (wi, refs) in gates.iter().enumerate() {
+            for r in refs {
+                let cells: Vec<(usize, usize)> = match *r {
+                    GateRef::Item(s, i) => vec![(s, i)],
+                    GateRef::Section(s) => (0..plan.checklist[s].items.len()).map(|i| (s, i)).collect(),
+                    _ => Vec::new(),
+                };
+                for (s, i) in cells {
+                    gate_wave[s][i].get_or_insert(wi);
+                }
+            }
+        }
+        Ok(Resolved { plan, gates, gate_wave, slo_ids, wave_ids, item_ids, section_ids })
+    }
+
+    /// The first wave whose go/no-go gates name this checklist item, if any. Such items block
+    /// leaving that wave; all others block the start of the rollout.
+    #[must_use]
+    pub fn gate_wave(&self, section: usize, item: usize) -> Option<usize> {
+        self.gate_wave.get(section).and_then(|s| s.get(item)).copied().flatten()
     }
 
     #[must_use]
@@ -362,6 +402,10 @@ fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
         Direction::Lower => "above",
         Direction::Higher => "below",
     };
+    let dir = match s.direction {
+        Direction::Lower => "lower",
+        Direction::Higher => "higher",
+    };
     let worse = |a: f64, b: f64| match s.direction {
         Direction::Lower => a > b,
         Direction::Higher => a < b,
@@ -370,8 +414,8 @@ fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
         return Err(err(
             format!("slos[{i}].warning"),
             format!(
-                "warning {} must not be better than target {} (direction {:?}: worse is {word})",
-                s.warning, s.target, s.direction
+                "warning {} must not be better than target {} (direction \"{dir}\": worse is {word})",
+                s.warning, s.target
             ),
         ));
     }
@@ -379,10 +423,15 @@ fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
         return Err(err(
             format!("slos[{i}].critical"),
             format!(
-                "critical {} must not be better than warning {} (direction {:?}: worse is {word})",
-                s.critical, s.warning, s.direction
+                "critical {} must not be better than warning {} (direction \"{dir}\": worse is {word})",
+                s.critical, s.warning
             ),
         ));
+    }
+    if let Some(b) = s.baseline {
+        if !(b.is_finite() && b > 0.0) {
+            return Err(err(format!("slos[{i}].baseline"), format!("{b} is not a usable baseline (it must be above 0)")));
+        }
     }
     for (ti, t) in s.triggers.iter().enumerate() {
         match (t.above, t.below) {
@@ -396,4 +445,49 @@ fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
         }
     }
     Ok(())
+}
+
+impl Plan {
+    /// Makes every text the plan will put on screen safe to draw (see [`crate::core::text`]).
+    pub fn sanitize(&mut self) {
+        use super::text::sanitize as clean;
+        let fix = |s: &mut String| {
+            let c = clean(s);
+            if *s != *c {
+                *s = c.into();
+            }
+        };
+        let fix_opt = |s: &mut Option<String>| {
+            if let Some(x) = s.as_mut() {
+                fix(x);
+            }
+        };
+        for s in [&mut self.id, &mut self.service, &mut self.from, &mut self.to] {
+            fix(s);
+        }
+        fix_opt(&mut self.title);
+        fix_opt(&mut self.traffic_unit);
+        for w in &mut self.waves {
+            fix(&mut w.id);
+            fix(&mut w.name);
+            fix_opt(&mut w.target);
+            for g in &mut w.gates {
+                fix(&mut g.label);
+            }
+        }
+        for s in &mut self.slos {
+            fix(&mut s.id);
+            fix(&mut s.name);
+            fix(&mut s.unit);
+        }
+        for sec in &mut self.checklist {
+            fix(&mut sec.id);
+            fix(&mut sec.title);
+            for i in &mut sec.items {
+                fix(&mut i.id);
+                fix(&mut i.text);
+                fix_opt(&mut i.owner);
+            }
+        }
+    }
 }

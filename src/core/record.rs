@@ -62,6 +62,8 @@ pub enum Body {
         severity: Option<Severity>,
         text: Option<Box<str>>,
     },
+    /// A feed's own status line ("prometheus: scrape failed").
+    Feed { text: Box<str> },
     /// A record type from a newer minor version of the format, kept as a timeline entry.
     Other { kind: Box<str>, text: Box<str> },
 }

@@ -153,8 +153,10 @@ impl SloState {
         out.band_changed = band != self.band();
         self.stale = false;
         self.value_band = band;
+        // A no-data sample says nothing about a breach: it neither starts nor clears one.
+        let Some(value) = s.value else { return out };
         for (i, (trig, breach)) in spec.triggers.iter().zip(self.breaches.iter_mut()).enumerate() {
-            let holds = s.value.is_some_and(|v| breaches(trig, Self::scaled(spec, v)));
+            let holds = breaches(trig, Self::scaled(spec, value));
             if holds {
                 let since = *breach.since.get_or_insert_with(|| {
                     out.started = Some(i);

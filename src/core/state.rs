@@ -179,7 +179,7 @@ impl State {
             verdict_go: false,
             plan,
         };
-        s.verdict_go = s.checklist.tally(&s.plan.plan).blocking == 0;
+        s.verdict_go = s.tally().blocking == 0;
         s.status = s.derive_status();
         s
     }
@@ -290,6 +290,7 @@ impl State {
                 self.entry(Kind::Wave, sev, source, line);
                 let id = self.plan.plan.waves[wave].id.clone();
                 self.change(fx, || Change::Wave { wave: id, state, traffic: share });
+                self.verdict(fx);
             }
             Body::Check { section, item, state, by, text } => {
                 let spec = &self.plan.plan.checklist[section].items[item];
@@ -305,12 +306,7 @@ impl State {
                 st.note = text;
                 self.entry(Kind::Check, sev, source, line);
                 self.change(fx, || Change::Check { item: item_id, state, by: by.map(String::from) });
-                let t = self.checklist.tally(&self.plan.plan);
-                let go = t.blocking == 0;
-                if go != self.verdict_go {
-                    self.verdict_go = go;
-                    self.change(fx, || Change::Verdict { go, blocking: t.blocking });
-                }
+                self.verdict(fx);
             }
             Body::Alert { id, name, state, severity, summary } => self.alert(id, name, state, severity, summary, source, fx),
             Body::Note { by, text } => {
@@ -369,12 +365,26 @@ impl State {
                 self.milestones.push((milestone, r.t));
                 self.change(fx, || Change::Incident { milestone });
             }
+            Body::Feed { text } => {
+                self.entry(Kind::Source, Severity::Info, source, text.to_string());
+                self.change(fx, || Change::Note { text: text.into() });
+            }
             Body::Other { kind, text } => {
                 self.unknown += 1;
                 let line = format!("[{kind}] {text}");
                 self.entry(Kind::Other, Severity::Info, source, line);
                 self.change(fx, || Change::Unknown { kind: kind.into() });
             }
+        }
+    }
+
+    /// Re-evaluates the checklist verdict (after a tick or a wave change) and reports a flip.
+    fn verdict(&mut self, fx: &mut Effects) {
+        let t = self.tally();
+        let go = t.blocking == 0;
+        if go != self.verdict_go {
+            self.verdict_go = go;
+            self.change(fx, || Change::Verdict { go, blocking: t.blocking });
         }
     }
 
@@ -434,7 +444,7 @@ impl State {
         source: Arc<str>,
         fx: &mut Effects,
     ) {
-        let known = self.alerts.get(&id).map(|a| a.silenced);
+        let known = self.alerts.get(&id).map(|a| (a.silenced, a.severity));
         let line_for = |what: &str| {
             let mut l = format!("{name} {what}");
             if let Some(s) = &summary {
@@ -443,10 +453,10 @@ impl State {
             }
             l
         };
-        let (entry, sev) = match state {
+        let (entry, sev, reported) = match state {
             AlertState::Firing | AlertState::Silenced => {
                 let silenced = state == AlertState::Silenced;
-                if known == Some(silenced) {
+                if known == Some((silenced, severity)) {
                     return; // already known in this state: the same alert again, not news
                 }
                 if known.is_none() && self.alerts.len() >= ALERT_CAP {
@@ -457,20 +467,18 @@ impl State {
                 let info = AlertInfo { name: name.clone(), severity, summary: summary.clone(), since, silenced };
                 self.alerts.insert(id, info);
                 if silenced {
-                    (line_for("SILENCED"), Severity::Info)
+                    (line_for("SILENCED"), Severity::Info, severity)
                 } else {
-                    (line_for(&format!("FIRING ({})", severity.word())), severity)
+                    (line_for(&format!("FIRING ({})", severity.word())), severity, severity)
                 }
             }
-            AlertState::Resolved => {
-                if self.alerts.remove(&id).is_none() {
-                    return;
-                }
-                (line_for("resolved"), Severity::Info)
-            }
+            AlertState::Resolved => match self.alerts.remove(&id) {
+                Some(was) => (line_for("resolved"), Severity::Info, was.severity),
+                None => return,
+            },
         };
         self.entry(Kind::Alert, sev, source, entry);
-        self.change(fx, || Change::Alert { name: name.into(), state, severity });
+        self.change(fx, || Change::Alert { name: name.into(), state, severity: reported });
     }
 
     fn derive_status(&self) -> Status {
@@ -540,7 +548,7 @@ impl State {
     pub fn next_gates(&self) -> Vec<GateReading> {
         let plan = &self.plan.plan;
         let Some(cur) = self.current_wave() else {
-            let t = self.checklist.tally(plan);
+            let t = self.tally();
             return vec![GateReading {
                 label: "Pre-deployment checklist complete".into(),
                 green: t.blocking == 0,
@@ -574,8 +582,8 @@ impl State {
                 (!st.settled()).then(|| format!("item {}", st.word()))
             }
             GateRef::Section(s) => {
-                let t = self.checklist.tally_section(plan, s);
-                (t.blocking > 0).then(|| format!("{} of {} open", t.blocking, t.total))
+                let t = self.checklist.tally_section(&self.plan, s, None);
+                (t.open_required > 0).then(|| format!("{} of {} open", t.open_required, t.total))
             }
             GateRef::Alerts(sev) => {
                 let n = self.firing(sev);
@@ -584,9 +592,10 @@ impl State {
         }
     }
 
+    /// Checklist counts as they stand for the current wave.
     #[must_use]
     pub fn tally(&self) -> Tally {
-        self.checklist.tally(&self.plan.plan)
+        self.checklist.tally(&self.plan, self.current_wave())
     }
 
     /// "wave 2 (25%)", "phase 5 (50%)", "batch 1 (10 substations)".

@@ -42,7 +42,7 @@ impl Offset {
     #[must_use]
     pub fn t_label(self) -> String {
         let sign = if self.0 < 0 { '-' } else { '+' };
-        format!("T{sign}{}", Span(self.0.abs()).compact())
+        format!("T{sign}{}", Span(self.0.saturating_abs()).compact())
     }
 }
 
@@ -162,7 +162,7 @@ fn parse_span_body(s: &str) -> Result<Span, String> {
     while !rest.is_empty() {
         let num_len = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .ok_or_else(|| format!("missing unit after {rest:?} (use d, h, m, s or ms)"))?;
+            .ok_or_else(|| format!("missing unit after {rest:?} (use d, h, m, min, s or ms)"))?;
         if num_len == 0 {
             return Err(format!("expected a number at {rest:?}"));
         }
@@ -179,7 +179,7 @@ fn parse_span_body(s: &str) -> Result<Span, String> {
             "m" | "min" => 60_000.0,
             "s" => 1000.0,
             "ms" => 1.0,
-            other => return Err(format!("unknown unit {other:?} (use d, h, m, s or ms)")),
+            other => return Err(format!("unknown unit {other:?} (use d, h, m, min, s or ms)")),
         };
         rest = &rest[unit_len..];
         total = total.saturating_add(round_ms(value * unit_ms)?);
@@ -193,10 +193,13 @@ fn parse_clock(s: &str) -> Result<Span, String> {
         return Err("too many ':' (use h:mm:ss)".into());
     }
     let mut secs = 0.0;
-    for p in &parts {
+    for (i, p) in parts.iter().enumerate() {
         let v: f64 = p.parse().map_err(|_| format!("bad clock field {p:?}"))?;
         if v < 0.0 {
             return Err("negative clock field".into());
+        }
+        if i > 0 && v >= 60.0 {
+            return Err(format!("clock field {p:?} must be below 60 (use h:mm:ss)"));
         }
         secs = secs * 60.0 + v;
     }
@@ -236,7 +239,11 @@ impl Epoch {
 
     #[must_use]
     pub fn at(self, t: Offset) -> OffsetDateTime {
-        self.0 + time::Duration::milliseconds(t.0)
+        // Offsets far outside a century are sentinels ("before anything happened"), not times.
+        const CENTURY_MS: i64 = 100 * 366 * 86_400_000;
+        self.0
+            .checked_add(time::Duration::milliseconds(t.0.clamp(-CENTURY_MS, CENTURY_MS)))
+            .unwrap_or(self.0)
     }
 
     /// `2025-02-03 09:12:00Z`
@@ -296,6 +303,7 @@ mod tests {
         assert!(parse_offset("h5").unwrap_err().0.contains("expected a number"));
         assert!(parse_span("-5m").unwrap_err().0.contains("negative"));
         assert!(parse_offset("1:2:3:4").is_err());
+        assert!(parse_offset("00:99:99").unwrap_err().0.contains("below 60"));
     }
 
     #[test]

@@ -31,7 +31,11 @@ pub struct FixtureError {
 
 impl fmt::Display for FixtureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        if self.line == 0 {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+        }
     }
 }
 
@@ -89,19 +93,34 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
     let mut offset = 0u64;
     let mut depth = Depth::default();
     let mut first_line = 0usize;
+    let mut raw = Vec::new();
     loop {
-        let before = text.len();
-        let n = input.read_line(&mut text).map_err(|e| at(lines + 1, 1, format!("cannot read: {e}")))?;
+        raw.clear();
+        let n = read_line_capped(&mut input, &mut raw, 16 * MAX_LINE).map_err(|e| at(lines + 1, 1, format!("cannot read: {e}")))?;
         if n == 0 {
-            return Err(at(lines.max(1), 1, if depth.started { "the header is not complete JSON (unbalanced braces)".into() } else { "empty file: expected a header line such as {\"warroom\": \"1.0\", \"rollout\": {…}}".into() }));
+            return Err(if depth.started {
+                at(first_line, 1, "the header object that starts here is never closed (unbalanced braces)".into())
+            } else {
+                at(lines.max(1), 1, "empty file: expected a header such as {\"warroom\": \"1.0\", \"rollout\": {…}}".into())
+            });
         }
         lines += 1;
         offset += n as u64;
-        let new = &text[before..];
+        let mut bytes = raw.as_slice();
+        if lines == 1 {
+            // Editors on some systems save a byte-order mark; it carries no meaning here.
+            bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+        }
+        let new = std::str::from_utf8(bytes).map_err(|e| at(lines, char_col(bytes, e.valid_up_to()), "not valid UTF-8".into()))?;
+        let trimmed = new.trim_start();
+        if trimmed.starts_with('#') {
+            if depth.started {
+                return Err(at(lines, new.len() - trimmed.len() + 1, "comment lines (#) are not allowed inside the header".into()));
+            }
+            continue;
+        }
         if !depth.started {
-            let trimmed = new.trim_start();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                text.truncate(before);
+            if trimmed.is_empty() {
                 continue;
             }
             if !trimmed.starts_with('{') {
@@ -110,6 +129,7 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
             }
             first_line = lines;
         }
+        text.push_str(new);
         if depth.feed(new.as_bytes()) {
             break;
         }
@@ -121,8 +141,11 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
         let (l, c) = line_col(&text, byte);
         (first_line + l - 1, c)
     };
-    let json_err = |e: serde_json::Error| at(first_line + e.line() - 1, e.column().max(1), e.to_string().split(" at line").next().unwrap_or_default().to_string());
-    let probe: VersionProbe = serde_json::from_str(&text).map_err(json_err)?;
+    let json_err = |prefix: String, e: &serde_json::Error| {
+        let line_text = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
+        at(first_line + e.line().saturating_sub(1), byte_col_to_char(line_text, e.column()), format!("{prefix}{}", bare(e)))
+    };
+    let probe: VersionProbe = serde_json::from_str(&text).map_err(|e| json_err(String::new(), &e))?;
     let version_text = match probe.warroom {
         Some(serde_json::Value::String(s)) => s,
         Some(other) => {
@@ -139,7 +162,12 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
         let (l, c) = header_at(locate(&text, &steps("warroom")).unwrap_or(0));
         return Err(at(l, c, format!("version {version_text} is not supported: this warroom reads 1.x")));
     }
-    let header: Header = serde_json::from_str(&text).map_err(json_err)?;
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let header: Header = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let prefix = if path.is_empty() || path == "." { String::new() } else { format!("{path}: ") };
+        json_err(prefix, e.inner())
+    })?;
     let plan = Resolved::new(header.rollout).map_err(|e| {
         let (l, c) = header_at(locate(&text, &steps(&format!("rollout.{}", e.path))).unwrap_or(0));
         at(l, c, format!("rollout.{}: {}", e.path, e.message))
@@ -147,6 +175,27 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
     let strictness = if version.1 > VERSION.1 { Strictness::Lenient } else { Strictness::Strict };
     let fixture = Fixture { file, plan: Arc::new(plan), version, strictness };
     Ok(RecordReader { input, fixture, line: lines, offset, prev_t: None, buf: Vec::with_capacity(256) })
+}
+
+/// serde_json's message without its own " at line L column C" suffix.
+fn bare(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    msg.split(" at line ").next().unwrap_or(&msg).to_string()
+}
+
+/// 1-based char column of a 1-based byte column in `line`.
+fn byte_col_to_char(line: &str, byte_col: usize) -> usize {
+    let b = byte_col.saturating_sub(1).min(line.len());
+    let mut b2 = b;
+    while b2 > 0 && !line.is_char_boundary(b2) {
+        b2 -= 1;
+    }
+    line[..b2].chars().count() + 1
+}
+
+/// 1-based char column of byte offset `valid` in possibly invalid UTF-8.
+fn char_col(bytes: &[u8], valid: usize) -> usize {
+    std::str::from_utf8(&bytes[..valid]).map_or(valid + 1, |s| s.chars().count() + 1)
 }
 
 fn parse_version(s: &str) -> Option<(u32, u32)> {
@@ -233,7 +282,12 @@ impl<R: BufRead> RecordReader<R> {
             if trimmed.is_empty() || trimmed[0] == b'#' {
                 continue;
             }
-            let line = std::str::from_utf8(&self.buf).map_err(|e| self.err(e.valid_up_to() + 1, "not valid UTF-8".into()))?;
+            let line = std::str::from_utf8(&self.buf).map_err(|e| self.err(char_col(&self.buf, e.valid_up_to()), "not valid UTF-8".into()))?;
+            let line = line.trim_end_matches(['\n', '\r']);
+            if !line.trim_start().starts_with('{') {
+                let col = line.len() - line.trim_start().len() + 1;
+                return Err(self.err(col, "a record must be one JSON object on one line ({\"t\": …, \"type\": …})".into()));
+            }
             let t = self.decode_line(line, out)?;
             self.prev_t = Some(t);
             return Ok(Some(t));
@@ -245,10 +299,10 @@ impl<R: BufRead> RecordReader<R> {
         let raw: Raw<'_> = match serde_json::from_str(line) {
             Ok(raw) => raw,
             Err(e) if self.fixture.strictness == Strictness::Lenient && e.to_string().starts_with("unknown field") => {
-                owned = known_fields_only(line).ok_or_else(|| self.json_err(&e))?;
-                serde_json::from_str(&owned).map_err(|e| self.json_err(&e))?
+                owned = known_fields_only(line).ok_or_else(|| self.json_err(line, &e))?;
+                serde_json::from_str(&owned).map_err(|e| self.json_err(line, &e))?
             }
-            Err(e) => return Err(self.json_err(&e)),
+            Err(e) => return Err(self.json_err(line, &e)),
         };
         if let Some(prev) = self.prev_t {
             if raw.t < prev {
@@ -259,10 +313,11 @@ impl<R: BufRead> RecordReader<R> {
         Ok(raw.t)
     }
 
-    fn json_err(&self, e: &serde_json::Error) -> FixtureError {
-        let msg = e.to_string();
-        let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        self.err(e.column().max(1), msg)
+    fn json_err(&self, line: &str, e: &serde_json::Error) -> FixtureError {
+        if e.is_eof() {
+            return self.err(line.chars().count() + 1, format!("{}: the record ends before its closing brace (each record is one complete JSON object on one line)", bare(e)));
+        }
+        self.err(byte_col_to_char(line, e.column()), bare(e))
     }
 
     fn err(&self, column: usize, message: String) -> FixtureError {

@@ -108,11 +108,66 @@ fn need<'r, 'a>(v: Option<&'r Cow<'a, str>>, key: &'static str, kind: &str) -> R
     v.ok_or_else(|| problem("type", format!("a {kind:?} record needs the field {key:?}")))
 }
 
+/// The keys each record type may carry besides `t`, `type`, `seq` and `source`.
+fn allowed(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "wave" => &["wave", "state", "traffic", "by", "text"],
+        "metric" => &["slo", "value", "values"],
+        "check" => &["item", "state", "by", "text"],
+        "alert" => &["name", "state", "severity", "summary", "text", "fingerprint", "id"],
+        "note" => &["by", "text"],
+        "command" => &["id", "action", "by", "reason", "wave"],
+        "outcome" => &["id", "result", "reason"],
+        "incident" => &["milestone", "severity", "text"],
+        "source" => &["text", "link"],
+        _ => return None,
+    })
+}
+
+impl Raw<'_> {
+    /// The optional keys this record carries.
+    fn present(&self) -> impl Iterator<Item = &'static str> + '_ {
+        [
+            ("wave", self.wave.is_some()),
+            ("state", self.state.is_some()),
+            ("traffic", self.traffic.is_some()),
+            ("by", self.by.is_some()),
+            ("text", self.text.is_some()),
+            ("slo", self.slo.is_some()),
+            ("value", self.value.is_some()),
+            ("values", self.values.is_some()),
+            ("item", self.item.is_some()),
+            ("id", self.id.is_some()),
+            ("name", self.name.is_some()),
+            ("severity", self.severity.is_some()),
+            ("summary", self.summary.is_some()),
+            ("action", self.action.is_some()),
+            ("reason", self.reason.is_some()),
+            ("result", self.result.is_some()),
+            ("milestone", self.milestone.is_some()),
+            ("link", self.link.is_some()),
+            ("fingerprint", self.fingerprint.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(k, p)| p.then_some(k))
+    }
+}
+
 /// Turns a parsed line into core records (a `values` line yields one per SLO).
 ///
 /// # Errors
 /// The first problem, naming the key it concerns.
 pub fn decode(raw: &Raw<'_>, plan: &Resolved, strict: Strictness, mut out: impl FnMut(Record)) -> Result<(), Problem> {
+    if strict == Strictness::Strict {
+        if let Some(ok) = allowed(&raw.kind) {
+            if let Some(extra) = raw.present().find(|k| !ok.contains(k)) {
+                return Err(problem(
+                    FIELDS.iter().find(|f| **f == extra).copied().unwrap_or("type"),
+                    format!("field {extra:?} does not apply to a {:?} record (it takes: {})", raw.kind, ok.join(", ")),
+                ));
+            }
+        }
+    }
     let source = text(raw.source.as_ref());
     let mut emit = |body| out(Record { t: raw.t, source: source.clone(), body });
     match raw.kind.as_ref() {
@@ -124,6 +179,9 @@ pub fn decode(raw: &Raw<'_>, plan: &Resolved, strict: Strictness, mut out: impl 
             if let Some(t) = raw.traffic {
                 if !t.is_finite() || t < 0.0 {
                     return Err(problem("traffic", format!("{t} is not a usable traffic share")));
+                }
+                if t > 100.0 && plan.plan.traffic_unit.is_none() {
+                    return Err(problem("traffic", format!("{t} is not a percentage between 0 and 100 (the plan sets no traffic_unit)")));
                 }
             }
             emit(Body::Wave { wave, state, traffic: raw.traffic, by: text(raw.by.as_ref()), text: text(raw.text.as_ref()) });
@@ -137,6 +195,9 @@ pub fn decode(raw: &Raw<'_>, plan: &Resolved, strict: Strictness, mut out: impl 
             (None, Some(values)) => {
                 if raw.value.is_some() {
                     return Err(problem("value", "give either \"slo\" with \"value\", or \"values\", not both"));
+                }
+                if values.is_empty() {
+                    return Err(problem("values", "\"values\" is empty: give at least one SLO id and its value"));
                 }
                 for (id, v) in values {
                     let slo = slo_index(plan, id, "values")?;
@@ -191,7 +252,7 @@ pub fn decode(raw: &Raw<'_>, plan: &Resolved, strict: Strictness, mut out: impl 
         "source" => {
             // A feed's own status line (e.g. "prometheus: scrape failed"), kept on the timeline.
             let t = need(raw.text.as_ref(), "text", "source")?;
-            emit(Body::Other { kind: "source".into(), text: sanitize(t) });
+            emit(Body::Feed { text: sanitize(t) });
         }
         other => {
             if strict == Strictness::Strict {

@@ -106,7 +106,7 @@ pub fn summary(state: &State) -> Summary {
     Summary {
         rollout: plan.id.clone(),
         records: state.applied,
-        end: exact_offset(state.now.max(crate::core::time::Offset::ZERO.min(state.now))),
+        end: state.last_record.map_or_else(|| "no records".into(), exact_offset),
         status: state.status.word(),
         wave: state.current_wave().map(|w| WaveSummary {
             id: plan.waves[w].id.clone(),

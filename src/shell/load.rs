@@ -56,6 +56,30 @@ impl Source {
         }
     }
 
+    /// A second reader of the same input, continuing from `pos` (a position this input reported).
+    ///
+    /// # Errors
+    /// The file cannot be reopened.
+    pub fn reopen(&self, pos: fixture::Position) -> std::io::Result<Source> {
+        use std::io::{Seek, SeekFrom};
+        match self {
+            Source::File(r) => {
+                let f = r.fixture().clone();
+                let mut file = File::open(Path::new(&*f.file))?;
+                file.seek(SeekFrom::Start(pos.offset))?;
+                Ok(Source::File(RecordReader::resume(BufReader::with_capacity(1 << 16, file), f, pos)))
+            }
+            Source::Builtin(r) => {
+                let f = r.fixture().clone();
+                let name = f.file.strip_prefix("builtin:").unwrap_or(&f.file);
+                let text = BUILTIN.iter().find(|(n, _)| *n == name).map_or("", |(_, t)| *t);
+                let mut c = Cursor::new(text.as_bytes());
+                c.set_position(pos.offset);
+                Ok(Source::Builtin(RecordReader::resume(c, f, pos)))
+            }
+        }
+    }
+
     #[must_use]
     pub fn position(&self) -> fixture::Position {
         match self {

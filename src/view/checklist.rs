@@ -28,8 +28,8 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     let w = usize::from(inner.width);
     let mut lines: Vec<Line> = Vec::new();
     for (si, sec) in plan.checklist.iter().enumerate() {
-        let st = s.checklist.tally_section(plan, si);
-        let complete = st.blocking == 0 && st.failed == 0;
+        let st = s.checklist.tally_section(&s.plan, si, s.current_wave());
+        let complete = st.open_required == 0 && st.failed == 0;
         let (glyph, style) = if st.failed > 0 {
             (g.crit, t.crit)
         } else if complete {
@@ -61,7 +61,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             };
             let opt = if spec.required { "" } else { " (optional)" };
             let text = format!("{}{opt}", spec.text);
-            let who_w = fit::width(&who).min(w / 2);
+            let who_w = fit::width(&who).min(w * 2 / 5);
             let text_w = w.saturating_sub(3 + fit::width(glyph) + who_w + 1);
             let text_style = if item.status.settled() { t.muted } else { t.text };
             lines.push(Line::from(vec![

@@ -64,8 +64,8 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             l2.push(Span::styled(format!(" · {} left", left.compact()), t.text));
         }
     } else {
-        l2.push(Span::styled(format!("not started · {} {}", plan.waves.len(), plan.strategy.step_word()), t.pending));
-        l2.push(Span::styled(if plan.waves.len() == 1 { "" } else { "s" }, t.pending));
+        let word = if plan.waves.len() == 1 { plan.strategy.step_word() } else { plan.strategy.steps_word() };
+        l2.push(Span::styled(format!("not started · {} {word}", plan.waves.len()), t.pending));
     }
     l2.push(Span::styled(format!(" {} ", g.sep), t.border));
     let (src_word, src_style) = match &s.source.link {

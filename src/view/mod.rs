@@ -106,7 +106,8 @@ pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
 
 fn wide(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
     let gates = c.state.next_gates().len();
-    let waves_h = u16::try_from(2 + 2 + gates.div_ceil(2).clamp(1, 4)).unwrap_or(8);
+    // Borders, pipeline, bake line, gate heading, then gates two to a row.
+    let waves_h = u16::try_from(2 + 3 + gates.div_ceil(2).clamp(1, 4)).unwrap_or(9);
     let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
     let avail = body.height.saturating_sub(waves_h);
     // SLOs take two rows each when there is room; the timeline keeps at least a third.

@@ -111,6 +111,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     let w = usize::from(inner.width);
     let rows_per = if density == Density::Wide && usize::from(inner.height) >= s.slos.len() * 2 { 2 } else { 1 };
     let name_w = plan.slos.iter().map(|x| fit::width(&x.name)).max().unwrap_or(8).clamp(6, if w < 60 { 12 } else { 22 });
+    let val_w = plan.slos.iter().zip(&s.slos).map(|(spec, st)| fit::width(&value_text(st, spec))).max().unwrap_or(6).clamp(6, if w < 60 { 12 } else { 22 });
     let mut lines = Vec::new();
     let skip = c.slo_scroll.min(s.slos.len().saturating_sub(1));
     for (spec, st) in plan.slos.iter().zip(&s.slos).skip(skip) {
@@ -121,7 +122,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         let head = vec![
             Span::styled(format!("{} {:<6} ", g.band(band), band.word()), bs),
             Span::styled(fit::pad(&spec.name, name_w, g.ellipsis), t.text),
-            Span::styled(fit::rpad(&val, if spec.baseline.is_some() { 17 } else { 10 }, g.ellipsis), bs),
+            Span::styled(fit::rpad(&val, val_w, g.ellipsis), bs),
             Span::styled(format!(" {:<8}", fit::cut(&tr, 8, g.ellipsis)), t.muted),
         ];
         let used: usize = head.iter().map(Span::width).sum();

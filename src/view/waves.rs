@@ -135,7 +135,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     let plan = &s.plan.plan;
     match density {
         Density::Wide => {
-            let title = vec![Span::styled(format!("{}s", capital(plan.strategy.step_word())), t.title), Span::styled(format!(" · {} {} {}", plan.from, g.arrow, plan.to), t.muted)];
+            let title = vec![Span::styled(capital(plan.strategy.steps_word()), t.title), Span::styled(format!(" · {} {} {}", plan.from, g.arrow, plan.to), t.muted)];
             let inner = panel(frame, area, title, false, look, density);
             let w = usize::from(inner.width);
             let mut lines = vec![pipeline(c, look, w), bake_line(c, look, w)];

@@ -1,0 +1,51 @@
+//! The terminal: raw mode and the alternate screen, restored on every way out (drop, panic,
+//! signal), and synchronized updates around each frame.
+
+use std::io::{self, Stdout, Write};
+
+use crossterm::terminal::{disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen};
+use crossterm::{cursor, execute};
+use ratatui::backend::CrosstermBackend;
+use ratatui::Terminal;
+
+/// Owns the terminal while the console runs; puts it back when dropped.
+pub struct Guard {
+    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+}
+
+impl Guard {
+    /// Switches to raw mode and the alternate screen, and arranges for a panic to restore the
+    /// terminal before the report is printed.
+    ///
+    /// # Errors
+    /// The terminal refused raw mode.
+    pub fn enter() -> io::Result<Guard> {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            restore();
+            previous(info);
+        }));
+        enable_raw_mode()?;
+        let mut out = io::stdout();
+        if let Err(e) = execute!(out, EnterAlternateScreen, cursor::Hide) {
+            restore();
+            return Err(e);
+        }
+        let terminal = Terminal::new(CrosstermBackend::new(out)).inspect_err(|_| restore())?;
+        Ok(Guard { terminal })
+    }
+}
+
+/// Best-effort restore; errors are ignored because there is nothing left to tell them to.
+pub fn restore() {
+    let _ = disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+impl Drop for Guard {
+    fn drop(&mut self) {
+        restore();
+    }
+}

@@ -16,7 +16,7 @@ pub struct Cli {
 pub enum Command {
     /// Replay a recorded fixture on the full screen (headless NDJSON when stdout is not a terminal).
     Replay(ReplayArgs),
-    /// Check a fixture and print a one-line summary; exit 1 with FILE:LINE:COLUMN on the first error.
+    /// Check a fixture and print a one-line summary; exit 1 with <FILE:LINE:COLUMN> on the first error.
     Check {
         /// Fixture file (JSON Lines), or builtin:NAME.
         file: String,
@@ -71,7 +71,7 @@ pub struct SnapshotArgs {
     /// The moment to show (T+12m, T-1h, 00:30:00); the end of the fixture when omitted.
     #[arg(long)]
     pub at: Option<String>,
-    /// Screen size, COLSxROWS.
+    /// Screen size, `COLSxROWS`.
     #[arg(long, default_value = "120x40")]
     pub size: String,
     /// Output file: .png, .svg or .txt.

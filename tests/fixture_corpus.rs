@@ -1,6 +1,7 @@
-//! Every broken fixture under tests/invalid_fixtures is refused with exactly the error in its
+#![allow(clippy::unwrap_used, clippy::panic)]
+//! Every broken fixture under `tests/invalid_fixtures` is refused with exactly the error in its
 //! `.expected` file (and exit status 1, before any terminal is touched); every fixture under
-//! fixtures/ and tests/valid_fixtures is accepted.
+//! fixtures/ and `tests/valid_fixtures` is accepted.
 
 use std::path::Path;
 use std::process::Command;
@@ -15,7 +16,7 @@ fn jsonl_in(dir: &str) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(dir))
         .unwrap()
         .filter_map(|e| e.ok().map(|e| e.file_name().to_string_lossy().into_owned()))
-        .filter(|n| n.ends_with(".jsonl"))
+        .filter(|n| Path::new(n).extension().is_some_and(|e| e == "jsonl"))
         .map(|n| format!("{dir}/{n}"))
         .collect();
     v.sort();
@@ -28,13 +29,26 @@ fn broken_fixtures_are_refused_with_their_exact_error() {
     assert!(files.len() >= 20, "corpus too small: {}", files.len());
     let mut failures = Vec::new();
     for f in &files {
-        let expected_path = Path::new(env!("CARGO_MANIFEST_DIR")).join(f.replace(".jsonl", ".expected"));
-        let expected = std::fs::read_to_string(&expected_path).unwrap_or_else(|_| panic!("{} has no .expected", f));
-        for cmd in [vec!["check", f.as_str()], vec!["replay", "--headless", f.as_str()]] {
+        let expected_path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(f.replace(".jsonl", ".expected"));
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| panic!("{f} has no .expected"));
+        for cmd in [
+            vec!["check", f.as_str()],
+            vec!["replay", "--headless", f.as_str()],
+        ] {
             let out = warroom().args(&cmd).output().unwrap();
             let stderr = String::from_utf8_lossy(&out.stderr);
-            if out.status.code() != Some(1) || stderr.trim_end() != expected.trim_end() || !out.stdout.is_empty() && cmd[0] == "check" {
-                failures.push(format!("{cmd:?}: exit {:?}\n  got:      {}\n  expected: {}", out.status.code(), stderr.trim_end(), expected.trim_end()));
+            if out.status.code() != Some(1)
+                || stderr.trim_end() != expected.trim_end()
+                || !out.stdout.is_empty() && cmd[0] == "check"
+            {
+                failures.push(format!(
+                    "{cmd:?}: exit {:?}\n  got:      {}\n  expected: {}",
+                    out.status.code(),
+                    stderr.trim_end(),
+                    expected.trim_end()
+                ));
             }
         }
     }
@@ -48,14 +62,24 @@ fn shipped_and_valid_fixtures_are_accepted() {
     files.extend(jsonl_in("tests/valid_fixtures"));
     for f in files {
         let out = warroom().args(["check", &f]).output().unwrap();
-        assert!(out.status.success(), "{f}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{f}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).contains(": ok: "));
     }
 }
 
 #[test]
 fn newer_minor_version_counts_unknown_records_instead_of_dropping_them() {
-    let out = warroom().args(["check", "tests/valid_fixtures/newer-minor-version.jsonl"]).output().unwrap();
+    let out = warroom()
+        .args(["check", "tests/valid_fixtures/newer-minor-version.jsonl"])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("1 records of newer types shown as generic entries"), "{text}");
+    assert!(
+        text.contains("1 records of newer types shown as generic entries"),
+        "{text}"
+    );
 }

@@ -14,7 +14,12 @@ pub struct ItemState {
 
 impl Default for ItemState {
     fn default() -> Self {
-        ItemState { status: ItemStatus::Open, by: None, at: None, note: None }
+        ItemState {
+            status: ItemStatus::Open,
+            by: None,
+            at: None,
+            note: None,
+        }
     }
 }
 
@@ -40,7 +45,13 @@ pub struct Tally {
 impl Checklist {
     #[must_use]
     pub fn new(plan: &Plan) -> Checklist {
-        Checklist { items: plan.checklist.iter().map(|s| vec![ItemState::default(); s.items.len()]).collect() }
+        Checklist {
+            items: plan
+                .checklist
+                .iter()
+                .map(|s| vec![ItemState::default(); s.items.len()])
+                .collect(),
+        }
     }
 
     /// Counts for section `s`, with `upto` the index of the current wave (`None` before the
@@ -48,13 +59,21 @@ impl Checklist {
     #[must_use]
     pub fn tally_section(&self, plan: &Resolved, s: usize, upto: Option<usize>) -> Tally {
         let mut t = Tally::default();
-        for (i, (spec, st)) in plan.plan.checklist[s].items.iter().zip(&self.items[s]).enumerate() {
+        for (i, (spec, st)) in plan.plan.checklist[s]
+            .items
+            .iter()
+            .zip(&self.items[s])
+            .enumerate()
+        {
             t.total += 1;
             if st.status.settled() {
                 t.done += 1;
             } else if spec.required {
                 t.open_required += 1;
-                if plan.gate_wave(s, i).is_none_or(|w| upto.is_some_and(|u| w <= u)) {
+                if plan
+                    .gate_wave(s, i)
+                    .is_none_or(|w| upto.is_some_and(|u| w <= u))
+                {
                     t.blocking += 1;
                 }
             }

@@ -110,12 +110,18 @@ impl Console {
         self.notice = None;
         match lookup(key, self.is_replay()) {
             Some(intent) => self.intent(intent),
-            None => Reaction { dirty: true, ..Reaction::default() },
+            None => Reaction {
+                dirty: true,
+                ..Reaction::default()
+            },
         }
     }
 
     pub fn intent(&mut self, intent: Intent) -> Reaction {
-        let mut r = Reaction { dirty: true, ..Reaction::default() };
+        let mut r = Reaction {
+            dirty: true,
+            ..Reaction::default()
+        };
         if self.help && !matches!(intent, Intent::Help | Intent::Back | Intent::Quit) {
             self.help = false;
         }
@@ -144,7 +150,11 @@ impl Console {
                 }
             }
             Intent::JumpTo => {
-                self.prompt = Some(Prompt { label: "Go to (T+5m, T-1h, 00:30:00)", input: String::new(), error: None });
+                self.prompt = Some(Prompt {
+                    label: "Go to (T+5m, T-1h, 00:30:00)",
+                    input: String::new(),
+                    error: None,
+                });
             }
             Intent::ScrollUp => self.scroll(1, true),
             Intent::ScrollDown => self.scroll(1, false),
@@ -163,7 +173,10 @@ impl Console {
             Intent::CycleKind => {
                 let next = match self.filter.kind() {
                     None if self.filter_kinds_all() => Some(Kind::ALL[0]),
-                    Some(k) => Kind::ALL.iter().position(|x| *x == k).and_then(|i| Kind::ALL.get(i + 1).copied()),
+                    Some(k) => Kind::ALL
+                        .iter()
+                        .position(|x| *x == k)
+                        .and_then(|i| Kind::ALL.get(i + 1).copied()),
                     None => None,
                 };
                 self.filter = Filter::only(next, self.filter.min_severity);
@@ -208,8 +221,13 @@ impl Console {
     }
 
     fn prompt_key(&mut self, key: Key) -> Reaction {
-        let mut r = Reaction { dirty: true, ..Reaction::default() };
-        let Some(p) = self.prompt.as_mut() else { return r };
+        let mut r = Reaction {
+            dirty: true,
+            ..Reaction::default()
+        };
+        let Some(p) = self.prompt.as_mut() else {
+            return r;
+        };
         match key {
             Key::Esc => self.prompt = None,
             Key::CtrlC => r.quit = true,
@@ -243,7 +261,11 @@ impl Console {
     pub fn jump_timeline(&mut self, t: Offset) {
         let tl = &self.state.timeline;
         let idx = tl.index_at(t.saturating_add(Span(1)));
-        self.timeline_anchor = if idx >= tl.len() { None } else { Some(tl.dropped() + idx.saturating_sub(1) as u64) };
+        self.timeline_anchor = if idx >= tl.len() {
+            None
+        } else {
+            Some(tl.dropped() + idx.saturating_sub(1) as u64)
+        };
     }
 
     fn scroll(&mut self, n: usize, up: bool) {
@@ -260,12 +282,24 @@ impl Console {
         // Index one past the newest row shown.
         let end = match self.timeline_anchor {
             None => tl.len(),
-            Some(abs) => usize::try_from(abs.saturating_sub(dropped)).unwrap_or(0).min(tl.len().saturating_sub(1)) + 1,
+            Some(abs) => {
+                usize::try_from(abs.saturating_sub(dropped))
+                    .unwrap_or(0)
+                    .min(tl.len().saturating_sub(1))
+                    + 1
+            }
         };
         if up {
-            let mut it = tl.iter_rev_from(end).filter(|(_, e)| self.filter.matches(e)).map(|(i, _)| i);
+            let mut it = tl
+                .iter_rev_from(end)
+                .filter(|(_, e)| self.filter.matches(e))
+                .map(|(i, _)| i);
             let newest_shown = it.next();
-            let target = if n == usize::MAX { it.last().or(newest_shown) } else { it.take(n).last().or(newest_shown) };
+            let target = if n == usize::MAX {
+                it.last().or(newest_shown)
+            } else {
+                it.take(n).last().or(newest_shown)
+            };
             self.timeline_anchor = target.map(|i| dropped + i as u64);
         } else {
             if n == usize::MAX || self.timeline_anchor.is_none() {
@@ -283,7 +317,9 @@ impl Console {
                     }
                 }
             }
-            let newest = (0..tl.len()).rev().find(|&i| tl.get(i).is_some_and(|e| self.filter.matches(e)));
+            let newest = (0..tl.len())
+                .rev()
+                .find(|&i| tl.get(i).is_some_and(|e| self.filter.matches(e)));
             self.timeline_anchor = match moved {
                 Some(i) if Some(i) != newest => Some(dropped + i as u64),
                 _ => None,
@@ -297,7 +333,9 @@ impl Console {
         let tl = &self.state.timeline;
         match self.timeline_anchor {
             None => tl.len(),
-            Some(abs) => (usize::try_from(abs.saturating_sub(tl.dropped())).unwrap_or(0) + 1).min(tl.len()),
+            Some(abs) => {
+                (usize::try_from(abs.saturating_sub(tl.dropped())).unwrap_or(0) + 1).min(tl.len())
+            }
         }
     }
 }

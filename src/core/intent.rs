@@ -112,23 +112,130 @@ pub struct Binding {
 
 /// The key table. Order is the order of the help screen.
 pub const KEYMAP: &[Binding] = &[
-    Binding { keys: &[Key::Char(' ')], intent: Intent::TogglePlay, when: When::Replay, footer: Some("play/pause"), help: "Play or pause the replay" },
-    Binding { keys: &[Key::Left, Key::Right], intent: Intent::SeekBack10s, when: When::Replay, footer: Some("±10s"), help: "Seek back / forward 10 seconds" },
-    Binding { keys: &[Key::ShiftLeft, Key::ShiftRight, Key::Char('<'), Key::Char('>')], intent: Intent::SeekBack1m, when: When::Replay, footer: Some("±1m"), help: "Seek back / forward 1 minute" },
-    Binding { keys: &[Key::Char('n')], intent: Intent::NextEvent, when: When::Replay, footer: Some("next"), help: "Jump to the next timeline event" },
-    Binding { keys: &[Key::Char('g'), Key::Char('G')], intent: Intent::JumpStart, when: When::Replay, footer: None, help: "Jump to the start / end of the fixture" },
-    Binding { keys: &[Key::Char('-'), Key::Char('+')], intent: Intent::Slower, when: When::Replay, footer: Some("speed"), help: "Slower / faster (0.5× … 1000×, then max)" },
-    Binding { keys: &[Key::Char('t')], intent: Intent::JumpTo, when: When::Always, footer: Some("go to T+"), help: "Go to a moment (T+5m, T-1h, 00:30:00)" },
-    Binding { keys: &[Key::Up, Key::Down, Key::Char('k'), Key::Char('j')], intent: Intent::ScrollUp, when: When::Always, footer: None, help: "Scroll the focused panel" },
-    Binding { keys: &[Key::PageUp, Key::PageDown], intent: Intent::PageUp, when: When::Always, footer: None, help: "Scroll the focused panel by a page" },
-    Binding { keys: &[Key::Home, Key::End], intent: Intent::Top, when: When::Always, footer: None, help: "Oldest / newest (End follows new entries)" },
-    Binding { keys: &[Key::Tab], intent: Intent::FocusNext, when: When::Always, footer: Some("focus"), help: "Move focus: timeline, checklist, SLOs" },
-    Binding { keys: &[Key::Char('z')], intent: Intent::Zoom, when: When::Always, footer: Some("zoom"), help: "Zoom the focused panel to the full screen" },
-    Binding { keys: &[Key::Char('f')], intent: Intent::CycleKind, when: When::Always, footer: Some("filter"), help: "Timeline filter: cycle the kind shown" },
-    Binding { keys: &[Key::Char('s')], intent: Intent::CycleSeverity, when: When::Always, footer: None, help: "Timeline filter: cycle the lowest severity shown" },
-    Binding { keys: &[Key::Char('?')], intent: Intent::Help, when: When::Always, footer: Some("help"), help: "Show or hide this help" },
-    Binding { keys: &[Key::Esc], intent: Intent::Back, when: When::Always, footer: None, help: "Close help, prompt or zoom" },
-    Binding { keys: &[Key::Char('q'), Key::CtrlC], intent: Intent::Quit, when: When::Always, footer: Some("quit"), help: "Quit" },
+    Binding {
+        keys: &[Key::Char(' ')],
+        intent: Intent::TogglePlay,
+        when: When::Replay,
+        footer: Some("play/pause"),
+        help: "Play or pause the replay",
+    },
+    Binding {
+        keys: &[Key::Left, Key::Right],
+        intent: Intent::SeekBack10s,
+        when: When::Replay,
+        footer: Some("±10s"),
+        help: "Seek back / forward 10 seconds",
+    },
+    Binding {
+        keys: &[
+            Key::ShiftLeft,
+            Key::ShiftRight,
+            Key::Char('<'),
+            Key::Char('>'),
+        ],
+        intent: Intent::SeekBack1m,
+        when: When::Replay,
+        footer: Some("±1m"),
+        help: "Seek back / forward 1 minute",
+    },
+    Binding {
+        keys: &[Key::Char('n')],
+        intent: Intent::NextEvent,
+        when: When::Replay,
+        footer: Some("next"),
+        help: "Jump to the next timeline event",
+    },
+    Binding {
+        keys: &[Key::Char('g'), Key::Char('G')],
+        intent: Intent::JumpStart,
+        when: When::Replay,
+        footer: None,
+        help: "Jump to the start / end of the fixture",
+    },
+    Binding {
+        keys: &[Key::Char('-'), Key::Char('+')],
+        intent: Intent::Slower,
+        when: When::Replay,
+        footer: Some("speed"),
+        help: "Slower / faster (0.5× … 1000×, then max)",
+    },
+    Binding {
+        keys: &[Key::Char('t')],
+        intent: Intent::JumpTo,
+        when: When::Always,
+        footer: Some("go to T+"),
+        help: "Go to a moment (T+5m, T-1h, 00:30:00)",
+    },
+    Binding {
+        keys: &[Key::Up, Key::Down, Key::Char('k'), Key::Char('j')],
+        intent: Intent::ScrollUp,
+        when: When::Always,
+        footer: None,
+        help: "Scroll the focused panel",
+    },
+    Binding {
+        keys: &[Key::PageUp, Key::PageDown],
+        intent: Intent::PageUp,
+        when: When::Always,
+        footer: None,
+        help: "Scroll the focused panel by a page",
+    },
+    Binding {
+        keys: &[Key::Home, Key::End],
+        intent: Intent::Top,
+        when: When::Always,
+        footer: None,
+        help: "Oldest / newest (End follows new entries)",
+    },
+    Binding {
+        keys: &[Key::Tab],
+        intent: Intent::FocusNext,
+        when: When::Always,
+        footer: Some("focus"),
+        help: "Move focus: timeline, checklist, SLOs",
+    },
+    Binding {
+        keys: &[Key::Char('z')],
+        intent: Intent::Zoom,
+        when: When::Always,
+        footer: Some("zoom"),
+        help: "Zoom the focused panel to the full screen",
+    },
+    Binding {
+        keys: &[Key::Char('f')],
+        intent: Intent::CycleKind,
+        when: When::Always,
+        footer: Some("filter"),
+        help: "Timeline filter: cycle the kind shown",
+    },
+    Binding {
+        keys: &[Key::Char('s')],
+        intent: Intent::CycleSeverity,
+        when: When::Always,
+        footer: None,
+        help: "Timeline filter: cycle the lowest severity shown",
+    },
+    Binding {
+        keys: &[Key::Char('?')],
+        intent: Intent::Help,
+        when: When::Always,
+        footer: Some("help"),
+        help: "Show or hide this help",
+    },
+    Binding {
+        keys: &[Key::Esc],
+        intent: Intent::Back,
+        when: When::Always,
+        footer: None,
+        help: "Close help, prompt or zoom",
+    },
+    Binding {
+        keys: &[Key::Char('q'), Key::CtrlC],
+        intent: Intent::Quit,
+        when: When::Always,
+        footer: Some("quit"),
+        help: "Quit",
+    },
 ];
 
 /// The intent a key stands for, if any. Pairs in one row map to the row's intent and its
@@ -180,6 +287,10 @@ mod tests {
         assert_eq!(lookup(Key::Char('G'), true), Some(Intent::JumpEnd));
         assert_eq!(lookup(Key::Char('+'), true), Some(Intent::Faster));
         assert_eq!(lookup(Key::CtrlC, false), Some(Intent::Quit));
-        assert_eq!(lookup(Key::Char(' '), false), None, "replay keys do nothing live");
+        assert_eq!(
+            lookup(Key::Char(' '), false),
+            None,
+            "replay keys do nothing live"
+        );
     }
 }

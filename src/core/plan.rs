@@ -190,7 +190,9 @@ fn yes() -> bool {
 }
 
 /// Severity of alerts, incidents and timeline entries; ordered from least to most severe.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     #[default]
@@ -257,7 +259,10 @@ impl Resolved {
         use std::collections::HashMap;
         plan.sanitize();
         if plan.sample_interval.0 <= 0 {
-            return Err(err("sample_interval", "must be longer than 0 (e.g. \"1m\")"));
+            return Err(err(
+                "sample_interval",
+                "must be longer than 0 (e.g. \"1m\")",
+            ));
         }
         if plan.waves.is_empty() {
             return Err(err("waves", "a rollout needs at least one wave"));
@@ -265,10 +270,16 @@ impl Resolved {
         let mut wave_ids = HashMap::new();
         for (i, w) in plan.waves.iter().enumerate() {
             if wave_ids.insert(w.id.clone(), i).is_some() {
-                return Err(err(format!("waves[{i}].id"), format!("duplicate wave id {:?}", w.id)));
+                return Err(err(
+                    format!("waves[{i}].id"),
+                    format!("duplicate wave id {:?}", w.id),
+                ));
             }
             if !w.traffic.is_finite() || w.traffic < 0.0 {
-                return Err(err(format!("waves[{i}].traffic"), format!("{} is not a usable traffic share", w.traffic)));
+                return Err(err(
+                    format!("waves[{i}].traffic"),
+                    format!("{} is not a usable traffic share", w.traffic),
+                ));
             }
             if w.traffic > 100.0 && plan.traffic_unit.is_none() {
                 return Err(err(
@@ -280,7 +291,10 @@ impl Resolved {
         let mut slo_ids = HashMap::new();
         for (i, s) in plan.slos.iter().enumerate() {
             if slo_ids.insert(s.id.clone(), i).is_some() {
-                return Err(err(format!("slos[{i}].id"), format!("duplicate SLO id {:?}", s.id)));
+                return Err(err(
+                    format!("slos[{i}].id"),
+                    format!("duplicate SLO id {:?}", s.id),
+                ));
             }
             validate_thresholds(i, s)?;
         }
@@ -294,7 +308,9 @@ impl Resolved {
                 ));
             }
             for (ii, item) in sec.items.iter().enumerate() {
-                if item_ids.insert(item.id.clone(), (si, ii)).is_some() || section_ids.contains_key(&item.id) {
+                if item_ids.insert(item.id.clone(), (si, ii)).is_some()
+                    || section_ids.contains_key(&item.id)
+                {
                     return Err(err(
                         format!("checklist[{si}].items[{ii}].id"),
                         format!("duplicate checklist id {:?}", item.id),
@@ -311,13 +327,19 @@ impl Resolved {
                     + usize::from(g.check.is_some())
                     + usize::from(g.alerts.is_some());
                 if given != 1 {
-                    return Err(err(path, "a gate needs exactly one of \"slo\", \"check\" or \"alerts\""));
+                    return Err(err(
+                        path,
+                        "a gate needs exactly one of \"slo\", \"check\" or \"alerts\"",
+                    ));
                 }
                 let r = if let Some(id) = &g.slo {
-                    let slo = *slo_ids
-                        .get(id)
-                        .ok_or_else(|| err(format!("{path}.slo"), format!("no SLO {id:?} in the plan")))?;
-                    GateRef::Slo { slo, allow: g.allow.unwrap_or(AllowBand::Pass) }
+                    let slo = *slo_ids.get(id).ok_or_else(|| {
+                        err(format!("{path}.slo"), format!("no SLO {id:?} in the plan"))
+                    })?;
+                    GateRef::Slo {
+                        slo,
+                        allow: g.allow.unwrap_or(AllowBand::Pass),
+                    }
                 } else if let Some(id) = &g.check {
                     if let Some(&(s, i)) = item_ids.get(id) {
                         GateRef::Item(s, i)
@@ -333,7 +355,10 @@ impl Resolved {
                     GateRef::Alerts(g.alerts.unwrap_or(Severity::Critical))
                 };
                 if g.allow.is_some() && g.slo.is_none() {
-                    return Err(err(format!("{path}.allow"), "\"allow\" applies only to SLO gates"));
+                    return Err(err(
+                        format!("{path}.allow"),
+                        "\"allow\" applies only to SLO gates",
+                    ));
                 }
                 refs.push(r);
             }
@@ -347,7 +372,9 @@ impl Resolved {
             for r in refs {
                 let cells: Vec<(usize, usize)> = match *r {
                     GateRef::Item(s, i) => vec![(s, i)],
-                    GateRef::Section(s) => (0..plan.checklist[s].items.len()).map(|i| (s, i)).collect(),
+                    GateRef::Section(s) => {
+                        (0..plan.checklist[s].items.len()).map(|i| (s, i)).collect()
+                    }
                     _ => Vec::new(),
                 };
                 for (s, i) in cells {
@@ -355,14 +382,26 @@ impl Resolved {
                 }
             }
         }
-        Ok(Resolved { plan, gates, gate_wave, slo_ids, wave_ids, item_ids, section_ids })
+        Ok(Resolved {
+            plan,
+            gates,
+            gate_wave,
+            slo_ids,
+            wave_ids,
+            item_ids,
+            section_ids,
+        })
     }
 
     /// The first wave whose go/no-go gates name this checklist item, if any. Such items block
     /// leaving that wave; all others block the start of the rollout.
     #[must_use]
     pub fn gate_wave(&self, section: usize, item: usize) -> Option<usize> {
-        self.gate_wave.get(section).and_then(|s| s.get(item)).copied().flatten()
+        self.gate_wave
+            .get(section)
+            .and_then(|s| s.get(item))
+            .copied()
+            .flatten()
     }
 
     #[must_use]
@@ -393,9 +432,16 @@ impl Resolved {
 }
 
 fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
-    for (key, v) in [("target", s.target), ("warning", s.warning), ("critical", s.critical)] {
+    for (key, v) in [
+        ("target", s.target),
+        ("warning", s.warning),
+        ("critical", s.critical),
+    ] {
         if !v.is_finite() {
-            return Err(err(format!("slos[{i}].{key}"), format!("{v} is not a finite number")));
+            return Err(err(
+                format!("slos[{i}].{key}"),
+                format!("{v} is not a finite number"),
+            ));
         }
     }
     let word = match s.direction {
@@ -430,7 +476,10 @@ fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
     }
     if let Some(b) = s.baseline {
         if !(b.is_finite() && b > 0.0) {
-            return Err(err(format!("slos[{i}].baseline"), format!("{b} is not a usable baseline (it must be above 0)")));
+            return Err(err(
+                format!("slos[{i}].baseline"),
+                format!("{b} is not a usable baseline (it must be above 0)"),
+            ));
         }
     }
     for (ti, t) in s.triggers.iter().enumerate() {
@@ -462,7 +511,12 @@ impl Plan {
                 fix(x);
             }
         };
-        for s in [&mut self.id, &mut self.service, &mut self.from, &mut self.to] {
+        for s in [
+            &mut self.id,
+            &mut self.service,
+            &mut self.from,
+            &mut self.to,
+        ] {
             fix(s);
         }
         fix_opt(&mut self.title);

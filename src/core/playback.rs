@@ -4,8 +4,20 @@
 use super::time::Offset;
 
 /// Speed steps offered by `+` and `-`; `None` in the table stands for "as fast as possible".
-pub const SPEEDS: [Option<f64>; 12] =
-    [Some(0.5), Some(1.0), Some(2.0), Some(5.0), Some(10.0), Some(30.0), Some(60.0), Some(100.0), Some(300.0), Some(600.0), Some(1000.0), None];
+pub const SPEEDS: [Option<f64>; 12] = [
+    Some(0.5),
+    Some(1.0),
+    Some(2.0),
+    Some(5.0),
+    Some(10.0),
+    Some(30.0),
+    Some(60.0),
+    Some(100.0),
+    Some(300.0),
+    Some(600.0),
+    Some(1000.0),
+    None,
+];
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
@@ -21,13 +33,18 @@ impl Speed {
     /// # Errors
     /// Outside 0.5 … 1000, or not a number.
     pub fn parse(s: &str) -> Result<Speed, String> {
-        let t = s.trim().trim_start_matches(['x', '×']).trim_end_matches(['x', '×']);
-        if t.eq_ignore_ascii_case("max") {
+        if s.trim().eq_ignore_ascii_case("max") {
             return Ok(Speed::Max);
         }
+        let t = s
+            .trim()
+            .trim_start_matches(['x', '×'])
+            .trim_end_matches(['x', '×']);
         match t.parse::<f64>() {
             Ok(v) if (0.5..=1000.0).contains(&v) => Ok(Speed::Times(v)),
-            _ => Err(format!("speed {s:?}: use a number from 0.5 to 1000, or max")),
+            _ => Err(format!(
+                "speed {s:?}: use a number from 0.5 to 1000, or max"
+            )),
         }
     }
 
@@ -50,7 +67,8 @@ impl Speed {
                 _ => false,
             })
             .unwrap_or(SPEEDS.len() - 1);
-        let exact = matches!((SPEEDS[idx], self), (Some(a), Speed::Times(b)) if (a - b).abs() < f64::EPSILON) || (SPEEDS[idx].is_none() && self == Speed::Max);
+        let exact = matches!((SPEEDS[idx], self), (Some(a), Speed::Times(b)) if (a - b).abs() < f64::EPSILON)
+            || (SPEEDS[idx].is_none() && self == Speed::Max);
         let next = match (faster, exact) {
             (true, true) => (idx + 1).min(SPEEDS.len() - 1),
             (true, false) => idx,
@@ -75,7 +93,14 @@ pub struct Playback {
 impl Playback {
     #[must_use]
     pub fn new(start: Offset, end: Offset, speed: Speed) -> Playback {
-        Playback { start, end, speed, playing: false, anchor_pos: start, anchor_wall: 0 }
+        Playback {
+            start,
+            end,
+            speed,
+            playing: false,
+            anchor_pos: start,
+            anchor_wall: 0,
+        }
     }
 
     /// Where playback is at `wall` (clamped to the fixture's span).

@@ -42,7 +42,10 @@ pub enum Body {
         severity: Severity,
         summary: Option<Box<str>>,
     },
-    Note { by: Option<Box<str>>, text: Box<str> },
+    Note {
+        by: Option<Box<str>>,
+        text: Box<str>,
+    },
     /// A command was issued (by this console or another).
     Command {
         id: Box<str>,

@@ -142,7 +142,8 @@ impl SloState {
             self.history.pop_front();
         }
         #[allow(clippy::cast_possible_truncation)]
-        self.history.push_back(s.value.map_or(f32::NAN, |v| v as f32));
+        self.history
+            .push_back(s.value.map_or(f32::NAN, |v| v as f32));
         let band = match s.value {
             Some(v) => {
                 self.last_good = Some(s.t);
@@ -155,7 +156,12 @@ impl SloState {
         self.value_band = band;
         // A no-data sample says nothing about a breach: it neither starts nor clears one.
         let Some(value) = s.value else { return out };
-        for (i, (trig, breach)) in spec.triggers.iter().zip(self.breaches.iter_mut()).enumerate() {
+        for (i, (trig, breach)) in spec
+            .triggers
+            .iter()
+            .zip(self.breaches.iter_mut())
+            .enumerate()
+        {
             let holds = breaches(trig, Self::scaled(spec, value));
             if holds {
                 let since = *breach.since.get_or_insert_with(|| {
@@ -223,12 +229,19 @@ mod tests {
             target: 2.0,
             warning: 5.0,
             critical: 10.0,
-            triggers: vec![TriggerSpec { above: Some(10.0), below: None, for_: Span::from_secs(300) }],
+            triggers: vec![TriggerSpec {
+                above: Some(10.0),
+                below: None,
+                for_: Span::from_secs(300),
+            }],
         }
     }
 
     fn at(s: i64, v: f64) -> Sample {
-        Sample { t: Offset::from_secs(s), value: Some(v) }
+        Sample {
+            t: Offset::from_secs(s),
+            value: Some(v),
+        }
     }
 
     #[test]
@@ -275,8 +288,17 @@ mod tests {
         let mut spec = error_rate();
         spec.baseline = Some(120.0);
         (spec.target, spec.warning, spec.critical) = (0.0, 50.0, 100.0);
-        assert_eq!(SloState::band_of(&spec, SloState::scaled(&spec, 125.0)), Band::Pass);
-        assert_eq!(SloState::band_of(&spec, SloState::scaled(&spec, 190.0)), Band::Warn);
-        assert_eq!(SloState::band_of(&spec, SloState::scaled(&spec, 250.0)), Band::Crit);
+        assert_eq!(
+            SloState::band_of(&spec, SloState::scaled(&spec, 125.0)),
+            Band::Pass
+        );
+        assert_eq!(
+            SloState::band_of(&spec, SloState::scaled(&spec, 190.0)),
+            Band::Warn
+        );
+        assert_eq!(
+            SloState::band_of(&spec, SloState::scaled(&spec, 250.0)),
+            Band::Crit
+        );
     }
 }

@@ -2,16 +2,19 @@
 //! headless and snapshots all run this same code.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::Serialize;
 
 use super::checklist::{Checklist, Tally};
 use super::plan::{AllowBand, GateRef, Resolved, Severity};
-use super::record::{Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus};
+use super::record::{
+    Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus,
+};
 use super::slo::{Band, Sample, SloState};
-use super::timeline::{Entry, Kind, Timeline};
 use super::time::{Offset, Span};
+use super::timeline::{Entry, Kind, Timeline};
 use super::wave::WaveState;
 
 /// Default number of timeline entries kept in memory.
@@ -44,8 +47,12 @@ pub enum Link {
     /// Playing a recorded fixture.
     Replay,
     Connected,
-    Connecting { attempt: u32 },
-    Down { reason: Box<str> },
+    Connecting {
+        attempt: u32,
+    },
+    Down {
+        reason: Box<str>,
+    },
 }
 
 /// The one-word answer to "how is it going?".
@@ -76,18 +83,58 @@ impl Status {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "change", rename_all = "snake_case")]
 pub enum Change {
-    Status { status: Status },
-    Wave { wave: String, state: WaveStatus, traffic: f64 },
-    Band { slo: String, band: Band, value: Option<f64> },
-    Trigger { slo: String, state: &'static str, limit: String },
-    Check { item: String, state: ItemStatus, by: Option<String> },
-    Verdict { go: bool, blocking: usize },
-    Alert { name: String, state: AlertState, severity: Severity },
-    Incident { milestone: Milestone },
-    Command { id: String, action: Action, by: Option<String>, reason: Option<String> },
-    Outcome { id: String, result: OutcomeKind, reason: Option<String> },
-    Note { text: String },
-    Unknown { kind: String },
+    Status {
+        status: Status,
+    },
+    Wave {
+        wave: String,
+        state: WaveStatus,
+        traffic: f64,
+    },
+    Band {
+        slo: String,
+        band: Band,
+        value: Option<f64>,
+    },
+    Trigger {
+        slo: String,
+        state: &'static str,
+        limit: String,
+    },
+    Check {
+        item: String,
+        state: ItemStatus,
+        by: Option<String>,
+    },
+    Verdict {
+        go: bool,
+        blocking: usize,
+    },
+    Alert {
+        name: String,
+        state: AlertState,
+        severity: Severity,
+    },
+    Incident {
+        milestone: Milestone,
+    },
+    Command {
+        id: String,
+        action: Action,
+        by: Option<String>,
+        reason: Option<String>,
+    },
+    Outcome {
+        id: String,
+        result: OutcomeKind,
+        reason: Option<String>,
+    },
+    Note {
+        text: String,
+    },
+    Unknown {
+        kind: String,
+    },
 }
 
 /// What applying an event asks of the shell.
@@ -199,10 +246,16 @@ impl State {
                     let text = match &s.link {
                         Link::Replay => format!("{}: replaying", s.name),
                         Link::Connected => format!("{}: connected", s.name),
-                        Link::Connecting { attempt } => format!("{}: connecting (attempt {attempt})", s.name),
+                        Link::Connecting { attempt } => {
+                            format!("{}: connecting (attempt {attempt})", s.name)
+                        }
                         Link::Down { reason } => format!("{}: down: {reason}", s.name),
                     };
-                    let sev = if matches!(s.link, Link::Down { .. }) { Severity::Warning } else { Severity::Info };
+                    let sev = if matches!(s.link, Link::Down { .. }) {
+                        Severity::Warning
+                    } else {
+                        Severity::Info
+                    };
                     let name = s.name.clone();
                     self.source = s;
                     self.entry(Kind::Source, sev, name, text);
@@ -227,7 +280,13 @@ impl State {
     }
 
     fn entry(&mut self, kind: Kind, severity: Severity, source: Arc<str>, text: String) {
-        self.timeline.push(Entry { t: self.now, kind, severity, source, text: text.into_boxed_str() });
+        self.timeline.push(Entry {
+            t: self.now,
+            kind,
+            severity,
+            source,
+            text: text.into_boxed_str(),
+        });
     }
 
     fn clock(&mut self, t: Offset, fx: &mut Effects) {
@@ -250,9 +309,18 @@ impl State {
                 if band == Band::NoData {
                     let age = self.slos[i].age(t).unwrap_or_default();
                     let src = self.source.name.clone();
-                    self.entry(Kind::Slo, Severity::Warning, src, format!("{name}: data stale ({age} old)"));
+                    self.entry(
+                        Kind::Slo,
+                        Severity::Warning,
+                        src,
+                        format!("{name}: data stale ({age} old)"),
+                    );
                 }
-                self.change(fx, || Change::Band { slo: id, band, value: None });
+                self.change(fx, || Change::Band {
+                    slo: id,
+                    band,
+                    value: None,
+                });
             }
         }
     }
@@ -266,8 +334,14 @@ impl State {
         self.last_record = Some(r.t);
         let source: Arc<str> = r.source.map_or_else(|| self.source.name.clone(), Arc::from);
         match r.body {
-            Body::Metric { slo, value } => self.metric(slo, value, source, fx),
-            Body::Wave { wave, state, traffic, by, text } => {
+            Body::Metric { slo, value } => self.metric(slo, value, &source, fx),
+            Body::Wave {
+                wave,
+                state,
+                traffic,
+                by,
+                text,
+            } => {
                 let spec = &self.plan.plan.waves[wave];
                 let share = traffic.unwrap_or(match state {
                     WaveStatus::Active | WaveStatus::Paused => spec.traffic,
@@ -284,31 +358,55 @@ impl State {
                 };
                 let mut line = format!("{label} {}", state.word());
                 if traffic.is_some() || state == WaveStatus::RolledBack {
-                    line.push_str(&format!(" · traffic {}", self.traffic_label(share)));
+                    let _ = write!(line, " · traffic {}", self.traffic_label(share));
                 }
                 push_detail(&mut line, by.as_deref(), text.as_deref());
                 self.entry(Kind::Wave, sev, source, line);
                 let id = self.plan.plan.waves[wave].id.clone();
-                self.change(fx, || Change::Wave { wave: id, state, traffic: share });
+                self.change(fx, || Change::Wave {
+                    wave: id,
+                    state,
+                    traffic: share,
+                });
                 self.verdict(fx);
             }
-            Body::Check { section, item, state, by, text } => {
+            Body::Check {
+                section,
+                item,
+                state,
+                by,
+                text,
+            } => {
                 let spec = &self.plan.plan.checklist[section].items[item];
                 let sec_id = &self.plan.plan.checklist[section].id;
                 let mut line = format!("{} {} {}", sec_id, spec.text, state.word());
                 push_detail(&mut line, by.as_deref(), text.as_deref());
                 let item_id = spec.id.clone();
-                let sev = if state == ItemStatus::Failed { Severity::Warning } else { Severity::Info };
+                let sev = if state == ItemStatus::Failed {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                };
                 let st = &mut self.checklist.items[section][item];
                 st.status = state;
                 st.at = Some(r.t);
                 st.by.clone_from(&by);
                 st.note = text;
                 self.entry(Kind::Check, sev, source, line);
-                self.change(fx, || Change::Check { item: item_id, state, by: by.map(String::from) });
+                self.change(fx, || Change::Check {
+                    item: item_id,
+                    state,
+                    by: by.map(String::from),
+                });
                 self.verdict(fx);
             }
-            Body::Alert { id, name, state, severity, summary } => self.alert(id, name, state, severity, summary, source, fx),
+            Body::Alert {
+                id,
+                name,
+                state,
+                severity,
+                summary,
+            } => self.alert(id, name, state, severity, summary, source, fx),
             Body::Note { by, text } => {
                 let line = match &by {
                     Some(b) => format!("{b}: {text}"),
@@ -317,24 +415,57 @@ impl State {
                 self.entry(Kind::Note, Severity::Info, source, line);
                 self.change(fx, || Change::Note { text: text.into() });
             }
-            Body::Command { id, action, by, reason, wave } => {
+            Body::Command {
+                id,
+                action,
+                by,
+                reason,
+                wave,
+            } => {
                 let mut line = format!("{} requested", action.word().to_uppercase());
                 if let Some(w) = wave {
-                    line.push_str(&format!(" on {}", self.wave_label(w)));
+                    let _ = write!(line, " on {}", self.wave_label(w));
                 }
                 push_detail(&mut line, by.as_deref(), reason.as_deref());
-                let sev = if action == Action::Rollback { Severity::Warning } else { Severity::Info };
+                let sev = if action == Action::Rollback {
+                    Severity::Warning
+                } else {
+                    Severity::Info
+                };
                 self.entry(Kind::Command, sev, source, line);
-                let (cid, cby, creason) = (id.to_string(), by.as_deref().map(String::from), reason.as_deref().map(String::from));
-                self.change(fx, || Change::Command { id: cid, action, by: cby, reason: creason });
+                let (cid, cby, creason) = (
+                    id.to_string(),
+                    by.as_deref().map(String::from),
+                    reason.as_deref().map(String::from),
+                );
+                self.change(fx, || Change::Command {
+                    id: cid,
+                    action,
+                    by: cby,
+                    reason: creason,
+                });
                 if self.commands.len() == COMMAND_CAP {
                     self.commands.remove(0);
                 }
-                self.commands.push(CommandInfo { id, action, by, reason, wave, at: r.t, outcome: None });
+                self.commands.push(CommandInfo {
+                    id,
+                    action,
+                    by,
+                    reason,
+                    wave,
+                    at: r.t,
+                    outcome: None,
+                });
             }
             Body::Outcome { id, result, reason } => {
-                let action = self.commands.iter().rev().find(|c| c.id == id).map(|c| c.action);
-                let what = action.map_or_else(|| format!("command {id}"), |a| a.word().to_uppercase());
+                let action = self
+                    .commands
+                    .iter()
+                    .rev()
+                    .find(|c| c.id == id)
+                    .map(|c| c.action);
+                let what =
+                    action.map_or_else(|| format!("command {id}"), |a| a.word().to_uppercase());
                 let word = match result {
                     OutcomeKind::Accepted => "accepted",
                     OutcomeKind::Rejected => "REJECTED",
@@ -345,15 +476,27 @@ impl State {
                     line.push_str(": ");
                     line.push_str(why);
                 }
-                let sev = if result == OutcomeKind::Accepted { Severity::Info } else { Severity::Warning };
+                let sev = if result == OutcomeKind::Accepted {
+                    Severity::Info
+                } else {
+                    Severity::Warning
+                };
                 self.entry(Kind::Command, sev, source, line);
                 let (cid, creason) = (id.to_string(), reason.as_deref().map(String::from));
-                self.change(fx, || Change::Outcome { id: cid, result, reason: creason });
+                self.change(fx, || Change::Outcome {
+                    id: cid,
+                    result,
+                    reason: creason,
+                });
                 if let Some(c) = self.commands.iter_mut().rev().find(|c| c.id == id) {
                     c.outcome = Some((result, reason));
                 }
             }
-            Body::Incident { milestone, severity, text } => {
+            Body::Incident {
+                milestone,
+                severity,
+                text,
+            } => {
                 let sev = severity.unwrap_or(match milestone {
                     Milestone::Detected => Severity::Critical,
                     Milestone::Acknowledged => Severity::Warning,
@@ -384,14 +527,21 @@ impl State {
         let go = t.blocking == 0;
         if go != self.verdict_go {
             self.verdict_go = go;
-            self.change(fx, || Change::Verdict { go, blocking: t.blocking });
+            self.change(fx, || Change::Verdict {
+                go,
+                blocking: t.blocking,
+            });
         }
     }
 
-    fn metric(&mut self, slo: usize, value: Option<f64>, source: Arc<str>, fx: &mut Effects) {
+    fn metric(&mut self, slo: usize, value: Option<f64>, source: &Arc<str>, fx: &mut Effects) {
         let spec = &self.plan.plan.slos[slo];
         let out = self.slos[slo].sample(spec, Sample { t: self.now, value });
-        if !(out.band_changed || out.fired.is_some() || out.cleared.is_some() || out.started.is_some()) {
+        if !(out.band_changed
+            || out.fired.is_some()
+            || out.cleared.is_some()
+            || out.started.is_some())
+        {
             return;
         }
         let spec = &self.plan.plan.slos[slo];
@@ -407,20 +557,42 @@ impl State {
             lines.push((sev, format!("{} {} {shown}", spec.name, band.word())));
         }
         if let Some(i) = out.fired {
-            lines.push((Severity::Critical, format!("ROLLBACK TRIGGER {}: {}", spec.name, trigger_label(spec, i))));
+            lines.push((
+                Severity::Critical,
+                format!("ROLLBACK TRIGGER {}: {}", spec.name, trigger_label(spec, i)),
+            ));
         }
         if let Some(i) = out.cleared {
-            lines.push((Severity::Info, format!("Rollback trigger cleared: {} {}", spec.name, trigger_label(spec, i))));
+            lines.push((
+                Severity::Info,
+                format!(
+                    "Rollback trigger cleared: {} {}",
+                    spec.name,
+                    trigger_label(spec, i)
+                ),
+            ));
         }
         let id = spec.id.clone();
         let changes: Vec<Change> = if self.track_changes {
             let mut c = Vec::new();
             if out.band_changed {
-                c.push(Change::Band { slo: id.clone(), band, value });
+                c.push(Change::Band {
+                    slo: id.clone(),
+                    band,
+                    value,
+                });
             }
-            for (i, state) in [(out.started, "counting"), (out.fired, "fired"), (out.cleared, "cleared")] {
+            for (i, state) in [
+                (out.started, "counting"),
+                (out.fired, "fired"),
+                (out.cleared, "cleared"),
+            ] {
                 if let Some(i) = i {
-                    c.push(Change::Trigger { slo: id.clone(), state, limit: trigger_label(spec, i) });
+                    c.push(Change::Trigger {
+                        slo: id.clone(),
+                        state,
+                        limit: trigger_label(spec, i),
+                    });
                 }
             }
             c
@@ -445,14 +617,11 @@ impl State {
         fx: &mut Effects,
     ) {
         let known = self.alerts.get(&id).map(|a| (a.silenced, a.severity));
-        let line_for = |what: &str| {
-            let mut l = format!("{name} {what}");
-            if let Some(s) = &summary {
-                l.push_str(": ");
-                l.push_str(s);
-            }
-            l
-        };
+        let detail = summary
+            .as_deref()
+            .map(|s| format!(": {s}"))
+            .unwrap_or_default();
+        let line_for = |what: &str| format!("{name} {what}{detail}");
         let (entry, sev, reported) = match state {
             AlertState::Firing | AlertState::Silenced => {
                 let silenced = state == AlertState::Silenced;
@@ -464,12 +633,22 @@ impl State {
                     return;
                 }
                 let since = self.alerts.get(&id).map_or(self.now, |a| a.since);
-                let info = AlertInfo { name: name.clone(), severity, summary: summary.clone(), since, silenced };
+                let info = AlertInfo {
+                    name: name.clone(),
+                    severity,
+                    summary,
+                    since,
+                    silenced,
+                };
                 self.alerts.insert(id, info);
                 if silenced {
                     (line_for("SILENCED"), Severity::Info, severity)
                 } else {
-                    (line_for(&format!("FIRING ({})", severity.word())), severity, severity)
+                    (
+                        line_for(&format!("FIRING ({})", severity.word())),
+                        severity,
+                        severity,
+                    )
                 }
             }
             AlertState::Resolved => match self.alerts.remove(&id) {
@@ -478,7 +657,11 @@ impl State {
             },
         };
         self.entry(Kind::Alert, sev, source, entry);
-        self.change(fx, || Change::Alert { name: name.into(), state, severity: reported });
+        self.change(fx, || Change::Alert {
+            name: name.into(),
+            state,
+            severity: reported,
+        });
     }
 
     fn derive_status(&self) -> Status {
@@ -492,7 +675,10 @@ impl State {
         let crit = self.slos.iter().any(|s| s.band() == Band::Crit)
             || self.slos.iter().any(|s| s.breaches.iter().any(|b| b.fired))
             || self.firing(Severity::Critical) > 0
-            || self.milestones.last().is_some_and(|(m, _)| *m < Milestone::Mitigated);
+            || self
+                .milestones
+                .last()
+                .is_some_and(|(m, _)| *m < Milestone::Mitigated);
         if crit {
             return Status::Critical;
         }
@@ -515,7 +701,10 @@ impl State {
     /// Firing, unsilenced alerts at `severity` or worse.
     #[must_use]
     pub fn firing(&self, severity: Severity) -> usize {
-        self.alerts.values().filter(|a| !a.silenced && a.severity >= severity).count()
+        self.alerts
+            .values()
+            .filter(|a| !a.silenced && a.severity >= severity)
+            .count()
     }
 
     /// The wave that holds traffic now, or else the last one that moved.
@@ -561,7 +750,11 @@ impl State {
             .zip(&self.plan.gates[cur])
             .map(|(spec, g)| {
                 let why = self.gate_blocker(*g);
-                GateReading { label: spec.label.clone(), green: why.is_none(), why }
+                GateReading {
+                    label: spec.label.clone(),
+                    green: why.is_none(),
+                    why,
+                }
             })
             .collect()
     }
@@ -587,7 +780,13 @@ impl State {
             }
             GateRef::Alerts(sev) => {
                 let n = self.firing(sev);
-                (n > 0).then(|| format!("{n} {} alert{} firing", sev.word(), if n == 1 { "" } else { "s" }))
+                (n > 0).then(|| {
+                    format!(
+                        "{n} {} alert{} firing",
+                        sev.word(),
+                        if n == 1 { "" } else { "s" }
+                    )
+                })
             }
         }
     }
@@ -602,7 +801,12 @@ impl State {
     #[must_use]
     pub fn wave_label(&self, w: usize) -> String {
         let plan = &self.plan.plan;
-        format!("{} {} ({})", plan.strategy.step_word(), w + 1, self.traffic_label(plan.waves[w].traffic))
+        format!(
+            "{} {} ({})",
+            plan.strategy.step_word(),
+            w + 1,
+            self.traffic_label(plan.waves[w].traffic)
+        )
     }
 
     #[must_use]
@@ -628,7 +832,11 @@ impl State {
     /// Newest sample time of any SLO (data age is measured from it).
     #[must_use]
     pub fn newest_data(&self) -> Option<Offset> {
-        self.slos.iter().filter_map(|s| s.last.map(|l| l.t)).max().or(self.last_record)
+        self.slos
+            .iter()
+            .filter_map(|s| s.last.map(|l| l.t))
+            .max()
+            .or(self.last_record)
     }
 }
 
@@ -648,14 +856,18 @@ fn push_detail(line: &mut String, by: Option<&str>, text: Option<&str>) {
 #[must_use]
 pub fn trigger_label(spec: &super::plan::SloSpec, i: usize) -> String {
     let t = &spec.triggers[i];
-    let unit = if spec.baseline.is_some() { "% over baseline" } else { spec.unit.as_str() };
+    let unit = if spec.baseline.is_some() {
+        "% over baseline"
+    } else {
+        spec.unit.as_str()
+    };
     let (word, limit) = match (t.above, t.below) {
         (Some(a), _) => ("above", a),
         (_, b) => ("below", b.unwrap_or_default()),
     };
     let mut s = format!("{word} {}", format_value(limit, unit));
     if t.for_ > Span::ZERO {
-        s.push_str(&format!(" for {}", t.for_));
+        let _ = write!(s, " for {}", t.for_);
     }
     s
 }
@@ -667,10 +879,14 @@ pub fn trim_number(v: f64) -> String {
         return "NaN".into();
     }
     if v.is_infinite() {
-        return if v > 0.0 { "+Inf".into() } else { "-Inf".into() };
+        return if v > 0.0 {
+            "+Inf".into()
+        } else {
+            "-Inf".into()
+        };
     }
     let a = v.abs();
-    let s = if a >= 100.0 || a == a.trunc() {
+    let s = if a >= 100.0 || a.fract() == 0.0 {
         format!("{v:.0}")
     } else if a >= 10.0 {
         format!("{v:.1}")

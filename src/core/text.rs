@@ -47,14 +47,17 @@ mod tests {
     fn escape_sequences_never_survive() {
         let hostile = "ok\x1b]0;pwned\x07 \x1b[2J\x1b[31mred\u{9b}31m \u{202E}evil";
         let s = sanitize(hostile);
-        assert!(!s.chars().any(|c| c.is_control()), "{s:?}");
+        assert!(!s.chars().any(char::is_control), "{s:?}");
         assert!(!s.contains('\u{202E}'));
         assert!(s.contains("red"));
     }
 
     #[test]
     fn plain_text_is_untouched_and_long_text_is_cut() {
-        assert_eq!(&*sanitize("Error rate 12 % > 10 %"), "Error rate 12 % > 10 %");
+        assert_eq!(
+            &*sanitize("Error rate 12 % > 10 %"),
+            "Error rate 12 % > 10 %"
+        );
         let long = "x".repeat(5000);
         let s = sanitize(&long);
         assert_eq!(s.chars().count(), MAX_FIELD_CHARS + 1);

@@ -69,7 +69,12 @@ impl Span {
     pub fn compact(self) -> String {
         let neg = self.0 < 0;
         let total = self.0.unsigned_abs() / 1000;
-        let (d, h, m, s) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
+        let (d, h, m, s) = (
+            total / 86_400,
+            total / 3600 % 24,
+            total / 60 % 60,
+            total % 60,
+        );
         let body = if d > 0 {
             if h > 0 {
                 format!("{d}d{h:02}h")
@@ -179,7 +184,11 @@ fn parse_span_body(s: &str) -> Result<Span, String> {
             "m" | "min" => 60_000.0,
             "s" => 1000.0,
             "ms" => 1.0,
-            other => return Err(format!("unknown unit {other:?} (use d, h, m, min, s or ms)")),
+            other => {
+                return Err(format!(
+                    "unknown unit {other:?} (use d, h, m, min, s or ms)"
+                ))
+            }
         };
         rest = &rest[unit_len..];
         total = total.saturating_add(round_ms(value * unit_ms)?);
@@ -242,7 +251,9 @@ impl Epoch {
         // Offsets far outside a century are sentinels ("before anything happened"), not times.
         const CENTURY_MS: i64 = 100 * 366 * 86_400_000;
         self.0
-            .checked_add(time::Duration::milliseconds(t.0.clamp(-CENTURY_MS, CENTURY_MS)))
+            .checked_add(time::Duration::milliseconds(
+                t.0.clamp(-CENTURY_MS, CENTURY_MS),
+            ))
             .unwrap_or(self.0)
     }
 
@@ -300,7 +311,10 @@ mod tests {
         assert!(parse_offset("").is_err());
         assert!(parse_offset("5x").unwrap_err().0.contains("unknown unit"));
         assert!(parse_offset("5").is_ok());
-        assert!(parse_offset("h5").unwrap_err().0.contains("expected a number"));
+        assert!(parse_offset("h5")
+            .unwrap_err()
+            .0
+            .contains("expected a number"));
         assert!(parse_span("-5m").unwrap_err().0.contains("negative"));
         assert!(parse_offset("1:2:3:4").is_err());
         assert!(parse_offset("00:99:99").unwrap_err().0.contains("below 60"));
@@ -392,6 +406,7 @@ mod serde_impls {
     }
 
     /// Lossless text form (`T+1h02m03.250s`), unlike the rounded on-screen label.
+    #[must_use]
     pub fn exact_offset(t: Offset) -> String {
         use std::fmt::Write;
         let sign = if t.0 < 0 { '-' } else { '+' };
@@ -436,7 +451,12 @@ impl Offset {
     pub fn clock_label(self) -> String {
         let sign = if self.0 < 0 { '-' } else { '+' };
         let total = self.0.unsigned_abs() / 1000;
-        let (d, h, m, s) = (total / 86_400, total / 3600 % 24, total / 60 % 60, total % 60);
+        let (d, h, m, s) = (
+            total / 86_400,
+            total / 3600 % 24,
+            total / 60 % 60,
+            total % 60,
+        );
         if d > 0 {
             format!("T{sign}{d}d{h:02}:{m:02}:{s:02}")
         } else {

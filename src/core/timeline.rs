@@ -79,14 +79,20 @@ pub struct Filter {
 
 impl Default for Filter {
     fn default() -> Self {
-        Filter { kinds: u16::MAX, min_severity: Severity::Info }
+        Filter {
+            kinds: u16::MAX,
+            min_severity: Severity::Info,
+        }
     }
 }
 
 impl Filter {
     #[must_use]
     pub fn only(kind: Option<Kind>, min_severity: Severity) -> Filter {
-        Filter { kinds: kind.map_or(u16::MAX, Kind::bit), min_severity }
+        Filter {
+            kinds: kind.map_or(u16::MAX, Kind::bit),
+            min_severity,
+        }
     }
 
     #[must_use]
@@ -119,13 +125,19 @@ impl Timeline {
     /// A timeline that keeps at most about `cap` entries (rounded up to a whole chunk).
     #[must_use]
     pub fn new(cap: usize) -> Timeline {
-        Timeline { full: VecDeque::new(), tail: Vec::with_capacity(CHUNK), cap: cap.max(CHUNK), dropped: 0 }
+        Timeline {
+            full: VecDeque::new(),
+            tail: Vec::with_capacity(CHUNK),
+            cap: cap.max(CHUNK),
+            dropped: 0,
+        }
     }
 
     pub fn push(&mut self, e: Entry) {
         self.tail.push(e);
         if self.tail.len() == CHUNK {
-            let chunk: Arc<[Entry]> = std::mem::replace(&mut self.tail, Vec::with_capacity(CHUNK)).into();
+            let chunk: Arc<[Entry]> =
+                std::mem::replace(&mut self.tail, Vec::with_capacity(CHUNK)).into();
             self.full.push_back(chunk);
             while self.full.len() * CHUNK > self.cap {
                 if let Some(old) = self.full.pop_front() {
@@ -154,12 +166,10 @@ impl Timeline {
     #[must_use]
     pub fn get(&self, i: usize) -> Option<&Entry> {
         let (c, o) = (i / CHUNK, i % CHUNK);
-        if c < self.full.len() {
-            self.full[c].get(o)
-        } else if c == self.full.len() {
-            self.tail.get(o)
-        } else {
-            None
+        match c.cmp(&self.full.len()) {
+            std::cmp::Ordering::Less => self.full[c].get(o),
+            std::cmp::Ordering::Equal => self.tail.get(o),
+            std::cmp::Ordering::Greater => None,
         }
     }
 
@@ -170,7 +180,9 @@ impl Timeline {
 
     /// Newest first, starting at index `before` (exclusive).
     pub fn iter_rev_from(&self, before: usize) -> impl Iterator<Item = (usize, &Entry)> + '_ {
-        (0..before.min(self.len())).rev().filter_map(move |i| self.get(i).map(|e| (i, e)))
+        (0..before.min(self.len()))
+            .rev()
+            .filter_map(move |i| self.get(i).map(|e| (i, e)))
     }
 
     /// Index of the first entry at or after `t` (`len()` when none).
@@ -178,7 +190,7 @@ impl Timeline {
     pub fn index_at(&self, t: Offset) -> usize {
         let (mut lo, mut hi) = (0, self.len());
         while lo < hi {
-            let mid = (lo + hi) / 2;
+            let mid = usize::midpoint(lo, hi);
             if self.get(mid).is_some_and(|e| e.t < t) {
                 lo = mid + 1;
             } else {
@@ -194,7 +206,13 @@ mod tests {
     use super::*;
 
     fn entry(t: i64) -> Entry {
-        Entry { t: Offset(t), kind: Kind::Note, severity: Severity::Info, source: "x".into(), text: "".into() }
+        Entry {
+            t: Offset(t),
+            kind: Kind::Note,
+            severity: Severity::Info,
+            source: "x".into(),
+            text: "".into(),
+        }
     }
 
     #[test]
@@ -206,7 +224,10 @@ mod tests {
         assert!(tl.len() <= 512 + CHUNK, "{}", tl.len());
         assert_eq!(tl.dropped() + tl.len() as u64, 2000);
         assert_eq!(tl.last().unwrap().t, Offset(1999));
-        assert_eq!(tl.get(0).unwrap().t, Offset(i64::try_from(tl.dropped()).unwrap()));
+        assert_eq!(
+            tl.get(0).unwrap().t,
+            Offset(i64::try_from(tl.dropped()).unwrap())
+        );
     }
 
     #[test]

@@ -17,7 +17,12 @@ pub struct WaveState {
 
 impl Default for WaveState {
     fn default() -> Self {
-        WaveState { status: WaveStatus::Pending, since: None, baked_before: Span::ZERO, active_since: None }
+        WaveState {
+            status: WaveStatus::Pending,
+            since: None,
+            baked_before: Span::ZERO,
+            active_since: None,
+        }
     }
 }
 

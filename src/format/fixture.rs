@@ -34,7 +34,11 @@ impl fmt::Display for FixtureError {
         if self.line == 0 {
             write!(f, "{}: {}", self.file, self.message)
         } else {
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
+            write!(
+                f,
+                "{}:{}:{}: {}",
+                self.file, self.line, self.column, self.message
+            )
         }
     }
 }
@@ -87,7 +91,12 @@ pub struct Position {
 /// A malformed header, an unsupported version or a plan that does not hold together.
 pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, FixtureError> {
     let file: Arc<str> = file.into();
-    let at = |line, column, message: String| FixtureError { file: file.clone(), line, column, message };
+    let at = |line, column, message: String| FixtureError {
+        file: file.clone(),
+        line,
+        column,
+        message,
+    };
     let mut text = String::new();
     let mut lines = 0usize;
     let mut offset = 0u64;
@@ -96,10 +105,15 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
     let mut raw = Vec::new();
     loop {
         raw.clear();
-        let n = read_line_capped(&mut input, &mut raw, 16 * MAX_LINE).map_err(|e| at(lines + 1, 1, format!("cannot read: {e}")))?;
+        let n = read_line_capped(&mut input, &mut raw, 16 * MAX_LINE)
+            .map_err(|e| at(lines + 1, 1, format!("cannot read: {e}")))?;
         if n == 0 {
             return Err(if depth.started {
-                at(first_line, 1, "the header object that starts here is never closed (unbalanced braces)".into())
+                at(
+                    first_line,
+                    1,
+                    "the header object that starts here is never closed (unbalanced braces)".into(),
+                )
             } else {
                 at(lines.max(1), 1, "empty file: expected a header such as {\"warroom\": \"1.0\", \"rollout\": {…}}".into())
             });
@@ -111,11 +125,21 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
             // Editors on some systems save a byte-order mark; it carries no meaning here.
             bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         }
-        let new = std::str::from_utf8(bytes).map_err(|e| at(lines, char_col(bytes, e.valid_up_to()), "not valid UTF-8".into()))?;
+        let new = std::str::from_utf8(bytes).map_err(|e| {
+            at(
+                lines,
+                char_col(bytes, e.valid_up_to()),
+                "not valid UTF-8".into(),
+            )
+        })?;
         let trimmed = new.trim_start();
         if trimmed.starts_with('#') {
             if depth.started {
-                return Err(at(lines, new.len() - trimmed.len() + 1, "comment lines (#) are not allowed inside the header".into()));
+                return Err(at(
+                    lines,
+                    new.len() - trimmed.len() + 1,
+                    "comment lines (#) are not allowed inside the header".into(),
+                ));
             }
             continue;
         }
@@ -125,7 +149,12 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
             }
             if !trimmed.starts_with('{') {
                 let col = new.len() - trimmed.len() + 1;
-                return Err(at(lines, col, "expected the header object ({\"warroom\": \"1.0\", \"rollout\": {…}}) first".into()));
+                return Err(at(
+                    lines,
+                    col,
+                    "expected the header object ({\"warroom\": \"1.0\", \"rollout\": {…}}) first"
+                        .into(),
+                ));
             }
             first_line = lines;
         }
@@ -143,41 +172,84 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
     };
     let json_err = |prefix: String, e: &serde_json::Error| {
         let line_text = text.lines().nth(e.line().saturating_sub(1)).unwrap_or("");
-        at(first_line + e.line().saturating_sub(1), byte_col_to_char(line_text, e.column()), format!("{prefix}{}", bare(e)))
+        at(
+            first_line + e.line().saturating_sub(1),
+            byte_col_to_char(line_text, e.column()),
+            format!("{prefix}{}", bare(e)),
+        )
     };
-    let probe: VersionProbe = serde_json::from_str(&text).map_err(|e| json_err(String::new(), &e))?;
+    let probe: VersionProbe =
+        serde_json::from_str(&text).map_err(|e| json_err(String::new(), &e))?;
     let version_text = match probe.warroom {
         Some(serde_json::Value::String(s)) => s,
         Some(other) => {
             let (l, c) = header_at(locate(&text, &steps("warroom")).unwrap_or(0));
-            return Err(at(l, c, format!("\"warroom\" must be a version string such as \"1.0\", not {other}")));
+            return Err(at(
+                l,
+                c,
+                format!("\"warroom\" must be a version string such as \"1.0\", not {other}"),
+            ));
         }
-        None => return Err(at(first_line, 1, "not a warroom fixture: the header needs \"warroom\": \"1.0\"".into())),
+        None => {
+            return Err(at(
+                first_line,
+                1,
+                "not a warroom fixture: the header needs \"warroom\": \"1.0\"".into(),
+            ))
+        }
     };
     let version = parse_version(&version_text).ok_or_else(|| {
         let (l, c) = header_at(locate(&text, &steps("warroom")).unwrap_or(0));
-        at(l, c, format!("bad version {version_text:?} (expected MAJOR.MINOR, e.g. \"1.0\")"))
+        at(
+            l,
+            c,
+            format!("bad version {version_text:?} (expected MAJOR.MINOR, e.g. \"1.0\")"),
+        )
     })?;
     if version.0 != VERSION.0 {
         let (l, c) = header_at(locate(&text, &steps("warroom")).unwrap_or(0));
-        return Err(at(l, c, format!("version {version_text} is not supported: this warroom reads 1.x")));
+        return Err(at(
+            l,
+            c,
+            format!("version {version_text} is not supported: this warroom reads 1.x"),
+        ));
     }
     let mut de = serde_json::Deserializer::from_str(&text);
     let header: Header = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
-        let prefix = if path.is_empty() || path == "." { String::new() } else { format!("{path}: ") };
+        let prefix = if path.is_empty() || path == "." {
+            String::new()
+        } else {
+            format!("{path}: ")
+        };
         json_err(prefix, e.inner())
     })?;
     let plan = Resolved::new(header.rollout).map_err(|e| {
         let (l, c) = header_at(locate(&text, &steps(&format!("rollout.{}", e.path))).unwrap_or(0));
         at(l, c, format!("rollout.{}: {}", e.path, e.message))
     })?;
-    let strictness = if version.1 > VERSION.1 { Strictness::Lenient } else { Strictness::Strict };
-    let fixture = Fixture { file, plan: Arc::new(plan), version, strictness };
-    Ok(RecordReader { input, fixture, line: lines, offset, prev_t: None, buf: Vec::with_capacity(256) })
+    let strictness = if version.1 > VERSION.1 {
+        Strictness::Lenient
+    } else {
+        Strictness::Strict
+    };
+    let fixture = Fixture {
+        file,
+        plan: Arc::new(plan),
+        version,
+        strictness,
+    };
+    Ok(RecordReader {
+        input,
+        fixture,
+        line: lines,
+        offset,
+        prev_t: None,
+        buf: Vec::with_capacity(256),
+    })
 }
 
-/// serde_json's message without its own " at line L column C" suffix.
+/// `serde_json`'s message without its own " at line L column C" suffix.
 fn bare(e: &serde_json::Error) -> String {
     let msg = e.to_string();
     msg.split(" at line ").next().unwrap_or(&msg).to_string()
@@ -206,7 +278,7 @@ fn parse_version(s: &str) -> Option<(u32, u32)> {
 /// Tracks brace depth outside strings, to find where a multi-line header ends.
 #[derive(Default)]
 struct Depth {
-    depth: i64,
+    level: i64,
     in_string: bool,
     escaped: bool,
     started: bool,
@@ -228,12 +300,12 @@ impl Depth {
             match b {
                 b'"' => self.in_string = true,
                 b'{' | b'[' => {
-                    self.depth += 1;
+                    self.level += 1;
                     self.started = true;
                 }
                 b'}' | b']' => {
-                    self.depth -= 1;
-                    if self.started && self.depth == 0 {
+                    self.level -= 1;
+                    if self.started && self.level == 0 {
                         return true;
                     }
                 }
@@ -252,13 +324,24 @@ impl<R: BufRead> RecordReader<R> {
 
     #[must_use]
     pub fn position(&self) -> Position {
-        Position { line: self.line, offset: self.offset, prev_t: self.prev_t }
+        Position {
+            line: self.line,
+            offset: self.offset,
+            prev_t: self.prev_t,
+        }
     }
 
     /// A reader over `input` that continues from `pos` (which another reader of the same file
     /// reported).
     pub fn resume(input: R, fixture: Fixture, pos: Position) -> RecordReader<R> {
-        RecordReader { input, fixture, line: pos.line, offset: pos.offset, prev_t: pos.prev_t, buf: Vec::with_capacity(256) }
+        RecordReader {
+            input,
+            fixture,
+            line: pos.line,
+            offset: pos.offset,
+            prev_t: pos.prev_t,
+            buf: Vec::with_capacity(256),
+        }
     }
 
     /// Reads the next record line and hands its records to `out`. Returns the line's `t`, or
@@ -266,27 +349,39 @@ impl<R: BufRead> RecordReader<R> {
     ///
     /// # Errors
     /// The first malformed line, with its place.
-    pub fn next_records(&mut self, out: &mut impl FnMut(Record)) -> Result<Option<Offset>, FixtureError> {
+    pub fn next_records(
+        &mut self,
+        out: &mut impl FnMut(Record),
+    ) -> Result<Option<Offset>, FixtureError> {
         loop {
             self.buf.clear();
-            let n = read_line_capped(&mut self.input, &mut self.buf, MAX_LINE).map_err(|e| self.err(1, format!("cannot read: {e}")))?;
+            let n = read_line_capped(&mut self.input, &mut self.buf, MAX_LINE)
+                .map_err(|e| self.err(1, format!("cannot read: {e}")))?;
             if n == 0 {
                 return Ok(None);
             }
             self.line += 1;
             self.offset += n as u64;
             if n > MAX_LINE {
-                return Err(self.err(1, format!("line is longer than {} bytes", MAX_LINE)));
+                return Err(self.err(1, format!("line is longer than {MAX_LINE} bytes")));
             }
             let trimmed = self.buf.trim_ascii();
             if trimmed.is_empty() || trimmed[0] == b'#' {
                 continue;
             }
-            let line = std::str::from_utf8(&self.buf).map_err(|e| self.err(char_col(&self.buf, e.valid_up_to()), "not valid UTF-8".into()))?;
+            let line = std::str::from_utf8(&self.buf).map_err(|e| {
+                self.err(
+                    char_col(&self.buf, e.valid_up_to()),
+                    "not valid UTF-8".into(),
+                )
+            })?;
             let line = line.trim_end_matches(['\n', '\r']);
             if !line.trim_start().starts_with('{') {
                 let col = line.len() - line.trim_start().len() + 1;
-                return Err(self.err(col, "a record must be one JSON object on one line ({\"t\": …, \"type\": …})".into()));
+                return Err(self.err(
+                    col,
+                    "a record must be one JSON object on one line ({\"t\": …, \"type\": …})".into(),
+                ));
             }
             let t = self.decode_line(line, out)?;
             self.prev_t = Some(t);
@@ -294,11 +389,18 @@ impl<R: BufRead> RecordReader<R> {
         }
     }
 
-    fn decode_line(&self, line: &str, out: &mut impl FnMut(Record)) -> Result<Offset, FixtureError> {
+    fn decode_line(
+        &self,
+        line: &str,
+        out: &mut impl FnMut(Record),
+    ) -> Result<Offset, FixtureError> {
         let owned;
         let raw: Raw<'_> = match serde_json::from_str(line) {
             Ok(raw) => raw,
-            Err(e) if self.fixture.strictness == Strictness::Lenient && e.to_string().starts_with("unknown field") => {
+            Err(e)
+                if self.fixture.strictness == Strictness::Lenient
+                    && e.to_string().starts_with("unknown field") =>
+            {
                 owned = known_fields_only(line).ok_or_else(|| self.json_err(line, &e))?;
                 serde_json::from_str(&owned).map_err(|e| self.json_err(line, &e))?
             }
@@ -306,10 +408,18 @@ impl<R: BufRead> RecordReader<R> {
         };
         if let Some(prev) = self.prev_t {
             if raw.t < prev {
-                return Err(self.err(column_of(line, "t"), format!("time goes backwards: {} is before the previous record's {}", raw.t.t_label(), prev.t_label())));
+                return Err(self.err(
+                    column_of(line, "t"),
+                    format!(
+                        "time goes backwards: {} is before the previous record's {}",
+                        raw.t.t_label(),
+                        prev.t_label()
+                    ),
+                ));
             }
         }
-        decode(&raw, &self.fixture.plan, self.fixture.strictness, out).map_err(|p| self.err(column_of(line, p.key), p.message))?;
+        decode(&raw, &self.fixture.plan, self.fixture.strictness, out)
+            .map_err(|p| self.err(column_of(line, p.key), p.message))?;
         Ok(raw.t)
     }
 
@@ -321,7 +431,12 @@ impl<R: BufRead> RecordReader<R> {
     }
 
     fn err(&self, column: usize, message: String) -> FixtureError {
-        FixtureError { file: self.fixture.file.clone(), line: self.line, column, message }
+        FixtureError {
+            file: self.fixture.file.clone(),
+            line: self.line,
+            column,
+            message,
+        }
     }
 }
 
@@ -334,7 +449,11 @@ fn known_fields_only(line: &str) -> Option<String> {
 
 /// Like `read_until(b'\n')` but stops storing after `cap` bytes (still consuming the line),
 /// so a hostile file cannot make one line eat all memory. Returns bytes consumed.
-fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> std::io::Result<usize> {
+fn read_line_capped<R: BufRead>(
+    r: &mut R,
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> std::io::Result<usize> {
     let mut total = 0;
     loop {
         let (done, used) = {
@@ -342,20 +461,17 @@ fn read_line_capped<R: BufRead>(r: &mut R, buf: &mut Vec<u8>, cap: usize) -> std
             if avail.is_empty() {
                 return Ok(total);
             }
-            match memchr::memchr(b'\n', avail) {
-                Some(i) => {
-                    if buf.len() < cap {
-                        buf.extend_from_slice(&avail[..=i.min(cap - buf.len())]);
-                    }
-                    (true, i + 1)
+            if let Some(i) = memchr::memchr(b'\n', avail) {
+                if buf.len() < cap {
+                    buf.extend_from_slice(&avail[..=i.min(cap - buf.len())]);
                 }
-                None => {
-                    if buf.len() < cap {
-                        let take = avail.len().min(cap - buf.len());
-                        buf.extend_from_slice(&avail[..take]);
-                    }
-                    (false, avail.len())
+                (true, i + 1)
+            } else {
+                if buf.len() < cap {
+                    let take = avail.len().min(cap - buf.len());
+                    buf.extend_from_slice(&avail[..take]);
                 }
+                (false, avail.len())
             }
         };
         r.consume(used);

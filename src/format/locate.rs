@@ -127,7 +127,8 @@ fn skip_value(b: &[u8], p: usize) -> Option<usize> {
         }
         _ => {
             let mut i = p;
-            while i < b.len() && !matches!(b[i], b',' | b'}' | b']') && !b[i].is_ascii_whitespace() {
+            while i < b.len() && !matches!(b[i], b',' | b'}' | b']') && !b[i].is_ascii_whitespace()
+            {
                 i += 1;
             }
             Some(i)

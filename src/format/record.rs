@@ -7,19 +7,44 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer};
 
 use crate::core::plan::{Resolved, Severity};
-use crate::core::record::{Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus};
+use crate::core::record::{
+    Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus,
+};
 use crate::core::text::sanitize;
 use crate::core::time::Offset;
 
 use super::locate::{locate, steps};
 
 /// The record types of format v1.0, in the order the docs present them.
-pub const TYPES: [&str; 9] = ["wave", "metric", "check", "alert", "note", "command", "outcome", "incident", "source"];
+pub const TYPES: [&str; 9] = [
+    "wave", "metric", "check", "alert", "note", "command", "outcome", "incident", "source",
+];
 
 /// Every key a v1.0 record may carry.
 pub const FIELDS: [&str; 23] = [
-    "t", "type", "seq", "source", "wave", "state", "traffic", "by", "text", "slo", "value", "values", "item",
-    "id", "name", "severity", "summary", "action", "reason", "result", "milestone", "link", "fingerprint",
+    "t",
+    "type",
+    "seq",
+    "source",
+    "wave",
+    "state",
+    "traffic",
+    "by",
+    "text",
+    "slo",
+    "value",
+    "values",
+    "item",
+    "id",
+    "name",
+    "severity",
+    "summary",
+    "action",
+    "reason",
+    "result",
+    "milestone",
+    "link",
+    "fingerprint",
 ];
 
 /// The wire shape of a record: every field of every type, all optional but `t` and `type`.
@@ -87,7 +112,10 @@ pub struct Problem {
 }
 
 fn problem(key: &'static str, message: impl Into<String>) -> Problem {
-    Problem { key, message: message.into() }
+    Problem {
+        key,
+        message: message.into(),
+    }
 }
 
 /// How strictly to read records.
@@ -104,7 +132,11 @@ fn text(s: Option<&Cow<'_, str>>) -> Option<Box<str>> {
     s.map(|s| sanitize(s))
 }
 
-fn need<'r, 'a>(v: Option<&'r Cow<'a, str>>, key: &'static str, kind: &str) -> Result<&'r Cow<'a, str>, Problem> {
+fn need<'r, 'a>(
+    v: Option<&'r Cow<'a, str>>,
+    key: &'static str,
+    kind: &str,
+) -> Result<&'r Cow<'a, str>, Problem> {
     v.ok_or_else(|| problem("type", format!("a {kind:?} record needs the field {key:?}")))
 }
 
@@ -114,7 +146,15 @@ fn allowed(kind: &str) -> Option<&'static [&'static str]> {
         "wave" => &["wave", "state", "traffic", "by", "text"],
         "metric" => &["slo", "value", "values"],
         "check" => &["item", "state", "by", "text"],
-        "alert" => &["name", "state", "severity", "summary", "text", "fingerprint", "id"],
+        "alert" => &[
+            "name",
+            "state",
+            "severity",
+            "summary",
+            "text",
+            "fingerprint",
+            "id",
+        ],
         "note" => &["by", "text"],
         "command" => &["id", "action", "by", "reason", "wave"],
         "outcome" => &["id", "result", "reason"],
@@ -157,62 +197,131 @@ impl Raw<'_> {
 ///
 /// # Errors
 /// The first problem, naming the key it concerns.
-pub fn decode(raw: &Raw<'_>, plan: &Resolved, strict: Strictness, mut out: impl FnMut(Record)) -> Result<(), Problem> {
+pub fn decode(
+    raw: &Raw<'_>,
+    plan: &Resolved,
+    strict: Strictness,
+    mut out: impl FnMut(Record),
+) -> Result<(), Problem> {
     if strict == Strictness::Strict {
         if let Some(ok) = allowed(&raw.kind) {
             if let Some(extra) = raw.present().find(|k| !ok.contains(k)) {
                 return Err(problem(
-                    FIELDS.iter().find(|f| **f == extra).copied().unwrap_or("type"),
-                    format!("field {extra:?} does not apply to a {:?} record (it takes: {})", raw.kind, ok.join(", ")),
+                    FIELDS
+                        .iter()
+                        .find(|f| **f == extra)
+                        .copied()
+                        .unwrap_or("type"),
+                    format!(
+                        "field {extra:?} does not apply to a {:?} record (it takes: {})",
+                        raw.kind,
+                        ok.join(", ")
+                    ),
                 ));
             }
         }
     }
     let source = text(raw.source.as_ref());
-    let mut emit = |body| out(Record { t: raw.t, source: source.clone(), body });
+    let mut emit = |body| {
+        out(Record {
+            t: raw.t,
+            source: source.clone(),
+            body,
+        })
+    };
     match raw.kind.as_ref() {
         "wave" => {
             let id = need(raw.wave.as_ref(), "wave", "wave")?;
-            let wave = plan.wave(id).ok_or_else(|| problem("wave", format!("no wave {id:?} in the plan ({})", list(plan.plan.waves.iter().map(|w| &w.id)))))?;
+            let wave = plan.wave(id).ok_or_else(|| {
+                problem(
+                    "wave",
+                    format!(
+                        "no wave {id:?} in the plan ({})",
+                        list(plan.plan.waves.iter().map(|w| &w.id))
+                    ),
+                )
+            })?;
             let state = need(raw.state.as_ref(), "state", "wave")?;
-            let state = enum_value::<WaveStatus>(state, "state", "pending, active, paused, passed, failed, rolled_back")?;
+            let state = enum_value::<WaveStatus>(
+                state,
+                "state",
+                "pending, active, paused, passed, failed, rolled_back",
+            )?;
             if let Some(t) = raw.traffic {
                 if !t.is_finite() || t < 0.0 {
-                    return Err(problem("traffic", format!("{t} is not a usable traffic share")));
+                    return Err(problem(
+                        "traffic",
+                        format!("{t} is not a usable traffic share"),
+                    ));
                 }
                 if t > 100.0 && plan.plan.traffic_unit.is_none() {
                     return Err(problem("traffic", format!("{t} is not a percentage between 0 and 100 (the plan sets no traffic_unit)")));
                 }
             }
-            emit(Body::Wave { wave, state, traffic: raw.traffic, by: text(raw.by.as_ref()), text: text(raw.text.as_ref()) });
+            emit(Body::Wave {
+                wave,
+                state,
+                traffic: raw.traffic,
+                by: text(raw.by.as_ref()),
+                text: text(raw.text.as_ref()),
+            });
         }
         "metric" => match (&raw.slo, &raw.values) {
             (Some(id), None) => {
                 let slo = slo_index(plan, id, "slo")?;
-                let value = raw.value.ok_or_else(|| problem("slo", "a metric record needs \"value\" (a number, or null for no data)"))?;
+                let value = raw.value.ok_or_else(|| {
+                    problem(
+                        "slo",
+                        "a metric record needs \"value\" (a number, or null for no data)",
+                    )
+                })?;
                 emit(Body::Metric { slo, value });
             }
             (None, Some(values)) => {
                 if raw.value.is_some() {
-                    return Err(problem("value", "give either \"slo\" with \"value\", or \"values\", not both"));
+                    return Err(problem(
+                        "value",
+                        "give either \"slo\" with \"value\", or \"values\", not both",
+                    ));
                 }
                 if values.is_empty() {
-                    return Err(problem("values", "\"values\" is empty: give at least one SLO id and its value"));
+                    return Err(problem(
+                        "values",
+                        "\"values\" is empty: give at least one SLO id and its value",
+                    ));
                 }
                 for (id, v) in values {
                     let slo = slo_index(plan, id, "values")?;
                     emit(Body::Metric { slo, value: *v });
                 }
             }
-            (Some(_), Some(_)) => return Err(problem("values", "give either \"slo\" with \"value\", or \"values\", not both")),
-            (None, None) => return Err(problem("type", "a \"metric\" record needs \"slo\" and \"value\", or \"values\"")),
+            (Some(_), Some(_)) => {
+                return Err(problem(
+                    "values",
+                    "give either \"slo\" with \"value\", or \"values\", not both",
+                ))
+            }
+            (None, None) => {
+                return Err(problem(
+                    "type",
+                    "a \"metric\" record needs \"slo\" and \"value\", or \"values\"",
+                ))
+            }
         },
         "check" => {
             let id = need(raw.item.as_ref(), "item", "check")?;
-            let (section, item) = plan.item(id).ok_or_else(|| problem("item", format!("no checklist item {id:?} in the plan")))?;
+            let (section, item) = plan
+                .item(id)
+                .ok_or_else(|| problem("item", format!("no checklist item {id:?} in the plan")))?;
             let state = need(raw.state.as_ref(), "state", "check")?;
             let state = enum_value::<ItemStatus>(state, "state", "open, done, failed, waived")?;
-            emit(Body::Check { section, item, state, by: text(raw.by.as_ref()), text: text(raw.text.as_ref()) });
+            emit(Body::Check {
+                section,
+                item,
+                state,
+                by: text(raw.by.as_ref()),
+                text: text(raw.text.as_ref()),
+            });
         }
         "alert" => {
             let name = need(raw.name.as_ref(), "name", "alert")?;
@@ -229,25 +338,54 @@ pub fn decode(raw: &Raw<'_>, plan: &Resolved, strict: Strictness, mut out: impl 
         }
         "note" => {
             let t = need(raw.text.as_ref(), "text", "note")?;
-            emit(Body::Note { by: text(raw.by.as_ref()), text: sanitize(t) });
+            emit(Body::Note {
+                by: text(raw.by.as_ref()),
+                text: sanitize(t),
+            });
         }
         "command" => {
             let id = need(raw.id.as_ref(), "id", "command")?;
-            let action = raw.action.ok_or_else(|| problem("type", "a \"command\" record needs the field \"action\""))?;
+            let action = raw.action.ok_or_else(|| {
+                problem("type", "a \"command\" record needs the field \"action\"")
+            })?;
             let wave = match &raw.wave {
-                Some(w) => Some(plan.wave(w).ok_or_else(|| problem("wave", format!("no wave {w:?} in the plan")))?),
+                Some(w) => Some(
+                    plan.wave(w)
+                        .ok_or_else(|| problem("wave", format!("no wave {w:?} in the plan")))?,
+                ),
                 None => None,
             };
-            emit(Body::Command { id: sanitize(id), action, by: text(raw.by.as_ref()), reason: text(raw.reason.as_ref()), wave });
+            emit(Body::Command {
+                id: sanitize(id),
+                action,
+                by: text(raw.by.as_ref()),
+                reason: text(raw.reason.as_ref()),
+                wave,
+            });
         }
         "outcome" => {
             let id = need(raw.id.as_ref(), "id", "outcome")?;
-            let result = raw.result.ok_or_else(|| problem("type", "an \"outcome\" record needs the field \"result\""))?;
-            emit(Body::Outcome { id: sanitize(id), result, reason: text(raw.reason.as_ref()) });
+            let result = raw.result.ok_or_else(|| {
+                problem("type", "an \"outcome\" record needs the field \"result\"")
+            })?;
+            emit(Body::Outcome {
+                id: sanitize(id),
+                result,
+                reason: text(raw.reason.as_ref()),
+            });
         }
         "incident" => {
-            let milestone = raw.milestone.ok_or_else(|| problem("type", "an \"incident\" record needs the field \"milestone\""))?;
-            emit(Body::Incident { milestone, severity: raw.severity, text: text(raw.text.as_ref()) });
+            let milestone = raw.milestone.ok_or_else(|| {
+                problem(
+                    "type",
+                    "an \"incident\" record needs the field \"milestone\"",
+                )
+            })?;
+            emit(Body::Incident {
+                milestone,
+                severity: raw.severity,
+                text: text(raw.text.as_ref()),
+            });
         }
         "source" => {
             // A feed's own status line (e.g. "prometheus: scrape failed"), kept on the timeline.
@@ -256,17 +394,39 @@ pub fn decode(raw: &Raw<'_>, plan: &Resolved, strict: Strictness, mut out: impl 
         }
         other => {
             if strict == Strictness::Strict {
-                return Err(problem("type", format!("unknown record type {other:?} (version 1.0 has: {})", TYPES.join(", "))));
+                return Err(problem(
+                    "type",
+                    format!(
+                        "unknown record type {other:?} (version 1.0 has: {})",
+                        TYPES.join(", ")
+                    ),
+                ));
             }
-            let summary = raw.text.as_ref().or(raw.summary.as_ref()).or(raw.name.as_ref()).map_or_else(String::new, |s| s.to_string());
-            emit(Body::Other { kind: sanitize(other), text: sanitize(&summary) });
+            let summary = raw
+                .text
+                .as_ref()
+                .or(raw.summary.as_ref())
+                .or(raw.name.as_ref())
+                .map_or_else(String::new, std::string::ToString::to_string);
+            emit(Body::Other {
+                kind: sanitize(other),
+                text: sanitize(&summary),
+            });
         }
     }
     Ok(())
 }
 
 fn slo_index(plan: &Resolved, id: &str, key: &'static str) -> Result<usize, Problem> {
-    plan.slo(id).ok_or_else(|| problem(key, format!("no SLO {id:?} in the plan ({})", list(plan.plan.slos.iter().map(|s| &s.id)))))
+    plan.slo(id).ok_or_else(|| {
+        problem(
+            key,
+            format!(
+                "no SLO {id:?} in the plan ({})",
+                list(plan.plan.slos.iter().map(|s| &s.id))
+            ),
+        )
+    })
 }
 
 fn list<'a>(ids: impl Iterator<Item = &'a String>) -> String {
@@ -278,9 +438,19 @@ fn list<'a>(ids: impl Iterator<Item = &'a String>) -> String {
     }
 }
 
-fn enum_value<T: for<'de> Deserialize<'de>>(s: &str, key: &'static str, allowed: &str) -> Result<T, Problem> {
-    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s))
-        .map_err(|_| problem(key, format!("unknown {key} {s:?} (expected one of: {allowed})")))
+fn enum_value<T: for<'de> Deserialize<'de>>(
+    s: &str,
+    key: &'static str,
+    allowed: &str,
+) -> Result<T, Problem> {
+    T::deserialize(serde::de::value::StrDeserializer::<serde::de::value::Error>::new(s)).map_err(
+        |_| {
+            problem(
+                key,
+                format!("unknown {key} {s:?} (expected one of: {allowed})"),
+            )
+        },
+    )
 }
 
 /// Column (1-based, in chars) of a key's value in a record line, for error messages.

@@ -93,7 +93,13 @@ pub async fn run<B: Backend>(
 }
 
 /// Applies one input; true when the console should quit.
-fn handle(msg: Input, console: &mut Console, replay: Option<&std::sync::mpsc::Sender<ReplayCtl>>, dirty: &mut bool, stats: &mut Stats) -> bool {
+fn handle(
+    msg: Input,
+    console: &mut Console,
+    replay: Option<&std::sync::mpsc::Sender<ReplayCtl>>,
+    dirty: &mut bool,
+    stats: &mut Stats,
+) -> bool {
     stats.inputs += 1;
     match msg {
         Input::Key(k) => {
@@ -111,7 +117,11 @@ fn handle(msg: Input, console: &mut Console, replay: Option<&std::sync::mpsc::Se
         Input::Quit => true,
         Input::Replay(feed) => {
             match feed {
-                Feed::Batch { records, clock, info } => {
+                Feed::Batch {
+                    records,
+                    clock,
+                    info,
+                } => {
                     for r in records {
                         *dirty |= console.state.apply(Event::Record(r)).dirty;
                     }

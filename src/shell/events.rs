@@ -34,7 +34,12 @@ pub async fn keys(tx: Sender<Input>) {
 /// Turns SIGTERM and SIGHUP into a clean quit (the terminal is restored on the way out).
 pub async fn signals(tx: Sender<Input>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut hup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup())) else { return };
+    let (Ok(mut term), Ok(mut hup)) = (
+        signal(SignalKind::terminate()),
+        signal(SignalKind::hangup()),
+    ) else {
+        return;
+    };
     tokio::select! {
         _ = term.recv() => {}
         _ = hup.recv() => {}
@@ -47,9 +52,18 @@ pub async fn signals(tx: Sender<Input>) {
 ///
 /// # Errors
 /// Writing to the terminal failed.
-pub fn synchronized_draw<W: Write>(term: &mut Terminal<CrosstermBackend<W>>, draw: &dyn Fn(&mut ratatui::Frame)) -> std::io::Result<()> {
-    crossterm::queue!(term.backend_mut(), crossterm::terminal::BeginSynchronizedUpdate)?;
+pub fn synchronized_draw<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    draw: &dyn Fn(&mut ratatui::Frame),
+) -> std::io::Result<()> {
+    crossterm::queue!(
+        term.backend_mut(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )?;
     term.draw(|f| draw(f))?;
-    crossterm::execute!(term.backend_mut(), crossterm::terminal::EndSynchronizedUpdate)?;
+    crossterm::execute!(
+        term.backend_mut(),
+        crossterm::terminal::EndSynchronizedUpdate
+    )?;
     Ok(())
 }

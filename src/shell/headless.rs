@@ -64,7 +64,14 @@ pub struct ChecklistSummary {
 #[must_use]
 pub fn initial_state(src: &Source) -> State {
     let f = src.fixture();
-    State::new(f.plan.clone(), SourceStatus { name: Arc::from("fixture"), link: Link::Replay }, TIMELINE_CAP)
+    State::new(
+        f.plan.clone(),
+        SourceStatus {
+            name: Arc::from("fixture"),
+            link: Link::Replay,
+        },
+        TIMELINE_CAP,
+    )
 }
 
 /// Applies every record of `src`; with `out`, writes each change as one JSON line.
@@ -81,8 +88,15 @@ pub fn run(mut src: Source, mut out: Option<&mut dyn Write>) -> color_eyre::Resu
             let fx = state.apply(Event::Record(r));
             if let Some(w) = out.as_deref_mut() {
                 for c in &fx.changes {
-                    let line = Line { t: exact_offset(state.now), utc: epoch.rfc3339(state.now), change: c };
-                    if let Err(e) = serde_json::to_writer(&mut *w, &line).map_err(std::io::Error::from).and_then(|()| w.write_all(b"\n")) {
+                    let line = Line {
+                        t: exact_offset(state.now),
+                        utc: epoch.rfc3339(state.now),
+                        change: c,
+                    };
+                    if let Err(e) = serde_json::to_writer(&mut *w, &line)
+                        .map_err(std::io::Error::from)
+                        .and_then(|()| w.write_all(b"\n"))
+                    {
                         failed.get_or_insert(e);
                     }
                 }
@@ -106,7 +120,9 @@ pub fn summary(state: &State) -> Summary {
     Summary {
         rollout: plan.id.clone(),
         records: state.applied,
-        end: state.last_record.map_or_else(|| "no records".into(), exact_offset),
+        end: state
+            .last_record
+            .map_or_else(|| "no records".into(), exact_offset),
         status: state.status.word(),
         wave: state.current_wave().map(|w| WaveSummary {
             id: plan.waves[w].id.clone(),
@@ -119,9 +135,18 @@ pub fn summary(state: &State) -> Summary {
             .slos
             .iter()
             .zip(&state.slos)
-            .map(|(spec, s)| SloSummary { id: spec.id.clone(), band: s.band().word(), value: s.last.and_then(|l| l.value) })
+            .map(|(spec, s)| SloSummary {
+                id: spec.id.clone(),
+                band: s.band().word(),
+                value: s.last.and_then(|l| l.value),
+            })
             .collect(),
-        checklist: ChecklistSummary { verdict: if t.blocking == 0 { "GO" } else { "NO-GO" }, done: t.done, total: t.total, blocking: t.blocking },
+        checklist: ChecklistSummary {
+            verdict: if t.blocking == 0 { "GO" } else { "NO-GO" },
+            done: t.done,
+            total: t.total,
+            blocking: t.blocking,
+        },
         alerts_firing: state.firing(crate::core::plan::Severity::Info),
         unknown_records: state.unknown,
         timeline_entries: state.timeline.len(),

@@ -8,9 +8,10 @@ use crate::core::record::Record;
 use crate::format::fixture::{self, FixtureError, RecordReader};
 
 /// Fixtures compiled into the binary, by name: `warroom replay` with no file plays the first.
-pub const BUILTIN: &[(&str, &str)] = &[
-    ("batch-patches-wave3-rollback", include_str!("../../fixtures/batch-patches-wave3-rollback.jsonl")),
-];
+pub const BUILTIN: &[(&str, &str)] = &[(
+    "batch-patches-wave3-rollback",
+    include_str!("../../fixtures/batch-patches-wave3-rollback.jsonl"),
+)];
 
 /// A reader over a file on disk, or over a built-in fixture when `name` is `builtin:NAME`.
 ///
@@ -18,15 +19,30 @@ pub const BUILTIN: &[(&str, &str)] = &[
 /// The file cannot be opened, or its header is refused.
 pub fn open(name: &str) -> Result<Source, FixtureError> {
     if let Some(b) = name.strip_prefix("builtin:") {
-        let (_, text) = BUILTIN.iter().find(|(n, _)| *n == b).ok_or_else(|| FixtureError {
-            file: name.into(),
-            line: 0,
-            column: 0,
-            message: format!("no built-in fixture {b:?} (built in: {})", BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")),
-        })?;
+        let (_, text) = BUILTIN
+            .iter()
+            .find(|(n, _)| *n == b)
+            .ok_or_else(|| FixtureError {
+                file: name.into(),
+                line: 0,
+                column: 0,
+                message: format!(
+                    "no built-in fixture {b:?} (built in: {})",
+                    BUILTIN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })?;
         return fixture::open(name, Cursor::new(text.as_bytes())).map(Source::Builtin);
     }
-    let f = File::open(Path::new(name)).map_err(|e| FixtureError { file: name.into(), line: 0, column: 0, message: format!("cannot open: {e}") })?;
+    let f = File::open(Path::new(name)).map_err(|e| FixtureError {
+        file: name.into(),
+        line: 0,
+        column: 0,
+        message: format!("cannot open: {e}"),
+    })?;
     fixture::open(name, BufReader::with_capacity(1 << 16, f)).map(Source::File)
 }
 
@@ -49,7 +65,10 @@ impl Source {
     ///
     /// # Errors
     /// The first malformed line.
-    pub fn next_records(&mut self, out: &mut impl FnMut(Record)) -> Result<Option<crate::core::time::Offset>, FixtureError> {
+    pub fn next_records(
+        &mut self,
+        out: &mut impl FnMut(Record),
+    ) -> Result<Option<crate::core::time::Offset>, FixtureError> {
         match self {
             Source::File(r) => r.next_records(out),
             Source::Builtin(r) => r.next_records(out),
@@ -67,12 +86,19 @@ impl Source {
                 let f = r.fixture().clone();
                 let mut file = File::open(Path::new(&*f.file))?;
                 file.seek(SeekFrom::Start(pos.offset))?;
-                Ok(Source::File(RecordReader::resume(BufReader::with_capacity(1 << 16, file), f, pos)))
+                Ok(Source::File(RecordReader::resume(
+                    BufReader::with_capacity(1 << 16, file),
+                    f,
+                    pos,
+                )))
             }
             Source::Builtin(r) => {
                 let f = r.fixture().clone();
                 let name = f.file.strip_prefix("builtin:").unwrap_or(&f.file);
-                let text = BUILTIN.iter().find(|(n, _)| *n == name).map_or("", |(_, t)| *t);
+                let text = BUILTIN
+                    .iter()
+                    .find(|(n, _)| *n == name)
+                    .map_or("", |(_, t)| *t);
                 let mut c = Cursor::new(text.as_bytes());
                 c.set_position(pos.offset);
                 Ok(Source::Builtin(RecordReader::resume(c, f, pos)))

@@ -67,11 +67,18 @@ pub fn prepare(src: &mut Source, initial: State) -> Result<Prepared, FixtureErro
         lines += 1;
         start.get_or_insert(t);
         end = t;
-        if state.timeline.len() as u64 + state.timeline.dropped() > before && event_times.last() != Some(&t) && event_times.len() < MAX_EVENT_TIMES {
+        if state.timeline.len() as u64 + state.timeline.dropped() > before
+            && event_times.last() != Some(&t)
+            && event_times.len() < MAX_EVENT_TIMES
+        {
             event_times.push(t);
         }
         if lines % interval == 0 {
-            snapshots.push(Snapshot { t, pos: src.position(), state: state.clone() });
+            snapshots.push(Snapshot {
+                t,
+                pos: src.position(),
+                state: state.clone(),
+            });
             if snapshots.len() > MAX_SNAPSHOTS {
                 let mut keep = false;
                 snapshots.retain(|_| {
@@ -83,7 +90,15 @@ pub fn prepare(src: &mut Source, initial: State) -> Result<Prepared, FixtureErro
         }
     }
     let start = start.unwrap_or(Offset::ZERO).min(Offset::ZERO);
-    Ok(Prepared { snapshots, start, end: end.max(start), lines, event_times, initial, first_pos })
+    Ok(Prepared {
+        snapshots,
+        start,
+        end: end.max(start),
+        lines,
+        event_times,
+        initial,
+        first_pos,
+    })
 }
 
 /// A speed that plays the whole fixture in about three minutes, on the step table.
@@ -104,7 +119,11 @@ pub fn auto_speed(start: Offset, end: Offset) -> Speed {
 /// What the engine sends to the console.
 pub enum Feed {
     /// Apply these records, then move the clock to `clock`.
-    Batch { records: Vec<Record>, clock: Offset, info: ReplayInfo },
+    Batch {
+        records: Vec<Record>,
+        clock: Offset,
+        info: ReplayInfo,
+    },
     /// Replace the state (a seek restored a snapshot); a batch follows.
     Restore { state: Box<State>, info: ReplayInfo },
     /// Playback changed without new records (pause, speed).
@@ -134,7 +153,15 @@ impl Engine {
     #[must_use]
     pub fn new(src: Source, prep: Prepared, speed: Speed) -> Engine {
         let playback = Playback::new(prep.start, prep.end, speed);
-        Engine { sent_to: Offset(i64::MIN), src, playback, pending: None, done: false, origin: Instant::now(), prep }
+        Engine {
+            sent_to: Offset(i64::MIN),
+            src,
+            playback,
+            pending: None,
+            done: false,
+            origin: Instant::now(),
+            prep,
+        }
     }
 
     fn wall(&self) -> u64 {
@@ -143,7 +170,12 @@ impl Engine {
 
     #[must_use]
     pub fn info(&self) -> ReplayInfo {
-        ReplayInfo { speed: self.playback.speed, playing: self.playback.playing, start: self.prep.start, end: self.prep.end }
+        ReplayInfo {
+            speed: self.playback.speed,
+            playing: self.playback.playing,
+            start: self.prep.start,
+            end: self.prep.end,
+        }
     }
 
     /// Reads records with `t <= to` (at most `limit`), returning them and the time reached.
@@ -186,24 +218,42 @@ impl Engine {
         if restore {
             let (state, pos, t) = match snap {
                 Some(s) => (s.state.clone(), s.pos, s.t),
-                None => (self.prep.initial.clone(), self.prep.first_pos, Offset(i64::MIN)),
+                None => (
+                    self.prep.initial.clone(),
+                    self.prep.first_pos,
+                    Offset(i64::MIN),
+                ),
             };
-            self.src = self.src.reopen(pos).map_err(|e| format!("cannot reopen the fixture: {e}"))?;
+            self.src = self
+                .src
+                .reopen(pos)
+                .map_err(|e| format!("cannot reopen the fixture: {e}"))?;
             self.pending = None;
             self.done = false;
             self.sent_to = t;
-            if !send(Feed::Restore { state: Box::new(state), info: self.info() }) {
+            if !send(Feed::Restore {
+                state: Box::new(state),
+                info: self.info(),
+            }) {
                 return Ok(());
             }
         }
         let (records, clock) = self.read_until(to, usize::MAX)?;
         let wall = self.wall();
         self.playback.seek(clock, wall);
-        send(Feed::Batch { records, clock, info: self.info() });
+        send(Feed::Batch {
+            records,
+            clock,
+            info: self.info(),
+        });
         Ok(())
     }
 
-    fn control(&mut self, ctl: ReplayCtl, send: &mut impl FnMut(Feed) -> bool) -> Result<(), String> {
+    fn control(
+        &mut self,
+        ctl: ReplayCtl,
+        send: &mut impl FnMut(Feed) -> bool,
+    ) -> Result<(), String> {
         let wall = self.wall();
         let here = self.sent_to.max(self.prep.start);
         match ctl {
@@ -213,7 +263,8 @@ impl Engine {
                     self.seek(self.prep.start, send)?;
                 }
                 let playing = !self.playback.playing;
-                self.playback.set_playing(playing, self.wall(), self.sent_to.max(self.prep.start));
+                self.playback
+                    .set_playing(playing, self.wall(), self.sent_to.max(self.prep.start));
                 send(Feed::Info(self.info()));
             }
             ReplayCtl::Speed(s) => {
@@ -224,7 +275,12 @@ impl Engine {
             ReplayCtl::SeekTo(t) => self.seek(t, send)?,
             ReplayCtl::NextEvent => {
                 let i = self.prep.event_times.partition_point(|t| *t <= here);
-                let to = self.prep.event_times.get(i).copied().unwrap_or(self.prep.end);
+                let to = self
+                    .prep
+                    .event_times
+                    .get(i)
+                    .copied()
+                    .unwrap_or(self.prep.end);
                 self.seek(to, send)?;
             }
         }
@@ -233,12 +289,19 @@ impl Engine {
 
     /// Runs until the console goes away: plays while playing, sleeps on the control channel
     /// while paused (no wake-ups at all).
-    pub fn run(mut self, ctl: &Receiver<ReplayCtl>, start_at: Option<Offset>, play: bool, mut send: impl FnMut(Feed) -> bool) {
+    pub fn run(
+        mut self,
+        ctl: &Receiver<ReplayCtl>,
+        start_at: Option<Offset>,
+        play: bool,
+        mut send: impl FnMut(Feed) -> bool,
+    ) {
         let frame = Duration::from_millis(33);
         let res = (|| -> Result<(), String> {
             self.seek(start_at.unwrap_or(self.prep.start), &mut send)?;
             if play {
-                self.playback.set_playing(true, self.wall(), self.sent_to.max(self.prep.start));
+                self.playback
+                    .set_playing(true, self.wall(), self.sent_to.max(self.prep.start));
                 if !send(Feed::Info(self.info())) {
                     return Ok(());
                 }
@@ -261,13 +324,21 @@ impl Engine {
                     continue;
                 }
                 let target = self.playback.position(self.wall());
-                let limit = if self.playback.speed == Speed::Max { MAX_BATCH } else { usize::MAX };
+                let limit = if self.playback.speed == Speed::Max {
+                    MAX_BATCH
+                } else {
+                    usize::MAX
+                };
                 let (records, clock) = self.read_until(target, limit)?;
                 let finished = clock >= self.prep.end && self.pending.is_none() && self.done;
                 if finished {
                     self.playback.set_playing(false, self.wall(), clock);
                 }
-                if !send(Feed::Batch { records, clock, info: self.info() }) {
+                if !send(Feed::Batch {
+                    records,
+                    clock,
+                    info: self.info(),
+                }) {
                     return Ok(());
                 }
             }

@@ -22,12 +22,17 @@ use super::load::Source;
 ///
 /// # Errors
 /// The first malformed record anywhere in the file.
-pub fn state_at(mut src: Source, at: Option<Offset>) -> color_eyre::Result<(State, Offset, Offset)> {
+pub fn state_at(
+    mut src: Source,
+    at: Option<Offset>,
+) -> color_eyre::Result<(State, Offset, Offset)> {
     let mut state = super::headless::initial_state(&src);
     let (mut first, mut last) = (None::<Offset>, Offset::ZERO);
     loop {
         let mut batch = Vec::new();
-        let Some(t) = src.next_records(&mut |r| batch.push(r))? else { break };
+        let Some(t) = src.next_records(&mut |r| batch.push(r))? else {
+            break;
+        };
         first.get_or_insert(t);
         last = t;
         if at.is_none_or(|a| t <= a) {
@@ -56,7 +61,15 @@ pub fn draw(console: &Console, look: &Look, cols: u16, rows: u16) -> color_eyre:
 /// A console for a still picture of replay: paused at the state's moment.
 #[must_use]
 pub fn still(state: State, start: Offset, end: Offset) -> Console {
-    Console::new(state, Mode::Replay(ReplayInfo { speed: Speed::Times(60.0), playing: false, start, end }))
+    Console::new(
+        state,
+        Mode::Replay(ReplayInfo {
+            speed: Speed::Times(60.0),
+            playing: false,
+            start,
+            end,
+        }),
+    )
 }
 
 /// The buffer's text, one line per row, trailing spaces trimmed.
@@ -116,16 +129,29 @@ fn hex(c: Color, default: &str) -> String {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
-/// The buffer as an SVG picture of a terminal (DejaVu Sans Mono, one text run per cell).
+/// The buffer as an SVG picture of a terminal (`DejaVu` Sans Mono, one text run per cell).
 #[must_use]
 pub fn to_svg(buf: &Buffer, light: bool) -> String {
-    let (bg0, fg0) = if light { ("#fafafa", "#1c1c1c") } else { ("#161616", "#d0d0d0") };
-    let (w, h) = (f32::from(buf.area.width) * CELL_W + 16.0, f32::from(buf.area.height) * CELL_H + 16.0);
+    let (bg0, fg0) = if light {
+        ("#fafafa", "#1c1c1c")
+    } else {
+        ("#161616", "#d0d0d0")
+    };
+    let (w, h) = (
+        f32::from(buf.area.width) * CELL_W + 16.0,
+        f32::from(buf.area.height) * CELL_H + 16.0,
+    );
     let mut s = String::new();
-    let _ = write!(s, r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}"><rect width="100%" height="100%" fill="{bg0}"/><g transform="translate(8 8)" font-family="DejaVu Sans Mono" font-size="{FONT}">"#);
+    let _ = write!(
+        s,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{w:.0}" height="{h:.0}" viewBox="0 0 {w:.0} {h:.0}"><rect width="100%" height="100%" fill="{bg0}"/><g transform="translate(8 8)" font-family="DejaVu Sans Mono" font-size="{FONT}">"#
+    );
     for y in 0..buf.area.height {
         for x in 0..buf.area.width {
             let cell = &buf[(x, y)];
@@ -136,7 +162,11 @@ pub fn to_svg(buf: &Buffer, light: bool) -> String {
             }
             let (px, py) = (f32::from(x) * CELL_W, f32::from(y) * CELL_H);
             if bg != bg0 {
-                let _ = write!(s, r#"<rect x="{px:.2}" y="{py:.2}" width="{:.2}" height="{CELL_H}" fill="{bg}"/>"#, CELL_W + 0.3);
+                let _ = write!(
+                    s,
+                    r#"<rect x="{px:.2}" y="{py:.2}" width="{:.2}" height="{CELL_H}" fill="{bg}"/>"#,
+                    CELL_W + 0.3
+                );
             }
             let sym = cell.symbol();
             if sym.trim().is_empty() {
@@ -152,7 +182,12 @@ pub fn to_svg(buf: &Buffer, light: bool) -> String {
             if cell.modifier.contains(Modifier::UNDERLINED) {
                 attrs.push_str(r#" text-decoration="underline""#);
             }
-            let _ = write!(s, r#"<text x="{px:.2}" y="{:.2}"{attrs}>{}</text>"#, py + CELL_H * 0.78, esc(sym));
+            let _ = write!(
+                s,
+                r#"<text x="{px:.2}" y="{:.2}"{attrs}>{}</text>"#,
+                py + CELL_H * 0.78,
+                esc(sym)
+            );
         }
     }
     s.push_str("</g></svg>");
@@ -168,8 +203,13 @@ pub fn write_png(svg: &str, path: &Path) -> color_eyre::Result<()> {
     opt.fontdb_mut().load_system_fonts();
     let tree = resvg::usvg::Tree::from_str(svg, &opt)?;
     let size = tree.size().to_int_size();
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height()).ok_or_else(|| color_eyre::eyre::eyre!("empty picture"))?;
-    resvg::render(&tree, resvg::tiny_skia::Transform::default(), &mut pixmap.as_mut());
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())
+        .ok_or_else(|| color_eyre::eyre::eyre!("empty picture"))?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
     pixmap.save_png(path)?;
     Ok(())
 }

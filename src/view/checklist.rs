@@ -11,16 +11,29 @@ use crate::core::record::ItemStatus;
 
 use super::{fit, panel, Density, Look};
 
-pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density, zoomed: bool) {
+pub(crate) fn render(
+    frame: &mut Frame,
+    area: Rect,
+    c: &Console,
+    look: &Look,
+    density: Density,
+    zoomed: bool,
+) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.plan;
     let tally = s.tally();
-    let mut title = vec![Span::styled("Checklist", t.title), Span::styled(format!(" {}/{} ", tally.done, tally.total), t.text)];
+    let mut title = vec![
+        Span::styled("Checklist", t.title),
+        Span::styled(format!(" {}/{} ", tally.done, tally.total), t.text),
+    ];
     if tally.total > 0 {
         if tally.blocking == 0 {
             title.push(Span::styled(format!("{} GO", g.ok), t.ok));
         } else {
-            title.push(Span::styled(format!("{} NO-GO · {} blocking", g.crit, tally.blocking), t.crit));
+            title.push(Span::styled(
+                format!("{} NO-GO · {} blocking", g.crit, tally.blocking),
+                t.crit,
+            ));
         }
     }
     let focused = c.focus == Panel::Checklist;
@@ -40,7 +53,14 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         let count = format!(" {}/{}", st.done, st.total);
         lines.push(Line::from(vec![
             Span::styled(format!("{glyph} "), style),
-            Span::styled(fit::pad(&sec.title, w.saturating_sub(fit::width(&count) + fit::width(glyph) + 1), g.ellipsis), t.title),
+            Span::styled(
+                fit::pad(
+                    &sec.title,
+                    w.saturating_sub(fit::width(&count) + fit::width(glyph) + 1),
+                    g.ellipsis,
+                ),
+                t.title,
+            ),
             Span::styled(count, style),
         ]));
         if complete && !zoomed {
@@ -50,20 +70,27 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             let (glyph, style) = match item.status {
                 ItemStatus::Done => (g.item(item.status), t.ok),
                 ItemStatus::Failed => (g.item(item.status), t.crit),
-                ItemStatus::Waived => (g.item(item.status), t.muted),
                 ItemStatus::Open if spec.required => (g.item(item.status), t.warn),
-                ItemStatus::Open => (g.item(item.status), t.muted),
+                ItemStatus::Waived | ItemStatus::Open => (g.item(item.status), t.muted),
             };
             let who = match (&item.by, item.at) {
                 (Some(by), Some(at)) => format!("{by} {}", at.t_label()),
                 (None, Some(at)) => at.t_label(),
-                _ => spec.owner.clone().map(|o| format!("owner: {o}")).unwrap_or_default(),
+                _ => spec
+                    .owner
+                    .clone()
+                    .map(|o| format!("owner: {o}"))
+                    .unwrap_or_default(),
             };
             let opt = if spec.required { "" } else { " (optional)" };
             let text = format!("{}{opt}", spec.text);
             let who_w = fit::width(&who).min(w * 2 / 5);
             let text_w = w.saturating_sub(3 + fit::width(glyph) + who_w + 1);
-            let text_style = if item.status.settled() { t.muted } else { t.text };
+            let text_style = if item.status.settled() {
+                t.muted
+            } else {
+                t.text
+            };
             lines.push(Line::from(vec![
                 Span::styled(format!("  {glyph} "), style),
                 Span::styled(fit::pad(&text, text_w, g.ellipsis), text_style),
@@ -72,7 +99,10 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         }
     }
     if lines.is_empty() {
-        lines.push(Line::from(Span::styled("no checklist in this plan", t.muted)));
+        lines.push(Line::from(Span::styled(
+            "no checklist in this plan",
+            t.muted,
+        )));
     }
     let h = usize::from(inner.height);
     let skip = c.checklist_scroll.min(lines.len().saturating_sub(h));

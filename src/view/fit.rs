@@ -54,7 +54,10 @@ mod tests {
 
     #[test]
     fn cuts_by_cells_not_bytes() {
-        assert_eq!(cut("Gradual GA", 7, "…"), "Gradual…".chars().take(6).collect::<String>() + "…");
+        assert_eq!(
+            cut("Gradual GA", 7, "…"),
+            "Gradual…".chars().take(6).collect::<String>() + "…"
+        );
         assert_eq!(width(&cut("日本語テキスト", 5, "…")), 5);
         assert_eq!(pad("ab", 4, "…"), "ab  ");
         assert_eq!(rpad("ab", 4, "…"), "  ab");

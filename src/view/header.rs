@@ -29,21 +29,43 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     let w = usize::from(area.width);
 
     // Line 1: status, rollout, mode badge.
-    let status = Span::styled(format!(" {} {} ", g.status(s.status), s.status.word()), status_style(s.status, t).add_modifier(ratatui::style::Modifier::REVERSED));
+    let status = Span::styled(
+        format!(" {} {} ", g.status(s.status), s.status.word()),
+        status_style(s.status, t).add_modifier(ratatui::style::Modifier::REVERSED),
+    );
     let mode = match &c.mode {
         Mode::Replay(r) => {
             let span = (r.end.0 - r.start.0).max(1);
             #[allow(clippy::cast_precision_loss)]
-            let pct = ((s.now.0.clamp(r.start.0, r.end.0) - r.start.0) as f64 / span as f64 * 100.0).round();
+            let pct = ((s.now.0.clamp(r.start.0, r.end.0) - r.start.0) as f64 / span as f64
+                * 100.0)
+                .round();
             let state = if r.playing { g.play } else { g.pause };
-            vec![Span::styled(format!(" REPLAY {} {state} ", r.speed.label()), t.replay), Span::styled(format!(" {pct:.0}% of {} ", r.end.since(r.start).compact()), t.muted)]
+            vec![
+                Span::styled(format!(" REPLAY {} {state} ", r.speed.label()), t.replay),
+                Span::styled(
+                    format!(" {pct:.0}% of {} ", r.end.since(r.start).compact()),
+                    t.muted,
+                ),
+            ]
         }
         Mode::Live => vec![Span::styled(" LIVE ", t.live)],
     };
     let mode_w: usize = mode.iter().map(Span::width).sum();
-    let who = format!(" {}  {} {} {} · {}", s.plan.title(), plan.from, g.arrow, plan.to, plan.strategy.label());
+    let who = format!(
+        " {}  {} {} {} · {}",
+        s.plan.title(),
+        plan.from,
+        g.arrow,
+        plan.to,
+        plan.strategy.label()
+    );
     let room = w.saturating_sub(status.width() + mode_w + 1);
-    let mut l1 = vec![status, Span::styled(fit::pad(&who, room, g.ellipsis), t.title), Span::raw(" ")];
+    let mut l1 = vec![
+        status,
+        Span::styled(fit::pad(&who, room, g.ellipsis), t.title),
+        Span::raw(" "),
+    ];
     l1.extend(mode);
 
     // Line 2: clocks, wave, source and data age, alerts.
@@ -56,16 +78,37 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     ];
     if let Some(cur) = s.current_wave() {
         let ws = s.waves[cur].status;
-        l2.push(Span::styled(format!("{} {}/{} ", plan.strategy.step_word(), cur + 1, plan.waves.len()), t.text));
-        l2.push(Span::styled(format!("{} {}", g.wave(ws), ws.word()), super::waves::wave_style(ws, t)));
-        l2.push(Span::styled(format!(" {} traffic", s.traffic_label(s.traffic)), t.text));
+        l2.push(Span::styled(
+            format!(
+                "{} {}/{} ",
+                plan.strategy.step_word(),
+                cur + 1,
+                plan.waves.len()
+            ),
+            t.text,
+        ));
+        l2.push(Span::styled(
+            format!("{} {}", g.wave(ws), ws.word()),
+            super::waves::wave_style(ws, t),
+        ));
+        l2.push(Span::styled(
+            format!(" {} traffic", s.traffic_label(s.traffic)),
+            t.text,
+        ));
         if let Some((_, done, bake)) = s.bake_left() {
             let left = crate::core::time::Span((bake.0 - done.0).max(0));
             l2.push(Span::styled(format!(" · {} left", left.compact()), t.text));
         }
     } else {
-        let word = if plan.waves.len() == 1 { plan.strategy.step_word() } else { plan.strategy.steps_word() };
-        l2.push(Span::styled(format!("not started · {} {word}", plan.waves.len()), t.pending));
+        let word = if plan.waves.len() == 1 {
+            plan.strategy.step_word()
+        } else {
+            plan.strategy.steps_word()
+        };
+        l2.push(Span::styled(
+            format!("not started · {} {word}", plan.waves.len()),
+            t.pending,
+        ));
     }
     l2.push(Span::styled(format!(" {} ", g.sep), t.border));
     let (src_word, src_style) = match &s.source.link {
@@ -74,11 +117,17 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         Link::Connecting { attempt } => (format!("connecting #{attempt}"), t.warn),
         Link::Down { reason } => (format!("DOWN: {reason}"), t.crit),
     };
-    l2.push(Span::styled(format!("{} {src_word}", s.source.name), src_style));
+    l2.push(Span::styled(
+        format!("{} {src_word}", s.source.name),
+        src_style,
+    ));
     if let Some(newest) = s.newest_data() {
         let age = s.now.since(newest);
         let stale = s.slos.iter().any(|x| x.stale);
-        l2.push(Span::styled(format!(" · data {}", age.compact()), if stale { t.nodata } else { t.muted }));
+        l2.push(Span::styled(
+            format!(" · data {}", age.compact()),
+            if stale { t.nodata } else { t.muted },
+        ));
         if stale {
             l2.push(Span::styled(" STALE", t.nodata));
         }
@@ -88,7 +137,14 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     if crit + warn > 0 {
         l2.push(Span::styled(format!(" {} ", g.sep), t.border));
         if crit > 0 {
-            l2.push(Span::styled(format!("{} {crit} CRIT alert{}", g.crit, if crit == 1 { "" } else { "s" }), t.crit));
+            l2.push(Span::styled(
+                format!(
+                    "{} {crit} CRIT alert{}",
+                    g.crit,
+                    if crit == 1 { "" } else { "s" }
+                ),
+                t.crit,
+            ));
         }
         if warn > 0 {
             l2.push(Span::styled(format!(" {} {warn} warn", g.warn), t.warn));
@@ -96,7 +152,10 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     }
     let mut lines = vec![Line::from(l1), Line::from(l2)];
     if density == Density::Wide {
-        lines.push(Line::from(Span::styled((if g.ascii { "=" } else { "━" }).repeat(w), t.border)));
+        lines.push(Line::from(Span::styled(
+            (if g.ascii { "=" } else { "━" }).repeat(w),
+            t.border,
+        )));
     }
     frame.render_widget(Paragraph::new(lines), area);
 }

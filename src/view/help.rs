@@ -17,20 +17,47 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
         .iter()
         .filter(|b| b.when == When::Always || replay)
         .map(|b| {
-            let keys: Vec<String> = b.keys.iter().map(|k| if g.ascii { k.ascii_label() } else { k.label() }).collect();
+            let keys: Vec<String> = b
+                .keys
+                .iter()
+                .map(|k| if g.ascii { k.ascii_label() } else { k.label() })
+                .collect();
             (keys.join(" "), b.help)
         })
         .collect();
     let key_w = rows.iter().map(|(k, _)| fit::width(k)).max().unwrap_or(4);
     let text_w = rows.iter().map(|(_, h)| fit::width(h)).max().unwrap_or(10);
-    let w = u16::try_from(key_w + text_w + 6).unwrap_or(u16::MAX).min(area.width);
-    let h = u16::try_from(rows.len() + 4).unwrap_or(u16::MAX).min(area.height);
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let w = u16::try_from(key_w + text_w + 6)
+        .unwrap_or(u16::MAX)
+        .min(area.width);
+    let h = u16::try_from(rows.len() + 4)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
     frame.render_widget(Clear, r);
-    let block = Block::default().borders(Borders::ALL).border_style(t.border_focus).title(Span::styled(" Keys (? or Esc to close) ", t.title));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(Span::styled(" Keys (? or Esc to close) ", t.title));
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines: Vec<Line> = rows.iter().map(|(k, h)| Line::from(vec![Span::styled(format!(" {} ", fit::pad(k, key_w, g.ellipsis)), t.accent), Span::styled((*h).to_string(), t.text)])).collect();
-    lines.push(Line::from(Span::styled(" Every status shows a glyph and a word; colour only repeats it.", t.muted)));
+    let mut lines: Vec<Line> = rows
+        .iter()
+        .map(|(k, h)| {
+            Line::from(vec![
+                Span::styled(format!(" {} ", fit::pad(k, key_w, g.ellipsis)), t.accent),
+                Span::styled((*h).to_string(), t.text),
+            ])
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(
+        " Every status shows a glyph and a word; colour only repeats it.",
+        t.muted,
+    )));
     frame.render_widget(Paragraph::new(lines), inner);
 }

@@ -71,7 +71,14 @@ pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
     frame.render_widget(Block::default().style(look.theme.background), area);
     if area.width < 40 || area.height < 12 {
         let msg = Paragraph::new(vec![
-            Line::from(Span::styled(format!("{} {}", look.glyphs.status(c.state.status), c.state.status.word()), header::status_style(c.state.status, &look.theme))),
+            Line::from(Span::styled(
+                format!(
+                    "{} {}",
+                    look.glyphs.status(c.state.status),
+                    c.state.status.word()
+                ),
+                header::status_style(c.state.status, &look.theme),
+            )),
             Line::from("terminal too small"),
             Line::from("(need 40×12)"),
         ]);
@@ -80,7 +87,12 @@ pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
     }
     let density = Density::of(area);
     let header_h = if density == Density::Wide { 3 } else { 2 };
-    let [head, body, foot] = Layout::vertical([Constraint::Length(header_h), Constraint::Min(5), Constraint::Length(1)]).areas(area);
+    let [head, body, foot] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Min(5),
+        Constraint::Length(1),
+    ])
+    .areas(area);
     header::render(frame, head, c, look, density);
     footer(frame, foot, c, look);
     if c.zoom {
@@ -112,9 +124,15 @@ fn wide(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
     let avail = body.height.saturating_sub(waves_h);
     // SLOs take two rows each when there is room; the timeline keeps at least a third.
     let mid_h = (n_slo * 2 + 2).min(avail.saturating_sub(avail / 3)).max(6);
-    let [waves_a, mid, tl] = Layout::vertical([Constraint::Length(waves_h), Constraint::Length(mid_h), Constraint::Min(4)]).areas(body);
+    let [waves_a, mid, tl] = Layout::vertical([
+        Constraint::Length(waves_h),
+        Constraint::Length(mid_h),
+        Constraint::Min(4),
+    ])
+    .areas(body);
     waves::render(frame, waves_a, c, look, Density::Wide);
-    let [slo_a, check_a] = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
+    let [slo_a, check_a] =
+        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
     slo_gauge::render(frame, slo_a, c, look, Density::Wide, false);
     checklist::render(frame, check_a, c, look, Density::Wide, false);
     timeline::render(frame, tl, c, look, Density::Wide, false);
@@ -124,9 +142,18 @@ fn compact(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
     let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
     let avail = body.height.saturating_sub(2);
     let mid_h = (n_slo + 1).min(avail / 2).max(3);
-    let [waves_a, mid, tl] = Layout::vertical([Constraint::Length(2), Constraint::Length(mid_h), Constraint::Min(3)]).areas(body);
+    let [waves_a, mid, tl] = Layout::vertical([
+        Constraint::Length(2),
+        Constraint::Length(mid_h),
+        Constraint::Min(3),
+    ])
+    .areas(body);
     waves::render(frame, waves_a, c, look, Density::Compact);
-    let [slo_a, check_a] = Layout::horizontal([Constraint::Min(46), Constraint::Length(body.width.saturating_sub(46).min(40))]).areas(mid);
+    let [slo_a, check_a] = Layout::horizontal([
+        Constraint::Min(46),
+        Constraint::Length(body.width.saturating_sub(46).min(40)),
+    ])
+    .areas(mid);
     slo_gauge::render(frame, slo_a, c, look, Density::Compact, false);
     checklist::render(frame, check_a, c, look, Density::Compact, false);
     timeline::render(frame, tl, c, look, Density::Compact, false);
@@ -134,16 +161,42 @@ fn compact(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
 
 /// A panel frame: a box in the wide layout, a titled rule in the compact one. Returns the
 /// inner area.
-pub(crate) fn panel(frame: &mut Frame, area: Rect, title: Vec<Span<'static>>, focused: bool, look: &Look, density: Density) -> Rect {
+pub(crate) fn panel(
+    frame: &mut Frame,
+    area: Rect,
+    title: Vec<Span<'static>>,
+    focused: bool,
+    look: &Look,
+    density: Density,
+) -> Rect {
     let t = &look.theme;
     let border = if focused { t.border_focus } else { t.border };
-    let mut spans = vec![Span::styled(if focused { "▸" } else { " " }.replace('▸', if look.glyphs.ascii { ">" } else { "▸" }), border)];
+    let mut spans = vec![Span::styled(
+        if focused { "▸" } else { " " }.replace('▸', if look.glyphs.ascii { ">" } else { "▸" }),
+        border,
+    )];
     spans.extend(title);
     spans.push(Span::raw(" "));
     match density {
         Density::Wide => {
-            let block = Block::default().borders(Borders::ALL).border_style(border).title(Line::from(spans));
-            let block = if look.glyphs.ascii { block.border_set(ratatui::symbols::border::Set { top_left: "+", top_right: "+", bottom_left: "+", bottom_right: "+", vertical_left: "|", vertical_right: "|", horizontal_top: "-", horizontal_bottom: "-" }) } else { block };
+            let block = Block::default()
+                .borders(Borders::ALL)
+                .border_style(border)
+                .title(Line::from(spans));
+            let block = if look.glyphs.ascii {
+                block.border_set(ratatui::symbols::border::Set {
+                    top_left: "+",
+                    top_right: "+",
+                    bottom_left: "+",
+                    bottom_right: "+",
+                    vertical_left: "|",
+                    vertical_right: "|",
+                    horizontal_top: "-",
+                    horizontal_bottom: "-",
+                })
+            } else {
+                block
+            };
             let inner = block.inner(area);
             frame.render_widget(block, area);
             inner
@@ -155,9 +208,16 @@ pub(crate) fn panel(frame: &mut Frame, area: Rect, title: Vec<Span<'static>>, fo
             let mut line = Line::from(spans);
             let used = line.width();
             let rule = if look.glyphs.ascii { "-" } else { "─" };
-            line.spans.push(Span::styled(rule.repeat(usize::from(area.width).saturating_sub(used)), border));
+            line.spans.push(Span::styled(
+                rule.repeat(usize::from(area.width).saturating_sub(used)),
+                border,
+            ));
             frame.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
-            Rect { y: area.y + 1, height: area.height - 1, ..area }
+            Rect {
+                y: area.y + 1,
+                height: area.height - 1,
+                ..area
+            }
         }
     }
 }
@@ -176,10 +236,25 @@ fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
             continue;
         }
         let Some(label) = b.footer else { continue };
-        let keys: Vec<String> = b.keys.iter().take(2).map(|k| if look.glyphs.ascii { k.ascii_label() } else { k.label() }).collect();
-        let key = if b.keys.len() >= 2 && keys.iter().all(|k| fit::width(k) == 1) { keys.concat() } else { keys[0].clone() };
+        let keys: Vec<String> = b
+            .keys
+            .iter()
+            .take(2)
+            .map(|k| {
+                if look.glyphs.ascii {
+                    k.ascii_label()
+                } else {
+                    k.label()
+                }
+            })
+            .collect();
+        let key = if b.keys.len() >= 2 && keys.iter().all(|k| fit::width(k) == 1) {
+            keys.concat()
+        } else {
+            keys[0].clone()
+        };
         let piece_w = fit::width(&key) + fit::width(label) + 3;
-        let used: usize = spans.iter().map(|s| s.width()).sum();
+        let used: usize = spans.iter().map(ratatui::prelude::Span::width).sum();
         if used + piece_w > max {
             break;
         }
@@ -192,12 +267,24 @@ fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
 fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::console::Prompt, look: &Look) {
     let t = &look.theme;
     let w = area.width.min(60);
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + area.height.saturating_sub(6), width: w, height: 4 };
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(6),
+        width: w,
+        height: 4,
+    };
     frame.render_widget(Clear, r);
-    let block = Block::default().borders(Borders::ALL).border_style(t.border_focus).title(Span::styled(format!(" {} ", p.label), t.title));
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(Span::styled(format!(" {} ", p.label), t.title));
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines = vec![Line::from(vec![Span::styled("> ", t.accent), Span::styled(p.input.clone(), t.text), Span::styled("_", t.accent)])];
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", t.accent),
+        Span::styled(p.input.clone(), t.text),
+        Span::styled("_", t.accent),
+    ])];
     lines.push(match &p.error {
         Some(e) => Line::from(Span::styled(e.clone(), t.crit)),
         None => Line::from(Span::styled("Enter to go, Esc to cancel", t.muted)),

@@ -19,7 +19,12 @@ use super::{band_style, fit, panel, Density, Look};
 fn sparkline(history: &std::collections::VecDeque<f32>, width: usize, g: &Glyphs) -> String {
     let skip = history.len().saturating_sub(width);
     let pts: Vec<f32> = history.iter().skip(skip).copied().collect();
-    let (lo, hi) = pts.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    let (lo, hi) = pts
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
     let mut out = String::with_capacity(width * 3);
     for _ in pts.len()..width {
         out.push(' ');
@@ -42,9 +47,24 @@ fn thresholds(spec: &SloSpec) -> String {
         Direction::Lower => ("<", ">"),
         Direction::Higher => (">", "<"),
     };
-    let unit = if spec.baseline.is_some() { "%" } else { spec.unit.as_str() };
-    let u = |v: f64| if spec.baseline.is_some() { format!("{}{}", if v >= 0.0 { "+" } else { "" }, trim_number(v)) + unit } else { format_value(v, unit) };
-    format!("tgt {good}{} warn {bad}{} crit {bad}{}", u(spec.target), u(spec.warning), u(spec.critical))
+    let unit = if spec.baseline.is_some() {
+        "%"
+    } else {
+        spec.unit.as_str()
+    };
+    let u = |v: f64| {
+        if spec.baseline.is_some() {
+            format!("{}{}", if v >= 0.0 { "+" } else { "" }, trim_number(v)) + unit
+        } else {
+            format_value(v, unit)
+        }
+    };
+    format!(
+        "tgt {good}{} warn {bad}{} crit {bad}{}",
+        u(spec.target),
+        u(spec.warning),
+        u(spec.critical)
+    )
 }
 
 fn trend(s: &SloState, spec: &SloSpec, g: &Glyphs) -> String {
@@ -53,7 +73,11 @@ fn trend(s: &SloState, spec: &SloSpec, g: &Glyphs) -> String {
         Some(d) => {
             let arrow = if d > 0.0 { g.up } else { g.down };
             let sign = if d > 0.0 { "+" } else { "" };
-            let unit = if spec.unit.starts_with('%') { spec.unit.as_str() } else { "" };
+            let unit = if spec.unit.starts_with('%') {
+                spec.unit.as_str()
+            } else {
+                ""
+            };
             format!("{arrow}{sign}{}{unit}", trim_number(d))
         }
         None => String::new(),
@@ -64,7 +88,12 @@ fn value_text(s: &SloState, spec: &SloSpec) -> String {
     match s.last.and_then(|l| l.value) {
         Some(v) if spec.baseline.is_some() => {
             let rel = SloState::scaled(spec, v);
-            format!("{} ({}{}%)", format_value(v, &spec.unit), if rel >= 0.0 { "+" } else { "" }, trim_number(rel))
+            format!(
+                "{} ({}{}%)",
+                format_value(v, &spec.unit),
+                if rel >= 0.0 { "+" } else { "" },
+                trim_number(rel)
+            )
         }
         Some(v) => format_value(v, &spec.unit),
         None if s.last.is_some() => "no data".into(),
@@ -79,11 +108,22 @@ fn notes(s: &SloState, spec: &SloSpec, now: Offset, look: &Look) -> Vec<Span<'st
     for (i, b) in s.breaches.iter().enumerate() {
         let label = crate::core::state::trigger_label(spec, i);
         if b.fired {
-            out.push(Span::styled(format!(" {} TRIGGER {label} FIRED", look.glyphs.crit), t.crit));
+            out.push(Span::styled(
+                format!(" {} TRIGGER {label} FIRED", look.glyphs.crit),
+                t.crit,
+            ));
         } else if let Some(since) = b.since {
             let lasted = now.since(since);
             let limit = spec.triggers[i].for_;
-            out.push(Span::styled(format!(" {} breach {} of {} ({label})", look.glyphs.warn, lasted.compact(), limit.compact()), t.warn));
+            out.push(Span::styled(
+                format!(
+                    " {} breach {} of {} ({label})",
+                    look.glyphs.warn,
+                    lasted.compact(),
+                    limit.compact()
+                ),
+                t.warn,
+            ));
         }
     }
     if s.stale {
@@ -93,7 +133,14 @@ fn notes(s: &SloState, spec: &SloSpec, now: Offset, look: &Look) -> Vec<Span<'st
     out
 }
 
-pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density, zoomed: bool) {
+pub(crate) fn render(
+    frame: &mut Frame,
+    area: Rect,
+    c: &Console,
+    look: &Look,
+    density: Density,
+    zoomed: bool,
+) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.plan;
     let bands = s.slos.iter().fold([0usize; 4], |mut a, x| {
@@ -101,17 +148,42 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         a
     });
     let mut title = vec![Span::styled("SLOs", t.title)];
-    for (b, n) in [(Band::Crit, bands[2]), (Band::Warn, bands[1]), (Band::NoData, bands[3]), (Band::Pass, bands[0])] {
+    for (b, n) in [
+        (Band::Crit, bands[2]),
+        (Band::Warn, bands[1]),
+        (Band::NoData, bands[3]),
+        (Band::Pass, bands[0]),
+    ] {
         if n > 0 {
-            title.push(Span::styled(format!(" {} {n} {}", g.band(b), b.word()), band_style(b, t)));
+            title.push(Span::styled(
+                format!(" {} {n} {}", g.band(b), b.word()),
+                band_style(b, t),
+            ));
         }
     }
     let focused = c.focus == Panel::Slos;
     let inner = panel(frame, area, title, focused, look, density);
     let w = usize::from(inner.width);
-    let rows_per = if density == Density::Wide && usize::from(inner.height) >= s.slos.len() * 2 { 2 } else { 1 };
-    let name_w = plan.slos.iter().map(|x| fit::width(&x.name)).max().unwrap_or(8).clamp(6, if w < 60 { 12 } else { 22 });
-    let val_w = plan.slos.iter().zip(&s.slos).map(|(spec, st)| fit::width(&value_text(st, spec))).max().unwrap_or(6).clamp(6, if w < 60 { 12 } else { 22 });
+    let rows_per = if density == Density::Wide && usize::from(inner.height) >= s.slos.len() * 2 {
+        2
+    } else {
+        1
+    };
+    let name_w = plan
+        .slos
+        .iter()
+        .map(|x| fit::width(&x.name))
+        .max()
+        .unwrap_or(8)
+        .clamp(6, if w < 60 { 12 } else { 22 });
+    let val_w = plan
+        .slos
+        .iter()
+        .zip(&s.slos)
+        .map(|(spec, st)| fit::width(&value_text(st, spec)))
+        .max()
+        .unwrap_or(6)
+        .clamp(6, if w < 60 { 12 } else { 22 });
     let mut lines = Vec::new();
     let skip = c.slo_scroll.min(s.slos.len().saturating_sub(1));
     for (spec, st) in plan.slos.iter().zip(&s.slos).skip(skip) {
@@ -130,14 +202,20 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         if rows_per == 2 {
             let mut l1 = head;
             let th = thresholds(spec);
-            if used + fit::width(&th) + 1 <= w {
+            if used + fit::width(&th) < w {
                 l1.push(Span::styled(format!(" {th}"), t.muted));
             }
             lines.push(Line::from(l1));
-            let age = st.age(s.now).map(|a| format!(" age {}", a.compact())).unwrap_or_default();
+            let age = st
+                .age(s.now)
+                .map(|a| format!(" age {}", a.compact()))
+                .unwrap_or_default();
             let note_w: usize = note.iter().map(Span::width).sum::<usize>() + fit::width(&age);
             let spark_w = w.saturating_sub(9 + note_w + 1).clamp(8, 120);
-            let mut l2 = vec![Span::raw("         "), Span::styled(sparkline(&st.history, spark_w, g), bs)];
+            let mut l2 = vec![
+                Span::raw("         "),
+                Span::styled(sparkline(&st.history, spark_w, g), bs),
+            ];
             l2.push(Span::styled(age, t.muted));
             l2.extend(note);
             lines.push(Line::from(l2));

@@ -11,7 +11,10 @@ use serde::Deserialize;
 pub const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
-    ("high-contrast", include_str!("../../themes/high-contrast.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
     ("colorblind", include_str!("../../themes/colorblind.toml")),
     ("mono", include_str!("../../themes/mono.toml")),
 ];
@@ -44,8 +47,26 @@ pub struct Theme {
 }
 
 const ROLES: [&str; 21] = [
-    "text", "muted", "accent", "border", "border_focus", "title", "ok", "warn", "crit", "nodata", "paused",
-    "rolled_back", "pending", "active", "replay", "live", "selection", "bar_done", "bar_todo", "background",
+    "text",
+    "muted",
+    "accent",
+    "border",
+    "border_focus",
+    "title",
+    "ok",
+    "warn",
+    "crit",
+    "nodata",
+    "paused",
+    "rolled_back",
+    "pending",
+    "active",
+    "replay",
+    "live",
+    "selection",
+    "bar_done",
+    "bar_todo",
+    "background",
     // kept last: not a style role, listed so the error message can name it
     "extends",
 ];
@@ -71,6 +92,7 @@ enum RoleSpec {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(clippy::struct_excessive_bools)] // one flag per text attribute, as the TOML spells them
 struct FullRole {
     fg: Option<String>,
     bg: Option<String>,
@@ -103,14 +125,27 @@ impl Theme {
         if let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
             return Theme::parse(name_or_path, text, None);
         }
-        let looks_like_path = name_or_path.contains('/') || name_or_path.ends_with(".toml");
+        let looks_like_path = name_or_path.contains('/')
+            || std::path::Path::new(name_or_path)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("toml"));
         if !looks_like_path {
             return Err(ThemeError {
                 file: name_or_path.into(),
-                message: format!("no built-in theme of that name (built in: {})", BUILTIN.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")),
+                message: format!(
+                    "no built-in theme of that name (built in: {})",
+                    BUILTIN
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
             });
         }
-        let text = std::fs::read_to_string(name_or_path).map_err(|e| ThemeError { file: name_or_path.into(), message: format!("cannot read: {e}") })?;
+        let text = std::fs::read_to_string(name_or_path).map_err(|e| ThemeError {
+            file: name_or_path.into(),
+            message: format!("cannot read: {e}"),
+        })?;
         Theme::parse(name_or_path, &text, Some("dark"))
     }
 
@@ -119,7 +154,10 @@ impl Theme {
     /// # Errors
     /// A bad key or value, with its place.
     pub fn parse(file: &str, text: &str, default_base: Option<&str>) -> Result<Theme, ThemeError> {
-        let err = |message: String| ThemeError { file: file.into(), message };
+        let err = |message: String| ThemeError {
+            file: file.into(),
+            message,
+        };
         let parsed: ThemeFile = toml::from_str(text).map_err(|e| {
             let msg = e.message().to_string();
             let place = e.span().map(|s| {
@@ -131,15 +169,25 @@ impl Theme {
         let base_name = parsed.extends.as_deref().or(default_base);
         let mut theme = match base_name {
             Some(b) => {
-                let (_, base_text) = BUILTIN.iter().find(|(n, _)| *n == b).ok_or_else(|| err(format!("extends: no built-in theme {b:?}")))?;
+                let (_, base_text) = BUILTIN
+                    .iter()
+                    .find(|(n, _)| *n == b)
+                    .ok_or_else(|| err(format!("extends: no built-in theme {b:?}")))?;
                 Theme::parse(b, base_text, None)?
             }
             None => Theme::blank(),
         };
         theme.name = parsed.name.unwrap_or_else(|| file.to_string());
         for (key, spec) in parsed.roles {
-            let style = spec.to_style().map_err(|m| err(format!("roles.{key}: {m}")))?;
-            let slot = theme.role_mut(&key).ok_or_else(|| err(format!("roles.{key}: unknown role {key:?} (roles: {})", ROLES[..ROLES.len() - 1].join(", "))))?;
+            let style = spec
+                .to_style()
+                .map_err(|m| err(format!("roles.{key}: {m}")))?;
+            let slot = theme.role_mut(&key).ok_or_else(|| {
+                err(format!(
+                    "roles.{key}: unknown role {key:?} (roles: {})",
+                    ROLES[..ROLES.len() - 1].join(", ")
+                ))
+            })?;
             *slot = style;
         }
         Ok(theme)
@@ -211,7 +259,10 @@ impl Theme {
     #[must_use]
     pub fn roles(&self) -> Vec<(&'static str, Style)> {
         let mut t = self.clone();
-        ROLES[..ROLES.len() - 1].iter().map(|r| (*r, *t.role_mut(r).unwrap_or(&mut Style::default()))).collect()
+        ROLES[..ROLES.len() - 1]
+            .iter()
+            .map(|r| (*r, *t.role_mut(r).unwrap_or(&mut Style::default())))
+            .collect()
     }
 }
 
@@ -227,7 +278,13 @@ impl RoleSpec {
                 if let Some(c) = &f.bg {
                     s = s.bg(color(c).map_err(|m| format!("bg: {m}"))?);
                 }
-                for (on, m) in [(f.bold, Modifier::BOLD), (f.dim, Modifier::DIM), (f.italic, Modifier::ITALIC), (f.underline, Modifier::UNDERLINED), (f.reversed, Modifier::REVERSED)] {
+                for (on, m) in [
+                    (f.bold, Modifier::BOLD),
+                    (f.dim, Modifier::DIM),
+                    (f.italic, Modifier::ITALIC),
+                    (f.underline, Modifier::UNDERLINED),
+                    (f.reversed, Modifier::REVERSED),
+                ] {
                     if on {
                         s = s.add_modifier(m);
                     }
@@ -240,11 +297,15 @@ impl RoleSpec {
 
 fn color(text: &str) -> Result<Color, String> {
     let t = text.trim();
-    let valid_hex = t.strip_prefix('#').is_some_and(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
+    let valid_hex = t
+        .strip_prefix('#')
+        .is_some_and(|h| h.len() == 6 && h.chars().all(|c| c.is_ascii_hexdigit()));
     if t.starts_with('#') && !valid_hex {
         return Err(format!("bad colour {text:?} (hex colours are #rrggbb)"));
     }
-    Color::from_str(t).map_err(|_| format!("unknown colour {text:?} (use a name such as green or lightred, #rrggbb, or 0-255)"))
+    Color::from_str(t).map_err(|_| {
+        format!("unknown colour {text:?} (use a name such as green or lightred, #rrggbb, or 0-255)")
+    })
 }
 
 #[cfg(test)]
@@ -276,10 +337,27 @@ mod tests {
         let e = Theme::parse("mine.toml", "[roles]\nok = \"gren\"\n", Some("dark")).unwrap_err();
         assert_eq!(e.to_string(), "mine.toml: roles.ok: unknown colour \"gren\" (use a name such as green or lightred, #rrggbb, or 0-255)");
         let e = Theme::parse("mine.toml", "[roles]\nokay = \"green\"\n", Some("dark")).unwrap_err();
-        assert!(e.to_string().starts_with("mine.toml: roles.okay: unknown role \"okay\""), "{e}");
-        let e = Theme::parse("mine.toml", "[roles]\ncrit = { fg = \"red\", blink = true }\n", Some("dark")).unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("mine.toml: roles.okay: unknown role \"okay\""),
+            "{e}"
+        );
+        let e = Theme::parse(
+            "mine.toml",
+            "[roles]\ncrit = { fg = \"red\", blink = true }\n",
+            Some("dark"),
+        )
+        .unwrap_err();
         assert!(e.to_string().starts_with("mine.toml: line 2: "), "{e}");
-        let e = Theme::parse("mine.toml", "[roles]\nwarn = { fg = \"#12345\" }\n", Some("dark")).unwrap_err();
-        assert_eq!(e.to_string(), "mine.toml: roles.warn: fg: bad colour \"#12345\" (hex colours are #rrggbb)");
+        let e = Theme::parse(
+            "mine.toml",
+            "[roles]\nwarn = { fg = \"#12345\" }\n",
+            Some("dark"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "mine.toml: roles.warn: fg: bad colour \"#12345\" (hex colours are #rrggbb)"
+        );
     }
 }

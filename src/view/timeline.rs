@@ -11,16 +11,35 @@ use crate::core::plan::Severity;
 
 use super::{fit, panel, Density, Look};
 
-pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density, _zoomed: bool) {
+pub(crate) fn render(
+    frame: &mut Frame,
+    area: Rect,
+    c: &Console,
+    look: &Look,
+    density: Density,
+    _zoomed: bool,
+) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let tl = &s.timeline;
-    let mut title = vec![Span::styled("Timeline", t.title), Span::styled(format!(" · {}", c.filter_label()), t.muted)];
-    title.push(Span::styled(format!(" · {} entries", tl.len() as u64 + tl.dropped()), t.muted));
+    let mut title = vec![
+        Span::styled("Timeline", t.title),
+        Span::styled(format!(" · {}", c.filter_label()), t.muted),
+    ];
+    title.push(Span::styled(
+        format!(" · {} entries", tl.len() as u64 + tl.dropped()),
+        t.muted,
+    ));
     if tl.dropped() > 0 {
-        title.push(Span::styled(format!(" ({} oldest dropped from memory)", tl.dropped()), t.warn));
+        title.push(Span::styled(
+            format!(" ({} oldest dropped from memory)", tl.dropped()),
+            t.warn,
+        ));
     }
     if s.unknown > 0 {
-        title.push(Span::styled(format!(" · {} unknown records", s.unknown), t.warn));
+        title.push(Span::styled(
+            format!(" · {} unknown records", s.unknown),
+            t.warn,
+        ));
     }
     if c.timeline_anchor.is_some() {
         title.push(Span::styled(" · SCROLLED (End follows)", t.accent));
@@ -49,17 +68,31 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
                 Span::styled(format!("{:<4} ", e.severity.word()), sev_style),
             ];
             if src_w > 0 {
-                spans.push(Span::styled(fit::pad(&e.source, src_w, g.ellipsis) + " ", t.muted));
+                spans.push(Span::styled(
+                    fit::pad(&e.source, src_w, g.ellipsis) + " ",
+                    t.muted,
+                ));
             }
             let used: usize = spans.iter().map(Span::width).sum();
-            let text_style = if e.severity == Severity::Info { t.text } else { sev_style };
-            spans.push(Span::styled(fit::cut(&e.text, w.saturating_sub(used), g.ellipsis), text_style));
+            let text_style = if e.severity == Severity::Info {
+                t.text
+            } else {
+                sev_style
+            };
+            spans.push(Span::styled(
+                fit::cut(&e.text, w.saturating_sub(used), g.ellipsis),
+                text_style,
+            ));
             Line::from(spans)
         })
         .collect();
     rows.reverse();
     if rows.is_empty() {
-        let msg = if tl.is_empty() { "nothing has happened yet" } else { "no entries match the filter (f / s to change it)" };
+        let msg = if tl.is_empty() {
+            "nothing has happened yet"
+        } else {
+            "no entries match the filter (f / s to change it)"
+        };
         rows.push(Line::from(Span::styled(msg, t.muted)));
     }
     frame.render_widget(Paragraph::new(rows), inner);

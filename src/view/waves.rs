@@ -44,12 +44,22 @@ fn pipeline(c: &Console, look: &Look, width: usize) -> Line<'static> {
             }
             text.push(' ');
             text.push_str(&s.traffic_label(w.traffic));
-            if detail >= 3 || (detail >= 1 && is_cur) || st != WaveStatus::Pending && st != WaveStatus::Passed {
+            if detail >= 3
+                || (detail >= 1 && is_cur)
+                || st != WaveStatus::Pending && st != WaveStatus::Passed
+            {
                 text.push(' ');
                 text.push_str(st.word());
             }
             let style = wave_style(st, t);
-            spans.push(Span::styled(text, if is_cur { style.add_modifier(ratatui::style::Modifier::BOLD) } else { style }));
+            spans.push(Span::styled(
+                text,
+                if is_cur {
+                    style.add_modifier(ratatui::style::Modifier::BOLD)
+                } else {
+                    style
+                },
+            ));
         }
         let line = Line::from(spans);
         if line.width() <= width || detail == 0 {
@@ -66,27 +76,80 @@ fn bake_line(c: &Console, look: &Look, width: usize) -> Line<'static> {
     match (s.current_wave(), s.bake_left()) {
         (Some(w), Some((_, done, bake))) => {
             let st = s.waves[w].status;
-            spans.push(Span::styled(format!("{} {} {} ", plan.strategy.step_word(), w + 1, st.word()), wave_style(st, t)));
+            spans.push(Span::styled(
+                format!("{} {} {} ", plan.strategy.step_word(), w + 1, st.word()),
+                wave_style(st, t),
+            ));
             spans.push(Span::styled("bake ", t.muted));
             #[allow(clippy::cast_precision_loss)]
-            let frac = if bake.0 > 0 { (done.0 as f64 / bake.0 as f64).clamp(0.0, 1.0) } else { 1.0 };
-            let label = format!(" {} / {} ({:.0}%) · {} left", done.compact(), bake.compact(), frac * 100.0, crate::core::time::Span((bake.0 - done.0).max(0)).compact());
-            let bar_w = width.saturating_sub(fit::width(&format!("{} {} {} bake ", plan.strategy.step_word(), w + 1, st.word())) + fit::width(&label)).clamp(4, 40);
-            #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss, clippy::cast_precision_loss)]
+            let frac = if bake.0 > 0 {
+                (done.0 as f64 / bake.0 as f64).clamp(0.0, 1.0)
+            } else {
+                1.0
+            };
+            let label = format!(
+                " {} / {} ({:.0}%) · {} left",
+                done.compact(),
+                bake.compact(),
+                frac * 100.0,
+                crate::core::time::Span((bake.0 - done.0).max(0)).compact()
+            );
+            let bar_w = width
+                .saturating_sub(
+                    fit::width(&format!(
+                        "{} {} {} bake ",
+                        plan.strategy.step_word(),
+                        w + 1,
+                        st.word()
+                    )) + fit::width(&label),
+                )
+                .clamp(4, 40);
+            #[allow(
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss,
+                clippy::cast_precision_loss
+            )]
             let filled = ((frac * bar_w as f64).round() as usize).min(bar_w);
-            spans.push(Span::styled(g.bar_done.to_string().repeat(filled), t.bar_done));
-            spans.push(Span::styled(g.bar_todo.to_string().repeat(bar_w - filled), t.bar_todo));
+            spans.push(Span::styled(
+                g.bar_done.to_string().repeat(filled),
+                t.bar_done,
+            ));
+            spans.push(Span::styled(
+                g.bar_todo.to_string().repeat(bar_w - filled),
+                t.bar_todo,
+            ));
             spans.push(Span::styled(label, t.text));
         }
         (Some(w), None) => {
             let st = s.waves[w].status;
-            let since = s.waves[w].since.map(|x| format!(" since {}", x.t_label())).unwrap_or_default();
-            spans.push(Span::styled(format!("{} {} {}{since}", plan.strategy.step_word(), w + 1, st.word()), wave_style(st, t)));
+            let since = s.waves[w]
+                .since
+                .map(|x| format!(" since {}", x.t_label()))
+                .unwrap_or_default();
+            spans.push(Span::styled(
+                format!(
+                    "{} {} {}{since}",
+                    plan.strategy.step_word(),
+                    w + 1,
+                    st.word()
+                ),
+                wave_style(st, t),
+            ));
             if st == WaveStatus::RolledBack {
-                spans.push(Span::styled(format!(" · traffic on {}: {}", plan.to, s.traffic_label(s.traffic)), t.text));
+                spans.push(Span::styled(
+                    format!(" · traffic on {}: {}", plan.to, s.traffic_label(s.traffic)),
+                    t.text,
+                ));
             }
         }
-        (None, _) => spans.push(Span::styled(format!("not started · first {}: {}", plan.strategy.step_word(), plan.waves[0].name), t.pending)),
+        (None, _) => spans.push(Span::styled(
+            format!(
+                "not started · first {}: {}",
+                plan.strategy.step_word(),
+                plan.waves[0].name
+            ),
+            t.pending,
+        )),
     }
     Line::from(spans)
 }
@@ -96,8 +159,18 @@ fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Li
     let plan = &s.plan.plan;
     let readings = s.next_gates();
     let head = match s.next_wave() {
-        Some(n) => format!("gates to {} {} ({}): ", plan.strategy.step_word(), n + 1, s.traffic_label(plan.waves[n].traffic)),
-        None if s.current_wave().is_some_and(|w| s.waves[w].status == WaveStatus::RolledBack) => "rolled back · no next step: ".to_string(),
+        Some(n) => format!(
+            "gates to {} {} ({}): ",
+            plan.strategy.step_word(),
+            n + 1,
+            s.traffic_label(plan.waves[n].traffic)
+        ),
+        None if s
+            .current_wave()
+            .is_some_and(|w| s.waves[w].status == WaveStatus::RolledBack) =>
+        {
+            "rolled back · no next step: ".to_string()
+        }
         None => "last step · exit criteria: ".to_string(),
     };
     let blocking = readings.iter().filter(|r| !r.green).count();
@@ -106,7 +179,10 @@ fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Li
     } else if blocking == 0 {
         Span::styled(format!("{} all {} green", g.ok, readings.len()), t.ok)
     } else {
-        Span::styled(format!("{} {blocking} of {} blocking", g.crit, readings.len()), t.crit)
+        Span::styled(
+            format!("{} {blocking} of {} blocking", g.crit, readings.len()),
+            t.crit,
+        )
     };
     let mut lines = vec![Line::from(vec![Span::styled(head, t.muted), verdict])];
     // Blocking gates first: they are what the room needs to read.
@@ -117,12 +193,20 @@ fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Li
     for chunk in sorted.chunks(cols).take(max_rows.saturating_sub(1)) {
         let mut spans = Vec::new();
         for r in chunk {
-            let (glyph, style) = if r.green { (g.ok, t.ok) } else { (g.crit, t.crit) };
+            let (glyph, style) = if r.green {
+                (g.ok, t.ok)
+            } else {
+                (g.crit, t.crit)
+            };
             let mut text = format!(" {glyph} {}", r.label);
             if let Some(why) = &r.why {
-                text.push_str(&format!(" — {why}"));
+                text.push_str(" — ");
+                text.push_str(why);
             }
-            spans.push(Span::styled(fit::pad(&text, col_w, g.ellipsis), if r.green { t.text } else { style }));
+            spans.push(Span::styled(
+                fit::pad(&text, col_w, g.ellipsis),
+                if r.green { t.text } else { style },
+            ));
             let _ = style;
         }
         lines.push(Line::from(spans));
@@ -135,18 +219,29 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     let plan = &s.plan.plan;
     match density {
         Density::Wide => {
-            let title = vec![Span::styled(capital(plan.strategy.steps_word()), t.title), Span::styled(format!(" · {} {} {}", plan.from, g.arrow, plan.to), t.muted)];
+            let title = vec![
+                Span::styled(capital(plan.strategy.steps_word()), t.title),
+                Span::styled(format!(" · {} {} {}", plan.from, g.arrow, plan.to), t.muted),
+            ];
             let inner = panel(frame, area, title, false, look, density);
             let w = usize::from(inner.width);
             let mut lines = vec![pipeline(c, look, w), bake_line(c, look, w)];
-            lines.extend(gate_lines(c, look, w, usize::from(inner.height).saturating_sub(2)));
+            lines.extend(gate_lines(
+                c,
+                look,
+                w,
+                usize::from(inner.height).saturating_sub(2),
+            ));
             frame.render_widget(Paragraph::new(lines), inner);
         }
         Density::Compact => {
             let w = usize::from(area.width);
             let mut l1 = pipeline(c, look, w);
             if l1.width() > w {
-                l1 = Line::from(Span::styled(fit::cut(&l1.to_string(), w, g.ellipsis), t.text));
+                l1 = Line::from(Span::styled(
+                    fit::cut(&l1.to_string(), w, g.ellipsis),
+                    t.text,
+                ));
             }
             // Second line: the bake bar, then what blocks the next wave, compressed.
             let bake = bake_line(c, look, w / 2);
@@ -159,8 +254,14 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             } else if blocking.is_empty() {
                 spans.push(Span::styled(format!("{} gates green", g.ok), t.ok));
             } else {
-                let names: Vec<String> = blocking.iter().map(|r| r.why.clone().unwrap_or_else(|| r.label.clone())).collect();
-                spans.push(Span::styled(format!("{} blocked: {}", g.crit, names.join(", ")), t.crit));
+                let names: Vec<String> = blocking
+                    .iter()
+                    .map(|r| r.why.clone().unwrap_or_else(|| r.label.clone()))
+                    .collect();
+                spans.push(Span::styled(
+                    format!("{} blocked: {}", g.crit, names.join(", ")),
+                    t.crit,
+                ));
             }
             frame.render_widget(Paragraph::new(vec![l1, Line::from(spans)]), area);
         }
@@ -169,5 +270,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
 
 fn capital(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }

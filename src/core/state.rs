@@ -173,6 +173,9 @@ pub struct GateReading {
     pub green: bool,
     /// Why it is not green ("P99 latency WARN", "3 items open").
     pub why: Option<String>,
+    /// Metric and alert gates come before checklist gates when listing blockers: they are the
+    /// ones that change under the room's eyes.
+    pub live: bool,
 }
 
 /// The whole picture of the rollout at `now`.
@@ -742,6 +745,7 @@ impl State {
                 label: "Pre-deployment checklist complete".into(),
                 green: t.blocking == 0,
                 why: (t.blocking > 0).then(|| format!("{} required items open", t.blocking)),
+                live: false,
             }];
         };
         plan.waves[cur]
@@ -754,6 +758,7 @@ impl State {
                     label: spec.label.clone(),
                     green: why.is_none(),
                     why,
+                    live: matches!(g, GateRef::Slo { .. } | GateRef::Alerts(_)),
                 }
             })
             .collect()

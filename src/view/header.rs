@@ -71,7 +71,14 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     // Line 2: clocks, wave, source and data age, alerts.
     let mut l2 = vec![
         Span::styled(" UTC ", t.muted),
-        Span::styled(plan.t0.utc_label(s.now), t.text),
+        Span::styled(
+            if density == Density::Wide {
+                plan.t0.utc_label(s.now)
+            } else {
+                plan.t0.utc_label(s.now)[5..].to_string()
+            },
+            t.text,
+        ),
         Span::styled("  ", t.muted),
         Span::styled(s.now.t_label(), t.accent),
         Span::styled(format!(" {} ", g.sep), t.border),
@@ -92,7 +99,15 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             super::waves::wave_style(ws, t),
         ));
         l2.push(Span::styled(
-            format!(" {} traffic", s.traffic_label(s.traffic)),
+            format!(
+                " {}{}",
+                s.traffic_label(s.traffic),
+                if density == Density::Wide {
+                    " traffic"
+                } else {
+                    ""
+                }
+            ),
             t.text,
         ));
         if let Some((_, done, bake)) = s.bake_left() {
@@ -118,14 +133,26 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         Link::Down { reason } => (format!("DOWN: {reason}"), t.crit),
     };
     l2.push(Span::styled(
-        format!("{} {src_word}", s.source.name),
+        if density == Density::Wide || !matches!(s.source.link, Link::Replay) {
+            format!("{} {src_word}", s.source.name)
+        } else {
+            String::new()
+        },
         src_style,
     ));
     if let Some(newest) = s.newest_data() {
         let age = s.now.since(newest);
         let stale = s.slos.iter().any(|x| x.stale);
         l2.push(Span::styled(
-            format!(" · data {}", age.compact()),
+            format!(
+                "{}data {}",
+                if l2.last().is_some_and(|x| x.content.is_empty()) {
+                    ""
+                } else {
+                    " · "
+                },
+                age.compact()
+            ),
             if stale { t.nodata } else { t.muted },
         ));
         if stale {

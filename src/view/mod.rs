@@ -114,6 +114,49 @@ pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
     if c.help {
         help::render(frame, area, c, look);
     }
+    if look.glyphs.ascii {
+        asciify(frame.buffer_mut());
+    }
+}
+
+/// For terminals without Unicode: every cell becomes ASCII. Typographic characters map to
+/// their nearest ASCII; anything else (including text from events) becomes `?`.
+fn asciify(buf: &mut ratatui::buffer::Buffer) {
+    let area = buf.area;
+    for y in area.top()..area.bottom() {
+        let mut x = area.left();
+        while x < area.right() {
+            let sym = buf[(x, y)].symbol().to_string();
+            if !sym.is_ascii() {
+                let wide = fit::width(&sym) > 1;
+                let mapped = sym.chars().next().map_or('?', ascii_for);
+                buf[(x, y)].set_char(mapped);
+                if wide && x + 1 < area.right() {
+                    buf[(x + 1, y)].set_char(' ');
+                    x += 1;
+                }
+            }
+            x += 1;
+        }
+    }
+}
+
+fn ascii_for(c: char) -> char {
+    match c {
+        '—' | '–' | '─' | '━' | '‐' => '-',
+        '·' | '•' => '.',
+        '×' => 'x',
+        '±' => '+',
+        '→' | '▸' | '▶' => '>',
+        '←' => '<',
+        '↑' => '^',
+        '↓' => 'v',
+        '…' => '~',
+        '“' | '”' => '"',
+        '‘' | '’' => '\'',
+        '│' | '┃' => '|',
+        _ => '?',
+    }
 }
 
 fn wide(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
@@ -149,9 +192,11 @@ fn compact(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
     ])
     .areas(body);
     waves::render(frame, waves_a, c, look, Density::Compact);
-    let [slo_a, check_a] = Layout::horizontal([
-        Constraint::Min(46),
-        Constraint::Length(body.width.saturating_sub(46).min(40)),
+    let check_w = (body.width / 3).clamp(24, 40);
+    let [slo_a, _, check_a] = Layout::horizontal([
+        Constraint::Min(40),
+        Constraint::Length(1),
+        Constraint::Length(check_w),
     ])
     .areas(mid);
     slo_gauge::render(frame, slo_a, c, look, Density::Compact, false);

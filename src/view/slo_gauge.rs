@@ -84,9 +84,9 @@ fn trend(s: &SloState, spec: &SloSpec, g: &Glyphs) -> String {
     }
 }
 
-fn value_text(s: &SloState, spec: &SloSpec) -> String {
+fn value_text(s: &SloState, spec: &SloSpec, relative: bool) -> String {
     match s.last.and_then(|l| l.value) {
-        Some(v) if spec.baseline.is_some() => {
+        Some(v) if relative && spec.baseline.is_some() => {
             let rel = SloState::scaled(spec, v);
             format!(
                 "{} ({}{}%)",
@@ -102,12 +102,20 @@ fn value_text(s: &SloState, spec: &SloSpec) -> String {
 }
 
 /// Trigger and age notes: "TRIGGER >10% 5m FIRED", "breach 1m40s of 5m", "stale 35m".
-fn notes(s: &SloState, spec: &SloSpec, now: Offset, look: &Look) -> Vec<Span<'static>> {
+fn notes(
+    s: &SloState,
+    spec: &SloSpec,
+    now: Offset,
+    look: &Look,
+    short: bool,
+) -> Vec<Span<'static>> {
     let t = &look.theme;
     let mut out = Vec::new();
     for (i, b) in s.breaches.iter().enumerate() {
         let label = crate::core::state::trigger_label(spec, i);
-        if b.fired {
+        if b.fired && short {
+            out.push(Span::styled(format!(" {} FIRED", look.glyphs.crit), t.crit));
+        } else if b.fired {
             out.push(Span::styled(
                 format!(" {} TRIGGER {label} FIRED", look.glyphs.crit),
                 t.crit,
@@ -115,6 +123,18 @@ fn notes(s: &SloState, spec: &SloSpec, now: Offset, look: &Look) -> Vec<Span<'st
         } else if let Some(since) = b.since {
             let lasted = now.since(since);
             let limit = spec.triggers[i].for_;
+            if short {
+                out.push(Span::styled(
+                    format!(
+                        " {} {}/{}",
+                        look.glyphs.warn,
+                        lasted.compact(),
+                        limit.compact()
+                    ),
+                    t.warn,
+                ));
+                continue;
+            }
             out.push(Span::styled(
                 format!(
                     " {} breach {} of {} ({label})",
@@ -180,7 +200,7 @@ pub(crate) fn render(
         .slos
         .iter()
         .zip(&s.slos)
-        .map(|(spec, st)| fit::width(&value_text(st, spec)))
+        .map(|(spec, st)| fit::width(&value_text(st, spec, w >= 60)))
         .max()
         .unwrap_or(6)
         .clamp(6, if w < 60 { 12 } else { 22 });
@@ -189,7 +209,7 @@ pub(crate) fn render(
     for (spec, st) in plan.slos.iter().zip(&s.slos).skip(skip) {
         let band = st.band();
         let bs = band_style(band, t);
-        let val = value_text(st, spec);
+        let val = value_text(st, spec, w >= 60);
         let tr = trend(st, spec, g);
         let head = vec![
             Span::styled(format!("{} {:<6} ", g.band(band), band.word()), bs),
@@ -198,7 +218,7 @@ pub(crate) fn render(
             Span::styled(format!(" {:<8}", fit::cut(&tr, 8, g.ellipsis)), t.muted),
         ];
         let used: usize = head.iter().map(Span::width).sum();
-        let note = notes(st, spec, s.now, look);
+        let note = notes(st, spec, s.now, look, rows_per == 1 && w < 90);
         if rows_per == 2 {
             let mut l1 = head;
             let th = thresholds(spec);

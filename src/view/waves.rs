@@ -187,7 +187,7 @@ fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Li
     let mut lines = vec![Line::from(vec![Span::styled(head, t.muted), verdict])];
     // Blocking gates first: they are what the room needs to read.
     let mut sorted: Vec<_> = readings.iter().collect();
-    sorted.sort_by_key(|r| r.green);
+    sorted.sort_by_key(|r| (r.green, !r.live));
     let cols = if width >= 100 { 2 } else { 1 };
     let col_w = width / cols;
     for chunk in sorted.chunks(cols).take(max_rows.saturating_sub(1)) {
@@ -246,7 +246,8 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             // Second line: the bake bar, then what blocks the next wave, compressed.
             let bake = bake_line(c, look, w / 2);
             let readings = s.next_gates();
-            let blocking: Vec<_> = readings.iter().filter(|r| !r.green).collect();
+            let mut blocking: Vec<_> = readings.iter().filter(|r| !r.green).collect();
+            blocking.sort_by_key(|r| !r.live);
             let mut spans = bake.spans;
             spans.push(Span::styled(format!(" {} ", g.sep), t.border));
             if readings.is_empty() {
@@ -254,10 +255,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             } else if blocking.is_empty() {
                 spans.push(Span::styled(format!("{} gates green", g.ok), t.ok));
             } else {
-                let names: Vec<String> = blocking
-                    .iter()
-                    .map(|r| r.why.clone().unwrap_or_else(|| r.label.clone()))
-                    .collect();
+                let names: Vec<String> = blocking.iter().map(|r| r.label.clone()).collect();
                 spans.push(Span::styled(
                     format!("{} blocked: {}", g.crit, names.join(", ")),
                     t.crit,

@@ -1,0 +1,121 @@
+//! Whole-screen snapshots: every fixture at chosen moments, at 120×40 and 80×24, drawn by the
+//! same view the terminal uses. Time is an input, so no filters are needed. Review snapshot
+//! diffs like code.
+#![allow(clippy::unwrap_used)]
+
+use warroom::core::console::Console;
+use warroom::core::intent::Intent;
+use warroom::core::time::parse_offset;
+use warroom::shell::{load, snapshot};
+use warroom::view::{glyphs, theme::Theme, Look};
+
+fn console(file: &str, at: &str) -> Console {
+    let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+    let src = load::open(&path).unwrap();
+    let (state, start, end) = snapshot::state_at(src, Some(parse_offset(at).unwrap())).unwrap();
+    snapshot::still(state, start, end)
+}
+
+fn look(theme: &str, ascii: bool) -> Look {
+    Look {
+        theme: Theme::load(theme).unwrap(),
+        glyphs: if ascii {
+            glyphs::ASCII
+        } else {
+            glyphs::UNICODE
+        },
+    }
+}
+
+fn screen(c: &Console, look: &Look, cols: u16, rows: u16) -> String {
+    snapshot::to_text(&snapshot::draw(c, look, cols, rows).unwrap())
+}
+
+macro_rules! screens {
+    ($($name:ident: $file:expr, $at:expr;)*) => {$(
+        #[test]
+        fn $name() {
+            let c = console($file, $at);
+            let l = look("dark", false);
+            insta::assert_snapshot!(concat!(stringify!($name), "_120x40"), screen(&c, &l, 120, 40));
+            insta::assert_snapshot!(concat!(stringify!($name), "_80x24"), screen(&c, &l, 80, 24));
+        }
+    )*};
+}
+
+screens! {
+    batch_patches_wave1_baking: "fixtures/batch-patches-wave3-rollback.jsonl", "T+30h";
+    batch_patches_wave3_breach: "fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m";
+    batch_patches_rolled_back: "fixtures/batch-patches-wave3-rollback.jsonl", "T+104h15m";
+    edgeplug_before_detection: "fixtures/edgeplug-fleet-rollback-tabletop.jsonl", "T-1h";
+    edgeplug_emergency_response: "fixtures/edgeplug-fleet-rollback-tabletop.jsonl", "T+12m";
+    edgeplug_recovery: "fixtures/edgeplug-fleet-rollback-tabletop.jsonl", "T+31m";
+    sonicator_batch3_paused: "fixtures/multi-sonicator-firmware-rollout.jsonl", "T+50h55m";
+    orchestrator_pre_deployment_gate: "fixtures/orchestrator-blue-green-cutover-rollback.jsonl", "T-22h";
+    orchestrator_cutover_50: "fixtures/orchestrator-blue-green-cutover-rollback.jsonl", "T+51m";
+    orchestrator_error_spike: "fixtures/orchestrator-blue-green-cutover-rollback.jsonl", "T+59m30s";
+    trackshift_50_percent: "fixtures/trackshift-progressive-delivery.jsonl", "T+40h";
+}
+
+#[test]
+fn wide_200x60_uses_the_room() {
+    let c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
+    insta::assert_snapshot!(screen(&c, &look("dark", false), 200, 60));
+}
+
+#[test]
+fn ascii_mono_80x24() {
+    let c = console("fixtures/edgeplug-fleet-rollback-tabletop.jsonl", "T+12m");
+    let s = screen(&c, &look("mono", true), 80, 24);
+    assert!(s.is_ascii(), "non-ASCII glyphs in --ascii:\n{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_screen_lists_the_key_table() {
+    let mut c = console("fixtures/trackshift-progressive-delivery.jsonl", "T+40h");
+    c.intent(Intent::Help);
+    let s = screen(&c, &look("dark", false), 120, 40);
+    for b in warroom::core::intent::KEYMAP {
+        assert!(s.contains(b.help), "help screen misses {:?}", b.help);
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn zoomed_checklist_lists_every_item_with_who_and_when() {
+    let mut c = console(
+        "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
+        "T-2h",
+    );
+    c.intent(Intent::FocusNext);
+    c.intent(Intent::Zoom);
+    insta::assert_snapshot!(screen(&c, &look("dark", false), 120, 40));
+}
+
+#[test]
+fn timeline_filtered_to_alerts() {
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+104h15m");
+    for _ in 0..4 {
+        c.intent(Intent::CycleKind);
+    }
+    assert_eq!(c.filter_label(), "alert");
+    let s = screen(&c, &look("dark", false), 120, 40);
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn hostile_text_never_reaches_the_screen() {
+    let c = console("tests/valid_fixtures/hostile-text.jsonl", "T+10m");
+    let buf = snapshot::draw(&c, &look("dark", false), 120, 40).unwrap();
+    for cell in buf.content() {
+        assert!(
+            !cell
+                .symbol()
+                .chars()
+                .any(|ch| ch.is_control() || ('\u{202A}'..='\u{202E}').contains(&ch)),
+            "control char in cell {:?}",
+            cell.symbol()
+        );
+    }
+}

@@ -119,3 +119,49 @@ fn hostile_text_never_reaches_the_screen() {
         );
     }
 }
+
+#[test]
+fn snapshot_command_writes_png_svg_and_text() {
+    let dir = tempfile::tempdir().unwrap();
+    for ext in ["png", "svg", "txt"] {
+        let out = dir.path().join(format!("s.{ext}"));
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args([
+                "snapshot",
+                "fixtures/trackshift-progressive-delivery.jsonl",
+                "--at",
+                "T+40h",
+                "--size",
+                "100x30",
+                "-o",
+            ])
+            .arg(&out)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{ext}");
+        let bytes = std::fs::read(&out).unwrap();
+        match ext {
+            "png" => {
+                assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");
+                // IHDR width and height: 100 cols x 30 rows of 8.43 x 17 px cells plus margins.
+                let w = u32::from_be_bytes(bytes[16..20].try_into().unwrap());
+                let h = u32::from_be_bytes(bytes[20..24].try_into().unwrap());
+                assert_eq!((w, h), (859, 526));
+            }
+            "svg" => {
+                let svg = String::from_utf8(bytes).unwrap();
+                assert!(
+                    svg.starts_with("<svg") && svg.matches("<text ").count() > 1000,
+                    "{}",
+                    &svg[..200]
+                );
+            }
+            _ => {
+                let text = String::from_utf8(bytes).unwrap();
+                assert_eq!(text.lines().count(), 30);
+                assert!(text.contains("HEALTHY"));
+            }
+        }
+    }
+}

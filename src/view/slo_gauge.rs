@@ -213,7 +213,7 @@ pub(crate) fn render(
         let tr = trend(st, spec, g);
         let head = vec![
             Span::styled(format!("{} {:<6} ", g.band(band), band.word()), bs),
-            Span::styled(fit::pad(&spec.name, name_w, g.ellipsis), t.text),
+            Span::styled(fit::pad(&spec.name, name_w, g.ellipsis) + " ", t.text),
             Span::styled(fit::rpad(&val, val_w, g.ellipsis), bs),
             Span::styled(format!(" {:<8}", fit::cut(&tr, 8, g.ellipsis)), t.muted),
         ];

@@ -227,7 +227,7 @@ pub fn decode(
             t: raw.t,
             source: source.clone(),
             body,
-        })
+        });
     };
     match raw.kind.as_ref() {
         "wave" => {

@@ -1,1 +1,206 @@
-fn main() {}
+//! Cost of one full frame at 200×60, with 10k and with 1M timeline entries.
+//!
+//! The console is the replay-mode console `warroom snapshot` draws (`shell::snapshot::still`).
+//! Its state is built from the generated header's plan with a timeline cap of 2 000 000, a
+//! short generated prefix (so waves, SLO gauges, alerts and the checklist have content),
+//! then note records until the timeline holds exactly the wanted number of entries.
+//!
+//! A frame is `Terminal::draw(|f| view::render(f, &console, &look))` on a ratatui
+//! `TestBackend`: render into the back buffer, diff against the front buffer, hand the diff
+//! to the backend, swap. Two variants:
+//!
+//! * `alternate`: one terminal; consecutive frames alternate between two consoles whose
+//!   clocks are one second apart, so every frame's diff carries the header clocks, data age
+//!   and replay position (the steady state of a playing replay).
+//! * `fresh`: a new terminal per frame (created outside the timing), so the diff is the
+//!   whole screen against an empty buffer (the worst case: first frame, resize).
+//!
+//! Requirements: median ≤ 1 ms per frame, and the same cost at 10k and at 1M entries.
+
+use std::hint::black_box;
+use std::io::Cursor;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{BatchSize, BenchmarkId, Criterion};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use warroom::core::console::Console;
+use warroom::core::record::{Body, Record};
+use warroom::core::state::{Event, Link, SourceStatus, State};
+use warroom::core::time::{Offset, Span};
+use warroom::format::fixture;
+use warroom::view::{self, Look};
+
+const COLS: u16 = 200;
+const ROWS: u16 = 60;
+const CAP: usize = 2_000_000;
+/// Records of generated prefix applied before the notes.
+const PREFIX: u64 = 2_000;
+const SIZES: [usize; 2] = [10_000, 1_000_000];
+/// Frames timed one by one for the printed medians.
+const FRAMES: usize = 3_000;
+const MAX_FRAME: Duration = Duration::from_millis(1);
+
+fn fail(what: &str, e: &dyn std::fmt::Display) -> ! {
+    eprintln!("{what}: {e}");
+    std::process::exit(1)
+}
+
+/// A replay console whose timeline holds exactly `entries` entries.
+fn console(entries: usize) -> Console {
+    let mut prefix = Vec::new();
+    if let Err(e) = warroom::shell::generate::write(&mut prefix, PREFIX, 7) {
+        fail("generate", &e);
+    }
+    let mut reader = fixture::open("frame.jsonl", Cursor::new(prefix.as_slice()))
+        .unwrap_or_else(|e| fail("open", &e));
+    let source = SourceStatus {
+        name: Arc::from("fixture"),
+        link: Link::Replay,
+    };
+    let mut state = State::new(reader.fixture().plan.clone(), source, CAP);
+    loop {
+        match reader.next_records(&mut |r| {
+            if state.timeline.len() < entries {
+                state.apply(Event::Record(r));
+            }
+        }) {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => fail("prefix", &e),
+        }
+    }
+    let mut t = state.now.max(Offset::ZERO);
+    let mut i = 0u64;
+    while state.timeline.len() < entries {
+        t = t.saturating_add(Span(1_500));
+        i += 1;
+        let text =
+            format!("Synthetic note {i}: traffic steady, dashboards reviewed").into_boxed_str();
+        state.apply(Event::Record(Record {
+            t,
+            source: None,
+            body: Body::Note {
+                by: Some("observer".into()),
+                text,
+            },
+        }));
+    }
+    assert_eq!(state.timeline.len(), entries, "timeline length");
+    assert_eq!(state.timeline.dropped(), 0, "nothing dropped");
+    warroom::shell::snapshot::still(state, Offset::ZERO, t.saturating_add(Span(3_600_000)))
+}
+
+/// The same console one second later (header clocks, data age and replay position move).
+fn tick(c: &Console) -> Console {
+    let mut next = c.clone();
+    next.state
+        .apply(Event::Clock(next.state.now.saturating_add(Span(1_000))));
+    next
+}
+
+fn terminal() -> Terminal<TestBackend> {
+    Terminal::new(TestBackend::new(COLS, ROWS)).unwrap_or_else(|e| fail("terminal", &e))
+}
+
+fn draw(term: &mut Terminal<TestBackend>, c: &Console, look: &Look) {
+    if let Err(e) = term.draw(|f| view::render(f, c, look)) {
+        fail("draw", &e);
+    }
+}
+
+/// Median per-frame time over `FRAMES` alternating frames on one terminal.
+fn median_alternating(pair: &[Console; 2], look: &Look) -> Duration {
+    let mut term = terminal();
+    draw(&mut term, &pair[1], look);
+    let mut times = Vec::with_capacity(FRAMES);
+    for i in 0..FRAMES {
+        let c = &pair[i % 2];
+        let t = Instant::now();
+        draw(&mut term, black_box(c), look);
+        times.push(t.elapsed());
+    }
+    times.sort_unstable();
+    times[times.len() / 2]
+}
+
+fn main() {
+    let theme = view::theme::Theme::load("dark").unwrap_or_else(|e| fail("theme", &e));
+    let look = Look {
+        theme,
+        glyphs: view::glyphs::UNICODE,
+    };
+    let pairs: Vec<(usize, [Console; 2])> = SIZES
+        .iter()
+        .map(|&n| {
+            let a = console(n);
+            let b = tick(&a);
+            (n, [a, b])
+        })
+        .collect();
+
+    // The alternation must really change the screen, or the diff would be empty.
+    {
+        let buf = |c: &Console| {
+            warroom::shell::snapshot::draw(c, &look, COLS, ROWS)
+                .unwrap_or_else(|e| fail("snapshot draw", &e))
+        };
+        let (a, b) = (buf(&pairs[0].1[0]), buf(&pairs[0].1[1]));
+        let changed = a.diff(&b).len();
+        assert!(
+            changed > 0,
+            "the two alternating consoles draw the same screen"
+        );
+        println!("alternating consoles differ in {changed} cells per frame at {COLS}x{ROWS}");
+    }
+
+    let mut c = Criterion::default().sample_size(50).configure_from_args();
+    {
+        let mut g = c.benchmark_group("frame_200x60");
+        for (n, pair) in &pairs {
+            g.bench_with_input(BenchmarkId::new("alternate", n), pair, |b, pair| {
+                let mut term = terminal();
+                let mut i = 0usize;
+                b.iter(|| {
+                    i += 1;
+                    draw(&mut term, black_box(&pair[i % 2]), &look);
+                });
+            });
+            g.bench_with_input(BenchmarkId::new("fresh", n), pair, |b, pair| {
+                b.iter_batched(
+                    terminal,
+                    |mut term| draw(&mut term, black_box(&pair[0]), &look),
+                    BatchSize::SmallInput,
+                );
+            });
+        }
+        g.finish();
+    }
+    c.final_summary();
+
+    if std::env::args().any(|a| a == "--test" || a == "--list") {
+        return;
+    }
+
+    println!();
+    println!("median of {FRAMES} alternating frames each, {COLS}x{ROWS}, std::time::Instant:");
+    let medians: Vec<(usize, Duration)> = pairs
+        .iter()
+        .map(|(n, pair)| (*n, median_alternating(pair, &look)))
+        .collect();
+    for (n, m) in &medians {
+        println!(
+            "  {n:>9} entries: {:>8.1} µs per frame",
+            m.as_secs_f64() * 1e6
+        );
+    }
+    let (small, big) = (medians[0].1, medians[medians.len() - 1].1);
+    let ratio = big.as_secs_f64() / small.as_secs_f64();
+    println!("ratio 1M / 10k = {ratio:.2}");
+    let ok = medians.iter().all(|(_, m)| *m <= MAX_FRAME);
+    println!(
+        "requirement median <= 1 ms: {}",
+        if ok { "PASS" } else { "FAIL" }
+    );
+}

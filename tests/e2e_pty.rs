@@ -1,0 +1,527 @@
+#![allow(clippy::unwrap_used, clippy::panic, clippy::expect_used)]
+//! End to end: the real `warroom` binary in a real pseudo-terminal, its output parsed by a
+//! terminal emulator (vt100), keys typed as bytes. Every step waits for what the screen shows
+//! (polling every 20 ms up to a deadline) instead of sleeping, and a timeout panics with the
+//! whole screen so a failure can be read without re-running anything.
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{
+    native_pty_system, Child, ChildKiller, CommandBuilder, ExitStatus, MasterPty, PtySize,
+};
+
+const FIXTURE: &str = "fixtures/edgeplug-fleet-rollback-tabletop.jsonl";
+/// Longest wait for any one thing to show up on screen.
+const WAIT: Duration = Duration::from_secs(10);
+/// Longest wait for the process to exit once asked to.
+const EXIT: Duration = Duration::from_secs(5);
+const POLL: Duration = Duration::from_millis(20);
+
+/// A running `warroom` in a pseudo-terminal.
+struct Pty {
+    child: Box<dyn Child + Send + Sync>,
+    writer: Box<dyn Write + Send>,
+    parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, for checks on escape sequences.
+    raw: Arc<Mutex<Vec<u8>>>,
+    /// Kept open: dropping the master hangs up the terminal.
+    _master: Box<dyn MasterPty + Send>,
+    cols: u16,
+    rows: u16,
+}
+
+impl Pty {
+    fn spawn(args: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("openpty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_warroom"));
+        cmd.args(args);
+        cmd.cwd(env!("CARGO_MANIFEST_DIR"));
+        // Deterministic environment: whatever the test runner has, only what a test asks for.
+        for k in [
+            "NO_COLOR",
+            "COLUMNS",
+            "LINES",
+            "RUST_BACKTRACE",
+            "RUST_LIB_BACKTRACE",
+        ] {
+            cmd.env_remove(k);
+        }
+        cmd.env("TERM", "xterm-256color");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let child = pair
+            .slave
+            .spawn_command(cmd)
+            .expect("spawn warroom in the pty");
+        // Only the child holds the slave side now, so the reader sees the end when it exits.
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
+        std::thread::Builder::new()
+            .name("pty-reader".into())
+            .spawn(move || {
+                let mut buf = [0u8; 8192];
+                loop {
+                    match reader.read(&mut buf) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => {
+                            p.lock().unwrap().process(&buf[..n]);
+                            r.lock().unwrap().extend_from_slice(&buf[..n]);
+                        }
+                    }
+                }
+            })
+            .expect("reader thread");
+        Pty {
+            child,
+            writer,
+            parser,
+            raw,
+            _master: pair.master,
+            cols,
+            rows,
+        }
+    }
+
+    fn replay(extra: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty {
+        let mut args = vec!["replay", FIXTURE];
+        args.extend_from_slice(extra);
+        Pty::spawn(&args, cols, rows, env)
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer
+            .write_all(keys.as_bytes())
+            .expect("write to pty");
+        self.writer.flush().expect("flush pty");
+    }
+
+    /// The screen as text: exactly one line per row (trailing blanks trimmed).
+    fn text(&self) -> String {
+        let parser = self.parser.lock().unwrap();
+        parser
+            .screen()
+            .rows(0, self.cols)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// The screen, with row numbers, for failure messages.
+    fn dump(&self) -> String {
+        let (alt, text) = {
+            let parser = self.parser.lock().unwrap();
+            (
+                parser.screen().alternate_screen(),
+                parser.screen().rows(0, self.cols).collect::<Vec<_>>(),
+            )
+        };
+        let mut out = format!(
+            "--- screen {}x{} (alternate screen: {alt}) ---\n",
+            self.cols, self.rows
+        );
+        for (i, row) in text.iter().enumerate() {
+            out.push_str(&format!("{i:>2}|{row}\n"));
+        }
+        out.push_str("--- end of screen ---");
+        out
+    }
+
+    /// Polls the screen until `pred` holds; returns the screen text that satisfied it.
+    fn wait_for(&mut self, what: &str, pred: impl Fn(&str) -> bool, timeout: Duration) -> String {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let text = self.text();
+            if pred(&text) {
+                return text;
+            }
+            if Instant::now() >= deadline {
+                let exited = match self.child.try_wait() {
+                    Ok(Some(s)) => format!("the program had exited: {s:?}"),
+                    Ok(None) => "the program was still running".to_string(),
+                    Err(e) => format!("try_wait failed: {e}"),
+                };
+                panic!(
+                    "timed out after {timeout:?} waiting for: {what}\n{exited}\n{}",
+                    self.dump()
+                );
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            if Instant::now() >= deadline {
+                panic!("warroom did not exit within {timeout:?}\n{}", self.dump());
+            }
+            std::thread::sleep(POLL);
+        }
+    }
+
+    /// Presses `q` and checks the program exits cleanly.
+    fn quit(mut self) {
+        self.send("q");
+        let status = self.wait_exit(EXIT);
+        assert!(
+            status.success(),
+            "warroom exited with {status:?} after q\n{}",
+            self.dump()
+        );
+    }
+}
+
+impl Drop for Pty {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+fn lines(text: &str) -> Vec<&str> {
+    text.split('\n').collect()
+}
+
+fn row(text: &str, i: usize) -> &str {
+    lines(text).get(i).copied().unwrap_or("")
+}
+
+/// The footer: the last row of the screen.
+fn footer(text: &str) -> &str {
+    lines(text).last().copied().unwrap_or("")
+}
+
+/// The header's T± clock (second header row: " UTC <date> <time>  T+12m │ ...").
+fn clock(text: &str) -> Option<&str> {
+    row(text, 1)
+        .split_whitespace()
+        .find(|w| w.starts_with("T+") || w.starts_with("T-"))
+}
+
+/// The header's UTC date and time ("2024-02-27 14:12:00Z"), which moves every second.
+fn utc(text: &str) -> Option<String> {
+    let mut it = row(text, 1)
+        .split_whitespace()
+        .skip_while(|w| *w != "UTC")
+        .skip(1);
+    Some(format!("{} {}", it.next()?, it.next()?))
+}
+
+/// A timeline row mentioning a rollback (the header's title says "rollback" in lower case).
+fn has_rollback_line(text: &str) -> bool {
+    lines(text)
+        .iter()
+        .any(|l| l.contains("ROLLBACK") && l.contains("T+00:"))
+}
+
+/// The screen of the fixture at T+12m is fully drawn: header clock, and the newest timeline
+/// entry (T+11m30s), which is below everything else a frame redraws.
+fn at_t12m_drawn(text: &str) -> bool {
+    clock(text) == Some("T+12m") && text.contains("T+00:11:30") && footer(text).contains("space")
+}
+
+#[test]
+fn replay_plays_seeks_and_quits() {
+    let mut pty = Pty::replay(&["--at", "T-1h"], 120, 40, &[]);
+
+    // Starts paused at T-1h.
+    let s = pty.wait_for(
+        "the replay header at T-1h",
+        |s| s.contains("REPLAY") && clock(s) == Some("T-1h"),
+        WAIT,
+    );
+    assert!(
+        row(&s, 0).contains("REPLAY ×60 ‖"),
+        "should start paused at ×60\n{}",
+        pty.dump()
+    );
+    assert!(
+        !has_rollback_line(&s),
+        "nothing has been rolled back at T-1h\n{}",
+        pty.dump()
+    );
+
+    // t, T+12m, Enter: seek forward through the prompt.
+    pty.send("t");
+    pty.wait_for(
+        "the go-to prompt",
+        |s| s.contains("Go to (T+5m, T-1h, 00:30:00)") && s.contains("Enter to go, Esc to cancel"),
+        WAIT,
+    );
+    pty.send("T+12m");
+    pty.wait_for(
+        "the typed offset in the prompt",
+        |s| s.contains("> T+12m_"),
+        WAIT,
+    );
+    pty.send("\r");
+    let s = pty.wait_for(
+        "T+12m with CRITICAL status and a ROLLBACK timeline line",
+        |s| {
+            clock(s) == Some("T+12m")
+                && row(s, 0).contains("CRITICAL")
+                && has_rollback_line(s)
+                && !s.contains("Go to (")
+        },
+        WAIT,
+    );
+    assert!(
+        footer(&s).contains("go to T+12m"),
+        "the footer should confirm the jump\n{}",
+        pty.dump()
+    );
+
+    // ? opens the help screen, Esc closes it.
+    pty.send("?");
+    let s = pty.wait_for(
+        "the help screen",
+        |s| s.contains("Keys (? or Esc to close)"),
+        WAIT,
+    );
+    assert!(
+        s.contains("Play or pause the replay") && s.contains("Quit"),
+        "help lists the key table\n{}",
+        pty.dump()
+    );
+    pty.send("\x1b");
+    pty.wait_for(
+        "the help screen to close",
+        |s| !s.contains("Keys (") && clock(s) == Some("T+12m"),
+        WAIT,
+    );
+
+    // g jumps back to the start: a backward seek restores the earlier state.
+    pty.send("g");
+    let s = pty.wait_for(
+        "a T- clock after g (jump to start) with the rollback gone",
+        |s| clock(s).is_some_and(|c| c.starts_with("T-")) && !has_rollback_line(s),
+        WAIT,
+    );
+    assert!(
+        !row(&s, 0).contains("CRITICAL"),
+        "the start of the fixture is not critical\n{}",
+        pty.dump()
+    );
+
+    // space plays: the clock moves by itself, and the badge says so.
+    pty.send(" ");
+    let s = pty.wait_for(
+        "the play badge",
+        |s| row(s, 0).contains("REPLAY ×60 ▶"),
+        WAIT,
+    );
+    let first = utc(&s).unwrap_or_else(|| panic!("no UTC clock in the header\n{}", pty.dump()));
+    let s = pty.wait_for(
+        &format!("the UTC clock to advance past {first}"),
+        |s| utc(s).is_some_and(|u| u > first),
+        WAIT,
+    );
+    let second = utc(&s).unwrap_or_default();
+    pty.wait_for(
+        &format!("the UTC clock to advance past {second}"),
+        |s| utc(s).is_some_and(|u| u > second),
+        WAIT,
+    );
+
+    pty.quit();
+}
+
+#[test]
+fn compact_80x24_shows_all_panels() {
+    let mut pty = Pty::replay(&["--at", "T+12m"], 80, 24, &[]);
+    let s = pty.wait_for("the compact screen at T+12m", at_t12m_drawn, WAIT);
+    let dump = pty.dump();
+    assert!(
+        row(&s, 0).contains("CRITICAL"),
+        "status word in the header\n{dump}"
+    );
+    assert!(
+        row(&s, 0).contains("REPLAY"),
+        "mode badge in the header\n{dump}"
+    );
+    // The compact layout draws titled rules, not boxes: "SLOs ✖ 4 CRIT ───", "Checklist 20/20 ✔ GO ──",
+    // "▸Timeline · all kinds · 73 entries ──".
+    assert!(
+        lines(&s)
+            .iter()
+            .any(|l| l.contains("SLOs") && l.contains("CRIT")),
+        "SLO panel\n{dump}"
+    );
+    assert!(s.contains("Checklist 20/20"), "checklist panel\n{dump}");
+    assert!(s.contains("Timeline · all kinds"), "timeline panel\n{dump}");
+    assert!(
+        s.contains("FAILED"),
+        "wave pipeline (batch 5 FAILED)\n{dump}"
+    );
+    assert!(
+        footer(&s).contains("space play/pause"),
+        "footer keys\n{dump}"
+    );
+    assert!(
+        footer(&s).contains("quit"),
+        "the footer must say how to quit at 80x24\n{dump}"
+    );
+    pty.quit();
+}
+
+#[test]
+fn bad_fixture_refused_before_terminal() {
+    let file = "tests/invalid_fixtures/time-backwards.jsonl";
+    let expected = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/invalid_fixtures/time-backwards.expected"
+    ))
+    .unwrap();
+    let expected = expected.trim_end().to_string();
+    assert!(
+        expected.starts_with(&format!("{file}:32:6: ")),
+        "unexpected .expected file: {expected}"
+    );
+
+    let mut pty = Pty::spawn(&["replay", file], 120, 40, &[]);
+    let status = pty.wait_exit(WAIT);
+    assert_eq!(
+        status.exit_code(),
+        1,
+        "exit status {status:?}\n{}",
+        pty.dump()
+    );
+    let s = pty.wait_for(
+        &format!("the error line {expected:?}"),
+        |s| lines(s).iter().any(|l| l.trim_end() == expected),
+        WAIT,
+    );
+    assert_eq!(
+        s.trim(),
+        expected,
+        "the error should be the only output\n{}",
+        pty.dump()
+    );
+    assert!(
+        !pty.parser.lock().unwrap().screen().alternate_screen(),
+        "alternate screen still on\n{}",
+        pty.dump()
+    );
+    let raw = pty.raw.lock().unwrap().clone();
+    assert!(
+        !raw.contains(&0x1b),
+        "the terminal was touched (escape sequences written) before refusing the file: {:?}",
+        String::from_utf8_lossy(&raw)
+    );
+}
+
+#[test]
+fn ascii_mode_has_no_non_ascii_glyphs() {
+    let mut pty = Pty::replay(
+        &["--at", "T+12m", "--ascii", "--theme", "mono"],
+        120,
+        40,
+        &[],
+    );
+    let s = pty.wait_for(
+        "the ASCII screen at T+12m",
+        |s| at_t12m_drawn(s) && footer(s).contains("quit"),
+        WAIT,
+    );
+    let dump = pty.dump();
+    assert!(
+        row(&s, 0).contains("X CRITICAL"),
+        "ASCII status glyph\n{dump}"
+    );
+    assert!(
+        row(&s, 0).contains("REPLAY x60 ||"),
+        "ASCII mode badge\n{dump}"
+    );
+    let ls = lines(&s);
+    for (i, l) in ls.iter().take(3).chain(ls.last()).enumerate() {
+        let bad: Vec<char> = l.chars().filter(|c| !c.is_ascii()).collect();
+        assert!(
+            bad.is_empty(),
+            "header/footer line {i} has non-ASCII {bad:?}: {l:?}\n{dump}"
+        );
+    }
+    // --ascii rewrites every cell (fixture text included) to ASCII.
+    for (i, l) in ls.iter().enumerate() {
+        let bad: Vec<char> = l.chars().filter(|c| !c.is_ascii()).collect();
+        assert!(
+            bad.is_empty(),
+            "row {i} has non-ASCII {bad:?}: {l:?}\n{dump}"
+        );
+    }
+    pty.quit();
+}
+
+/// Cells whose foreground or background is not the terminal default, as (row, col, char).
+fn coloured_cells(pty: &Pty) -> Vec<(u16, u16, String, vt100::Color, vt100::Color)> {
+    let parser = pty.parser.lock().unwrap();
+    let screen = parser.screen();
+    let mut out = Vec::new();
+    for r in 0..pty.rows {
+        for c in 0..pty.cols {
+            if let Some(cell) = screen.cell(r, c) {
+                if cell.fgcolor() != vt100::Color::Default
+                    || cell.bgcolor() != vt100::Color::Default
+                {
+                    out.push((r, c, cell.contents(), cell.fgcolor(), cell.bgcolor()));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_color_has_no_colors() {
+    // Control: the default theme does colour cells, so the probe below can see colour.
+    let mut coloured = Pty::replay(&["--at", "T+12m"], 120, 40, &[]);
+    coloured.wait_for(
+        "the coloured screen at T+12m",
+        |s| at_t12m_drawn(s) && footer(s).contains("quit"),
+        WAIT,
+    );
+    assert!(
+        !coloured_cells(&coloured).is_empty(),
+        "the default theme drew no colour at all\n{}",
+        coloured.dump()
+    );
+    coloured.quit();
+
+    let mut pty = Pty::replay(&["--at", "T+12m"], 120, 40, &[("NO_COLOR", "1")]);
+    let s = pty.wait_for(
+        "the NO_COLOR screen at T+12m",
+        |s| at_t12m_drawn(s) && footer(s).contains("quit"),
+        WAIT,
+    );
+    assert!(
+        row(&s, 0).contains("CRITICAL"),
+        "status word still shown without colour\n{}",
+        pty.dump()
+    );
+    let bad = coloured_cells(&pty);
+    assert!(
+        bad.is_empty(),
+        "{} cells have colour with NO_COLOR=1, first: {:?}\n{}",
+        bad.len(),
+        &bad[..bad.len().min(10)],
+        pty.dump()
+    );
+    pty.quit();
+}

@@ -1,0 +1,391 @@
+//! The reducer on its own: events in, state and effects out.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Cursor;
+use std::sync::Arc;
+
+use proptest::prelude::*;
+use warroom::core::plan::Severity;
+use warroom::core::record::{
+    Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus,
+};
+use warroom::core::slo::Band;
+use warroom::core::state::{Change, Event, Link, SourceStatus, State, Status};
+use warroom::core::time::Offset;
+use warroom::format::fixture;
+
+const HEADER: &str = r#"{"warroom":"1.0","rollout":{"id":"r","service":"svc","from":"v1","to":"v2","strategy":"canary","t0":"2025-02-03T09:00:00Z","sample_interval":"1m",
+"waves":[{"id":"w1","name":"Wave 1","traffic":10,"bake":"10m","gates":[{"label":"Error rate ok","slo":"err"},{"label":"Sign-off","check":"signoff"},{"label":"No crit","alerts":"critical"}]},{"id":"w2","name":"Wave 2","traffic":50}],
+"slos":[{"id":"err","name":"Error rate","unit":"%","direction":"lower","target":2,"warning":5,"critical":10,"triggers":[{"above":10,"for":"5m"}]}],
+"checklist":[{"id":"pre","title":"Pre","items":[{"id":"backup","text":"Backups verified"}]},{"id":"go","title":"Wave 1 go/no-go","items":[{"id":"signoff","text":"IC sign-off"}]}]}}"#;
+
+fn state() -> State {
+    let r = fixture::open("h", Cursor::new(HEADER.as_bytes())).unwrap();
+    let mut s = State::new(
+        r.fixture().plan.clone(),
+        SourceStatus {
+            name: Arc::from("test"),
+            link: Link::Replay,
+        },
+        1000,
+    );
+    s.track_changes(true);
+    s
+}
+
+fn rec(t: i64, body: Body) -> Event {
+    Event::Record(Record {
+        t: Offset::from_secs(t),
+        source: None,
+        body,
+    })
+}
+
+fn metric(t: i64, v: f64) -> Event {
+    rec(
+        t,
+        Body::Metric {
+            slo: 0,
+            value: Some(v),
+        },
+    )
+}
+
+#[test]
+fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
+    let mut s = state();
+    s.apply(rec(
+        0,
+        Body::Wave {
+            wave: 0,
+            state: WaveStatus::Active,
+            traffic: None,
+            by: None,
+            text: None,
+        },
+    ));
+    assert_eq!(s.traffic, 10.0);
+    s.apply(metric(60, 1.0));
+    assert_eq!(s.status, Status::Healthy);
+    let fx = s.apply(metric(120, 12.0));
+    assert!(fx.changes.contains(&Change::Band {
+        slo: "err".into(),
+        band: Band::Crit,
+        value: Some(12.0)
+    }));
+    assert!(fx.changes.iter().any(|c| matches!(
+        c,
+        Change::Trigger {
+            state: "counting",
+            ..
+        }
+    )));
+    assert_eq!(s.status, Status::Critical);
+    let fx = s.apply(metric(420, 11.0));
+    assert!(
+        fx.changes
+            .iter()
+            .any(|c| matches!(c, Change::Trigger { state: "fired", .. })),
+        "{:?}",
+        fx.changes
+    );
+    s.apply(rec(
+        430,
+        Body::Command {
+            id: "c1".into(),
+            action: Action::Rollback,
+            by: Some("IC".into()),
+            reason: Some("trigger fired".into()),
+            wave: Some(0),
+        },
+    ));
+    s.apply(rec(
+        431,
+        Body::Outcome {
+            id: "c1".into(),
+            result: OutcomeKind::Accepted,
+            reason: None,
+        },
+    ));
+    let fx = s.apply(rec(
+        432,
+        Body::Wave {
+            wave: 0,
+            state: WaveStatus::RolledBack,
+            traffic: None,
+            by: None,
+            text: None,
+        },
+    ));
+    assert_eq!(s.traffic, 0.0);
+    assert_eq!(s.status, Status::RolledBack);
+    assert!(fx.changes.contains(&Change::Status {
+        status: Status::RolledBack
+    }));
+    assert_eq!(
+        s.commands[0].outcome.as_ref().map(|o| o.0),
+        Some(OutcomeKind::Accepted)
+    );
+    assert!(s
+        .timeline
+        .iter_rev_from(s.timeline.len())
+        .any(|(_, e)| e.text.contains("ROLLBACK TRIGGER")));
+}
+
+#[test]
+fn gates_list_exactly_what_blocks_the_next_wave() {
+    let mut s = state();
+    // Before the first wave: only the items no wave gate names block the start.
+    let g = s.next_gates();
+    assert_eq!(g.len(), 1);
+    assert_eq!(g[0].why.as_deref(), Some("1 required items open"));
+    s.apply(rec(
+        0,
+        Body::Check {
+            section: 0,
+            item: 0,
+            state: ItemStatus::Done,
+            by: Some("DBA".into()),
+            text: None,
+        },
+    ));
+    assert!(s.next_gates()[0].green);
+    s.apply(rec(
+        1,
+        Body::Wave {
+            wave: 0,
+            state: WaveStatus::Active,
+            traffic: None,
+            by: None,
+            text: None,
+        },
+    ));
+    s.apply(metric(60, 6.0));
+    s.apply(rec(
+        61,
+        Body::Alert {
+            id: "a".into(),
+            name: "HighErrors".into(),
+            state: AlertState::Firing,
+            severity: Severity::Critical,
+            summary: None,
+        },
+    ));
+    let blocked: Vec<_> = s
+        .next_gates()
+        .into_iter()
+        .filter(|g| !g.green)
+        .map(|g| (g.label, g.why.unwrap()))
+        .collect();
+    assert_eq!(
+        blocked,
+        vec![
+            ("Error rate ok".to_string(), "Error rate WARN".to_string()),
+            ("Sign-off".to_string(), "item open".to_string()),
+            ("No crit".to_string(), "1 crit alert firing".to_string()),
+        ]
+    );
+    assert_eq!(
+        s.tally().blocking,
+        1,
+        "the sign-off now blocks, being wave 1's gate"
+    );
+    s.apply(metric(120, 1.0));
+    s.apply(rec(
+        121,
+        Body::Check {
+            section: 1,
+            item: 0,
+            state: ItemStatus::Done,
+            by: Some("IC".into()),
+            text: None,
+        },
+    ));
+    s.apply(rec(
+        122,
+        Body::Alert {
+            id: "a".into(),
+            name: "HighErrors".into(),
+            state: AlertState::Resolved,
+            severity: Severity::Info,
+            summary: None,
+        },
+    ));
+    assert!(s.next_gates().iter().all(|g| g.green));
+    assert_eq!(s.tally().blocking, 0);
+}
+
+#[test]
+fn stale_data_is_never_healthy() {
+    let mut s = state();
+    s.apply(rec(
+        0,
+        Body::Wave {
+            wave: 0,
+            state: WaveStatus::Active,
+            traffic: None,
+            by: None,
+            text: None,
+        },
+    ));
+    s.apply(metric(10, 1.0));
+    assert_eq!(s.status, Status::Healthy);
+    let fx = s.apply(Event::Clock(Offset::from_secs(10 + 121)));
+    assert!(fx.changes.iter().any(|c| matches!(
+        c,
+        Change::Band {
+            band: Band::NoData,
+            ..
+        }
+    )));
+    assert_eq!(s.slos[0].band(), Band::NoData);
+    assert_eq!(s.status, Status::Degraded);
+}
+
+#[test]
+fn pause_stops_the_bake_clock_and_shows_paused() {
+    let mut s = state();
+    s.apply(rec(
+        0,
+        Body::Wave {
+            wave: 0,
+            state: WaveStatus::Active,
+            traffic: None,
+            by: None,
+            text: None,
+        },
+    ));
+    s.apply(metric(0, 1.0));
+    s.apply(rec(
+        120,
+        Body::Wave {
+            wave: 0,
+            state: WaveStatus::Paused,
+            traffic: None,
+            by: None,
+            text: None,
+        },
+    ));
+    s.apply(metric(170, 1.0));
+    s.apply(Event::Clock(Offset::from_secs(180)));
+    assert_eq!(s.status, Status::Paused);
+    let (_, done, bake) = s.bake_left().unwrap();
+    assert_eq!((done.millis(), bake.millis()), (120_000, 600_000));
+}
+
+#[test]
+fn repeated_alerts_are_deduplicated_and_escalation_is_news() {
+    let mut s = state();
+    let fire = |sev| {
+        rec(
+            1,
+            Body::Alert {
+                id: "fp1".into(),
+                name: "Lag".into(),
+                state: AlertState::Firing,
+                severity: sev,
+                summary: None,
+            },
+        )
+    };
+    s.apply(fire(Severity::Warning));
+    let n = s.timeline.len();
+    s.apply(fire(Severity::Warning));
+    assert_eq!(s.timeline.len(), n, "same alert again is not a new entry");
+    s.apply(fire(Severity::Critical));
+    assert_eq!(s.timeline.len(), n + 1);
+    assert_eq!(s.firing(Severity::Critical), 1);
+    s.apply(rec(
+        2,
+        Body::Incident {
+            milestone: Milestone::Detected,
+            severity: None,
+            text: None,
+        },
+    ));
+    assert_eq!(s.status, Status::Critical);
+}
+
+fn any_body() -> impl Strategy<Value = Body> {
+    prop_oneof![
+        (0usize..2, 0usize..6, proptest::option::of(0.0f64..200.0)).prop_map(|(w, st, tr)| {
+            Body::Wave {
+                wave: w,
+                state: [
+                    WaveStatus::Pending,
+                    WaveStatus::Active,
+                    WaveStatus::Paused,
+                    WaveStatus::Passed,
+                    WaveStatus::Failed,
+                    WaveStatus::RolledBack,
+                ][st],
+                traffic: tr,
+                by: None,
+                text: None,
+            }
+        }),
+        proptest::option::of(-1e9f64..1e9).prop_map(|v| Body::Metric { slo: 0, value: v }),
+        (0usize..2, 0usize..4).prop_map(|(s, st)| Body::Check {
+            section: s,
+            item: 0,
+            state: [
+                ItemStatus::Open,
+                ItemStatus::Done,
+                ItemStatus::Failed,
+                ItemStatus::Waived
+            ][st],
+            by: None,
+            text: None
+        }),
+        ("[a-c]", 0usize..3, 0usize..3).prop_map(|(id, st, sev)| Body::Alert {
+            id: id.clone().into(),
+            name: id.into(),
+            state: [
+                AlertState::Firing,
+                AlertState::Resolved,
+                AlertState::Silenced
+            ][st],
+            severity: [Severity::Info, Severity::Warning, Severity::Critical][sev],
+            summary: None
+        }),
+        ".{0,40}".prop_map(|t| Body::Note {
+            by: None,
+            text: t.into()
+        }),
+        (0usize..4).prop_map(|m| Body::Incident {
+            milestone: [
+                Milestone::Detected,
+                Milestone::Acknowledged,
+                Milestone::Mitigated,
+                Milestone::Resolved
+            ][m],
+            severity: None,
+            text: None
+        }),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+    /// No sequence of events panics, the timeline stays within its cap (and counts what it
+    /// dropped), and every gate reading is consistent with the status.
+    #[test]
+    fn no_event_sequence_panics_and_memory_stays_capped(events in proptest::collection::vec((0i64..600, any_body()), 0..400)) {
+        let mut s = state();
+        let mut t = 0;
+        let mut pushed = 0u64;
+        for (dt, body) in events {
+            t += dt;
+            s.apply(Event::Record(Record { t: Offset::from_secs(t), source: None, body }));
+            s.apply(Event::Clock(Offset::from_secs(t + dt / 2)));
+            pushed += 1;
+            let _ = s.next_gates();
+            let _ = s.bake_left();
+        }
+        prop_assert!(s.timeline.len() <= 1000 + 256);
+        prop_assert!(s.timeline.len() as u64 + s.timeline.dropped() <= 3 * pushed + 10);
+        prop_assert!(s.alerts.len() <= 3);
+        if s.slos[0].band() == Band::Crit { prop_assert!(matches!(s.status, Status::Critical | Status::RolledBack)); }
+    }
+}

@@ -1,0 +1,148 @@
+//! Seeking rebuilds state deterministically: whatever path the replay took (forward, far
+//! forward through snapshots, back again), the state at a moment equals a fresh replay to it.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::mpsc;
+
+use warroom::core::console::ReplayCtl;
+use warroom::core::playback::Speed;
+use warroom::core::state::{Event, State};
+use warroom::core::time::{parse_offset, Offset};
+use warroom::shell::replay::{self, Engine, Feed};
+use warroom::shell::{generate, headless, load, snapshot};
+
+fn fingerprint(s: &State) -> String {
+    let tl: Vec<_> = s
+        .timeline
+        .iter_rev_from(s.timeline.len())
+        .take(50)
+        .map(|(_, e)| format!("{:?}{}", e.t, e.text))
+        .collect();
+    let hist: Vec<_> = s
+        .slos
+        .iter()
+        .map(|x| x.history.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+        .collect();
+    format!(
+        "{:?}|{}|{}|{:?}|{:?}|{:?}",
+        headless::summary(s),
+        s.timeline.len(),
+        s.timeline.dropped(),
+        tl,
+        hist,
+        s.now
+    )
+}
+
+fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
+    let mut src = load::open(path).unwrap();
+    let initial = headless::initial_state(&src);
+    let prep = replay::prepare(&mut src, initial.clone()).unwrap();
+    let snaps = prep.snapshots.len();
+    let src = src.reopen(prep.first_pos).unwrap();
+    let engine = Engine::new(src, prep, Speed::Times(60.0));
+    let (ctl_tx, ctl_rx) = mpsc::channel();
+    let (feed_tx, feed_rx) = mpsc::channel();
+    let t = std::thread::spawn(move || {
+        engine.run(&ctl_rx, Some(Offset::ZERO), false, |f| {
+            feed_tx.send(f).is_ok()
+        })
+    });
+    for c in ctls {
+        ctl_tx.send(c).unwrap();
+    }
+    drop(ctl_tx);
+    t.join().unwrap();
+    let mut state = initial;
+    for f in feed_rx {
+        match f {
+            Feed::Batch { records, clock, .. } => {
+                for r in records {
+                    state.apply(Event::Record(r));
+                }
+                state.apply(Event::Clock(clock));
+            }
+            Feed::Restore { state: s, .. } => state = *s,
+            Feed::Info(_) => {}
+            Feed::Failed(e) => panic!("{e}"),
+        }
+    }
+    (state, snaps)
+}
+
+#[test]
+fn backward_and_forward_seeks_match_a_fresh_replay() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.jsonl");
+    generate::write(
+        std::io::BufWriter::new(std::fs::File::create(&path).unwrap()),
+        60_000,
+        11,
+    )
+    .unwrap();
+    let path = path.to_str().unwrap().to_string();
+    let at = |s: &str| parse_offset(s).unwrap();
+    let targets = [
+        at("T+20h"),
+        at("T+3h"),
+        at("T+3h0m10s"),
+        at("T+9h"),
+        at("T+1m"),
+    ];
+    let (state, snaps) = drive(
+        &path,
+        vec![
+            ReplayCtl::SeekTo(targets[0]),
+            ReplayCtl::SeekTo(targets[1]),
+            ReplayCtl::SeekBy(warroom::core::time::Span(10_000)),
+            ReplayCtl::SeekTo(targets[3]),
+            ReplayCtl::SeekTo(targets[4]),
+        ],
+    );
+    assert!(
+        snaps >= 10,
+        "the fixture should be long enough to take snapshots ({snaps})"
+    );
+    let (fresh, _, _) = snapshot::state_at(load::open(&path).unwrap(), Some(targets[4])).unwrap();
+    assert_eq!(fingerprint(&state), fingerprint(&fresh));
+
+    for t in [targets[1], targets[3]] {
+        let (seeked, _) = drive(
+            &path,
+            vec![ReplayCtl::SeekTo(targets[0]), ReplayCtl::SeekTo(t)],
+        );
+        let (fresh, _, _) = snapshot::state_at(load::open(&path).unwrap(), Some(t)).unwrap();
+        assert_eq!(
+            fingerprint(&seeked),
+            fingerprint(&fresh),
+            "at {}",
+            t.t_label()
+        );
+    }
+}
+
+#[test]
+fn next_event_steps_to_the_next_timeline_entry() {
+    let path = format!(
+        "{}/fixtures/edgeplug-fleet-rollback-tabletop.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let (a, _) = drive(
+        &path,
+        vec![ReplayCtl::SeekTo(parse_offset("T+5m").unwrap())],
+    );
+    let (b, _) = drive(
+        &path,
+        vec![
+            ReplayCtl::SeekTo(parse_offset("T+5m").unwrap()),
+            ReplayCtl::NextEvent,
+        ],
+    );
+    assert!(b.now > a.now);
+    assert_eq!(
+        b.timeline.last().unwrap().t,
+        b.now,
+        "stops exactly on the event"
+    );
+    assert!(b.timeline.len() > a.timeline.len());
+}

@@ -1,6 +1,6 @@
 //! The event loop driven with an off-screen backend: it draws once, then only when something
 //! changed, coalesces bursts into frames, and quits on `q`.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::time::Duration;
 

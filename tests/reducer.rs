@@ -1,5 +1,5 @@
 //! The reducer on its own: events in, state and effects out.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic, clippy::float_cmp)]
 
 use std::io::Cursor;
 use std::sync::Arc;

@@ -1,6 +1,6 @@
 //! Seeking rebuilds state deterministically: whatever path the replay took (forward, far
 //! forward through snapshots, back again), the state at a moment equals a fresh replay to it.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::sync::mpsc;
 
@@ -46,7 +46,7 @@ fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
     let t = std::thread::spawn(move || {
         engine.run(&ctl_rx, Some(Offset::ZERO), false, |f| {
             feed_tx.send(f).is_ok()
-        })
+        });
     });
     for c in ctls {
         ctl_tx.send(c).unwrap();

@@ -1,7 +1,7 @@
 //! Whole-screen snapshots: every fixture at chosen moments, at 120×40 and 80×24, drawn by the
 //! same view the terminal uses. Time is an input, so no filters are needed. Review snapshot
 //! diffs like code.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use warroom::core::console::Console;
 use warroom::core::intent::Intent;

@@ -15,14 +15,22 @@ use crate::shell::{self, headless, load, replay, snapshot};
 pub(crate) fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Check { file } => check(&file),
-        Command::Replay(args) if args.headless || !std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+        Command::Replay(args)
+            if args.headless || !std::io::IsTerminal::is_terminal(&std::io::stdout()) =>
+        {
             replay_headless(&args)
         }
         Command::Replay(args) => replay_screen(&args),
         Command::Snapshot(args) => snapshot_cmd(&args),
-        Command::Generate { records, seed, output } => {
+        Command::Generate {
+            records,
+            seed,
+            output,
+        } => {
             let out: Box<dyn Write> = match &output {
-                Some(p) => Box::new(std::fs::File::create(p).map_err(|e| eyre!("{}: {e}", p.display()))?),
+                Some(p) => {
+                    Box::new(std::fs::File::create(p).map_err(|e| eyre!("{}: {e}", p.display()))?)
+                }
                 None => Box::new(std::io::stdout().lock()),
             };
             shell::generate::write(std::io::BufWriter::new(out), records, seed)?;
@@ -33,18 +41,24 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32> {
 
 /// The fixture named on the command line, or the built-in one.
 fn fixture_name(file: Option<&String>) -> String {
-    file.cloned().unwrap_or_else(|| format!("builtin:{}", load::BUILTIN[0].0))
+    file.cloned()
+        .unwrap_or_else(|| format!("builtin:{}", load::BUILTIN[0].0))
 }
 
 fn parse_at(at: Option<&str>) -> Result<Option<Offset>> {
-    at.map(parse_offset).transpose().map_err(|e| eyre!("--at: {e}"))
+    at.map(parse_offset)
+        .transpose()
+        .map_err(|e| eyre!("--at: {e}"))
 }
 
 fn check(file: &str) -> Result<i32> {
     let state = headless::run(load::open(file)?, None)?;
     let s = headless::summary(&state);
     let unknown = if s.unknown_records > 0 {
-        format!(", {} records of newer types shown as generic entries", s.unknown_records)
+        format!(
+            ", {} records of newer types shown as generic entries",
+            s.unknown_records
+        )
     } else {
         String::new()
     };
@@ -64,7 +78,10 @@ fn replay_headless(args: &ReplayArgs) -> Result<i32> {
     let src = load::open(&fixture_name(args.file.as_ref()))?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let state = headless::run(src, Some(&mut out))?;
-    serde_json::to_writer(&mut out, &serde_json::json!({ "summary": headless::summary(&state) }))?;
+    serde_json::to_writer(
+        &mut out,
+        &serde_json::json!({ "summary": headless::summary(&state) }),
+    )?;
     writeln!(out)?;
     out.flush()?;
     Ok(0)
@@ -83,18 +100,29 @@ fn replay_screen(args: &ReplayArgs) -> Result<i32> {
         Speed::parse(&args.speed).map_err(|e| eyre!("--speed: {e}"))?
     };
     let src = src.reopen(prep.first_pos)?;
-    let info = ReplayInfo { speed, playing: false, start: prep.start, end: prep.end };
+    let info = ReplayInfo {
+        speed,
+        playing: false,
+        start: prep.start,
+        end: prep.end,
+    };
     let engine = replay::Engine::new(src, prep, speed);
     let mut console = Console::new(initial, Mode::Replay(info));
 
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
     rt.block_on(async move {
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(CHANNEL);
         let (ctl_tx, ctl_rx) = std::sync::mpsc::channel();
         let feed_tx = tx.clone();
-        std::thread::Builder::new().name("replay".into()).spawn(move || {
-            engine.run(&ctl_rx, at, at.is_none(), |feed| feed_tx.blocking_send(Input::Replay(feed)).is_ok());
-        })?;
+        std::thread::Builder::new()
+            .name("replay".into())
+            .spawn(move || {
+                engine.run(&ctl_rx, at, at.is_none(), |feed| {
+                    feed_tx.blocking_send(Input::Replay(feed)).is_ok()
+                });
+            })?;
         tokio::spawn(shell::events::keys(tx.clone()));
         tokio::spawn(shell::events::signals(tx));
         let mut guard = shell::terminal::Guard::enter()?;
@@ -114,7 +142,9 @@ fn replay_screen(args: &ReplayArgs) -> Result<i32> {
 }
 
 fn parse_size(s: &str) -> Result<(u16, u16)> {
-    let (c, r) = s.split_once(['x', 'X']).ok_or_else(|| eyre!("--size {s:?}: use COLSxROWS, e.g. 120x40"))?;
+    let (c, r) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| eyre!("--size {s:?}: use COLSxROWS, e.g. 120x40"))?;
     let (c, r): (u16, u16) = (c.parse()?, r.parse()?);
     if !(20..=500).contains(&c) || !(8..=300).contains(&r) {
         bail!("--size {s:?}: out of range (20x8 to 500x300)");
@@ -130,11 +160,19 @@ fn snapshot_cmd(args: &SnapshotArgs) -> Result<i32> {
     let console = snapshot::still(state, start, end);
     let buf = snapshot::draw(&console, &look, cols, rows)?;
     let light = look.theme.name == "light";
-    match args.output.extension().and_then(|e| e.to_str()).unwrap_or("") {
+    match args
+        .output
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+    {
         "txt" => std::fs::write(&args.output, snapshot::to_text(&buf))?,
         "svg" => std::fs::write(&args.output, snapshot::to_svg(&buf, light))?,
         "png" => snapshot::write_png(&snapshot::to_svg(&buf, light), &args.output)?,
-        other => bail!("-o {}: unknown extension {other:?} (use .png, .svg or .txt)", args.output.display()),
+        other => bail!(
+            "-o {}: unknown extension {other:?} (use .png, .svg or .txt)",
+            args.output.display()
+        ),
     }
     Ok(0)
 }

@@ -111,8 +111,10 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             t.text,
         ));
         if let Some((_, done, bake)) = s.bake_left() {
-            let left = crate::core::time::Span((bake.0 - done.0).max(0));
-            l2.push(Span::styled(format!(" · {} left", left.compact()), t.text));
+            l2.push(Span::styled(
+                format!(" · {}", bake_remaining(done, bake)),
+                t.text,
+            ));
         }
     } else {
         let word = if plan.waves.len() == 1 {
@@ -185,4 +187,19 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         )));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// "7m left" while baking, "bake done" once the planned bake time has passed.
+pub(crate) fn bake_remaining(
+    done: crate::core::time::Span,
+    bake: crate::core::time::Span,
+) -> String {
+    if done >= bake {
+        "bake done".into()
+    } else {
+        format!(
+            "{} left",
+            crate::core::time::Span(bake.0 - done.0).compact()
+        )
+    }
 }

@@ -88,11 +88,11 @@ fn bake_line(c: &Console, look: &Look, width: usize) -> Line<'static> {
                 1.0
             };
             let label = format!(
-                " {} / {} ({:.0}%) · {} left",
+                " {} / {} ({:.0}%) · {}",
                 done.compact(),
                 bake.compact(),
                 frac * 100.0,
-                crate::core::time::Span((bake.0 - done.0).max(0)).compact()
+                super::header::bake_remaining(done, bake)
             );
             let bar_w = width
                 .saturating_sub(

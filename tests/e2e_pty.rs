@@ -4,13 +4,12 @@
 //! (polling every 20 ms up to a deadline) instead of sleeping, and a timeout panics with the
 //! whole screen so a failure can be read without re-running anything.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{
-    native_pty_system, Child, ChildKiller, CommandBuilder, ExitStatus, MasterPty, PtySize,
-};
+use portable_pty::{native_pty_system, Child, CommandBuilder, ExitStatus, MasterPty, PtySize};
 
 const FIXTURE: &str = "fixtures/edgeplug-fleet-rollback-tabletop.jsonl";
 /// Longest wait for any one thing to show up on screen.
@@ -133,7 +132,7 @@ impl Pty {
             self.cols, self.rows
         );
         for (i, row) in text.iter().enumerate() {
-            out.push_str(&format!("{i:>2}|{row}\n"));
+            let _ = writeln!(out, "{i:>2}|{row}");
         }
         out.push_str("--- end of screen ---");
         out
@@ -168,9 +167,11 @@ impl Pty {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
                 return status;
             }
-            if Instant::now() >= deadline {
-                panic!("warroom did not exit within {timeout:?}\n{}", self.dump());
-            }
+            assert!(
+                Instant::now() < deadline,
+                "warroom did not exit within {timeout:?}\n{}",
+                self.dump()
+            );
             std::thread::sleep(POLL);
         }
     }
@@ -273,33 +274,31 @@ fn replay_plays_seeks_and_quits() {
         WAIT,
     );
     pty.send("\r");
-    let s = pty.wait_for(
-        "T+12m with CRITICAL status and a ROLLBACK timeline line",
+    // The footer (drawn last) confirms the jump, so the whole frame has been read.
+    pty.wait_for(
+        "T+12m with CRITICAL status, a ROLLBACK timeline line and \"go to T+12m\" in the footer",
         |s| {
             clock(s) == Some("T+12m")
                 && row(s, 0).contains("CRITICAL")
                 && has_rollback_line(s)
                 && !s.contains("Go to (")
+                && footer(s).contains("go to T+12m")
         },
         WAIT,
-    );
-    assert!(
-        footer(&s).contains("go to T+12m"),
-        "the footer should confirm the jump\n{}",
-        pty.dump()
     );
 
     // ? opens the help screen, Esc closes it.
     pty.send("?");
-    let s = pty.wait_for(
-        "the help screen",
-        |s| s.contains("Keys (? or Esc to close)"),
+    // Wait for the whole box (its last line), not just the title: a frame arrives in pieces.
+    pty.wait_for(
+        "the help screen listing the key table",
+        |s| {
+            s.contains("Keys (? or Esc to close)")
+                && s.contains("Play or pause the replay")
+                && s.contains("Quit")
+                && s.contains("Every status shows a glyph and a word")
+        },
         WAIT,
-    );
-    assert!(
-        s.contains("Play or pause the replay") && s.contains("Quit"),
-        "help lists the key table\n{}",
-        pty.dump()
     );
     pty.send("\x1b");
     pty.wait_for(
@@ -310,15 +309,14 @@ fn replay_plays_seeks_and_quits() {
 
     // g jumps back to the start: a backward seek restores the earlier state.
     pty.send("g");
-    let s = pty.wait_for(
-        "a T- clock after g (jump to start) with the rollback gone",
-        |s| clock(s).is_some_and(|c| c.starts_with("T-")) && !has_rollback_line(s),
+    pty.wait_for(
+        "a T- clock after g (jump to start), status no longer CRITICAL, the rollback gone",
+        |s| {
+            clock(s).is_some_and(|c| c.starts_with("T-"))
+                && !row(s, 0).contains("CRITICAL")
+                && !has_rollback_line(s)
+        },
         WAIT,
-    );
-    assert!(
-        !row(&s, 0).contains("CRITICAL"),
-        "the start of the fixture is not critical\n{}",
-        pty.dump()
     );
 
     // space plays: the clock moves by itself, and the badge says so.

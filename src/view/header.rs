@@ -70,7 +70,14 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
 
     // Line 2: clocks, wave, source and data age, alerts.
     let mut l2 = vec![
-        Span::styled(" UTC ", t.muted),
+        Span::styled(
+            if density == Density::Wide {
+                " UTC "
+            } else {
+                " "
+            },
+            t.muted,
+        ),
         Span::styled(
             if density == Density::Wide {
                 plan.t0.utc_label(s.now)
@@ -127,6 +134,25 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             t.pending,
         ));
     }
+    // Firing alerts come before the source: at 80 columns the line is cut from the right.
+    let crit = s.firing(Severity::Critical);
+    let warn = s.firing(Severity::Warning) - crit;
+    if crit + warn > 0 {
+        l2.push(Span::styled(format!(" {} ", g.sep), t.border));
+        if crit > 0 {
+            l2.push(Span::styled(
+                format!(
+                    "{} {crit} CRIT alert{}",
+                    g.crit,
+                    if crit == 1 { "" } else { "s" }
+                ),
+                t.crit,
+            ));
+        }
+        if warn > 0 {
+            l2.push(Span::styled(format!(" {} {warn} warn", g.warn), t.warn));
+        }
+    }
     l2.push(Span::styled(format!(" {} ", g.sep), t.border));
     let (src_word, src_style) = match &s.source.link {
         Link::Replay => ("replay".to_string(), t.muted),
@@ -159,24 +185,6 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         ));
         if stale {
             l2.push(Span::styled(" STALE", t.nodata));
-        }
-    }
-    let crit = s.firing(Severity::Critical);
-    let warn = s.firing(Severity::Warning) - crit;
-    if crit + warn > 0 {
-        l2.push(Span::styled(format!(" {} ", g.sep), t.border));
-        if crit > 0 {
-            l2.push(Span::styled(
-                format!(
-                    "{} {crit} CRIT alert{}",
-                    g.crit,
-                    if crit == 1 { "" } else { "s" }
-                ),
-                t.crit,
-            ));
-        }
-        if warn > 0 {
-            l2.push(Span::styled(format!(" {} {warn} warn", g.warn), t.warn));
         }
     }
     let mut lines = vec![Line::from(l1), Line::from(l2)];

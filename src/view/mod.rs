@@ -267,46 +267,68 @@ pub(crate) fn panel(
     }
 }
 
+/// The footer: the keys that apply now. Help and quit are always shown (at the right); the
+/// rest fill what room is left, in the key table's order.
 fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
+    use crate::core::intent::Intent;
     let t = &look.theme;
-    let mut spans: Vec<Span> = Vec::new();
-    if let Some(n) = &c.notice {
-        spans.push(Span::styled(format!(" {n} "), t.accent));
-        spans.push(Span::styled(look.glyphs.sep, t.border));
-    }
     let replay = c.is_replay();
     let max = usize::from(area.width);
-    for b in KEYMAP {
-        if b.when == When::Replay && !replay {
-            continue;
-        }
-        let Some(label) = b.footer else { continue };
-        let keys: Vec<String> = b
-            .keys
-            .iter()
-            .take(2)
-            .map(|k| {
-                if look.glyphs.ascii {
-                    k.ascii_label()
-                } else {
-                    k.label()
-                }
-            })
-            .collect();
-        let key = if b.keys.len() >= 2 && keys.iter().all(|k| fit::width(k) == 1) {
-            keys.concat()
+    let label = |k: &crate::core::intent::Key| {
+        if look.glyphs.ascii {
+            k.ascii_label()
         } else {
-            keys[0].clone()
-        };
-        let piece_w = fit::width(&key) + fit::width(label) + 3;
-        let used: usize = spans.iter().map(ratatui::prelude::Span::width).sum();
-        if used + piece_w > max {
+            k.label()
+        }
+    };
+    let pieces: Vec<(String, &str, bool)> = KEYMAP
+        .iter()
+        .filter(|b| b.when == When::Always || replay)
+        .filter_map(|b| {
+            let text = b.footer?;
+            // Rows list keys in (back, forward) pairs: show the shortest pair, or the lone key.
+            let pairs = !matches!(b.intent, Intent::Help | Intent::Quit | Intent::TogglePlay);
+            let key = b
+                .keys
+                .chunks(if pairs { 2 } else { 1 })
+                .take(if pairs { usize::MAX } else { 1 })
+                .map(|pair| match pair {
+                    [a, z] if fit::width(&label(a)) == 1 && fit::width(&label(z)) == 1 => {
+                        format!("{}{}", label(a), label(z))
+                    }
+                    [a, z] => format!("{}/{}", label(a), label(z)),
+                    [a] => label(a),
+                    _ => String::new(),
+                })
+                .min_by_key(|k| fit::width(k))
+                .unwrap_or_default();
+            Some((key, text, matches!(b.intent, Intent::Help | Intent::Quit)))
+        })
+        .collect();
+    let piece_w = |(k, l, _): &(String, &str, bool)| fit::width(k) + fit::width(l) + 3;
+    let essential_w: usize = pieces.iter().filter(|p| p.2).map(piece_w).sum();
+    let mut left: Vec<Span> = Vec::new();
+    if let Some(n) = &c.notice {
+        left.push(Span::styled(format!(" {n} "), t.accent));
+        left.push(Span::styled(look.glyphs.sep, t.border));
+    }
+    let mut used: usize = left.iter().map(Span::width).sum();
+    for p in pieces.iter().filter(|p| !p.2) {
+        if used + piece_w(p) + essential_w > max {
             break;
         }
-        spans.push(Span::styled(format!(" {key}"), t.accent));
-        spans.push(Span::styled(format!(" {label} "), t.muted));
+        used += piece_w(p);
+        left.push(Span::styled(format!(" {}", p.0), t.accent));
+        left.push(Span::styled(format!(" {} ", p.1), t.muted));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    left.push(Span::raw(
+        " ".repeat(max.saturating_sub(used + essential_w)),
+    ));
+    for p in pieces.iter().filter(|p| p.2) {
+        left.push(Span::styled(format!(" {}", p.0), t.accent));
+        left.push(Span::styled(format!(" {} ", p.1), t.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
 }
 
 fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::console::Prompt, look: &Look) {

@@ -184,11 +184,12 @@ pub(crate) fn render(
     let focused = c.focus == Panel::Slos;
     let inner = panel(frame, area, title, focused, look, density);
     let w = usize::from(inner.width);
-    let rows_per = if density == Density::Wide && usize::from(inner.height) >= s.slos.len() * 2 {
-        2
-    } else {
-        1
-    };
+    let rows_per =
+        if (density == Density::Wide || zoomed) && usize::from(inner.height) >= s.slos.len() * 2 {
+            2
+        } else {
+            1
+        };
     let name_w = plan
         .slos
         .iter()

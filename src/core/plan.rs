@@ -257,6 +257,7 @@ impl Resolved {
     /// The first problem found, with the key path that holds it.
     pub fn new(mut plan: Plan) -> Result<Resolved, PlanError> {
         use std::collections::HashMap;
+        check_ids(&plan)?;
         plan.sanitize();
         if plan.sample_interval.0 <= 0 {
             return Err(err(
@@ -431,6 +432,23 @@ impl Resolved {
     }
 }
 
+/// Ids are matched against records byte for byte, so they must be plain printable text:
+/// sanitising them would silently break the match.
+fn check_ids(plan: &Plan) -> Result<(), PlanError> {
+    let bad = |id: &str| id.is_empty() || *super::text::sanitize(id) != *id || id.chars().any(char::is_whitespace);
+    let mut ids: Vec<(String, &str)> = Vec::new();
+    ids.extend(plan.waves.iter().enumerate().map(|(i, w)| (format!("waves[{i}].id"), w.id.as_str())));
+    ids.extend(plan.slos.iter().enumerate().map(|(i, s)| (format!("slos[{i}].id"), s.id.as_str())));
+    for (si, sec) in plan.checklist.iter().enumerate() {
+        ids.push((format!("checklist[{si}].id"), sec.id.as_str()));
+        ids.extend(sec.items.iter().enumerate().map(|(ii, it)| (format!("checklist[{si}].items[{ii}].id"), it.id.as_str())));
+    }
+    match ids.into_iter().find(|(_, id)| bad(id)) {
+        Some((path, id)) => Err(err(path, format!("id {id:?} must be non-empty printable text without spaces"))),
+        None => Ok(()),
+    }
+}
+
 fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
     for (key, v) in [
         ("target", s.target),
@@ -522,7 +540,6 @@ impl Plan {
         fix_opt(&mut self.title);
         fix_opt(&mut self.traffic_unit);
         for w in &mut self.waves {
-            fix(&mut w.id);
             fix(&mut w.name);
             fix_opt(&mut w.target);
             for g in &mut w.gates {
@@ -530,15 +547,12 @@ impl Plan {
             }
         }
         for s in &mut self.slos {
-            fix(&mut s.id);
             fix(&mut s.name);
             fix(&mut s.unit);
         }
         for sec in &mut self.checklist {
-            fix(&mut sec.id);
             fix(&mut sec.title);
             for i in &mut sec.items {
-                fix(&mut i.id);
                 fix(&mut i.text);
                 fix_opt(&mut i.owner);
             }

@@ -9,6 +9,8 @@
 //! * `parse_apply`: the real path: `fixture::open` over a `Cursor`, `next_records` for every
 //!   line (line reading, UTF-8 check, serde, time order, decode against the plan) and
 //!   `State::apply(Event::Record(..))` for every record.
+//! * `parse_only`: the same reader with the records dropped instead of applied, to show how
+//!   the time splits between reading/decoding and applying.
 //!
 //! After criterion, both are timed again with `Instant` over the full set (median of several
 //! repetitions) and the ratio and records/s are printed. Requirements: parse+apply ≥ 1 000 000
@@ -64,15 +66,40 @@ fn bare_serde(lines: &[&str]) -> i64 {
     sum
 }
 
-/// The real path: open, read and decode every line, apply every record. Returns the state.
-fn parse_apply(data: &[u8]) -> State {
-    let mut reader = match fixture::open("bench.jsonl", Cursor::new(data)) {
+fn open(data: &[u8]) -> fixture::RecordReader<Cursor<&[u8]>> {
+    match fixture::open("bench.jsonl", Cursor::new(data)) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("open: {e}");
             std::process::exit(1);
         }
-    };
+    }
+}
+
+/// The reader alone (line reading, serde, time order, decode against the plan), records
+/// dropped: splits parse+apply into its reading and its applying halves.
+fn parse_only(data: &[u8]) -> u64 {
+    let mut reader = open(data);
+    let mut n = 0u64;
+    loop {
+        match reader.next_records(&mut |r| {
+            black_box(r);
+            n += 1;
+        }) {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                eprintln!("parse refused a generated line: {e}");
+                std::process::exit(1);
+            }
+        }
+    }
+    n
+}
+
+/// The real path: open, read and decode every line, apply every record. Returns the state.
+fn parse_apply(data: &[u8]) -> State {
+    let mut reader = open(data);
     let source = SourceStatus {
         name: Arc::from("fixture"),
         link: Link::Replay,
@@ -121,6 +148,7 @@ fn main() {
         // the sample count at sample_size instead of 1+2+…+10 iterations.
         g.sampling_mode(SamplingMode::Flat);
         g.bench_function("bare_serde", |b| b.iter(|| bare_serde(black_box(&lines))));
+        g.bench_function("parse_only", |b| b.iter(|| parse_only(black_box(&data))));
         g.bench_function("parse_apply", |b| b.iter(|| parse_apply(black_box(&data))));
         g.finish();
     }
@@ -131,16 +159,23 @@ fn main() {
         return;
     }
 
-    let (mut serde_t, mut apply_t) = (Vec::with_capacity(REPS), Vec::with_capacity(REPS));
+    let (mut serde_t, mut parse_t, mut apply_t) = (
+        Vec::with_capacity(REPS),
+        Vec::with_capacity(REPS),
+        Vec::with_capacity(REPS),
+    );
     for _ in 0..REPS {
         let t = Instant::now();
         black_box(bare_serde(black_box(&lines)));
         serde_t.push(t.elapsed());
         let t = Instant::now();
+        black_box(parse_only(black_box(&data)));
+        parse_t.push(t.elapsed());
+        let t = Instant::now();
         black_box(parse_apply(black_box(&data)));
         apply_t.push(t.elapsed());
     }
-    let (s, a) = (median(serde_t), median(apply_t));
+    let (s, p, a) = (median(serde_t), median(parse_t), median(apply_t));
     let ratio = a.as_secs_f64() / s.as_secs_f64();
     let rate = n as f64 / a.as_secs_f64();
     let serde_rate = n as f64 / s.as_secs_f64();
@@ -152,6 +187,12 @@ fn main() {
     println!(
         "bare serde  {:>9.1} ms  ({serde_rate:.0} records/s)",
         s.as_secs_f64() * 1e3
+    );
+    println!(
+        "parse only  {:>9.1} ms  ({:.0} records/s, {:.2}x bare serde)",
+        p.as_secs_f64() * 1e3,
+        n as f64 / p.as_secs_f64(),
+        p.as_secs_f64() / s.as_secs_f64()
     );
     println!(
         "parse+apply {:>9.1} ms  ({rate:.0} records/s)",

@@ -405,14 +405,24 @@ impl Resolved {
             .flatten()
     }
 
+    /// Index of an SLO by id. Plans have a handful of SLOs and waves: a scan beats hashing
+    /// (this runs once per metric record).
     #[must_use]
     pub fn slo(&self, id: &str) -> Option<usize> {
-        self.slo_ids.get(id).copied()
+        if self.plan.slos.len() <= 16 {
+            self.plan.slos.iter().position(|s| s.id == id)
+        } else {
+            self.slo_ids.get(id).copied()
+        }
     }
 
     #[must_use]
     pub fn wave(&self, id: &str) -> Option<usize> {
-        self.wave_ids.get(id).copied()
+        if self.plan.waves.len() <= 16 {
+            self.plan.waves.iter().position(|w| w.id == id)
+        } else {
+            self.wave_ids.get(id).copied()
+        }
     }
 
     #[must_use]
@@ -435,16 +445,36 @@ impl Resolved {
 /// Ids are matched against records byte for byte, so they must be plain printable text:
 /// sanitising them would silently break the match.
 fn check_ids(plan: &Plan) -> Result<(), PlanError> {
-    let bad = |id: &str| id.is_empty() || *super::text::sanitize(id) != *id || id.chars().any(char::is_whitespace);
+    let bad = |id: &str| {
+        id.is_empty() || *super::text::sanitize(id) != *id || id.chars().any(char::is_whitespace)
+    };
     let mut ids: Vec<(String, &str)> = Vec::new();
-    ids.extend(plan.waves.iter().enumerate().map(|(i, w)| (format!("waves[{i}].id"), w.id.as_str())));
-    ids.extend(plan.slos.iter().enumerate().map(|(i, s)| (format!("slos[{i}].id"), s.id.as_str())));
+    ids.extend(
+        plan.waves
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (format!("waves[{i}].id"), w.id.as_str())),
+    );
+    ids.extend(
+        plan.slos
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("slos[{i}].id"), s.id.as_str())),
+    );
     for (si, sec) in plan.checklist.iter().enumerate() {
         ids.push((format!("checklist[{si}].id"), sec.id.as_str()));
-        ids.extend(sec.items.iter().enumerate().map(|(ii, it)| (format!("checklist[{si}].items[{ii}].id"), it.id.as_str())));
+        ids.extend(
+            sec.items
+                .iter()
+                .enumerate()
+                .map(|(ii, it)| (format!("checklist[{si}].items[{ii}].id"), it.id.as_str())),
+        );
     }
     match ids.into_iter().find(|(_, id)| bad(id)) {
-        Some((path, id)) => Err(err(path, format!("id {id:?} must be non-empty printable text without spaces"))),
+        Some((path, id)) => Err(err(
+            path,
+            format!("id {id:?} must be non-empty printable text without spaces"),
+        )),
         None => Ok(()),
     }
 }

@@ -203,6 +203,10 @@ pub struct State {
     pub last_record: Option<Offset>,
     track_changes: bool,
     verdict_go: bool,
+    /// Something the status derives from changed since it was last derived.
+    reconsider: bool,
+    /// No SLO can go stale before this moment, so the clock need not look before it.
+    next_stale: Offset,
 }
 
 impl State {
@@ -227,6 +231,8 @@ impl State {
             last_record: None,
             track_changes: false,
             verdict_go: false,
+            reconsider: true,
+            next_stale: Offset(i64::MAX),
             plan,
         };
         s.verdict_go = s.tally().blocking == 0;
@@ -261,12 +267,13 @@ impl State {
                     };
                     let name = s.name.clone();
                     self.source = s;
+                    self.reconsider = true;
                     self.entry(Kind::Source, sev, name, text);
                     fx.dirty = true;
                 }
             }
         }
-        if fx.dirty {
+        if std::mem::take(&mut self.reconsider) {
             let status = self.derive_status();
             if status != self.status {
                 self.status = status;
@@ -300,10 +307,18 @@ impl State {
         self.now = t;
         // The clocks on screen move once a second; bake bars and data ages with them.
         fx.dirty = t.0.div_euclid(1000) != before_secs;
+        if t < self.next_stale {
+            return;
+        }
         let interval = self.plan.plan.sample_interval;
+        self.next_stale = Offset(i64::MAX);
         for i in 0..self.slos.len() {
+            if let (Some(last), false) = (self.slos[i].last, self.slos[i].stale) {
+                self.next_stale = self.next_stale.min(stale_at(last.t, interval));
+            }
             if self.slos[i].age_to(t, interval) {
                 fx.dirty = true;
+                self.reconsider = true;
                 let band = self.slos[i].band();
                 let (id, name) = {
                     let spec = &self.plan.plan.slos[i];
@@ -335,9 +350,14 @@ impl State {
             self.clock(r.t, fx);
         }
         self.last_record = Some(r.t);
+        // Most records are metric samples that change nothing on the timeline: they name
+        // their source only if they make an entry.
+        if let Body::Metric { slo, value } = r.body {
+            return self.metric(slo, value, r.source, fx);
+        }
         let source: Arc<str> = r.source.map_or_else(|| self.source.name.clone(), Arc::from);
         match r.body {
-            Body::Metric { slo, value } => self.metric(slo, value, &source, fx),
+            Body::Metric { .. } => {}
             Body::Wave {
                 wave,
                 state,
@@ -345,6 +365,7 @@ impl State {
                 by,
                 text,
             } => {
+                self.reconsider = true;
                 let spec = &self.plan.plan.waves[wave];
                 let share = traffic.unwrap_or(match state {
                     WaveStatus::Active | WaveStatus::Paused => spec.traffic,
@@ -500,6 +521,7 @@ impl State {
                 severity,
                 text,
             } => {
+                self.reconsider = true;
                 let sev = severity.unwrap_or(match milestone {
                     Milestone::Detected => Severity::Critical,
                     Milestone::Acknowledged => Severity::Warning,
@@ -537,9 +559,18 @@ impl State {
         }
     }
 
-    fn metric(&mut self, slo: usize, value: Option<f64>, source: &Arc<str>, fx: &mut Effects) {
+    fn metric(
+        &mut self,
+        slo: usize,
+        value: Option<f64>,
+        source: Option<Box<str>>,
+        fx: &mut Effects,
+    ) {
         let spec = &self.plan.plan.slos[slo];
         let out = self.slos[slo].sample(spec, Sample { t: self.now, value });
+        self.next_stale = self
+            .next_stale
+            .min(stale_at(self.now, self.plan.plan.sample_interval));
         if !(out.band_changed
             || out.fired.is_some()
             || out.cleared.is_some()
@@ -547,6 +578,8 @@ impl State {
         {
             return;
         }
+        self.reconsider = true;
+        let source: Arc<str> = source.map_or_else(|| self.source.name.clone(), Arc::from);
         let spec = &self.plan.plan.slos[slo];
         let band = self.slos[slo].band();
         let shown = value.map_or_else(|| "no data".to_string(), |v| format_value(v, &spec.unit));
@@ -619,6 +652,7 @@ impl State {
         source: Arc<str>,
         fx: &mut Effects,
     ) {
+        self.reconsider = true;
         let known = self.alerts.get(&id).map(|a| (a.silenced, a.severity));
         let detail = summary
             .as_deref()
@@ -843,6 +877,14 @@ impl State {
             .max()
             .or(self.last_record)
     }
+}
+
+/// The first moment at which a sample taken at `t` counts as stale.
+fn stale_at(t: Offset, interval: Span) -> Offset {
+    Offset(
+        t.0.saturating_add(interval.0.saturating_mul(2))
+            .saturating_add(1),
+    )
 }
 
 fn push_detail(line: &mut String, by: Option<&str>, text: Option<&str>) {

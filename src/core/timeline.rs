@@ -147,6 +147,17 @@ impl Timeline {
         }
     }
 
+    /// Drops the oldest whole chunks until at most about `n` entries remain (never fewer
+    /// than `n`), counting them as dropped. Replay snapshots keep only a recent window.
+    pub fn keep_newest(&mut self, n: usize) {
+        while self.len() >= n + CHUNK {
+            match self.full.pop_front() {
+                Some(old) => self.dropped += old.len() as u64,
+                None => break,
+            }
+        }
+    }
+
     #[must_use]
     pub fn len(&self) -> usize {
         self.full.len() * CHUNK + self.tail.len()
@@ -228,6 +239,18 @@ mod tests {
             tl.get(0).unwrap().t,
             Offset(i64::try_from(tl.dropped()).unwrap())
         );
+    }
+
+    #[test]
+    fn keep_newest_keeps_at_least_n_and_counts_the_rest() {
+        let mut tl = Timeline::new(100_000);
+        for t in 0..5000 {
+            tl.push(entry(t));
+        }
+        tl.keep_newest(1000);
+        assert!(tl.len() >= 1000 && tl.len() < 1000 + CHUNK, "{}", tl.len());
+        assert_eq!(tl.len() as u64 + tl.dropped(), 5000);
+        assert_eq!(tl.last().unwrap().t, Offset(4999));
     }
 
     #[test]

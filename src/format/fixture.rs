@@ -354,62 +354,103 @@ impl<R: BufRead> RecordReader<R> {
         out: &mut impl FnMut(Record),
     ) -> Result<Option<Offset>, FixtureError> {
         loop {
-            self.buf.clear();
-            let n = read_line_capped(&mut self.input, &mut self.buf, MAX_LINE)
-                .map_err(|e| self.err(1, format!("cannot read: {e}")))?;
-            if n == 0 {
+            let at = Line {
+                fixture: &self.fixture,
+                line: self.line + 1,
+                prev_t: self.prev_t,
+            };
+            // Fast path: the whole line is already in the reader's buffer; parse it there.
+            let avail = self
+                .input
+                .fill_buf()
+                .map_err(|e| at.err(1, format!("cannot read: {e}")))?;
+            if avail.is_empty() {
                 return Ok(None);
             }
+            let (read, used) = match memchr::memchr(b'\n', avail) {
+                Some(i) if i < MAX_LINE => (at.read(&avail[..i], out), i + 1),
+                _ => {
+                    // The line runs past the buffer: copy it out, up to the cap.
+                    self.buf.clear();
+                    let n = read_line_capped(&mut self.input, &mut self.buf, MAX_LINE)
+                        .map_err(|e| at.err(1, format!("cannot read: {e}")))?;
+                    self.line += 1;
+                    self.offset += n as u64;
+                    if n > MAX_LINE {
+                        return Err(at.err(1, format!("line is longer than {MAX_LINE} bytes")));
+                    }
+                    match at.read(&self.buf, out)? {
+                        Some(t) => {
+                            self.prev_t = Some(t);
+                            return Ok(Some(t));
+                        }
+                        None => continue,
+                    }
+                }
+            };
+            self.input.consume(used);
             self.line += 1;
-            self.offset += n as u64;
-            if n > MAX_LINE {
-                return Err(self.err(1, format!("line is longer than {MAX_LINE} bytes")));
+            self.offset += used as u64;
+            if let Some(t) = read? {
+                self.prev_t = Some(t);
+                return Ok(Some(t));
             }
-            let trimmed = self.buf.trim_ascii();
-            if trimmed.is_empty() || trimmed[0] == b'#' {
-                continue;
-            }
-            let line = std::str::from_utf8(&self.buf).map_err(|e| {
-                self.err(
-                    char_col(&self.buf, e.valid_up_to()),
-                    "not valid UTF-8".into(),
-                )
-            })?;
-            let line = line.trim_end_matches(['\n', '\r']);
-            if !line.trim_start().starts_with('{') {
-                let col = line.len() - line.trim_start().len() + 1;
+        }
+    }
+}
+
+/// One line being read, with what it needs to judge and to report itself.
+struct Line<'f> {
+    fixture: &'f Fixture,
+    line: usize,
+    prev_t: Option<Offset>,
+}
+
+impl Line<'_> {
+    /// Decodes one line (without its newline); `None` for blank and comment lines.
+    fn read(
+        &self,
+        line: &[u8],
+        out: &mut impl FnMut(Record),
+    ) -> Result<Option<Offset>, FixtureError> {
+        let mut bytes = line;
+        while let [rest @ .., b'\n' | b'\r'] = bytes {
+            bytes = rest;
+        }
+        let lead = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
+        match bytes.get(lead) {
+            None | Some(b'#') => return Ok(None),
+            Some(b'{') => {}
+            Some(_) => {
+                let col = self
+                    .text_of(bytes)?
+                    .get(..lead)
+                    .map_or(lead, |w| w.chars().count())
+                    + 1;
                 return Err(self.err(
                     col,
                     "a record must be one JSON object on one line ({\"t\": …, \"type\": …})".into(),
                 ));
             }
-            let t = self.decode_line(line, out)?;
-            self.prev_t = Some(t);
-            return Ok(Some(t));
         }
-    }
-
-    fn decode_line(
-        &self,
-        line: &str,
-        out: &mut impl FnMut(Record),
-    ) -> Result<Offset, FixtureError> {
+        // Checking UTF-8 over the whole line at once is faster than string by string.
+        let text = self.text_of(bytes)?;
         let owned;
-        let raw: Raw<'_> = match serde_json::from_str(line) {
+        let raw: Raw<'_> = match serde_json::from_str(text) {
             Ok(raw) => raw,
             Err(e)
                 if self.fixture.strictness == Strictness::Lenient
                     && e.to_string().starts_with("unknown field") =>
             {
-                owned = known_fields_only(line).ok_or_else(|| self.json_err(line, &e))?;
-                serde_json::from_str(&owned).map_err(|e| self.json_err(line, &e))?
+                owned = known_fields_only(text).ok_or_else(|| self.json_err(text, &e))?;
+                serde_json::from_str(&owned).map_err(|e| self.json_err(text, &e))?
             }
-            Err(e) => return Err(self.json_err(line, &e)),
+            Err(e) => return Err(self.json_err(text, &e)),
         };
         if let Some(prev) = self.prev_t {
             if raw.t < prev {
                 return Err(self.err(
-                    column_of(line, "t"),
+                    column_of(text, "t"),
                     format!(
                         "time goes backwards: {} is before the previous record's {}",
                         raw.t.t_label(),
@@ -419,13 +460,22 @@ impl<R: BufRead> RecordReader<R> {
             }
         }
         decode(&raw, &self.fixture.plan, self.fixture.strictness, out)
-            .map_err(|p| self.err(column_of(line, p.key), p.message))?;
-        Ok(raw.t)
+            .map_err(|p| self.err(column_of(text, p.key), p.message))?;
+        Ok(Some(raw.t))
+    }
+
+    /// The line as text, or the place where it stops being UTF-8.
+    fn text_of<'b>(&self, bytes: &'b [u8]) -> Result<&'b str, FixtureError> {
+        std::str::from_utf8(bytes)
+            .map_err(|e| self.err(char_col(bytes, e.valid_up_to()), "not valid UTF-8".into()))
     }
 
     fn json_err(&self, line: &str, e: &serde_json::Error) -> FixtureError {
         if e.is_eof() {
-            return self.err(line.chars().count() + 1, format!("{}: the record ends before its closing brace (each record is one complete JSON object on one line)", bare(e)));
+            return self.err(
+                line.chars().count() + 1,
+                format!("{}: the record ends before its closing brace (each record is one complete JSON object on one line)", bare(e)),
+            );
         }
         self.err(byte_col_to_char(line, e.column()), bare(e))
     }

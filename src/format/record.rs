@@ -140,56 +140,119 @@ fn need<'r, 'a>(
     v.ok_or_else(|| problem("type", format!("a {kind:?} record needs the field {key:?}")))
 }
 
+/// The optional keys, in bit order for [`Raw::present`].
+const OPTIONAL: [&str; 19] = [
+    "wave",
+    "state",
+    "traffic",
+    "by",
+    "text",
+    "slo",
+    "value",
+    "values",
+    "item",
+    "id",
+    "name",
+    "severity",
+    "summary",
+    "action",
+    "reason",
+    "result",
+    "milestone",
+    "link",
+    "fingerprint",
+];
+
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The bit mask of a list of optional keys (evaluated at compile time).
+const fn mask(keys: &[&str]) -> u32 {
+    let mut m = 0;
+    let mut k = 0;
+    while k < keys.len() {
+        let mut i = 0;
+        while i < OPTIONAL.len() {
+            if same(keys[k], OPTIONAL[i]) {
+                m |= 1 << i;
+            }
+            i += 1;
+        }
+        k += 1;
+    }
+    m
+}
+
 /// The keys each record type may carry besides `t`, `type`, `seq` and `source`.
-fn allowed(kind: &str) -> Option<&'static [&'static str]> {
+fn allowed(kind: &str) -> Option<(&'static [&'static str], u32)> {
+    macro_rules! keys {
+        ($($k:literal),*) => {{
+            const KEYS: &[&str] = &[$($k),*];
+            const MASK: u32 = mask(KEYS);
+            (KEYS, MASK)
+        }};
+    }
     Some(match kind {
-        "wave" => &["wave", "state", "traffic", "by", "text"],
-        "metric" => &["slo", "value", "values"],
-        "check" => &["item", "state", "by", "text"],
-        "alert" => &[
+        "wave" => keys!("wave", "state", "traffic", "by", "text"),
+        "metric" => keys!("slo", "value", "values"),
+        "check" => keys!("item", "state", "by", "text"),
+        "alert" => keys!(
             "name",
             "state",
             "severity",
             "summary",
             "text",
             "fingerprint",
-            "id",
-        ],
-        "note" => &["by", "text"],
-        "command" => &["id", "action", "by", "reason", "wave"],
-        "outcome" => &["id", "result", "reason"],
-        "incident" => &["milestone", "severity", "text"],
-        "source" => &["text", "link"],
+            "id"
+        ),
+        "note" => keys!("by", "text"),
+        "command" => keys!("id", "action", "by", "reason", "wave"),
+        "outcome" => keys!("id", "result", "reason"),
+        "incident" => keys!("milestone", "severity", "text"),
+        "source" => keys!("text", "link"),
         _ => return None,
     })
 }
 
 impl Raw<'_> {
-    /// The optional keys this record carries.
-    fn present(&self) -> impl Iterator<Item = &'static str> + '_ {
+    /// The optional keys this record carries, one bit each in [`OPTIONAL`] order.
+    fn present(&self) -> u32 {
         [
-            ("wave", self.wave.is_some()),
-            ("state", self.state.is_some()),
-            ("traffic", self.traffic.is_some()),
-            ("by", self.by.is_some()),
-            ("text", self.text.is_some()),
-            ("slo", self.slo.is_some()),
-            ("value", self.value.is_some()),
-            ("values", self.values.is_some()),
-            ("item", self.item.is_some()),
-            ("id", self.id.is_some()),
-            ("name", self.name.is_some()),
-            ("severity", self.severity.is_some()),
-            ("summary", self.summary.is_some()),
-            ("action", self.action.is_some()),
-            ("reason", self.reason.is_some()),
-            ("result", self.result.is_some()),
-            ("milestone", self.milestone.is_some()),
-            ("link", self.link.is_some()),
-            ("fingerprint", self.fingerprint.is_some()),
+            self.wave.is_some(),
+            self.state.is_some(),
+            self.traffic.is_some(),
+            self.by.is_some(),
+            self.text.is_some(),
+            self.slo.is_some(),
+            self.value.is_some(),
+            self.values.is_some(),
+            self.item.is_some(),
+            self.id.is_some(),
+            self.name.is_some(),
+            self.severity.is_some(),
+            self.summary.is_some(),
+            self.action.is_some(),
+            self.reason.is_some(),
+            self.result.is_some(),
+            self.milestone.is_some(),
+            self.link.is_some(),
+            self.fingerprint.is_some(),
         ]
-        .into_iter()
-        .filter_map(|(k, p)| p.then_some(k))
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, on)| m | (u32::from(*on) << i))
     }
 }
 
@@ -204,18 +267,16 @@ pub fn decode(
     mut out: impl FnMut(Record),
 ) -> Result<(), Problem> {
     if strict == Strictness::Strict {
-        if let Some(ok) = allowed(&raw.kind) {
-            if let Some(extra) = raw.present().find(|k| !ok.contains(k)) {
+        if let Some((keys, ok)) = allowed(&raw.kind) {
+            let extra = raw.present() & !ok;
+            if extra != 0 {
+                let key = OPTIONAL[extra.trailing_zeros() as usize];
                 return Err(problem(
-                    FIELDS
-                        .iter()
-                        .find(|f| **f == extra)
-                        .copied()
-                        .unwrap_or("type"),
+                    key,
                     format!(
-                        "field {extra:?} does not apply to a {:?} record (it takes: {})",
+                        "field {key:?} does not apply to a {:?} record (it takes: {})",
                         raw.kind,
-                        ok.join(", ")
+                        keys.join(", ")
                     ),
                 ));
             }

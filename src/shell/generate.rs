@@ -76,7 +76,8 @@ pub fn write<W: Write>(mut out: W, records: u64, seed: u64) -> std::io::Result<(
         t_ms += 1000 + rng.next_u64() % 500;
         let roll = rng.next_u64() % 100;
         if roll < 94 {
-            let (id, base, spread) = SLOS[usize::try_from(rng.next_u64() % 7).unwrap_or(0)];
+            // Round-robin, as a scraper samples every series each interval.
+            let (id, base, spread) = SLOS[usize::try_from(n % 7).unwrap_or(0)];
             let v = (base + (rng.unit() - 0.5) * 2.0 * spread).max(0.0);
             writeln!(
                 out,

@@ -20,8 +20,12 @@ use super::load::Source;
 pub const MAX_SNAPSHOTS: usize = 48;
 /// Initial spacing between snapshots, in record lines.
 pub const FIRST_INTERVAL: u64 = 2048;
-/// Most records sent in one batch at "max" speed, so keys stay responsive.
-pub const MAX_BATCH: usize = 50_000;
+/// Most records sent in one batch at "max" speed (one batch a frame: 600k records/s), so
+/// keys stay responsive and a batch in flight stays small.
+pub const MAX_BATCH: usize = 20_000;
+/// Timeline entries a snapshot keeps (the newest); older ones are counted as dropped. This
+/// is what keeps memory flat however long the fixture: snapshots far apart share nothing.
+pub const SNAPSHOT_TIMELINE: usize = 1024;
 /// Most timeline-event times remembered for "next event".
 pub const MAX_EVENT_TIMES: usize = 1 << 20;
 
@@ -74,10 +78,12 @@ pub fn prepare(src: &mut Source, initial: State) -> Result<Prepared, FixtureErro
             event_times.push(t);
         }
         if lines % interval == 0 {
+            let mut kept = state.clone();
+            kept.timeline.keep_newest(SNAPSHOT_TIMELINE);
             snapshots.push(Snapshot {
                 t,
                 pos: src.position(),
-                state: state.clone(),
+                state: kept,
             });
             if snapshots.len() > MAX_SNAPSHOTS {
                 let mut keep = false;

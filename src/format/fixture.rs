@@ -356,7 +356,7 @@ impl<R: BufRead> RecordReader<R> {
         loop {
             let at = Line {
                 fixture: &self.fixture,
-                line: self.line + 1,
+                number: self.line + 1,
                 prev_t: self.prev_t,
             };
             // Fast path: the whole line is already in the reader's buffer; parse it there.
@@ -402,7 +402,7 @@ impl<R: BufRead> RecordReader<R> {
 /// One line being read, with what it needs to judge and to report itself.
 struct Line<'f> {
     fixture: &'f Fixture,
-    line: usize,
+    number: usize,
     prev_t: Option<Offset>,
 }
 
@@ -483,7 +483,7 @@ impl Line<'_> {
     fn err(&self, column: usize, message: String) -> FixtureError {
         FixtureError {
             file: self.fixture.file.clone(),
-            line: self.line,
+            line: self.number,
             column,
             message,
         }

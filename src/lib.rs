@@ -24,6 +24,13 @@ pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
             eprintln!("{e}");
             Ok(1)
         }
+        // `warroom replay --headless | head`: the reader went away, which is not a failure.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(0)
+        }
         other => other,
     }
 }

@@ -81,6 +81,9 @@ fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
         }
     )));
     assert_eq!(s.status, Status::Critical);
+    for t in (180..420).step_by(60) {
+        s.apply(metric(t, 12.0));
+    }
     let fx = s.apply(metric(420, 11.0));
     assert!(
         fx.changes
@@ -130,6 +133,22 @@ fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
         .timeline
         .iter_rev_from(s.timeline.len())
         .any(|(_, e)| e.text.contains("ROLLBACK TRIGGER")));
+}
+
+#[test]
+fn a_breach_seen_across_a_data_gap_starts_counting_again() {
+    let mut s = state();
+    s.apply(metric(0, 12.0));
+    // Five minutes without data (interval 1m): nobody saw the breach last that long.
+    let fx = s.apply(metric(300, 12.0));
+    assert!(!fx
+        .changes
+        .iter()
+        .any(|c| matches!(c, Change::Trigger { state: "fired", .. })));
+    assert_eq!(
+        s.slos[0].breach_lasted(0),
+        Some(warroom::core::time::Span::ZERO)
+    );
 }
 
 #[test]

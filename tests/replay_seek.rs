@@ -59,7 +59,18 @@ fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
                 }
                 state.apply(Event::Clock(clock));
             }
-            Feed::Restore { state: s, .. } => state = *s,
+            Feed::Restore {
+                state: s,
+                records,
+                clock,
+                ..
+            } => {
+                state = *s;
+                for r in records {
+                    state.apply(Event::Record(r));
+                }
+                state.apply(Event::Clock(clock));
+            }
             Feed::Info(_) => {}
             Feed::Failed(e) => panic!("{e}"),
         }

@@ -165,3 +165,31 @@ fn snapshot_command_writes_png_svg_and_text() {
         }
     }
 }
+
+#[test]
+fn home_shows_a_full_page_from_the_oldest_entry_and_end_follows_again() {
+    let mut c = console(
+        "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
+        "T+59m30s",
+    );
+    c.page = warroom::view::timeline_rows(ratatui::layout::Rect::new(0, 0, 120, 40), &c);
+    c.intent(Intent::Top);
+    let s = screen(&c, &look("dark", false), 120, 40);
+    let rows: Vec<&str> = s
+        .lines()
+        .filter(|l| l.starts_with("│ T-") || l.starts_with("│ T+") || l.starts_with("│   T"))
+        .collect();
+    assert_eq!(rows.len(), c.page, "a full page of rows, not one:\n{s}");
+    let oldest = c.state.timeline.get(0).unwrap().t.clock_label();
+    assert!(
+        rows[0].contains(&oldest),
+        "oldest ({oldest}) first:\n{}",
+        rows[0]
+    );
+    assert!(s.contains("SCROLLED (End follows)"));
+    c.intent(Intent::ScrollDown);
+    let after = screen(&c, &look("dark", false), 120, 40);
+    assert_ne!(s, after, "scrolling down from the top moves");
+    c.intent(Intent::Bottom);
+    assert!(!screen(&c, &look("dark", false), 120, 40).contains("SCROLLED"));
+}

@@ -74,7 +74,8 @@ pub struct Console {
     pub slo_scroll: usize,
     /// A short message for the footer ("seek → T+5m"), cleared by the next key.
     pub notice: Option<String>,
-    /// Rows the focused panel showed at the last draw (for page scrolling).
+    /// Rows of entries the timeline shows on this terminal (set by the shell from the
+    /// layout): a page for `PgUp` / `PgDn`, and the first page for `Home`.
     pub page: usize,
 }
 
@@ -296,7 +297,12 @@ impl Console {
                 .map(|(i, _)| i);
             let newest_shown = it.next();
             let target = if n == usize::MAX {
-                it.last().or(newest_shown)
+                // Home: the newest row of the first page, so that the oldest entry is on top.
+                let page = self.page.max(1);
+                (0..tl.len())
+                    .filter(|&i| tl.get(i).is_some_and(|e| self.filter.matches(e)))
+                    .take(page)
+                    .last()
             } else {
                 it.take(n).last().or(newest_shown)
             };

@@ -232,7 +232,6 @@ pub struct Resolved {
     slo_ids: std::collections::HashMap<String, usize>,
     wave_ids: std::collections::HashMap<String, usize>,
     item_ids: std::collections::HashMap<String, (usize, usize)>,
-    section_ids: std::collections::HashMap<String, usize>,
 }
 
 /// A plan that does not hold together: `path` names the key (`slos[2].warning`).
@@ -390,7 +389,6 @@ impl Resolved {
             slo_ids,
             wave_ids,
             item_ids,
-            section_ids,
         })
     }
 
@@ -428,11 +426,6 @@ impl Resolved {
     #[must_use]
     pub fn item(&self, id: &str) -> Option<(usize, usize)> {
         self.item_ids.get(id).copied()
-    }
-
-    #[must_use]
-    pub fn section(&self, id: &str) -> Option<usize> {
-        self.section_ids.get(id).copied()
     }
 
     /// "Batch Patches v1.0.0" or the id when there is no title.

@@ -51,12 +51,27 @@ pub struct Breach {
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct SampleOutcome {
     pub band_changed: bool,
-    /// Index of a trigger that fired on this sample.
-    pub fired: Option<usize>,
-    /// Index of a trigger whose breach started on this sample.
-    pub started: Option<usize>,
-    /// Index of a fired or counting trigger whose condition cleared.
-    pub cleared: Option<usize>,
+    /// Triggers (one bit per index) that fired on this sample.
+    pub fired: u32,
+    /// Triggers whose breach started counting on this sample.
+    pub started: u32,
+    /// Triggers that had fired and whose condition cleared on this sample.
+    pub cleared: u32,
+    /// Triggers that were counting (not yet fired) and stopped on this sample.
+    pub stopped: u32,
+}
+
+impl SampleOutcome {
+    /// Nothing about the triggers changed.
+    #[must_use]
+    pub fn triggers_quiet(&self) -> bool {
+        self.fired | self.started | self.cleared | self.stopped == 0
+    }
+}
+
+/// The trigger indices set in a mask, lowest first.
+pub fn bits(mask: u32) -> impl Iterator<Item = usize> {
+    (0..32).filter(move |i| mask & (1 << i) != 0)
 }
 
 #[derive(Clone, Debug)]
@@ -126,17 +141,13 @@ impl SloState {
         }
     }
 
-    /// Whether the (scaled) value meets the target, not just the warning line.
-    #[must_use]
-    pub fn on_target(spec: &SloSpec, v: f64) -> bool {
-        match spec.direction {
-            Direction::Lower => v <= spec.target,
-            Direction::Higher => v >= spec.target,
-        }
-    }
-
-    pub fn sample(&mut self, spec: &SloSpec, s: Sample) -> SampleOutcome {
+    /// Takes a sample. `interval` is the plan's sample interval: after a gap of more than two
+    /// intervals a breach starts counting again, since nobody saw what happened in between.
+    pub fn sample(&mut self, spec: &SloSpec, s: Sample, interval: Span) -> SampleOutcome {
         let mut out = SampleOutcome::default();
+        let gap = self
+            .last
+            .is_some_and(|l| s.t.since(l.t) > Span(interval.0.saturating_mul(2)));
         self.prev = self.last.replace(s);
         if self.history.len() == HISTORY {
             self.history.pop_front();
@@ -161,23 +172,38 @@ impl SloState {
             .iter()
             .zip(self.breaches.iter_mut())
             .enumerate()
+            .take(32)
         {
-            let holds = breaches(trig, Self::scaled(spec, value));
-            if holds {
+            let bit = 1 << i;
+            if gap && !breach.fired {
+                breach.since = None;
+            }
+            if breaches(trig, Self::scaled(spec, value)) {
                 let since = *breach.since.get_or_insert_with(|| {
-                    out.started = Some(i);
+                    out.started |= bit;
                     s.t
                 });
                 if !breach.fired && s.t.since(since) >= trig.for_ {
                     breach.fired = true;
-                    out.fired = Some(i);
+                    out.fired |= bit;
                 }
             } else if breach.since.is_some() {
+                if breach.fired {
+                    out.cleared |= bit;
+                } else {
+                    out.stopped |= bit;
+                }
                 *breach = Breach::default();
-                out.cleared = Some(i);
             }
         }
         out
+    }
+
+    /// How long the current breach of trigger `i` has lasted, on sample time.
+    #[must_use]
+    pub fn breach_lasted(&self, i: usize) -> Option<Span> {
+        let since = self.breaches.get(i)?.since?;
+        Some(self.last?.t.since(since))
     }
 
     /// Re-evaluates staleness at `now`; returns true when the band changed.
@@ -262,24 +288,55 @@ mod tests {
     fn trigger_fires_after_its_duration_on_sample_time() {
         let spec = error_rate();
         let mut s = SloState::new(&spec);
-        assert_eq!(s.sample(&spec, at(0, 12.0)).started, Some(0));
-        assert_eq!(s.sample(&spec, at(240, 12.0)).fired, None);
-        assert_eq!(s.sample(&spec, at(300, 11.0)).fired, Some(0));
+        let i = Span::from_secs(60);
+        assert_eq!(s.sample(&spec, at(0, 12.0), i).started, 1);
+        assert_eq!(s.sample(&spec, at(60, 12.0), i).fired, 0);
+        assert_eq!(s.breach_lasted(0), Some(Span::from_secs(60)));
+        for t in [120, 180, 240] {
+            s.sample(&spec, at(t, 12.0), i);
+        }
+        assert_eq!(s.sample(&spec, at(300, 11.0), i).fired, 1);
         assert!(s.breaches[0].fired);
-        assert_eq!(s.sample(&spec, at(360, 3.0)).cleared, Some(0));
+        assert_eq!(s.sample(&spec, at(360, 3.0), i).cleared, 1);
         assert_eq!(s.breaches[0], Breach::default());
+    }
+
+    #[test]
+    fn a_data_gap_restarts_the_breach_and_two_triggers_report_together() {
+        let mut spec = error_rate();
+        spec.triggers.push(TriggerSpec {
+            above: Some(5.0),
+            below: None,
+            for_: Span::from_secs(120),
+        });
+        let mut s = SloState::new(&spec);
+        let i = Span::from_secs(60);
+        assert_eq!(s.sample(&spec, at(0, 12.0), i).started, 0b11);
+        // 40 minutes without data: the breach starts again rather than firing at once.
+        let out = s.sample(&spec, at(2400, 12.0), i);
+        assert_eq!(out.fired, 0);
+        assert_eq!(s.breach_lasted(0), Some(Span::ZERO));
+        let out = s.sample(&spec, at(2460, 3.0), i);
+        assert_eq!(
+            out.stopped, 0b11,
+            "both counting triggers stop on the same sample"
+        );
+        assert_eq!(out.cleared, 0);
     }
 
     #[test]
     fn stale_data_is_nodata_and_recovers() {
         let spec = error_rate();
         let mut s = SloState::new(&spec);
-        s.sample(&spec, at(0, 1.0));
+        s.sample(&spec, at(0, 1.0), Span::from_secs(60));
         assert_eq!(s.band(), Band::Pass);
         assert!(!s.age_to(Offset::from_secs(100), Span::from_secs(60)));
         assert!(s.age_to(Offset::from_secs(121), Span::from_secs(60)));
         assert_eq!(s.band(), Band::NoData);
-        assert!(s.sample(&spec, at(130, 1.0)).band_changed);
+        assert!(
+            s.sample(&spec, at(130, 1.0), Span::from_secs(60))
+                .band_changed
+        );
         assert_eq!(s.band(), Band::Pass);
     }
 

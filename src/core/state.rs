@@ -12,7 +12,7 @@ use super::plan::{AllowBand, GateRef, Resolved, Severity};
 use super::record::{
     Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus,
 };
-use super::slo::{Band, Sample, SloState};
+use super::slo::{bits, Band, Sample, SloState};
 use super::time::{Offset, Span};
 use super::timeline::{Entry, Kind, Timeline};
 use super::wave::WaveState;
@@ -130,6 +130,9 @@ pub enum Change {
         reason: Option<String>,
     },
     Note {
+        text: String,
+    },
+    Source {
         text: String,
     },
     Unknown {
@@ -312,34 +315,46 @@ impl State {
         }
         let interval = self.plan.plan.sample_interval;
         self.next_stale = Offset(i64::MAX);
+        let mut went_stale: Vec<(Offset, usize)> = Vec::new();
         for i in 0..self.slos.len() {
-            if let (Some(last), false) = (self.slos[i].last, self.slos[i].stale) {
-                self.next_stale = self.next_stale.min(stale_at(last.t, interval));
-            }
             if self.slos[i].age_to(t, interval) {
                 fx.dirty = true;
                 self.reconsider = true;
                 let band = self.slos[i].band();
-                let (id, name) = {
-                    let spec = &self.plan.plan.slos[i];
-                    (spec.id.clone(), spec.name.clone())
-                };
-                if band == Band::NoData {
-                    let age = self.slos[i].age(t).unwrap_or_default();
-                    let src = self.source.name.clone();
-                    self.entry(
-                        Kind::Slo,
-                        Severity::Warning,
-                        src,
-                        format!("{name}: data stale ({age} old)"),
-                    );
+                if let (Band::NoData, Some(last)) = (band, self.slos[i].last) {
+                    went_stale.push((stale_at(last.t, interval), i));
                 }
+                let id = self.plan.plan.slos[i].id.clone();
                 self.change(fx, || Change::Band {
                     slo: id,
                     band,
                     value: None,
                 });
             }
+            if let (Some(last), false) = (self.slos[i].last, self.slos[i].stale) {
+                self.next_stale = self.next_stale.min(stale_at(last.t, interval));
+            }
+        }
+        // Stamped when the data went stale, not when this clock tick noticed: replay at any
+        // speed, headless runs and snapshots then show the same timeline. No entry already on
+        // it is later than that moment, or an earlier tick would have noticed.
+        went_stale.sort_unstable();
+        for (at, i) in went_stale {
+            let last = self.slos[i].last.map_or(at, |l| l.t);
+            let text = format!(
+                "{}: no data since {} (stale after {})",
+                self.plan.plan.slos[i].name,
+                last.t_label(),
+                Span(interval.0 * 2)
+            );
+            let source = self.source.name.clone();
+            self.timeline.push(Entry {
+                t: at,
+                kind: Kind::Slo,
+                severity: Severity::Warning,
+                source,
+                text: text.into_boxed_str(),
+            });
         }
     }
 
@@ -535,7 +550,7 @@ impl State {
             }
             Body::Feed { text } => {
                 self.entry(Kind::Source, Severity::Info, source, text.to_string());
-                self.change(fx, || Change::Note { text: text.into() });
+                self.change(fx, || Change::Source { text: text.into() });
             }
             Body::Other { kind, text } => {
                 self.unknown += 1;
@@ -567,15 +582,10 @@ impl State {
         fx: &mut Effects,
     ) {
         let spec = &self.plan.plan.slos[slo];
-        let out = self.slos[slo].sample(spec, Sample { t: self.now, value });
-        self.next_stale = self
-            .next_stale
-            .min(stale_at(self.now, self.plan.plan.sample_interval));
-        if !(out.band_changed
-            || out.fired.is_some()
-            || out.cleared.is_some()
-            || out.started.is_some())
-        {
+        let interval = self.plan.plan.sample_interval;
+        let out = self.slos[slo].sample(spec, Sample { t: self.now, value }, interval);
+        self.next_stale = self.next_stale.min(stale_at(self.now, interval));
+        if !out.band_changed && out.triggers_quiet() {
             return;
         }
         self.reconsider = true;
@@ -592,53 +602,48 @@ impl State {
             };
             lines.push((sev, format!("{} {} {shown}", spec.name, band.word())));
         }
-        if let Some(i) = out.fired {
-            lines.push((
-                Severity::Critical,
-                format!("ROLLBACK TRIGGER {}: {}", spec.name, trigger_label(spec, i)),
-            ));
-        }
-        if let Some(i) = out.cleared {
-            lines.push((
+        let name = &spec.name;
+        for (mask, sev, what) in [
+            (out.started, Severity::Warning, "Rollback trigger counting"),
+            (out.fired, Severity::Critical, "ROLLBACK TRIGGER FIRED"),
+            (
+                out.stopped,
                 Severity::Info,
-                format!(
-                    "Rollback trigger cleared: {} {}",
-                    spec.name,
-                    trigger_label(spec, i)
-                ),
-            ));
+                "Rollback trigger stopped counting",
+            ),
+            (out.cleared, Severity::Info, "Rollback trigger cleared"),
+        ] {
+            for i in bits(mask) {
+                lines.push((sev, format!("{what}: {name} {}", trigger_label(spec, i))));
+            }
         }
-        let id = spec.id.clone();
-        let changes: Vec<Change> = if self.track_changes {
-            let mut c = Vec::new();
+        if self.track_changes {
+            let id = &spec.id;
             if out.band_changed {
-                c.push(Change::Band {
+                fx.changes.push(Change::Band {
                     slo: id.clone(),
                     band,
                     value,
                 });
             }
-            for (i, state) in [
+            for (mask, state) in [
                 (out.started, "counting"),
                 (out.fired, "fired"),
+                (out.stopped, "stopped"),
                 (out.cleared, "cleared"),
             ] {
-                if let Some(i) = i {
-                    c.push(Change::Trigger {
+                for i in bits(mask) {
+                    fx.changes.push(Change::Trigger {
                         slo: id.clone(),
                         state,
                         limit: trigger_label(spec, i),
                     });
                 }
             }
-            c
-        } else {
-            Vec::new()
-        };
+        }
         for (sev, line) in lines {
             self.entry(Kind::Slo, sev, source.clone(), line);
         }
-        fx.changes.extend(changes);
     }
 
     #[allow(clippy::too_many_arguments)]

@@ -36,6 +36,9 @@ fn is_plain(c: char) -> bool {
             | '\u{2060}'..='\u{2064}' // word joiner, invisible operators
             | '\u{2066}'..='\u{2069}' // bidi isolates
             | '\u{FEFF}'              // BOM / zero-width no-break space
+            | '\u{061C}'              // Arabic letter mark (bidi)
+            | '\u{180E}'              // Mongolian vowel separator (invisible)
+            | '\u{2028}' | '\u{2029}' // line and paragraph separators
             | '\u{FFF9}'..='\u{FFFB}'))
 }
 
@@ -49,6 +52,11 @@ mod tests {
         let s = sanitize(hostile);
         assert!(!s.chars().any(char::is_control), "{s:?}");
         assert!(!s.contains('\u{202E}'));
+        for c in [
+            '\u{061C}', '\u{180E}', '\u{2028}', '\u{2029}', '\u{2066}', '\u{200B}',
+        ] {
+            assert!(!sanitize(&format!("a{c}b")).contains(c), "{c:?}");
+        }
         assert!(s.contains("red"));
     }
 

@@ -222,9 +222,12 @@ fn secs_to_span(secs: f64) -> Result<Span, String> {
     Ok(Span(round_ms(secs * 1000.0)?))
 }
 
+/// Largest offset or duration accepted, in seconds (about 285,000 years).
+pub const MAX_SECS: f64 = 9.0e12;
+
 fn round_ms(ms: f64) -> Result<i64, String> {
-    // 2^53 ms is ~285,000 years: anything above is a typo, not a rollout.
-    if !(0.0..9.0e15).contains(&ms) {
+    // Anything this large is a typo, not a rollout.
+    if !(0.0..=MAX_SECS * 1000.0).contains(&ms) {
         return Err("duration out of range".into());
     }
     #[allow(clippy::cast_possible_truncation)]
@@ -336,7 +339,7 @@ mod tests {
 mod serde_impls {
     //! Offsets and spans are written the way people write them (`"T+5m"`, `"24h"`) or as a
     //! number of seconds; they are read back either way.
-    use super::{parse_offset, parse_span, Epoch, Offset, Span};
+    use super::{parse_offset, parse_span, Epoch, Offset, Span, MAX_SECS};
     use serde::de::{self, Visitor};
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::fmt;
@@ -353,20 +356,17 @@ mod serde_impls {
             }
         }
         fn visit_u64<E: de::Error>(self, v: u64) -> Result<i64, E> {
-            i64::try_from(v)
-                .ok()
-                .and_then(|v| v.checked_mul(1000))
-                .ok_or_else(|| E::custom("number of seconds out of range"))
+            #[allow(clippy::cast_precision_loss)]
+            self.visit_f64(v as f64)
         }
         fn visit_i64<E: de::Error>(self, v: i64) -> Result<i64, E> {
-            if v < 0 && !SIGNED {
-                return Err(E::custom("a duration cannot be negative"));
-            }
-            v.checked_mul(1000)
-                .ok_or_else(|| E::custom("number of seconds out of range"))
+            #[allow(clippy::cast_precision_loss)]
+            self.visit_f64(v as f64)
         }
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<i64, E> {
-            if !v.is_finite() || v.abs() > 9.0e12 || (v < 0.0 && !SIGNED) {
+            // One range for every form (numbers and text): about 285,000 years either way,
+            // far enough to never matter and near enough that sums of offsets cannot overflow.
+            if !v.is_finite() || v.abs() > MAX_SECS || (v < 0.0 && !SIGNED) {
                 return Err(E::custom(format!("{v} is not a usable number of seconds")));
             }
             #[allow(clippy::cast_possible_truncation)]

@@ -105,11 +105,6 @@ impl Filter {
     pub fn kind(&self) -> Option<Kind> {
         Kind::ALL.into_iter().find(|k| self.kinds == k.bit())
     }
-
-    #[must_use]
-    pub fn is_all(&self) -> bool {
-        self.kinds == u16::MAX && self.min_severity == Severity::Info
-    }
 }
 
 /// A bounded, append-only list of entries, oldest dropped first (and counted).

@@ -29,7 +29,7 @@ impl Default for WaveState {
 impl WaveState {
     pub fn set(&mut self, status: WaveStatus, t: Offset) {
         if let Some(start) = self.active_since.take() {
-            self.baked_before = Span(self.baked_before.0 + t.since(start).0.max(0));
+            self.baked_before = Span(self.baked_before.0.saturating_add(t.since(start).0.max(0)));
         }
         if status == WaveStatus::Active {
             self.active_since = Some(t);
@@ -45,7 +45,7 @@ impl WaveState {
     #[must_use]
     pub fn baked(&self, now: Offset) -> Span {
         let running = self.active_since.map_or(0, |s| now.since(s).0.max(0));
-        Span(self.baked_before.0 + running)
+        Span(self.baked_before.0.saturating_add(running))
     }
 
     /// The wave holds traffic (active or paused).

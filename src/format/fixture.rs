@@ -31,14 +31,13 @@ pub struct FixtureError {
 
 impl fmt::Display for FixtureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Messages may quote the fixture (serde's "unknown variant `…`"): never let that
+        // text carry escape sequences to the terminal.
+        let message = crate::core::text::sanitize(&self.message);
         if self.line == 0 {
-            write!(f, "{}: {}", self.file, self.message)
+            write!(f, "{}: {message}", self.file)
         } else {
-            write!(
-                f,
-                "{}:{}:{}: {}",
-                self.file, self.line, self.column, self.message
-            )
+            write!(f, "{}:{}:{}: {message}", self.file, self.line, self.column)
         }
     }
 }

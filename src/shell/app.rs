@@ -56,8 +56,11 @@ pub async fn run<B: Backend>(
         if dirty {
             let due = last_draw.map_or(Instant::now(), |t| t + FRAME_BUDGET);
             if Instant::now() >= due {
-                let page = usize::from(terminal.size()?.height / 3);
-                console.page = page.max(1);
+                let size = terminal.size()?;
+                console.page = view::timeline_rows(
+                    ratatui::layout::Rect::new(0, 0, size.width, size.height),
+                    console,
+                );
                 wrap_draw(terminal, &|f| view::render(f, console, look))?;
                 stats.frames += 1;
                 last_draw = Some(Instant::now());
@@ -128,14 +131,26 @@ fn handle(
                     *dirty |= console.state.apply(Event::Clock(clock)).dirty;
                     *dirty |= set_info(console, info);
                 }
-                Feed::Restore { state, info } => {
+                Feed::Restore {
+                    state,
+                    records,
+                    clock,
+                    info,
+                } => {
                     console.state = *state;
+                    for r in records {
+                        console.state.apply(Event::Record(r));
+                    }
+                    console.state.apply(Event::Clock(clock));
                     set_info(console, info);
                     *dirty = true;
                 }
                 Feed::Info(info) => *dirty |= set_info(console, info),
                 Feed::Failed(e) => {
-                    console.notice = Some(format!("replay stopped: {e}"));
+                    console.notice = Some(format!(
+                        "replay stopped: {}",
+                        crate::core::text::sanitize(&e)
+                    ));
                     *dirty = true;
                 }
             }

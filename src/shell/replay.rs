@@ -130,8 +130,14 @@ pub enum Feed {
         clock: Offset,
         info: ReplayInfo,
     },
-    /// Replace the state (a seek restored a snapshot); a batch follows.
-    Restore { state: Box<State>, info: ReplayInfo },
+    /// Replace the state (a seek restored a snapshot), then apply these records and move
+    /// the clock to `clock`.
+    Restore {
+        state: Box<State>,
+        records: Vec<Record>,
+        clock: Offset,
+        info: ReplayInfo,
+    },
     /// Playback changed without new records (pause, speed).
     Info(ReplayInfo),
     /// Reading failed after start-up (the file changed under us).
@@ -221,6 +227,7 @@ impl Engine {
         let to = to.clamp(self.prep.start, self.prep.end);
         let snap = self.prep.snapshots.iter().rev().find(|s| s.t <= to);
         let restore = to < self.sent_to || snap.is_some_and(|s| s.t > self.sent_to);
+        let mut restored_state = None;
         if restore {
             let (state, pos, t) = match snap {
                 Some(s) => (s.state.clone(), s.pos, s.t),
@@ -230,6 +237,7 @@ impl Engine {
                     Offset(i64::MIN),
                 ),
             };
+            restored_state = Some(state);
             self.src = self
                 .src
                 .reopen(pos)
@@ -237,20 +245,26 @@ impl Engine {
             self.pending = None;
             self.done = false;
             self.sent_to = t;
-            if !send(Feed::Restore {
-                state: Box::new(state),
-                info: self.info(),
-            }) {
-                return Ok(());
-            }
         }
         let (records, clock) = self.read_until(to, usize::MAX)?;
         let wall = self.wall();
         self.playback.seek(clock, wall);
-        send(Feed::Batch {
-            records,
-            clock,
-            info: self.info(),
+        let info = self.info();
+        // One message for the restored state and the records after it, so the screen never
+        // shows the older snapshot on its own.
+        let restored = restored_state.map(Box::new);
+        send(match restored {
+            Some(state) => Feed::Restore {
+                state,
+                records,
+                clock,
+                info,
+            },
+            None => Feed::Batch {
+                records,
+                clock,
+                info,
+            },
         });
         Ok(())
     }
@@ -326,6 +340,20 @@ impl Engine {
                     }
                 };
                 if let Some(m) = msg {
+                    // Keys repeat faster than a seek re-reads the file: fold what is queued.
+                    let mut m = m;
+                    while let Ok(next) = ctl.try_recv() {
+                        m = match (m, next) {
+                            (ReplayCtl::SeekBy(a), ReplayCtl::SeekBy(b)) => {
+                                ReplayCtl::SeekBy(crate::core::time::Span(a.0.saturating_add(b.0)))
+                            }
+                            (_, seek @ ReplayCtl::SeekTo(_)) => seek,
+                            (earlier, later) => {
+                                self.control(earlier, &mut send)?;
+                                later
+                            }
+                        };
+                    }
                     self.control(m, &mut send)?;
                     continue;
                 }

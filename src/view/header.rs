@@ -35,9 +35,10 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
     );
     let mode = match &c.mode {
         Mode::Replay(r) => {
-            let span = (r.end.0 - r.start.0).max(1);
+            let span = r.end.0.saturating_sub(r.start.0).max(1);
             #[allow(clippy::cast_precision_loss)]
-            let pct = ((s.now.0.clamp(r.start.0, r.end.0) - r.start.0) as f64 / span as f64
+            let pct = ((s.now.0.clamp(r.start.0, r.end.0).saturating_sub(r.start.0)) as f64
+                / span as f64
                 * 100.0)
                 .round();
             let state = if r.playing { g.play } else { g.pause };
@@ -151,6 +152,16 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         }
         if warn > 0 {
             l2.push(Span::styled(format!(" {} {warn} warn", g.warn), t.warn));
+        }
+        if s.alerts_dropped > 0 {
+            l2.push(Span::styled(
+                format!(
+                    " (+{} over the {} tracked)",
+                    s.alerts_dropped,
+                    crate::core::state::ALERT_CAP
+                ),
+                t.warn,
+            ));
         }
     }
     l2.push(Span::styled(format!(" {} ", g.sep), t.border));

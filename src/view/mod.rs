@@ -86,27 +86,21 @@ pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
         return;
     }
     let density = Density::of(area);
-    let header_h = if density == Density::Wide { 3 } else { 2 };
-    let [head, body, foot] = Layout::vertical([
-        Constraint::Length(header_h),
-        Constraint::Min(5),
-        Constraint::Length(1),
-    ])
-    .areas(area);
-    header::render(frame, head, c, look, density);
-    footer(frame, foot, c, look);
+    let l = layout(area, c);
+    header::render(frame, l.header, c, look, density);
+    footer(frame, l.footer, c, look);
     if c.zoom {
         let focused = match c.focus {
             Panel::Timeline => timeline::render,
             Panel::Checklist => checklist::render,
             Panel::Slos => slo_gauge::render,
         };
-        focused(frame, body, c, look, density, true);
+        focused(frame, l.body, c, look, density, true);
     } else {
-        match density {
-            Density::Wide => wide(frame, body, c, look),
-            Density::Compact => compact(frame, body, c, look),
-        }
+        waves::render(frame, l.waves, c, look, density);
+        slo_gauge::render(frame, l.slos, c, look, density, false);
+        checklist::render(frame, l.checklist, c, look, density, false);
+        timeline::render(frame, l.timeline, c, look, density, false);
     }
     if let Some(p) = &c.prompt {
         prompt(frame, area, p, look);
@@ -159,49 +153,105 @@ fn ascii_for(c: char) -> char {
     }
 }
 
-fn wide(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
-    let gates = c.state.next_gates().len();
-    // Borders, pipeline, bake line, gate heading, then gates two to a row.
-    let waves_h = u16::try_from(2 + 3 + gates.div_ceil(2).clamp(1, 4)).unwrap_or(9);
-    let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
-    let avail = body.height.saturating_sub(waves_h);
-    // SLOs take two rows each when there is room; the timeline keeps at least a third.
-    let mid_h = (n_slo * 2 + 2).min(avail.saturating_sub(avail / 3)).max(6);
-    let [waves_a, mid, tl] = Layout::vertical([
-        Constraint::Length(waves_h),
-        Constraint::Length(mid_h),
-        Constraint::Min(4),
-    ])
-    .areas(body);
-    waves::render(frame, waves_a, c, look, Density::Wide);
-    let [slo_a, check_a] =
-        Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]).areas(mid);
-    slo_gauge::render(frame, slo_a, c, look, Density::Wide, false);
-    checklist::render(frame, check_a, c, look, Density::Wide, false);
-    timeline::render(frame, tl, c, look, Density::Wide, false);
+/// Where each part of the screen goes: one pure function, used by the renderer and by the
+/// shell (which needs the timeline's height to scroll by whole pages).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Screen {
+    pub header: Rect,
+    pub body: Rect,
+    pub footer: Rect,
+    pub waves: Rect,
+    pub slos: Rect,
+    pub checklist: Rect,
+    pub timeline: Rect,
 }
 
-fn compact(frame: &mut Frame, body: Rect, c: &Console, look: &Look) {
-    let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
-    let avail = body.height.saturating_sub(2);
-    let mid_h = (n_slo + 1).min(avail / 2).max(3);
-    let [waves_a, mid, tl] = Layout::vertical([
-        Constraint::Length(2),
-        Constraint::Length(mid_h),
-        Constraint::Min(3),
-    ])
-    .areas(body);
-    waves::render(frame, waves_a, c, look, Density::Compact);
-    let check_w = (body.width / 3).clamp(24, 40);
-    let [slo_a, _, check_a] = Layout::horizontal([
-        Constraint::Min(40),
+/// The layout of `area` for this console: wide (≥ 100×32) or compact.
+#[must_use]
+pub fn layout(area: Rect, c: &Console) -> Screen {
+    let density = Density::of(area);
+    let header_h = if density == Density::Wide { 3 } else { 2 };
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Min(5),
         Constraint::Length(1),
-        Constraint::Length(check_w),
     ])
-    .areas(mid);
-    slo_gauge::render(frame, slo_a, c, look, Density::Compact, false);
-    checklist::render(frame, check_a, c, look, Density::Compact, false);
-    timeline::render(frame, tl, c, look, Density::Compact, false);
+    .areas(area);
+    let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
+    let (waves, mid, timeline) = match density {
+        Density::Wide => {
+            let gates = c.state.next_gates().len();
+            // Borders, pipeline, bake line, gate heading, then gates two to a row.
+            let waves_h = u16::try_from(2 + 3 + gates.div_ceil(2).clamp(1, 4)).unwrap_or(9);
+            let avail = body.height.saturating_sub(waves_h);
+            // SLOs take two rows each when there is room; the timeline keeps at least a third.
+            let mid_h = (n_slo.saturating_mul(2) + 2)
+                .min(avail.saturating_sub(avail / 3))
+                .max(6);
+            let [w, m, t] = Layout::vertical([
+                Constraint::Length(waves_h),
+                Constraint::Length(mid_h),
+                Constraint::Min(4),
+            ])
+            .areas(body);
+            (w, m, t)
+        }
+        Density::Compact => {
+            let avail = body.height.saturating_sub(2);
+            let mid_h = (n_slo + 1).min(avail / 2).max(3);
+            let [w, m, t] = Layout::vertical([
+                Constraint::Length(2),
+                Constraint::Length(mid_h),
+                Constraint::Min(3),
+            ])
+            .areas(body);
+            (w, m, t)
+        }
+    };
+    let (slos, checklist) = match density {
+        Density::Wide => {
+            let [a, b] =
+                Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                    .areas(mid);
+            (a, b)
+        }
+        Density::Compact => {
+            let check_w = (body.width / 3).clamp(24, 40);
+            let [a, _, b] = Layout::horizontal([
+                Constraint::Min(40),
+                Constraint::Length(1),
+                Constraint::Length(check_w),
+            ])
+            .areas(mid);
+            (a, b)
+        }
+    };
+    Screen {
+        header,
+        body,
+        footer,
+        waves,
+        slos,
+        checklist,
+        timeline,
+    }
+}
+
+/// Rows of entries the timeline panel shows (inside its frame) on a screen of this size.
+#[must_use]
+pub fn timeline_rows(area: Rect, c: &Console) -> usize {
+    let l = layout(area, c);
+    let panel = if c.zoom && c.focus == Panel::Timeline {
+        l.body
+    } else {
+        l.timeline
+    };
+    let frame = if Density::of(area) == Density::Wide {
+        2
+    } else {
+        1
+    };
+    usize::from(panel.height.saturating_sub(frame)).max(1)
 }
 
 /// A panel frame: a box in the wide layout, a titled rule in the compact one. Returns the
@@ -217,7 +267,11 @@ pub(crate) fn panel(
     let t = &look.theme;
     let border = if focused { t.border_focus } else { t.border };
     let mut spans = vec![Span::styled(
-        if focused { "▸" } else { " " }.replace('▸', if look.glyphs.ascii { ">" } else { "▸" }),
+        match (focused, look.glyphs.ascii) {
+            (false, _) => " ",
+            (true, true) => ">",
+            (true, false) => "▸",
+        },
         border,
     )];
     spans.extend(title);

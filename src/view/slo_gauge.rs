@@ -69,7 +69,8 @@ fn thresholds(spec: &SloSpec) -> String {
 
 fn trend(s: &SloState, spec: &SloSpec, g: &Glyphs) -> String {
     match s.delta() {
-        Some(d) if d.abs() < f64::EPSILON => g.flat.to_string(),
+        // Judge the change by what is shown: a change that rounds to 0 is no change.
+        Some(d) if trim_number(d.abs()) == "0" => g.flat.to_string(),
         Some(d) => {
             let arrow = if d > 0.0 { g.up } else { g.down };
             let sign = if d > 0.0 { "+" } else { "" };
@@ -120,8 +121,7 @@ fn notes(
                 format!(" {} TRIGGER {label} FIRED", look.glyphs.crit),
                 t.crit,
             ));
-        } else if let Some(since) = b.since {
-            let lasted = now.since(since);
+        } else if let Some(lasted) = b.since.and(s.breach_lasted(i)) {
             let limit = spec.triggers[i].for_;
             if short {
                 out.push(Span::styled(

@@ -51,11 +51,27 @@ pub(crate) fn render(
     let epoch = s.plan.plan.t0;
     let wide = density == Density::Wide || w >= 100;
     let src_w = if wide { 14 } else { 0 };
-    let mut rows: Vec<Line> = tl
-        .iter_rev_from(c.timeline_end())
+    // The rows that end at the anchor; if they do not fill the panel (scrolled to the oldest),
+    // the rows after it fill the rest. Either way only visible rows are built.
+    let end = c.timeline_end();
+    let mut shown: Vec<&crate::core::timeline::Entry> = tl
+        .iter_rev_from(end)
         .filter(|(_, e)| c.filter.matches(e))
         .take(h)
-        .map(|(_, e)| {
+        .map(|(_, e)| e)
+        .collect();
+    shown.reverse();
+    let more = h.saturating_sub(shown.len());
+    shown.extend(
+        (end..tl.len())
+            .filter_map(|i| tl.get(i))
+            .filter(|e| c.filter.matches(e))
+            .take(more),
+    );
+    let mut rows: Vec<Line> = shown
+        .into_iter()
+        .rev()
+        .map(|e| {
             let sev_style = match e.severity {
                 Severity::Critical => t.crit,
                 Severity::Warning => t.warn,

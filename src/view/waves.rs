@@ -207,7 +207,6 @@ fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Li
                 fit::pad(&text, col_w, g.ellipsis),
                 if r.green { t.text } else { style },
             ));
-            let _ = style;
         }
         lines.push(Line::from(spans));
     }
@@ -250,14 +249,25 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
             blocking.sort_by_key(|r| !r.live);
             let mut spans = bake.spans;
             spans.push(Span::styled(format!(" {} ", g.sep), t.border));
-            if readings.is_empty() {
+            let rolled_back = s
+                .current_wave()
+                .is_some_and(|w| s.waves[w].status == WaveStatus::RolledBack);
+            // On the last step the gates are its exit criteria: nothing is "blocked".
+            let (green_word, red_word) = if s.next_wave().is_some() {
+                ("gates green", "blocked")
+            } else {
+                ("exit criteria met", "exit criteria not met")
+            };
+            if rolled_back {
+                spans.push(Span::styled("rolled back · no next step", t.muted));
+            } else if readings.is_empty() {
                 spans.push(Span::styled("no gates", t.muted));
             } else if blocking.is_empty() {
-                spans.push(Span::styled(format!("{} gates green", g.ok), t.ok));
+                spans.push(Span::styled(format!("{} {green_word}", g.ok), t.ok));
             } else {
                 let names: Vec<String> = blocking.iter().map(|r| r.label.clone()).collect();
                 spans.push(Span::styled(
-                    format!("{} blocked: {}", g.crit, names.join(", ")),
+                    format!("{} {red_word}: {}", g.crit, names.join(", ")),
                     t.crit,
                 ));
             }

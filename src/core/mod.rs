@@ -1,6 +1,7 @@
 //! The pure core: the rollout model and the reducer. No I/O and no clock reads here.
 
 pub mod checklist;
+pub mod command;
 pub mod console;
 pub mod intent;
 pub mod plan;

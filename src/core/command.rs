@@ -1,0 +1,45 @@
+//! Commands as values: what a console asks the control plane to do, with the idempotency key
+//! that makes retries safe and the wave it expects to act on (so a command aimed at a state
+//! that has moved on is a conflict, never a surprise).
+
+use serde::{Deserialize, Serialize};
+
+use super::record::Action;
+
+/// A command as it travels from a console to the control plane.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Command {
+    /// Idempotency key: the same id applied twice has the effect of once.
+    pub id: String,
+    pub action: Action,
+    /// Who asked (`--actor`, otherwise user@host).
+    pub actor: String,
+    /// Why; required for pause and rollback.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The wave the console saw as current when the command was confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wave: Option<String>,
+}
+
+impl Command {
+    /// Whether this action needs a reason before it may be sent.
+    #[must_use]
+    pub fn needs_reason(action: Action) -> bool {
+        matches!(action, Action::Pause | Action::Rollback | Action::Note)
+    }
+
+    /// Checks what the console can check on its own.
+    ///
+    /// # Errors
+    /// A reason is required and missing.
+    pub fn validate(&self) -> Result<(), String> {
+        if Self::needs_reason(self.action)
+            && self.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+        {
+            return Err(format!("{} needs a reason", self.action.word()));
+        }
+        Ok(())
+    }
+}

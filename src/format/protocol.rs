@@ -1,0 +1,103 @@
+//! Protocol v1: JSON text frames over WebSocket between a console and a control plane.
+//! Events carry the fixture's record objects unchanged, so a recording is a fixture.
+//! docs/protocol.md is the reference.
+
+use serde::{Deserialize, Serialize};
+
+use crate::core::command::Command;
+use crate::core::plan::Plan;
+
+/// The protocol version this build speaks.
+pub const PROTOCOL: &str = "1.0";
+/// Largest message accepted either way (a frame or a reassembled message).
+pub const MAX_MESSAGE: usize = 1 << 20;
+
+/// Roles a console may hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Commander,
+    Observer,
+}
+
+/// Console → control plane.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientMsg {
+    Hello {
+        protocol: String,
+        client: String,
+        actor: String,
+        role: Role,
+        /// The last event sequence number this console applied; events after it are replayed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume_after: Option<u64>,
+        /// Credentials (a bearer token); never logged.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        token: Option<String>,
+    },
+    Command(Command),
+    Heartbeat {
+        seq: u64,
+    },
+}
+
+/// Control plane → console.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ServerMsg {
+    Hello {
+        protocol: String,
+        server: String,
+        /// Identifies this run of the control plane: a new id means sequence numbers restarted.
+        session: String,
+        /// The role granted (an observer token never gets commander).
+        role: Role,
+        /// The plan, in the shape of a fixture header's `rollout`.
+        rollout: Plan,
+        /// The newest sequence number at the time of the hello.
+        seq: u64,
+        /// `resume`: the events after the console's `resume_after` follow. `snapshot`: that far
+        /// back is gone (or this is a new session); `snapshot` rebuilds the state, then newer
+        /// events follow.
+        mode: Resume,
+        /// Records that rebuild the current state (only with `mode: snapshot`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        snapshot: Vec<serde_json::Value>,
+    },
+    Event {
+        seq: u64,
+        /// The record, exactly as a fixture line would hold it.
+        record: serde_json::Value,
+    },
+    Heartbeat {
+        seq: u64,
+    },
+    Error {
+        code: ErrorCode,
+        message: String,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Resume {
+    Resume,
+    Snapshot,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, or not a message of this protocol.
+    BadMessage,
+    /// Over [`MAX_MESSAGE`].
+    TooLarge,
+    UnsupportedVersion,
+    /// Credentials missing or unknown.
+    Unauthorized,
+    /// An observer sent a command.
+    Forbidden,
+    /// The first message was not a hello.
+    NoHello,
+}

@@ -131,7 +131,10 @@ fn replay_screen(args: &ReplayArgs) -> Result<i32> {
             &mut console,
             &look,
             &mut rx,
-            Some(ctl_tx),
+            &mut shell::app::Links {
+                replay: Some(ctl_tx),
+                live: None,
+            },
             shell::events::synchronized_draw,
         )
         .await;

@@ -77,9 +77,16 @@ async fn draws_only_when_something_changed_and_coalesces_bursts() {
         tokio::time::sleep(Duration::from_secs(5)).await;
         tx.send(Input::Key(Key::Char('q'))).await.unwrap();
     });
-    let stats = app::run(&mut term, &mut console, &look, &mut rx, None, plain_draw)
-        .await
-        .unwrap();
+    let stats = app::run(
+        &mut term,
+        &mut console,
+        &look,
+        &mut rx,
+        &mut app::Links::default(),
+        plain_draw,
+    )
+    .await
+    .unwrap();
     sender.await.unwrap();
     assert!(stats.inputs >= 201, "{stats:?}");
     // One frame at start, a few for the burst; nothing while idle.
@@ -101,9 +108,16 @@ async fn an_unbound_key_does_not_quit_and_q_does() {
     tx.send(Input::Key(Key::Char('x'))).await.unwrap();
     tx.send(Input::Key(Key::Char('?'))).await.unwrap();
     tx.send(Input::Key(Key::Char('q'))).await.unwrap();
-    let stats = app::run(&mut term, &mut console, &look, &mut rx, None, plain_draw)
-        .await
-        .unwrap();
+    let stats = app::run(
+        &mut term,
+        &mut console,
+        &look,
+        &mut rx,
+        &mut app::Links::default(),
+        plain_draw,
+    )
+    .await
+    .unwrap();
     assert_eq!(stats.inputs, 3);
     assert!(console.help, "the '?' before 'q' was applied");
 }

@@ -6,6 +6,27 @@ use serde::{Deserialize, Serialize};
 
 use super::record::Action;
 
+/// The seat a console holds: only commanders may send commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Commander,
+    Observer,
+}
+
+impl Role {
+    /// The lesser of two seats: a console asking to command with an observer's token
+    /// observes.
+    #[must_use]
+    pub fn min_with(self, other: Role) -> Role {
+        if self == Role::Observer || other == Role::Observer {
+            Role::Observer
+        } else {
+            Role::Commander
+        }
+    }
+}
+
 /// A command as it travels from a console to the control plane.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

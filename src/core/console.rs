@@ -1,10 +1,13 @@
 //! The console: the rollout state plus what the person at the screen is doing with it
 //! (focus, scrolling, filters, prompts, playback controls). Keys become intents through the
-//! key table; intents change this struct and may ask the shell to steer the replay.
+//! key table; intents change this struct and may ask the shell to steer the replay or, on a
+//! commander's seat, to send a command — only after a confirmation that shows its effect.
 
+use super::command::{Command, Role};
 use super::intent::{lookup, Intent, Key};
 use super::plan::Severity;
 use super::playback::Speed;
+use super::record::{Action, OutcomeKind, WaveStatus};
 use super::state::State;
 use super::time::{parse_offset, Offset, Span};
 use super::timeline::{Filter, Kind};
@@ -44,11 +47,31 @@ pub enum ReplayCtl {
 }
 
 /// What an input asks of the shell.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Reaction {
     pub dirty: bool,
     pub quit: bool,
     pub replay: Option<ReplayCtl>,
+    /// A confirmed command, to be written to the audit log and then sent.
+    pub command: Option<Command>,
+}
+
+/// A command being confirmed: what it will do, and the reason being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirm {
+    pub action: Action,
+    /// The effect, in the room's words ("wave 3 (50%) → 0%, traffic back to legacy").
+    pub preview: String,
+    pub reason: String,
+    pub error: Option<String>,
+    /// The wave the command is aimed at (a conflict if the rollout moves on first).
+    pub wave: Option<String>,
+}
+
+/// A command sent by this console and still waiting for its outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub command: Command,
 }
 
 /// A one-line text prompt (go to a moment).
@@ -77,6 +100,15 @@ pub struct Console {
     /// Rows of entries the timeline shows on this terminal (set by the shell from the
     /// layout): a page for `PgUp` / `PgDn`, and the first page for `Home`.
     pub page: usize,
+    /// The seat: observers see no command keys and any attempt is refused here.
+    pub role: Role,
+    /// Who this console speaks for in commands (`--actor`, otherwise user@host).
+    pub actor: String,
+    /// Makes command ids unique across consoles and runs (chosen by the shell).
+    pub id_prefix: String,
+    next_id: u64,
+    pub confirm: Option<Confirm>,
+    pub pending: Vec<Pending>,
 }
 
 impl Console {
@@ -95,7 +127,178 @@ impl Console {
             slo_scroll: 0,
             notice: None,
             page: 10,
+            role: Role::Observer,
+            actor: String::new(),
+            id_prefix: String::new(),
+            next_id: 1,
+            confirm: None,
+            pending: Vec::new(),
         }
+    }
+
+    /// Commands sent by this console whose outcome has now arrived: removed from pending and
+    /// returned (the shell writes them to the audit log).
+    pub fn settle(&mut self) -> Vec<(Command, OutcomeKind, Option<String>)> {
+        let mut done = Vec::new();
+        let commands = &self.state.commands;
+        self.pending.retain(|p| {
+            match commands
+                .iter()
+                .rev()
+                .find(|c| *c.id == *p.command.id)
+                .and_then(|c| c.outcome.clone())
+            {
+                Some((kind, reason)) => {
+                    done.push((p.command.clone(), kind, reason.map(String::from)));
+                    false
+                }
+                None => true,
+            }
+        });
+        done
+    }
+
+    /// What a command would do now, in the room's words.
+    #[must_use]
+    pub fn preview(&self, action: Action) -> String {
+        let s = &self.state;
+        let plan = &s.plan.plan;
+        let cur = s.current_wave();
+        let label = |w: usize| s.wave_label(w);
+        match (action, cur) {
+            (Action::Rollback, Some(w)) => format!(
+                "{} → 0%: traffic back to {}, {} marked rolled back",
+                label(w),
+                plan.from,
+                label(w).split(" (").next().unwrap_or_default()
+            ),
+            (Action::Advance, Some(w)) => match s.next_wave() {
+                Some(n) => {
+                    let blocking: Vec<String> = s
+                        .next_gates()
+                        .into_iter()
+                        .filter(|g| !g.green)
+                        .map(|g| g.label)
+                        .collect();
+                    let warn = if blocking.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " — {} gate(s) blocking: {}",
+                            blocking.len(),
+                            blocking.join(", ")
+                        )
+                    };
+                    format!(
+                        "{} passed → {} active: traffic {} → {}{warn}",
+                        label(w),
+                        label(n),
+                        s.traffic_label(s.traffic),
+                        s.traffic_label(plan.waves[n].traffic)
+                    )
+                }
+                None => "no next wave: this is the last one".into(),
+            },
+            (Action::Advance, None) => format!(
+                "start {}: traffic 0 → {}",
+                label(0),
+                s.traffic_label(plan.waves[0].traffic)
+            ),
+            (Action::Pause, Some(w)) => format!(
+                "{} paused: the bake clock stops, traffic stays at {}",
+                label(w),
+                s.traffic_label(s.traffic)
+            ),
+            (Action::Resume, Some(w)) => format!("{} resumes: the bake clock runs again", label(w)),
+            (Action::Note, _) => "adds a note to the timeline, for every console".into(),
+            (_, None) => "the rollout has not started".into(),
+        }
+    }
+
+    fn open_confirm(&mut self, action: Action) {
+        if self.is_replay() {
+            self.notice = Some("a replay cannot send commands".into());
+            return;
+        }
+        if self.role == Role::Observer {
+            self.notice = Some(format!(
+                "read-only seat: observers cannot {}",
+                action.word()
+            ));
+            return;
+        }
+        let wave = self
+            .state
+            .current_wave()
+            .map(|w| self.state.plan.plan.waves[w].id.clone());
+        if action == Action::Resume
+            && !wave.as_ref().is_some_and(|_| {
+                self.state
+                    .current_wave()
+                    .is_some_and(|w| self.state.waves[w].status == WaveStatus::Paused)
+            })
+        {
+            self.notice = Some("nothing is paused".into());
+            return;
+        }
+        self.confirm = Some(Confirm {
+            action,
+            preview: self.preview(action),
+            reason: String::new(),
+            error: None,
+            wave,
+        });
+    }
+
+    fn confirm_key(&mut self, key: Key) -> Reaction {
+        let mut r = Reaction {
+            dirty: true,
+            ..Reaction::default()
+        };
+        let Some(c) = self.confirm.as_mut() else {
+            return r;
+        };
+        match key {
+            Key::Esc => {
+                self.notice = Some(format!("{} cancelled", c.action.word()));
+                self.confirm = None;
+            }
+            Key::CtrlC => r.quit = true,
+            Key::Backspace => {
+                c.reason.pop();
+                c.error = None;
+            }
+            Key::Enter => {
+                let command = Command {
+                    id: format!("{}-{}", self.id_prefix, self.next_id),
+                    action: c.action,
+                    actor: self.actor.clone(),
+                    reason: Some(c.reason.trim().to_string()).filter(|r| !r.is_empty()),
+                    wave: c.wave.clone(),
+                };
+                match command.validate() {
+                    Ok(()) => {
+                        self.next_id += 1;
+                        self.notice = Some(format!(
+                            "{} sent, waiting for the outcome",
+                            command.action.word()
+                        ));
+                        self.pending.push(Pending {
+                            command: command.clone(),
+                        });
+                        self.confirm = None;
+                        r.command = Some(command);
+                    }
+                    Err(e) => c.error = Some(e),
+                }
+            }
+            Key::Char(ch) if c.reason.chars().count() < 200 && !ch.is_control() => {
+                c.reason.push(ch);
+                c.error = None;
+            }
+            _ => {}
+        }
+        r
     }
 
     #[must_use]
@@ -105,6 +308,9 @@ impl Console {
 
     /// Handles one key: the prompt takes keys while open, otherwise the key table decides.
     pub fn key(&mut self, key: Key) -> Reaction {
+        if self.confirm.is_some() {
+            return self.confirm_key(key);
+        }
         if self.prompt.is_some() {
             return self.prompt_key(key);
         }
@@ -203,6 +409,11 @@ impl Console {
                 }
             }
             Intent::Quit => r.quit = true,
+            Intent::Pause => self.open_confirm(Action::Pause),
+            Intent::Resume => self.open_confirm(Action::Resume),
+            Intent::Advance => self.open_confirm(Action::Advance),
+            Intent::Rollback => self.open_confirm(Action::Rollback),
+            Intent::Note => self.open_confirm(Action::Note),
         }
         r
     }

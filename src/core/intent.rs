@@ -30,6 +30,11 @@ pub enum Intent {
     Help,
     Back,
     Quit,
+    Pause,
+    Resume,
+    Advance,
+    Rollback,
+    Note,
 }
 
 /// A key as the table knows it (independent of the terminal library).
@@ -97,6 +102,8 @@ impl Key {
 pub enum When {
     Always,
     Replay,
+    /// Live, with a commander's seat (observers see these refused).
+    Live,
 }
 
 /// One row of the key table.
@@ -243,7 +250,7 @@ pub const KEYMAP: &[Binding] = &[
 #[must_use]
 pub fn lookup(key: Key, replay: bool) -> Option<Intent> {
     for b in KEYMAP {
-        if b.when == When::Replay && !replay {
+        if (b.when == When::Replay && !replay) || (b.when == When::Live && replay) {
             continue;
         }
         if let Some(i) = b.keys.iter().position(|k| *k == key) {

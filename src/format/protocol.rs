@@ -6,19 +6,14 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::command::Command;
 use crate::core::plan::Plan;
+use crate::core::time::Offset;
 
 /// The protocol version this build speaks.
 pub const PROTOCOL: &str = "1.0";
 /// Largest message accepted either way (a frame or a reassembled message).
 pub const MAX_MESSAGE: usize = 1 << 20;
 
-/// Roles a console may hold.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Commander,
-    Observer,
-}
+pub use crate::core::command::Role;
 
 /// Console → control plane.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,6 +27,9 @@ pub enum ClientMsg {
         /// The last event sequence number this console applied; events after it are replayed.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         resume_after: Option<u64>,
+        /// The session those numbers belong to (from the server's hello).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        session: Option<String>,
         /// Credentials (a bearer token); never logged.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         token: Option<String>,
@@ -57,6 +55,10 @@ pub enum ServerMsg {
         rollout: Plan,
         /// The newest sequence number at the time of the hello.
         seq: u64,
+        /// The control plane's clock: the rollout's time now, and how many rollout seconds
+        /// pass per wall second (1 live; more in a sped-up demo). Consoles run their clock from it.
+        now: Offset,
+        speed: f64,
         /// `resume`: the events after the console's `resume_after` follow. `snapshot`: that far
         /// back is gone (or this is a new session); `snapshot` rebuilds the state, then newer
         /// events follow.
@@ -72,6 +74,7 @@ pub enum ServerMsg {
     },
     Heartbeat {
         seq: u64,
+        now: Offset,
     },
     Error {
         code: ErrorCode,

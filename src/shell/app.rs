@@ -20,8 +20,26 @@ pub const FRAME_BUDGET: Duration = Duration::from_millis(16);
 /// Capacity of the input channel.
 pub const CHANNEL: usize = 256;
 
+/// Where intents go besides the console: the replay engine, or the live connection with its
+/// audit log and recording.
+#[derive(Default)]
+pub struct Links {
+    pub replay: Option<std::sync::mpsc::Sender<ReplayCtl>>,
+    pub live: Option<LiveLink>,
+}
+
+pub struct LiveLink {
+    pub commands: mpsc::Sender<crate::core::command::Command>,
+    pub audit: Option<super::sinks::Audit>,
+    pub recorder: Option<super::sinks::Recorder>,
+    /// The control plane's address (for the audit log).
+    pub url: String,
+}
+
 /// Everything that reaches the loop.
 pub enum Input {
+    /// From the live connection.
+    Live(super::live::Feed),
     Key(Key),
     Resize,
     Replay(Feed),
@@ -46,7 +64,7 @@ pub async fn run<B: Backend>(
     console: &mut Console,
     look: &Look,
     rx: &mut mpsc::Receiver<Input>,
-    replay: Option<std::sync::mpsc::Sender<ReplayCtl>>,
+    links: &mut Links,
     mut wrap_draw: impl FnMut(&mut Terminal<B>, &dyn Fn(&mut ratatui::Frame)) -> std::io::Result<()>,
 ) -> std::io::Result<Stats> {
     let mut stats = Stats::default();
@@ -72,14 +90,14 @@ pub async fn run<B: Backend>(
             tokio::select! {
                 () = tokio::time::sleep_until(due.into()) => continue,
                 msg = rx.recv() => match msg {
-                    Some(m) => if handle(m, console, replay.as_ref(), &mut dirty, &mut stats) { return Ok(stats) },
+                    Some(m) => if handle(m, console, links, &mut dirty, &mut stats) { return Ok(stats) },
                     None => return Ok(stats),
                 },
             }
         } else {
             match rx.recv().await {
                 Some(m) => {
-                    if handle(m, console, replay.as_ref(), &mut dirty, &mut stats) {
+                    if handle(m, console, links, &mut dirty, &mut stats) {
                         return Ok(stats);
                     }
                 }
@@ -88,7 +106,7 @@ pub async fn run<B: Backend>(
         }
         // Drain whatever else is already queued before drawing.
         while let Ok(m) = rx.try_recv() {
-            if handle(m, console, replay.as_ref(), &mut dirty, &mut stats) {
+            if handle(m, console, links, &mut dirty, &mut stats) {
                 return Ok(stats);
             }
         }
@@ -99,7 +117,7 @@ pub async fn run<B: Backend>(
 fn handle(
     msg: Input,
     console: &mut Console,
-    replay: Option<&std::sync::mpsc::Sender<ReplayCtl>>,
+    links: &mut Links,
     dirty: &mut bool,
     stats: &mut Stats,
 ) -> bool {
@@ -108,8 +126,27 @@ fn handle(
         Input::Key(k) => {
             let r = console.key(k);
             *dirty |= r.dirty;
-            if let (Some(ctl), Some(tx)) = (r.replay, replay) {
+            if let (Some(ctl), Some(tx)) = (r.replay, links.replay.as_ref()) {
                 let _ = tx.send(ctl);
+            }
+            if let (Some(cmd), Some(live)) = (r.command, links.live.as_mut()) {
+                // Written and synced before it leaves; if that fails, it does not leave.
+                let logged = live
+                    .audit
+                    .as_mut()
+                    .map_or(Ok(()), |a| a.sent(&cmd, &live.url));
+                match logged {
+                    Ok(()) => {
+                        if live.commands.try_send(cmd).is_err() {
+                            console.notice = Some("command queue full: not sent".into());
+                        }
+                    }
+                    Err(e) => {
+                        console.pending.retain(|p| p.command.id != cmd.id);
+                        console.notice =
+                            Some(format!("audit log unwritable ({e}): command NOT sent"));
+                    }
+                }
             }
             r.quit
         }
@@ -118,6 +155,10 @@ fn handle(
             false
         }
         Input::Quit => true,
+        Input::Live(feed) => {
+            *dirty = true;
+            live_feed(feed, console, links.live.as_mut())
+        }
         Input::Replay(feed) => {
             match feed {
                 Feed::Batch {
@@ -166,4 +207,94 @@ fn set_info(console: &mut Console, info: crate::core::console::ReplayInfo) -> bo
     }
     console.mode = new;
     true
+}
+
+/// Applies what the live connection reports; true when the console should quit.
+fn live_feed(
+    feed: super::live::Feed,
+    console: &mut Console,
+    mut live: Option<&mut LiveLink>,
+) -> bool {
+    use super::live::Feed;
+    use crate::core::record::{Body, Record};
+    use crate::core::state::{Link, SourceStatus, State, TIMELINE_CAP};
+    let source = |link| {
+        Event::Source(SourceStatus {
+            name: std::sync::Arc::from("control-plane"),
+            link,
+        })
+    };
+    let mut record_out: Vec<Record> = Vec::new();
+    match feed {
+        Feed::Hello {
+            plan,
+            role,
+            reset,
+            now,
+            ..
+        } => {
+            console.role = console.role.min_with(role);
+            if let Some(records) = reset {
+                let link = console.state.source.link.clone();
+                let mut state = State::new(
+                    plan.clone(),
+                    SourceStatus {
+                        name: std::sync::Arc::from("control-plane"),
+                        link,
+                    },
+                    TIMELINE_CAP,
+                );
+                for r in &records {
+                    state.apply(Event::Record(r.clone()));
+                }
+                state.apply(Event::Clock(now));
+                console.state = state;
+                record_out = records;
+            }
+            if let Some(l) = live.as_deref_mut() {
+                if let Some(rec) = l.recorder.as_mut() {
+                    let _ = rec.plan(&plan);
+                }
+            }
+        }
+        Feed::Events { records, .. } => {
+            for r in &records {
+                console.state.apply(Event::Record(r.clone()));
+            }
+            record_out = records;
+        }
+        Feed::Link(link) => {
+            console.state.apply(source(link));
+        }
+        Feed::Clock(t) => {
+            console.state.apply(Event::Clock(t));
+        }
+        Feed::Problem(text) => {
+            let t = console.state.now;
+            console.state.apply(Event::Record(Record {
+                t,
+                source: Some("connection".into()),
+                body: Body::Feed { text: text.into() },
+            }));
+        }
+        Feed::Refused(why) => {
+            console.state.apply(source(Link::Down {
+                reason: format!("refused: {why}").into(),
+            }));
+            console.notice = Some(format!("the control plane refused this console: {why}"));
+        }
+    }
+    if let Some(l) = live {
+        if let Some(rec) = l.recorder.as_mut() {
+            if !record_out.is_empty() {
+                let _ = rec.records(&console.state.plan, &record_out);
+            }
+        }
+        for (cmd, result, reason) in console.settle() {
+            if let Some(a) = l.audit.as_mut() {
+                let _ = a.outcome(&cmd, result, reason.as_deref());
+            }
+        }
+    }
+    false
 }

@@ -5,6 +5,7 @@
 use std::io::Write;
 
 /// A small, fast, seedable PRNG (xorshift64*): enough for synthetic data, no crate needed.
+#[derive(Clone, Debug)]
 pub struct Rng(u64);
 
 impl Rng {

@@ -50,7 +50,20 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
                 ),
             ]
         }
-        Mode::Live => vec![Span::styled(" LIVE ", t.live)],
+        Mode::Live => {
+            let mut v = vec![Span::styled(" LIVE ", t.live)];
+            if c.role == crate::core::command::Role::Observer {
+                v.push(Span::styled(" OBSERVER (read-only) ", t.muted));
+            }
+            if !c.pending.is_empty() {
+                let what: Vec<&str> = c.pending.iter().map(|p| p.command.action.word()).collect();
+                v.push(Span::styled(
+                    format!(" {} pending ", what.join(", ")),
+                    t.warn,
+                ));
+            }
+            v
+        }
     };
     let mode_w: usize = mode.iter().map(Span::width).sum();
     let who = format!(

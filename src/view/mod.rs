@@ -105,6 +105,9 @@ pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
     if let Some(p) = &c.prompt {
         prompt(frame, area, p, look);
     }
+    if let Some(cf) = &c.confirm {
+        confirm(frame, area, cf, look);
+    }
     if c.help {
         help::render(frame, area, c, look);
     }
@@ -337,7 +340,11 @@ fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
     };
     let pieces: Vec<(String, &str, bool)> = KEYMAP
         .iter()
-        .filter(|b| b.when == When::Always || replay)
+        .filter(|b| match b.when {
+            When::Always => true,
+            When::Replay => replay,
+            When::Live => !replay && c.role == crate::core::command::Role::Commander,
+        })
         .filter_map(|b| {
             let text = b.footer?;
             // Rows list keys in (back, forward) pairs: show the shortest pair, or the lone key.
@@ -383,6 +390,47 @@ fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
         left.push(Span::styled(format!(" {} ", p.1), t.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+/// The confirmation of a command: what it will do, the reason, and how to send or cancel.
+fn confirm(frame: &mut Frame, area: Rect, cf: &crate::core::console::Confirm, look: &Look) {
+    use crate::core::record::Action;
+    let t = &look.theme;
+    let w = area.width.min(76);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(10) / 2,
+        width: w,
+        height: 8.min(area.height),
+    };
+    frame.render_widget(Clear, r);
+    let danger = matches!(cf.action, Action::Rollback | Action::Advance);
+    let title = format!(" {} — confirm ", cf.action.word().to_uppercase());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if danger { t.crit } else { t.border_focus })
+        .title(Span::styled(title, if danger { t.crit } else { t.title }));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let needs = crate::core::command::Command::needs_reason(cf.action);
+    let label = if cf.action == Action::Note {
+        "Note: "
+    } else if needs {
+        "Reason (required): "
+    } else {
+        "Reason (optional): "
+    };
+    let lines = vec![
+        Line::from(Span::styled(fit::cut(&cf.preview, usize::from(inner.width), look.glyphs.ellipsis), t.text)),
+        Line::from(Span::styled(cf.wave.as_deref().map_or_else(String::new, |w| format!("aimed at wave {w}: if the rollout moves on first, it is a conflict, not a retry")), t.muted)),
+        Line::default(),
+        Line::from(vec![Span::styled(label, t.accent), Span::styled(cf.reason.clone(), t.text), Span::styled("_", t.accent)]),
+        match &cf.error {
+            Some(e) => Line::from(Span::styled(e.clone(), t.crit)),
+            None => Line::from(Span::styled("Enter sends it · Esc cancels", t.muted)),
+        },
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::console::Prompt, look: &Look) {

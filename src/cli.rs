@@ -23,6 +23,14 @@ pub enum Command {
     },
     /// Render the screen of a fixture at a moment to PNG, SVG or text.
     Snapshot(SnapshotArgs),
+    /// Run a control plane: a live rollout for any number of consoles over WebSocket, with
+    /// `GET /metrics` and `GET /healthz` on the same port.
+    Serve(ServeArgs),
+    /// Open the console on a control plane (`ws://` or `wss://` URL).
+    Connect(ConnectArgs),
+    /// A control plane inside this process, on a loopback port, and the console on it: the
+    /// Batch Patches rollout in which wave 3 goes wrong. Nothing to set up.
+    Demo(DemoArgs),
     /// Write a large synthetic fixture (for benchmarks) to stdout or a file.
     Generate {
         /// Number of records.
@@ -77,6 +85,73 @@ pub struct SnapshotArgs {
     /// Output file: .png, .svg or .txt.
     #[arg(short, long)]
     pub output: PathBuf,
+    #[command(flatten)]
+    pub look: Look,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ServeArgs {
+    /// Play this fixture in real time first, then answer commands; the built-in demo
+    /// scenario when omitted.
+    pub fixture: Option<String>,
+    /// Address to listen on. Only loopback unless --allow-remote.
+    #[arg(long, default_value = "127.0.0.1:7878")]
+    pub listen: std::net::SocketAddr,
+    /// Listen on a non-loopback address (consoles elsewhere can reach it).
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// Rollout seconds per wall second.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Seed for the scenario's generated metrics (the same seed gives the same run).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// File of `TOKEN commander|observer` lines; without it anyone may connect as they ask.
+    #[arg(long)]
+    pub tokens: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct Seat {
+    /// Who commands are issued as (default: user@host).
+    #[arg(long)]
+    pub actor: Option<String>,
+    /// A read-only seat: no command keys, and the control plane refuses commands too.
+    #[arg(long)]
+    pub observer: bool,
+    /// Read the credential token from this file (or set `WARROOM_TOKEN`). Never on the command line.
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Append-only audit log of commands and outcomes (default: `$XDG_STATE_HOME/warroom/audit.jsonl`).
+    #[arg(long)]
+    pub audit_log: Option<PathBuf>,
+    /// Write everything received as a fixture that `warroom replay` plays back.
+    #[arg(long)]
+    pub record: Option<PathBuf>,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ConnectArgs {
+    /// The control plane, e.g. `ws://127.0.0.1:7878`
+    pub url: String,
+    #[command(flatten)]
+    pub seat: Seat,
+    /// Run without a screen: print every change as NDJSON until interrupted.
+    #[arg(long)]
+    pub headless: bool,
+    #[command(flatten)]
+    pub look: Look,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct DemoArgs {
+    /// Rollout seconds per wall second (the story takes about four minutes at 1).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    #[command(flatten)]
+    pub seat: Seat,
     #[command(flatten)]
     pub look: Look,
 }

@@ -22,6 +22,20 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32> {
         }
         Command::Replay(args) => replay_screen(&args),
         Command::Snapshot(args) => snapshot_cmd(&args),
+        Command::Serve(args) => serve(&args),
+        Command::Connect(args) => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            rt.block_on(live_console(
+                args.url.clone(),
+                args.seat.clone(),
+                &args.look,
+                args.headless,
+            ))
+        }
+        Command::Demo(args) => demo(&args),
         Command::Generate {
             records,
             seed,
@@ -178,4 +192,264 @@ fn snapshot_cmd(args: &SnapshotArgs) -> Result<i32> {
         ),
     }
     Ok(0)
+}
+
+/// `user@host`, for commands when no `--actor` is given.
+fn default_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "someone".into());
+    let host = std::fs::read_to_string("/etc/hostname")
+        .map_or_else(|_| "localhost".into(), |h| h.trim().to_string());
+    format!("{user}@{host}")
+}
+
+/// The credential: `--token-file`, else `WARROOM_TOKEN`. Never from the command line itself.
+fn token(seat: &crate::cli::Seat) -> Result<Option<String>> {
+    if let Some(p) = &seat.token_file {
+        let t =
+            std::fs::read_to_string(p).map_err(|e| eyre!("--token-file {}: {e}", p.display()))?;
+        return Ok(Some(t.trim().to_string()));
+    }
+    Ok(std::env::var("WARROOM_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty()))
+}
+
+/// The console on a control plane: checks the look, the audit log and the recording, waits
+/// for the first hello (so a dead address is an error before the terminal is touched), then
+/// runs the screen (or, headless, prints every change as NDJSON).
+async fn live_console(
+    url: String,
+    seat: crate::cli::Seat,
+    look_args: &crate::cli::Look,
+    headless: bool,
+) -> Result<i32> {
+    use crate::core::command::Role;
+    use crate::core::state::{Event, Link, SourceStatus, State, TIMELINE_CAP};
+    use shell::app::{Input, Links, LiveLink, CHANNEL};
+    use shell::live::{self, Feed};
+    let look = crate::look(look_args)?;
+    let audit_path = seat
+        .audit_log
+        .clone()
+        .unwrap_or_else(shell::sinks::Audit::default_path);
+    let audit = shell::sinks::Audit::open(&audit_path)
+        .map_err(|e| eyre!("--audit-log {}: {e}", audit_path.display()))?;
+    let recorder = seat
+        .record
+        .as_ref()
+        .map(|p| {
+            shell::sinks::Recorder::create(p).map_err(|e| eyre!("--record {}: {e}", p.display()))
+        })
+        .transpose()?;
+    let role = if seat.observer {
+        Role::Observer
+    } else {
+        Role::Commander
+    };
+    let actor = seat.actor.clone().unwrap_or_else(default_actor);
+    let opts = live::Options {
+        url: url.clone(),
+        actor: actor.clone(),
+        role,
+        token: token(&seat)?,
+        seed: u64::from(std::process::id()),
+    };
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(CHANNEL);
+    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(live::run(
+        opts,
+        cmd_rx,
+        live::Out {
+            tx: tx.clone(),
+            wrap: Input::Live,
+        },
+    ));
+
+    // The first hello, before the terminal is touched.
+    let mut last = String::from("no answer");
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let hello = loop {
+        match tokio::time::timeout_at(deadline, rx.recv()).await {
+            Ok(Some(Input::Live(Feed::Hello {
+                plan,
+                role: granted,
+                reset,
+                now,
+                ..
+            }))) => break (plan, granted, reset.unwrap_or_default(), now),
+            Ok(Some(Input::Live(Feed::Link(Link::Down { reason })))) => last = reason.to_string(),
+            Ok(Some(Input::Live(Feed::Refused(why)))) => {
+                bail!("{url}: the control plane refused this console: {why}")
+            }
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => bail!("{url}: cannot reach the control plane ({last})"),
+        }
+    };
+    let (plan, granted, records, now) = hello;
+    let mut state = State::new(
+        plan.clone(),
+        SourceStatus {
+            name: std::sync::Arc::from("control-plane"),
+            link: Link::Connected,
+        },
+        TIMELINE_CAP,
+    );
+    state.track_changes(headless);
+    for r in &records {
+        state.apply(Event::Record(r.clone()));
+    }
+    state.apply(Event::Clock(now));
+    let mut console = Console::new(state, Mode::Live);
+    console.role = role.min_with(granted);
+    console.actor = actor;
+    console.id_prefix = format!(
+        "{:x}{:x}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos())
+    );
+    let mut recorder = recorder;
+    if let Some(rec) = recorder.as_mut() {
+        rec.plan(&plan)?;
+        rec.records(&plan, &records)?;
+    }
+    let mut links = Links {
+        replay: None,
+        live: Some(LiveLink {
+            commands: cmd_tx,
+            audit: Some(audit),
+            recorder,
+            url,
+        }),
+    };
+    if headless {
+        return headless_live(&mut console, &mut rx, &mut links).await;
+    }
+    tokio::spawn(shell::events::keys(tx.clone()));
+    tokio::spawn(shell::events::signals(tx));
+    let mut guard = shell::terminal::Guard::enter()?;
+    let stats = shell::app::run(
+        &mut guard.terminal,
+        &mut console,
+        &look,
+        &mut rx,
+        &mut links,
+        shell::events::synchronized_draw,
+    )
+    .await;
+    drop(guard);
+    stats?;
+    Ok(0)
+}
+
+/// A live console without a screen: every state change as one JSON line on stdout.
+async fn headless_live(
+    console: &mut Console,
+    rx: &mut tokio::sync::mpsc::Receiver<shell::app::Input>,
+    links: &mut shell::app::Links,
+) -> Result<i32> {
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let epoch = console.state.plan.plan.t0;
+    while let Some(input) = rx.recv().await {
+        if matches!(input, shell::app::Input::Quit) {
+            break;
+        }
+        let before = console.state.applied;
+        shell::app::apply_input(input, console, links);
+        let _ = before;
+        for c in console.state.take_changes() {
+            serde_json::to_writer(
+                &mut out,
+                &serde_json::json!({ "t": crate::core::time::exact_offset(console.state.now), "utc": epoch.rfc3339(console.state.now), "change": c }),
+            )?;
+            writeln!(out)?;
+        }
+        out.flush()?;
+    }
+    Ok(0)
+}
+
+fn serve(args: &crate::cli::ServeArgs) -> Result<i32> {
+    use crate::server::net::{self, ControlPlane, Tokens};
+    if !args.listen.ip().is_loopback() && !args.allow_remote {
+        bail!(
+            "--listen {}: not a loopback address; add --allow-remote to listen there",
+            args.listen
+        );
+    }
+    if !(args.speed > 0.0 && args.speed <= 1000.0) {
+        bail!(
+            "--speed {}: use a number above 0 and at most 1000",
+            args.speed
+        );
+    }
+    let tokens = match &args.tokens {
+        Some(p) => Tokens::parse(
+            &std::fs::read_to_string(p).map_err(|e| eyre!("--tokens {}: {e}", p.display()))?,
+        )
+        .map_err(|e| eyre!("--tokens {}: {e}", p.display()))?,
+        None => Tokens::default(),
+    };
+    let plane = match &args.fixture {
+        None => ControlPlane::new(
+            crate::server::scenario::Scenario::batch_patches_demo(args.seed),
+            args.speed,
+            tokens,
+        ),
+        Some(f) => {
+            let mut src = load::open(f)?;
+            let mut records = Vec::new();
+            while src.next_records(&mut |r| records.push(r))?.is_some() {}
+            ControlPlane::from_fixture(
+                src.fixture().plan.clone(),
+                records,
+                args.speed,
+                tokens,
+                args.seed,
+            )
+        }
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let (addr, serving) = net::bind(args.listen, plane)
+            .await
+            .map_err(|e| eyre!("--listen {}: {e}", args.listen))?;
+        eprintln!("warroom control plane on ws://{addr}  (GET http://{addr}/metrics, /healthz)");
+        tokio::select! {
+            () = serving => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        Ok(0)
+    })
+}
+
+fn demo(args: &crate::cli::DemoArgs) -> Result<i32> {
+    use crate::server::net::{self, ControlPlane, Tokens};
+    if !(args.speed > 0.0 && args.speed <= 1000.0) {
+        bail!(
+            "--speed {}: use a number above 0 and at most 1000",
+            args.speed
+        );
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let plane = ControlPlane::new(
+            crate::server::scenario::Scenario::batch_patches_demo(args.seed),
+            args.speed,
+            Tokens::default(),
+        );
+        let (addr, serving) =
+            net::bind(std::net::SocketAddr::from(([127, 0, 0, 1], 0)), plane).await?;
+        tokio::spawn(serving);
+        live_console(format!("ws://{addr}"), args.seat.clone(), &args.look, false).await
+    })
 }

@@ -8,6 +8,7 @@ pub mod cli;
 mod commands;
 pub mod core;
 pub mod format;
+pub mod server;
 pub mod shell;
 pub mod view;
 

@@ -193,3 +193,60 @@ fn home_shows_a_full_page_from_the_oldest_entry_and_end_follows_again() {
     c.intent(Intent::Bottom);
     assert!(!screen(&c, &look("dark", false), 120, 40).contains("SCROLLED"));
 }
+
+#[test]
+fn live_commander_footer_and_rollback_confirmation() {
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
+    c.mode = warroom::core::console::Mode::Live;
+    c.role = warroom::core::command::Role::Commander;
+    c.actor = "ic@room".into();
+    c.id_prefix = "t".into();
+    let s = screen(&c, &look("dark", false), 120, 40);
+    assert!(
+        s.lines().last().unwrap().contains("rollBack"),
+        "footer: {}",
+        s.lines().last().unwrap()
+    );
+    let r = c.key(warroom::core::intent::Key::Char('B'));
+    assert!(r.command.is_none(), "one key never sends a command");
+    let s = screen(&c, &look("dark", false), 120, 40);
+    assert!(s.contains("ROLLBACK — confirm"), "{s}");
+    assert!(
+        s.contains("wave 3 (50%) → 0%: traffic back to legacy, wave 3 marked rolled back"),
+        "{s}"
+    );
+    let r = c.key(warroom::core::intent::Key::Enter);
+    assert!(
+        r.command.is_none(),
+        "a rollback without a reason is not sent"
+    );
+    assert!(screen(&c, &look("dark", false), 120, 40).contains("rollback needs a reason"));
+    for ch in "error rate over 10%".chars() {
+        c.key(warroom::core::intent::Key::Char(ch));
+    }
+    let r = c.key(warroom::core::intent::Key::Enter);
+    let cmd = r.command.expect("sent after the second deliberate action");
+    assert_eq!(
+        (
+            cmd.action,
+            cmd.wave.as_deref(),
+            cmd.reason.as_deref(),
+            cmd.id.as_str()
+        ),
+        (
+            warroom::core::record::Action::Rollback,
+            Some("w3"),
+            Some("error rate over 10%"),
+            "t-1"
+        )
+    );
+    assert!(screen(&c, &look("dark", false), 120, 40).contains("rollback pending"));
+    // An observer's seat: no command keys, and the attempt is refused here.
+    c.role = warroom::core::command::Role::Observer;
+    let s = screen(&c, &look("dark", false), 120, 40);
+    assert!(!s.lines().last().unwrap().contains("rollBack") && s.contains("OBSERVER"));
+    c.key(warroom::core::intent::Key::Char('B'));
+    assert!(c.confirm.is_none());
+    assert!(screen(&c, &look("dark", false), 120, 40)
+        .contains("read-only seat: observers cannot rollback"));
+}

@@ -223,6 +223,41 @@ pub const KEYMAP: &[Binding] = &[
         help: "Timeline filter: cycle the lowest severity shown",
     },
     Binding {
+        keys: &[Key::Char('P')],
+        intent: Intent::Pause,
+        when: When::Live,
+        footer: Some("Pause"),
+        help: "Pause the rollout (asks for a reason, then Enter)",
+    },
+    Binding {
+        keys: &[Key::Char('R')],
+        intent: Intent::Resume,
+        when: When::Live,
+        footer: Some("Resume"),
+        help: "Resume a paused rollout (confirm with Enter)",
+    },
+    Binding {
+        keys: &[Key::Char('A')],
+        intent: Intent::Advance,
+        when: When::Live,
+        footer: Some("Advance"),
+        help: "Advance to the next wave (shows the effect, confirm with Enter)",
+    },
+    Binding {
+        keys: &[Key::Char('B')],
+        intent: Intent::Rollback,
+        when: When::Live,
+        footer: Some("rollBack"),
+        help: "Roll back (shows the effect, asks for a reason, then Enter)",
+    },
+    Binding {
+        keys: &[Key::Char('N')],
+        intent: Intent::Note,
+        when: When::Live,
+        footer: Some("Note"),
+        help: "Add a note to the timeline",
+    },
+    Binding {
         keys: &[Key::Char('?')],
         intent: Intent::Help,
         when: When::Always,
@@ -298,6 +333,17 @@ mod tests {
             lookup(Key::Char(' '), false),
             None,
             "replay keys do nothing live"
+        );
+        assert_eq!(lookup(Key::Char('B'), false), Some(Intent::Rollback));
+        assert_eq!(
+            lookup(Key::Char('B'), true),
+            None,
+            "no commands in a replay"
+        );
+        assert_eq!(
+            lookup(Key::Char('b'), false),
+            None,
+            "rollback is a deliberate capital"
         );
     }
 }

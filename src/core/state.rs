@@ -208,6 +208,8 @@ pub struct State {
     verdict_go: bool,
     /// Something the status derives from changed since it was last derived.
     reconsider: bool,
+    /// Changes kept for [`State::take_changes`] (when tracking and nobody reads `Effects`).
+    kept: Vec<Change>,
     /// No SLO can go stale before this moment, so the clock need not look before it.
     next_stale: Offset,
 }
@@ -235,6 +237,7 @@ impl State {
             track_changes: false,
             verdict_go: false,
             reconsider: true,
+            kept: Vec::new(),
             next_stale: Offset(i64::MAX),
             plan,
         };
@@ -246,6 +249,12 @@ impl State {
     /// Collect `Effects::changes` from now on (headless and recording want them).
     pub fn track_changes(&mut self, on: bool) {
         self.track_changes = on;
+    }
+
+    /// The changes tracked since the last call (for callers that apply through the event
+    /// loop rather than reading each `Effects`). At most 100,000 are kept between calls.
+    pub fn take_changes(&mut self) -> Vec<Change> {
+        std::mem::take(&mut self.kept)
     }
 
     pub fn apply(&mut self, event: Event) -> Effects {
@@ -282,6 +291,9 @@ impl State {
                 self.status = status;
                 self.change(&mut fx, || Change::Status { status });
             }
+        }
+        if self.track_changes && !fx.changes.is_empty() && self.kept.len() < 100_000 {
+            self.kept.extend(fx.changes.iter().cloned());
         }
         fx
     }

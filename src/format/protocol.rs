@@ -42,6 +42,7 @@ pub enum ClientMsg {
 
 /// Control plane → console.
 #[derive(Clone, Debug, Serialize, Deserialize)]
+#[allow(clippy::large_enum_variant)] // hello is sent once per connection; boxing buys nothing
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ServerMsg {
     Hello {

@@ -113,6 +113,12 @@ pub async fn run<B: Backend>(
     }
 }
 
+/// Applies one input outside the loop (headless consoles); true when it asks to quit.
+pub fn apply_input(msg: Input, console: &mut Console, links: &mut Links) -> bool {
+    let (mut dirty, mut stats) = (false, Stats::default());
+    handle(msg, console, links, &mut dirty, &mut stats)
+}
+
 /// Applies one input; true when the console should quit.
 fn handle(
     msg: Input,
@@ -294,6 +300,15 @@ fn live_feed(
             if let Some(a) = l.audit.as_mut() {
                 let _ = a.outcome(&cmd, result, reason.as_deref());
             }
+            let word = format!("{result:?}").to_lowercase();
+            console.notice = Some(match reason {
+                Some(r) => format!(
+                    "{} {word}: {}",
+                    cmd.action.word(),
+                    crate::core::text::sanitize(&r)
+                ),
+                None => format!("{} {word}", cmd.action.word()),
+            });
         }
     }
     false

@@ -114,21 +114,33 @@ impl Backoff {
     }
 }
 
-/// Runs the connection until the console goes away (`feed` returns false or `commands`
+/// Where the connection's reports go: a bounded channel, awaited (so a busy console slows
+/// the reading of the socket down rather than losing events).
+pub struct Out<T> {
+    pub tx: mpsc::Sender<T>,
+    pub wrap: fn(Feed) -> T,
+}
+
+impl<T> Out<T> {
+    async fn send(&self, f: Feed) -> bool {
+        self.tx.send((self.wrap)(f)).await.is_ok()
+    }
+}
+
+/// Runs the connection until the console goes away (the channel closes or `commands`
 /// closes) or the control plane refuses it for good.
-pub async fn run(
-    opts: Options,
-    mut commands: mpsc::Receiver<Command>,
-    mut feed: impl FnMut(Feed) -> bool,
-) {
+pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: Out<T>) {
     let mut backoff = Backoff::new(opts.seed);
     let mut resume: Option<(String, u64)> = None;
     let mut plan: Option<Arc<Resolved>> = None;
     let mut pending: HashMap<String, (Command, Instant)> = HashMap::new();
     loop {
-        if !feed(Feed::Link(Link::Connecting {
-            attempt: backoff.attempt() + 1,
-        })) {
+        if !out
+            .send(Feed::Link(Link::Connecting {
+                attempt: backoff.attempt() + 1,
+            }))
+            .await
+        {
             return;
         }
         let reason = match session(
@@ -137,22 +149,25 @@ pub async fn run(
             &mut plan,
             &mut pending,
             &mut commands,
-            &mut feed,
+            &out,
             &mut backoff,
         )
         .await
         {
             End::Quit => return,
             End::Refused(why) => {
-                feed(Feed::Refused(why));
+                out.send(Feed::Refused(why)).await;
                 return;
             }
             End::Lost(why) => why,
         };
         let wait = backoff.next_delay();
-        if !feed(Feed::Link(Link::Down {
-            reason: format!("{reason}; retrying in {:.1}s", wait.as_secs_f64()).into(),
-        })) {
+        if !out
+            .send(Feed::Link(Link::Down {
+                reason: format!("{reason}; retrying in {:.1}s", wait.as_secs_f64()).into(),
+            }))
+            .await
+        {
             return;
         }
         // Keep taking commands while down: they are sent (same ids) once connected again.
@@ -186,13 +201,13 @@ async fn send(ws: &mut Ws, msg: &ClientMsg) -> Result<(), String> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn session(
+async fn session<T>(
     opts: &Options,
     resume: &mut Option<(String, u64)>,
     plan: &mut Option<Arc<Resolved>>,
     pending: &mut HashMap<String, (Command, Instant)>,
     commands: &mut mpsc::Receiver<Command>,
-    feed: &mut impl FnMut(Feed) -> bool,
+    out: &Out<T>,
     backoff: &mut Backoff,
 ) -> End {
     let config = WebSocketConfig {
@@ -232,10 +247,10 @@ async fn session(
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
-                    Some(Ok(Message::Binary(b))) => { if !feed(Feed::Problem(format!("binary message of {} bytes ignored", b.len()))) { return End::Quit } continue }
+                    Some(Ok(Message::Binary(b))) => { if !out.send(Feed::Problem(format!("binary message of {} bytes ignored", b.len()))).await { return End::Quit } continue }
                     Some(Ok(Message::Close(_))) | None => return End::Lost("connection closed".into()),
                     Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(e))) => {
-                        let _ = feed(Feed::Problem(format!("message over the 1 MiB limit dropped ({})", crate::core::text::sanitize(&e.to_string()))));
+                        let _ = out.send(Feed::Problem(format!("message over the 1 MiB limit dropped ({})", crate::core::text::sanitize(&e.to_string())))).await;
                         return End::Lost("oversized message".into());
                     }
                     Some(Err(e)) => return End::Lost(crate::core::text::sanitize(&e.to_string()).into()),
@@ -244,7 +259,7 @@ async fn session(
                     Ok(m) => m,
                     Err(e) => {
                         let msg = format!("malformed message ignored: {}", crate::core::text::sanitize(&e.to_string()));
-                        if !feed(Feed::Problem(msg)) { return End::Quit }
+                        if !out.send(Feed::Problem(msg)).await { return End::Quit }
                         continue;
                     }
                 };
@@ -262,7 +277,7 @@ async fn session(
                             let mut records = Vec::new();
                             for v in &snapshot {
                                 if let Err(p) = decode_value(v, &resolved, &mut records) {
-                                    if !feed(Feed::Problem(format!("snapshot record refused: {p}"))) { return End::Quit }
+                                    if !out.send(Feed::Problem(format!("snapshot record refused: {p}"))).await { return End::Quit }
                                 }
                             }
                             *resume = Some((session, seq));
@@ -276,8 +291,8 @@ async fn session(
                         greeted = true;
                         backoff.reset();
                         let applied = resume.as_ref().map_or(0, |r| r.1);
-                        if !feed(Feed::Hello { plan: resolved, role, reset, now, speed, seq: applied }) { return End::Quit }
-                        if !feed(Feed::Link(Link::Connected)) { return End::Quit }
+                        if !out.send(Feed::Hello { plan: resolved, role, reset, now, speed, seq: applied }).await { return End::Quit }
+                        if !out.send(Feed::Link(Link::Connected)).await { return End::Quit }
                         // Commands still without an outcome go again, under the same ids.
                         for (c, at) in pending.values_mut() {
                             if role == Role::Commander {
@@ -288,7 +303,7 @@ async fn session(
                     }
                     ServerMsg::Event { seq, record } => {
                         let (Some(p), Some((_, last))) = (plan.as_ref(), resume.as_mut()) else {
-                            let _ = feed(Feed::Problem("event before hello ignored".into()));
+                            let _ = out.send(Feed::Problem("event before hello ignored".into())).await;
                             continue;
                         };
                         if seq <= *last {
@@ -301,7 +316,7 @@ async fn session(
                         let mut records = Vec::new();
                         if let Err(problem) = decode_value(&record, p, &mut records) {
                             *last = seq;
-                            if !feed(Feed::Problem(format!("event {seq} ignored: {problem}"))) { return End::Quit }
+                            if !out.send(Feed::Problem(format!("event {seq} ignored: {problem}"))).await { return End::Quit }
                             continue;
                         }
                         for r in &records {
@@ -310,20 +325,20 @@ async fn session(
                             }
                         }
                         *last = seq;
-                        if !feed(Feed::Events { records, seq }) { return End::Quit }
+                        if !out.send(Feed::Events { records, seq }).await { return End::Quit }
                     }
                     ServerMsg::Heartbeat { now, .. } => {
                         clock.0 = now;
                         clock.1 = Instant::now();
                         let seq = resume.as_ref().map_or(0, |r| r.1);
                         if let Err(e) = send(&mut ws, &ClientMsg::Heartbeat { seq }).await { return End::Lost(e) }
-                        if !feed(Feed::Clock(now)) { return End::Quit }
+                        if !out.send(Feed::Clock(now)).await { return End::Quit }
                     }
                     ServerMsg::Error { code, message } => {
                         let message = crate::core::text::sanitize(&message).to_string();
                         match code {
                             ErrorCode::Unauthorized | ErrorCode::UnsupportedVersion => return End::Refused(message),
-                            _ => if !feed(Feed::Problem(format!("control plane: {message}"))) { return End::Quit },
+                            _ => if !out.send(Feed::Problem(format!("control plane: {message}"))).await { return End::Quit },
                         }
                     }
                 }
@@ -341,7 +356,7 @@ async fn session(
                     let (t, at, speed) = clock;
                     #[allow(clippy::cast_possible_truncation)]
                     let now = Offset(t.0.saturating_add((at.elapsed().as_secs_f64() * 1000.0 * speed) as i64));
-                    if !feed(Feed::Clock(now)) { return End::Quit }
+                    if !out.send(Feed::Clock(now)).await { return End::Quit }
                     for (c, at) in pending.values_mut() {
                         if at.elapsed() >= RETRY_AFTER {
                             if let Err(e) = send(&mut ws, &ClientMsg::Command(c.clone())).await { return End::Lost(e) }
@@ -389,12 +404,7 @@ mod tests {
         for _ in 0..6 {
             b.next_delay();
         }
-        let draws: Vec<Duration> = (0..200)
-            .map(|_| {
-                let d = b.next_delay();
-                d
-            })
-            .collect();
+        let draws: Vec<Duration> = (0..200).map(|_| b.next_delay()).collect();
         assert!(
             draws.iter().any(|d| d.as_millis() < 1000)
                 && draws.iter().any(|d| d.as_millis() > 4000)

@@ -15,7 +15,11 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
     let replay = c.is_replay();
     let rows: Vec<(String, &str)> = KEYMAP
         .iter()
-        .filter(|b| b.when == When::Always || replay)
+        .filter(|b| match b.when {
+            When::Always => true,
+            When::Replay => replay,
+            When::Live => !replay,
+        })
         .map(|b| {
             let keys: Vec<String> = b
                 .keys

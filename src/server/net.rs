@@ -1,0 +1,558 @@
+//! The control plane on the network: one TCP port that answers `GET /metrics` and
+//! `GET /healthz` as plain HTTP and upgrades everything else to the WebSocket protocol.
+//! A driver task moves the scenario along the wall clock; each console has its own task.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::core::command::Command;
+use crate::core::time::Offset;
+use crate::format::protocol::{
+    ClientMsg, ErrorCode, Resume, Role, ServerMsg, MAX_MESSAGE, PROTOCOL,
+};
+
+use super::hub::{CatchUp, Hub};
+use super::scenario::Scenario;
+
+/// A console that sends nothing for this long is gone (heartbeats come every 5 s).
+pub const IDLE_LIMIT: Duration = Duration::from_secs(15);
+/// How often the control plane sends a heartbeat.
+pub const HEARTBEAT: Duration = Duration::from_secs(5);
+/// Most events sent to one console per wake-up, so one slow console cannot hog the lock.
+const CHUNK: usize = 2_000;
+
+/// Who may connect, and as what. Empty: anyone, with the role they ask for.
+#[derive(Clone, Debug, Default)]
+pub struct Tokens(pub HashMap<String, Role>);
+
+impl Tokens {
+    /// Parses `TOKEN ROLE` lines (`#` comments and blank lines ignored).
+    ///
+    /// # Errors
+    /// A line that is not a token and a role, with its number.
+    pub fn parse(text: &str) -> Result<Tokens, String> {
+        let mut map = HashMap::new();
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim();
+            if line.is_empty() || line.starts_with('#') {
+                continue;
+            }
+            let mut parts = line.split_whitespace();
+            let (Some(token), Some(role), None) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(format!(
+                    "line {}: expected `TOKEN commander|observer`",
+                    n + 1
+                ));
+            };
+            let role = match role {
+                "commander" => Role::Commander,
+                "observer" => Role::Observer,
+                other => {
+                    return Err(format!(
+                        "line {}: unknown role {other:?} (commander or observer)",
+                        n + 1
+                    ))
+                }
+            };
+            map.insert(token.to_string(), role);
+        }
+        Ok(Tokens(map))
+    }
+
+    /// The role granted for a hello, or `None` when the token is refused.
+    #[must_use]
+    pub fn grant(&self, token: Option<&str>, asked: Role) -> Option<Role> {
+        if self.0.is_empty() {
+            return Some(asked);
+        }
+        let granted = *self.0.get(token?)?;
+        Some(if granted == Role::Observer {
+            Role::Observer
+        } else {
+            asked
+        })
+    }
+}
+
+/// Shared by the driver and every connection.
+pub struct ControlPlane {
+    hub: Mutex<Hub>,
+    scenario: Mutex<Scenario>,
+    newest: watch::Sender<u64>,
+    origin: Instant,
+    /// Scenario seconds per wall second.
+    speed: f64,
+    tokens: Tokens,
+    session: String,
+    /// The plan as consoles see it: T0 is when this control plane started.
+    rollout: crate::core::plan::Plan,
+    /// Rollout time at `origin`.
+    base: Offset,
+    /// A fixture still being played (records in order); commands wait until it is done.
+    script: Mutex<std::collections::VecDeque<crate::core::record::Record>>,
+    seed: u64,
+}
+
+impl ControlPlane {
+    #[must_use]
+    pub fn new(scenario: Scenario, speed: f64, tokens: Tokens) -> Arc<ControlPlane> {
+        let hub = Hub::new(scenario.plan().clone());
+        let (newest, _) = watch::channel(0);
+        let origin = Instant::now();
+        // A session id that differs between runs, so consoles know sequence numbers restarted.
+        let session = format!(
+            "{:x}-{:x}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        let mut rollout = scenario.plan().plan.clone();
+        rollout.t0 = crate::core::time::Epoch(time::OffsetDateTime::now_utc());
+        Arc::new(ControlPlane {
+            hub: Mutex::new(hub),
+            scenario: Mutex::new(scenario),
+            newest,
+            origin,
+            speed,
+            tokens,
+            session,
+            rollout,
+            base: Offset::ZERO,
+            script: Mutex::new(std::collections::VecDeque::new()),
+            seed: 0,
+        })
+    }
+
+    /// A control plane that first plays a fixture's records in real time (times `speed`),
+    /// then answers commands from the state the fixture left.
+    #[must_use]
+    pub fn from_fixture(
+        plan: Arc<crate::core::plan::Resolved>,
+        records: Vec<crate::core::record::Record>,
+        speed: f64,
+        tokens: Tokens,
+        seed: u64,
+    ) -> Arc<ControlPlane> {
+        let empty = crate::core::state::State::new(
+            plan.clone(),
+            crate::core::state::SourceStatus {
+                name: Arc::from("control-plane"),
+                link: crate::core::state::Link::Connected,
+            },
+            16,
+        );
+        let scenario = Scenario::from_state(&empty, seed, false);
+        let base = records.first().map_or(Offset::ZERO, |r| r.t);
+        let (newest, _) = watch::channel(0);
+        let session = format!(
+            "{:x}-{:x}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos())
+        );
+        // In a fixture the clock is the fixture's own: T0 is the plan's.
+        let rollout = plan.plan.clone();
+        Arc::new(ControlPlane {
+            hub: Mutex::new(Hub::new(plan)),
+            scenario: Mutex::new(scenario),
+            newest,
+            origin: Instant::now(),
+            speed,
+            tokens,
+            session,
+            rollout,
+            base,
+            script: Mutex::new(records.into()),
+            seed,
+        })
+    }
+
+    /// Scenario time now.
+    #[must_use]
+    pub fn now(&self) -> Offset {
+        #[allow(clippy::cast_possible_truncation)]
+        Offset(
+            self.base
+                .0
+                .saturating_add((self.origin.elapsed().as_secs_f64() * 1000.0 * self.speed) as i64),
+        )
+    }
+
+    fn hub(&self) -> std::sync::MutexGuard<'_, Hub> {
+        self.hub.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn scenario(&self) -> std::sync::MutexGuard<'_, Scenario> {
+        self.scenario.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Moves the scenario to now and publishes what happened.
+    pub fn tick(&self) {
+        let now = self.now();
+        if let Some(records) = self.play_script(now) {
+            if !records.is_empty() {
+                let seq = self.hub().publish(records);
+                self.newest.send_replace(seq);
+            }
+            return;
+        }
+        let records = self.scenario().tick(now);
+        if !records.is_empty() {
+            let seq = self.hub().publish(records);
+            self.newest.send_replace(seq);
+        }
+    }
+
+    /// The fixture records due by `now`, while a fixture is playing (`None` once it is
+    /// done). When it ends, the scenario takes over from the state it left.
+    fn play_script(&self, now: Offset) -> Option<Vec<crate::core::record::Record>> {
+        let mut script = self.script.lock().unwrap_or_else(PoisonError::into_inner);
+        if script.is_empty() {
+            return None;
+        }
+        let mut due = Vec::new();
+        while script.front().is_some_and(|r| r.t <= now) {
+            due.extend(script.pop_front());
+        }
+        if script.is_empty() {
+            let state = {
+                let mut hub = self.hub();
+                hub.publish(std::mem::take(&mut due));
+                hub.state().clone()
+            };
+            *self.scenario() = Scenario::from_state(&state, self.seed, false);
+        }
+        Some(due)
+    }
+
+    /// Applies a command and publishes its records (command, outcome, effects).
+    pub fn command(&self, cmd: &Command) {
+        let now = self.now();
+        if !self
+            .script
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+        {
+            use crate::core::record::{Body, OutcomeKind, Record};
+            let src = Some("control-plane".into());
+            let records = vec![
+                Record { t: now, source: src.clone(), body: Body::Command { id: cmd.id.clone().into(), action: cmd.action, by: Some(cmd.actor.clone().into()), reason: cmd.reason.clone().map(Into::into), wave: None } },
+                Record { t: now, source: src, body: Body::Outcome { id: cmd.id.clone().into(), result: OutcomeKind::Rejected, reason: Some("the control plane is still playing its fixture; commands are answered after it ends".into()) } },
+            ];
+            let seq = self.hub().publish(records);
+            self.newest.send_replace(seq);
+            return;
+        }
+        let records = {
+            let mut sc = self.scenario();
+            let mut records = sc.tick(now);
+            records.extend(sc.command(cmd, now));
+            records
+        };
+        let seq = self.hub().publish(records);
+        self.newest.send_replace(seq);
+    }
+
+    /// The Prometheus exposition of the simulated SLIs.
+    #[must_use]
+    pub fn metrics(&self) -> String {
+        self.scenario().metrics_text(self.now())
+    }
+
+    /// The newest sequence number published.
+    #[must_use]
+    pub fn seq(&self) -> u64 {
+        self.hub().seq()
+    }
+
+    /// Every published record so far that the log still holds, in order (tests compare
+    /// consoles against this).
+    #[must_use]
+    pub fn log_since(&self, after: u64) -> Vec<(u64, serde_json::Value)> {
+        self.hub()
+            .since(after, usize::MAX)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| (p.seq, (*p.record).clone()))
+            .collect()
+    }
+}
+
+/// Binds `addr` and serves until the task is dropped. Returns the bound address (use port 0
+/// for an ephemeral port) and the serving future.
+///
+/// # Errors
+/// The address cannot be bound.
+pub async fn bind(
+    addr: SocketAddr,
+    plane: Arc<ControlPlane>,
+) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()>)> {
+    let listener = TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    let serve = async move {
+        // The driver lives exactly as long as the serving future.
+        let _driver = AbortOnDrop({
+            let plane = plane.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(Duration::from_millis(100));
+                every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+                loop {
+                    every.tick().await;
+                    plane.tick();
+                }
+            })
+        });
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let plane = plane.clone();
+                    tokio::spawn(async move {
+                        let _ = connection(stream, plane).await;
+                    });
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    };
+    Ok((local, serve))
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Plain HTTP for `/metrics` and `/healthz`; a WebSocket console otherwise.
+async fn connection(stream: TcpStream, plane: Arc<ControlPlane>) -> std::io::Result<()> {
+    let mut head = [0u8; 2048];
+    let n = tokio::time::timeout(Duration::from_secs(5), stream.peek(&mut head))
+        .await
+        .unwrap_or(Ok(0))?;
+    let req = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+    if !req.contains("upgrade: websocket") {
+        return http(stream, &req, &plane).await;
+    }
+    let config = WebSocketConfig {
+        max_message_size: Some(MAX_MESSAGE),
+        max_frame_size: Some(MAX_MESSAGE),
+        ..WebSocketConfig::default()
+    };
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
+        return Ok(());
+    };
+    console(ws, plane).await;
+    Ok(())
+}
+
+async fn http(mut stream: TcpStream, req: &str, plane: &ControlPlane) -> std::io::Result<()> {
+    let path = req.split_whitespace().nth(1).unwrap_or("/");
+    let (status, ctype, body) = match (req.starts_with("get "), path) {
+        (true, "/metrics") => (
+            "200 OK",
+            "text/plain; version=0.0.4; charset=utf-8",
+            plane.metrics(),
+        ),
+        (true, "/healthz") => ("200 OK", "text/plain; charset=utf-8", "ok\n".to_string()),
+        _ => (
+            "404 Not Found",
+            "text/plain; charset=utf-8",
+            "warroom control plane: GET /metrics, GET /healthz, or a WebSocket console\n"
+                .to_string(),
+        ),
+    };
+    // Read (and discard) the request we only peeked at, then answer and close.
+    let mut sink = [0u8; 2048];
+    let _ = tokio::time::timeout(
+        Duration::from_millis(200),
+        tokio::io::AsyncReadExt::read(&mut stream, &mut sink),
+    )
+    .await;
+    let resp = format!("HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
+    stream.write_all(resp.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
+
+async fn send(ws: &mut Ws, msg: &ServerMsg) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => ws.send(Message::text(text)).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn refuse(ws: &mut Ws, code: ErrorCode, message: &str) {
+    let _ = send(
+        ws,
+        &ServerMsg::Error {
+            code,
+            message: message.to_string(),
+        },
+    )
+    .await;
+    let _ = ws.close(None).await;
+}
+
+/// One console: hello, catch-up, then events, heartbeats and commands until it goes away.
+async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
+    // The first message must be a hello.
+    let first = tokio::time::timeout(IDLE_LIMIT, ws.next()).await;
+    let Ok(Some(Ok(Message::Text(text)))) = first else {
+        return refuse(
+            &mut ws,
+            ErrorCode::NoHello,
+            "the first message must be a hello",
+        )
+        .await;
+    };
+    let Ok(ClientMsg::Hello {
+        protocol,
+        role,
+        resume_after,
+        session,
+        token,
+        ..
+    }) = serde_json::from_str::<ClientMsg>(&text)
+    else {
+        return refuse(
+            &mut ws,
+            ErrorCode::NoHello,
+            "the first message must be a hello",
+        )
+        .await;
+    };
+    if protocol.split('.').next() != PROTOCOL.split('.').next() {
+        return refuse(
+            &mut ws,
+            ErrorCode::UnsupportedVersion,
+            &format!("this control plane speaks {PROTOCOL}, not {protocol}"),
+        )
+        .await;
+    }
+    let Some(role) = plane.tokens.grant(token.as_deref(), role) else {
+        return refuse(&mut ws, ErrorCode::Unauthorized, "unknown or missing token").await;
+    };
+    let resume_after = if session.as_deref() == Some(plane.session.as_str()) {
+        resume_after
+    } else {
+        None
+    };
+    let mut newest = plane.newest.subscribe();
+    let (hello, mut sent) = {
+        let hub = plane.hub();
+        let (mode, snapshot, backlog, sent) = match hub.catch_up(resume_after) {
+            CatchUp::Events(ev) => (Resume::Resume, Vec::new(), ev, resume_after.unwrap_or(0)),
+            CatchUp::Snapshot { seq, records } => (Resume::Snapshot, records, Vec::new(), seq),
+        };
+        let hello = ServerMsg::Hello {
+            protocol: PROTOCOL.into(),
+            server: format!("warroom {}", env!("CARGO_PKG_VERSION")),
+            session: plane.session.clone(),
+            role,
+            rollout: plane.rollout.clone(),
+            seq: hub.seq(),
+            now: plane.now(),
+            speed: plane.speed,
+            mode,
+            snapshot,
+        };
+        ((hello, backlog), sent)
+    };
+    if !send(&mut ws, &hello.0).await {
+        return;
+    }
+    for p in hello.1 {
+        sent = p.seq;
+        if !send(
+            &mut ws,
+            &ServerMsg::Event {
+                seq: p.seq,
+                record: (*p.record).clone(),
+            },
+        )
+        .await
+        {
+            return;
+        }
+    }
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        // Catch up with everything published since the last send.
+        loop {
+            let batch = plane.hub().since(sent, CHUNK);
+            let Some(batch) = batch else {
+                // Fell out of the log: the console reconnects and gets a snapshot.
+                return refuse(
+                    &mut ws,
+                    ErrorCode::BadMessage,
+                    "fell behind the event log; reconnect",
+                )
+                .await;
+            };
+            if batch.is_empty() {
+                break;
+            }
+            for p in batch {
+                sent = p.seq;
+                if !send(
+                    &mut ws,
+                    &ServerMsg::Event {
+                        seq: p.seq,
+                        record: (*p.record).clone(),
+                    },
+                )
+                .await
+                {
+                    return;
+                }
+            }
+        }
+        tokio::select! {
+            changed = newest.changed() => if changed.is_err() { return },
+            _ = beat.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    return refuse(&mut ws, ErrorCode::BadMessage, "no heartbeat for 15 s").await;
+                }
+                if !send(&mut ws, &ServerMsg::Heartbeat { seq: sent, now: plane.now() }).await { return }
+            }
+            msg = ws.next() => {
+                last_heard = tokio::time::Instant::now();
+                match msg {
+                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMsg>(&text) {
+                        Ok(ClientMsg::Command(cmd)) => {
+                            if role == Role::Observer {
+                                let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
+                            } else {
+                                plane.command(&cmd);
+                            }
+                        }
+                        Ok(ClientMsg::Heartbeat { .. }) => {}
+                        Ok(ClientMsg::Hello { .. }) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "hello was already received".into() }).await; }
+                        Err(e) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: crate::core::text::sanitize(&e.to_string()).into() }).await; }
+                    },
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                    Some(Ok(Message::Binary(_))) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "binary frames are not part of the protocol".into() }).await; }
+                    Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(_))) => return refuse(&mut ws, ErrorCode::TooLarge, "message over 1 MiB").await,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                }
+            }
+        }
+    }
+}

@@ -531,22 +531,75 @@ fn demo_rollback_is_confirmed_sent_and_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");
     let audit_arg = audit.to_str().unwrap().to_string();
-    let mut pty = Pty::spawn(&["demo", "--speed", "2", "--actor", "ic@warroom", "--audit-log", &audit_arg], 120, 40, &[]);
-    pty.wait_for("the live demo", |s| s.contains("LIVE") && s.contains("wave 1/4"), Duration::from_secs(15));
-    pty.wait_for("the command keys", |s| footer(s).contains("rollBack"), Duration::from_secs(5));
+    let mut pty = Pty::spawn(
+        &[
+            "demo",
+            "--speed",
+            "2",
+            "--actor",
+            "ic@warroom",
+            "--audit-log",
+            &audit_arg,
+        ],
+        120,
+        40,
+        &[],
+    );
+    pty.wait_for(
+        "the live demo",
+        |s| s.contains("LIVE") && s.contains("wave 1/4"),
+        Duration::from_secs(15),
+    );
+    pty.wait_for(
+        "the command keys",
+        |s| footer(s).contains("rollBack"),
+        Duration::from_secs(5),
+    );
     pty.send("B");
-    pty.wait_for("the confirmation", |s| s.contains("ROLLBACK — confirm") && s.contains("→ 0%: traffic back to legacy"), Duration::from_secs(5));
+    pty.wait_for(
+        "the confirmation",
+        |s| s.contains("ROLLBACK — confirm") && s.contains("→ 0%: traffic back to legacy"),
+        Duration::from_secs(5),
+    );
     // Enter alone does nothing: a rollback needs a reason.
     pty.send("\r");
-    pty.wait_for("the reason is required", |s| s.contains("rollback needs a reason"), Duration::from_secs(5));
+    pty.wait_for(
+        "the reason is required",
+        |s| s.contains("rollback needs a reason"),
+        Duration::from_secs(5),
+    );
     pty.send("canary error budget burning");
     pty.send("\r");
-    let screen = pty.wait_for("the outcome", |s| s.contains("ROLLBACK accepted") && s.contains("ROLLED BACK"), Duration::from_secs(10));
-    assert!(screen.contains("canary error budget burning"), "the reason is on the timeline:\n{screen}");
+    let screen = pty.wait_for(
+        "the outcome",
+        |s| s.contains("ROLLBACK accepted") && s.contains("ROLLED BACK"),
+        Duration::from_secs(10),
+    );
+    assert!(
+        screen.contains("canary error budget burning"),
+        "the reason is on the timeline:\n{screen}"
+    );
     let log = std::fs::read_to_string(&audit).unwrap();
-    let lines: Vec<serde_json::Value> = log.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(lines.len(), 2, "{log}");
-    assert_eq!((lines[0]["event"].as_str(), lines[0]["actor"].as_str(), lines[0]["reason"].as_str()), (Some("sent"), Some("ic@warroom"), Some("canary error budget burning")));
-    assert_eq!((lines[1]["event"].as_str(), lines[1]["result"].as_str()), (Some("outcome"), Some("accepted")));
+    assert_eq!(
+        (
+            lines[0]["event"].as_str(),
+            lines[0]["actor"].as_str(),
+            lines[0]["reason"].as_str()
+        ),
+        (
+            Some("sent"),
+            Some("ic@warroom"),
+            Some("canary error budget burning")
+        )
+    );
+    assert_eq!(
+        (lines[1]["event"].as_str(), lines[1]["result"].as_str()),
+        (Some("outcome"), Some("accepted"))
+    );
     pty.quit();
 }

@@ -312,3 +312,206 @@ async fn cut_repeatedly_the_console_resumes_with_nothing_lost_or_doubled() {
         .collect();
     assert_eq!(dedup, expected, "every event once, in order, across 5 cuts");
 }
+
+/// A console fed by a live connection through the same path the screen uses, recording to
+/// a file and writing an audit log: the recording replays to the same state, and the audit
+/// log holds the command and its outcome but never the credential.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_credentials() {
+    use warroom::core::console::{Console as Screen, Mode};
+    use warroom::core::intent::Key;
+    use warroom::core::state::{Link, SourceStatus, State};
+    use warroom::shell::app::{apply_input, Input, Links, LiveLink};
+    use warroom::shell::sinks::{Audit, Recorder};
+    let tokens = Tokens::parse("s3cret-commander-token commander\n").unwrap();
+    let (_plane, url) = plane(8.0, tokens).await;
+    let dir = tempfile::tempdir().unwrap();
+    let (rec_path, audit_path) = (
+        dir.path().join("session.jsonl"),
+        dir.path().join("audit.jsonl"),
+    );
+    let (tx, mut rx) = mpsc::channel(1024);
+    let (cmd_tx, cmd_rx) = mpsc::channel(16);
+    let opts = Options {
+        url: url.clone(),
+        actor: "ic@loopback".into(),
+        role: Role::Commander,
+        token: Some("s3cret-commander-token".into()),
+        seed: 5,
+    };
+    let task = tokio::spawn(live::run(
+        opts,
+        cmd_rx,
+        Out {
+            tx,
+            wrap: Input::Live,
+        },
+    ));
+    // The first hello builds the console, as `warroom connect` does.
+    let (plan, reset) = loop {
+        if let Some(Input::Live(Feed::Hello { plan, reset, .. })) = rx.recv().await {
+            break (plan, reset.unwrap_or_default());
+        }
+    };
+    let mut state = State::new(
+        plan.clone(),
+        SourceStatus {
+            name: Arc::from("control-plane"),
+            link: Link::Connected,
+        },
+        20_000,
+    );
+    for r in &reset {
+        state.apply(warroom::core::state::Event::Record(r.clone()));
+    }
+    let mut screen = Screen::new(state, Mode::Live);
+    screen.role = Role::Commander;
+    screen.actor = "ic@loopback".into();
+    screen.id_prefix = "rec".into();
+    let mut recorder = Recorder::create(&rec_path).unwrap();
+    recorder.plan(&plan).unwrap();
+    recorder.records(&plan, &reset).unwrap();
+    let mut links = Links {
+        replay: None,
+        live: Some(LiveLink {
+            commands: cmd_tx,
+            audit: Some(Audit::open(&audit_path).unwrap()),
+            recorder: Some(recorder),
+            url,
+        }),
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let mut sent = false;
+    while tokio::time::Instant::now() < deadline {
+        let Ok(Some(input)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+            break;
+        };
+        apply_input(input, &mut screen, &mut links);
+        if !sent && screen.state.current_wave() == Some(1) {
+            // Pause wave 2 through the keys, as a person would.
+            for k in [Key::Char('P')]
+                .into_iter()
+                .chain("holding for the beta feedback".chars().map(Key::Char))
+                .chain([Key::Enter])
+            {
+                let r = screen.key(k);
+                if let Some(cmd) = r.command {
+                    links
+                        .live
+                        .as_mut()
+                        .unwrap()
+                        .audit
+                        .as_mut()
+                        .unwrap()
+                        .sent(&cmd, "test")
+                        .unwrap();
+                    links
+                        .live
+                        .as_ref()
+                        .unwrap()
+                        .commands
+                        .send(cmd)
+                        .await
+                        .unwrap();
+                }
+            }
+            sent = true;
+        }
+        if sent
+            && screen.pending.is_empty()
+            && screen.state.commands.iter().any(|c| c.outcome.is_some())
+            && screen.state.applied > 200
+        {
+            break;
+        }
+    }
+    task.abort();
+    drop(links);
+    assert!(sent, "wave 2 never started");
+    let audit = std::fs::read_to_string(&audit_path).unwrap();
+    assert!(
+        audit.contains("\"event\":\"sent\"") && audit.contains("\"event\":\"outcome\""),
+        "{audit}"
+    );
+    assert!(audit.contains("holding for the beta feedback"));
+    assert!(
+        !audit.contains("s3cret"),
+        "the audit log must never hold credentials:\n{audit}"
+    );
+    let recording = std::fs::read_to_string(&rec_path).unwrap();
+    assert!(!recording.contains("s3cret"));
+    // The recording is a fixture, and replays to the same state.
+    let replayed = warroom::shell::headless::run(
+        warroom::shell::load::open(rec_path.to_str().unwrap()).unwrap(),
+        None,
+    )
+    .unwrap();
+    let a = warroom::shell::headless::summary(&replayed);
+    let b = warroom::shell::headless::summary(&screen.state);
+    assert_eq!(
+        format!("{:?}{:?}{:?}{}", a.wave, a.slos, a.checklist, a.status),
+        format!("{:?}{:?}{:?}{}", b.wave, b.slos, b.checklist, b.status)
+    );
+    assert_eq!(replayed.commands.len(), screen.state.commands.len());
+}
+
+/// A control plane that misbehaves: garbage, an unknown message, hostile text, an oversized
+/// message. The console reports each on its timeline and keeps going; nothing reaches the
+/// terminal unsanitised.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_oversized_and_hostile_messages_are_reported_not_fatal() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let plan = Scenario::batch_patches_demo(1).plan().plan.clone();
+    tokio::spawn(async move {
+        let mut connections = 0;
+        while let Ok((stream, _)) = listener.accept().await {
+            connections += 1;
+            let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+            let _hello = ws.next().await;
+            // On the reconnect, a snapshot standing for everything up to event 3.
+            let seq = if connections > 1 { 3 } else { 0 };
+            let hello = serde_json::json!({"type":"hello","protocol":"1.0","server":"hostile","session":"s1","role":"commander","rollout":plan,"seq":seq,"now":"T+0s","speed":1.0,"mode":"snapshot"});
+            ws.send(Message::text(hello.to_string())).await.unwrap();
+            if connections > 1 {
+                // After the reconnect: behave, so the test can see the console recovered.
+                let ok = serde_json::json!({"type":"event","seq":4,"record":{"t":"T+2s","type":"note","text":"back to normal"}});
+                ws.send(Message::text(ok.to_string())).await.unwrap();
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                return;
+            }
+            for bad in [
+                "this is not json".to_string(),
+                serde_json::json!({"type":"gossip","text":"unknown message type"}).to_string(),
+                serde_json::json!({"type":"event","seq":1,"record":{"t":"T+1s","type":"note","text":"evil \u{1b}]0;pwned\u{7} \u{1b}[2J text \u{202e}"}}).to_string(),
+                serde_json::json!({"type":"event","seq":2,"record":{"t":"T+1s","type":"metric","slo":"no_such_slo","value":1}}).to_string(),
+                serde_json::json!({"type":"event","seq":3,"record":{"t":"T+1s","type":"note","text":"x".repeat(2 << 20)}}).to_string(),
+            ] {
+                let _ = ws.send(Message::text(bad)).await;
+            }
+            tokio::time::sleep(Duration::from_secs(2)).await;
+        }
+    });
+    let mut c = Console::connect(&format!("ws://{addr}"), Role::Commander, None);
+    c.until(15, "the console to recover after the oversized message", |c| c.seen.iter().any(|(_, r)| matches!(&r.body, Body::Note { text, .. } if text.contains("back to normal")))).await;
+    let problems = c.problems.join("\n");
+    assert!(problems.contains("malformed message ignored"), "{problems}");
+    assert!(problems.contains("unknown variant `gossip`"), "{problems}");
+    assert!(
+        problems.contains("event 2 ignored") && problems.contains("no SLO"),
+        "{problems}"
+    );
+    assert!(problems.contains("over the 1 MiB limit"), "{problems}");
+    let evil = c.seen.iter().find_map(|(_, r)| match &r.body {
+        Body::Note { text, .. } if text.contains("evil") => Some(text.to_string()),
+        _ => None,
+    });
+    let evil = evil.expect("the hostile note was applied, sanitised");
+    assert!(
+        !evil.chars().any(|ch| ch.is_control() || ch == '\u{202e}'),
+        "{evil:?}"
+    );
+    assert!(!problems.chars().any(|ch| ch == '\u{1b}'));
+}

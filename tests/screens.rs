@@ -78,7 +78,12 @@ fn help_screen_lists_the_key_table() {
     let s = screen(&c, &look("dark", false), 120, 40);
     for b in warroom::core::intent::KEYMAP {
         let applies = b.when != warroom::core::intent::When::Live;
-        assert_eq!(s.contains(b.help), applies, "a replay's help shows exactly the keys that apply: {:?}", b.help);
+        assert_eq!(
+            s.contains(b.help),
+            applies,
+            "a replay's help shows exactly the keys that apply: {:?}",
+            b.help
+        );
     }
     insta::assert_snapshot!(s);
 }

@@ -515,3 +515,215 @@ async fn malformed_oversized_and_hostile_messages_are_reported_not_fatal() {
     );
     assert!(!problems.chars().any(|ch| ch == '\u{1b}'));
 }
+
+/// A control plane that answers the hello and then falls silent (a half-open connection): the
+/// console calls it dead within 15 s — here 12 s of virtual time, in tokio's paused clock —
+/// and starts reconnecting with backoff.
+#[tokio::test(start_paused = true)]
+async fn a_silent_connection_is_called_dead_within_15_seconds() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let plan = Scenario::batch_patches_demo(1).plan().plan.clone();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let plan = plan.clone();
+            tokio::spawn(async move {
+                let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
+                let _ = ws.next().await;
+                let hello = serde_json::json!({"type":"hello","protocol":"1.0","server":"silent","session":"s","role":"commander","rollout":plan,"seq":0,"now":"T+0s","speed":1.0,"mode":"snapshot"});
+                ws.send(Message::text(hello.to_string())).await.unwrap();
+                // Never another byte, never a close: half-open.
+                tokio::time::sleep(Duration::from_secs(3600)).await;
+            });
+        }
+    });
+    let (tx, mut feed) = mpsc::channel(64);
+    let (_cmds, cmd_rx) = mpsc::channel(4);
+    let opts = Options {
+        url: format!("ws://{addr}"),
+        actor: "t".into(),
+        role: Role::Commander,
+        token: None,
+        seed: 2,
+    };
+    let task = tokio::spawn(live::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
+    let mut hello_at = None;
+    let down = loop {
+        match feed.recv().await.unwrap() {
+            Feed::Hello { .. } => hello_at = Some(tokio::time::Instant::now()),
+            Feed::Link(warroom::core::state::Link::Down { reason }) if hello_at.is_some() => {
+                break reason
+            }
+            _ => {}
+        }
+    };
+    let silent_for = hello_at.unwrap().elapsed();
+    assert!(down.contains("no message for 12s"), "{down}");
+    assert!(
+        silent_for >= Duration::from_secs(12) && silent_for < Duration::from_secs(15),
+        "{silent_for:?}"
+    );
+    task.abort();
+}
+
+/// The control plane killed and started again on the same port: the console reconnects by
+/// itself, takes the new session's snapshot (and says so on its timeline), and from then on
+/// applies every event of the new session once, in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_control_plane_is_rejoined_with_a_snapshot() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let start = || async move {
+        let plane = ControlPlane::new(Scenario::batch_patches_demo(3), 20.0, Tokens::default());
+        let (_, serving) = net::bind(addr, plane.clone()).await.unwrap();
+        (plane, tokio::spawn(serving))
+    };
+    let (_first, mut serving) = start().await;
+    let mut c = Console::connect(&format!("ws://{addr}"), Role::Commander, None);
+    c.until(10, "events from the first run", |c| c.seen.len() > 30)
+        .await;
+    for round in 0..3 {
+        serving.abort();
+        let _ = (&mut serving).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let (plane, next) = start().await;
+        serving = next;
+        let mark = c.seen.len();
+        c.until(10, "the snapshot of the new session", |c| {
+            c.seen[mark..].iter().any(|(_, r)| matches!(&r.body, Body::Feed { text } if text.contains("rebuilt from a snapshot")))
+        })
+        .await;
+        let from = c.seen[mark..].iter().map(|(s, _)| *s).max().unwrap();
+        c.until(10, "new events", |c| {
+            c.seen.last().is_some_and(|(s, _)| *s > from + 20)
+        })
+        .await;
+        let mut got: Vec<u64> = c.seen[mark..]
+            .iter()
+            .map(|(s, _)| *s)
+            .filter(|s| *s > from)
+            .collect();
+        got.dedup();
+        let newest = *got.last().unwrap();
+        let expected: Vec<u64> = plane
+            .log_since(from)
+            .iter()
+            .map(|(s, _)| *s)
+            .filter(|s| *s <= newest)
+            .collect();
+        assert_eq!(
+            got, expected,
+            "round {round}: every event of the new session, once, in order"
+        );
+    }
+    serving.abort();
+}
+
+/// `warroom serve FIXTURE`: the fixture plays in real time (times the speed) to every
+/// console, commands wait until it has ended, and then the control plane answers them.
+/// `GET /metrics` and `GET /healthz` answer on the same port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_served_fixture_plays_then_answers_commands_and_metrics_are_scraped() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/edgeplug-fleet-rollback-tabletop.jsonl"
+    );
+    let mut src = warroom::shell::load::open(path).unwrap();
+    let mut records = Vec::new();
+    while src
+        .next_records(&mut |r| records.push(r))
+        .unwrap()
+        .is_some()
+    {}
+    let plan = src.fixture().plan.clone();
+    let n = records.len();
+    let span = records.last().unwrap().t.since(records[0].t).millis() as f64 / 1000.0;
+    // The whole fixture (about four days) in about three seconds.
+    let plane = ControlPlane::from_fixture(plan, records, span / 3.0, Tokens::default(), 1);
+    let (addr, serving) = net::bind("127.0.0.1:0".parse().unwrap(), plane.clone())
+        .await
+        .unwrap();
+    tokio::spawn(serving);
+    let mut c = Console::connect(&format!("ws://{addr}"), Role::Commander, None);
+    c.until(5, "hello", |c| c.role.is_some()).await;
+    c.commands
+        .send(command("early", Action::Note, None, Some("too early")))
+        .await
+        .unwrap();
+    c.until(5, "the early command's outcome", |c| {
+        c.outcome("early").is_some()
+    })
+    .await;
+    assert_eq!(
+        c.outcome("early").unwrap().0,
+        OutcomeKind::Rejected,
+        "{:?}",
+        c.outcome("early")
+    );
+    c.until(15, "the whole fixture", |c| {
+        c.seen.iter().filter(|(s, _)| *s > 0).count() >= n
+    })
+    .await;
+    c.commands
+        .send(command(
+            "late",
+            Action::Note,
+            None,
+            Some("post-incident review at 16:00"),
+        ))
+        .await
+        .unwrap();
+    c.until(10, "the late command's outcome", |c| {
+        c.outcome("late").is_some()
+    })
+    .await;
+    assert_eq!(
+        c.outcome("late").unwrap().0,
+        OutcomeKind::Accepted,
+        "{:?}",
+        c.outcome("late")
+    );
+
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(health.text().await.unwrap(), "ok\n");
+    let metrics = client
+        .get(format!("http://{addr}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    assert!(metrics.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let text = metrics.text().await.unwrap();
+    for family in [
+        "warroom_requests_total",
+        "warroom_request_errors_total",
+        "warroom_request_duration_seconds_bucket",
+        "warroom_traffic_share",
+    ] {
+        assert!(text.contains(family), "{family} missing from:\n{text}");
+    }
+    assert_eq!(
+        client
+            .get(format!("http://{addr}/nope"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}

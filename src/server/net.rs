@@ -314,15 +314,21 @@ pub async fn bind(
                 }
             })
         });
+        // Connections belong to this future: when it stops, every console is cut, as when
+        // the process dies.
+        let mut connections = tokio::task::JoinSet::new();
         loop {
-            match listener.accept().await {
-                Ok((stream, _)) => {
-                    let plane = plane.clone();
-                    tokio::spawn(async move {
-                        let _ = connection(stream, plane).await;
-                    });
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok((stream, _)) => {
+                        let plane = plane.clone();
+                        connections.spawn(async move {
+                            let _ = connection(stream, plane).await;
+                        });
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                },
+                Some(_) = connections.join_next(), if !connections.is_empty() => {}
             }
         }
     };

@@ -727,3 +727,49 @@ async fn a_served_fixture_plays_then_answers_commands_and_metrics_are_scraped() 
         404
     );
 }
+
+/// Nobody listening: attempts follow the capped, full-jitter backoff schedule (in tokio's
+/// paused clock: the n-th wait is at most min(5 s, 100 ms · 2ⁿ)), and the console keeps
+/// its clock running between them so that data from the dead source goes stale.
+#[tokio::test(start_paused = true)]
+async fn reconnect_attempts_follow_the_backoff_schedule() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (tx, mut feed) = mpsc::channel(64);
+    let (_cmds, cmd_rx) = mpsc::channel(4);
+    let opts = Options {
+        url: format!("ws://127.0.0.1:{port}"),
+        actor: "t".into(),
+        role: Role::Commander,
+        token: None,
+        seed: 11,
+    };
+    let task = tokio::spawn(live::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
+    let mut attempts = Vec::new();
+    while attempts.len() < 9 {
+        if let Feed::Link(warroom::core::state::Link::Connecting { .. }) =
+            feed.recv().await.unwrap()
+        {
+            attempts.push(tokio::time::Instant::now());
+        }
+    }
+    task.abort();
+    let gaps: Vec<u128> = attempts
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_millis())
+        .collect();
+    let ceilings = [100u128, 200, 400, 800, 1600, 3200, 5000, 5000];
+    for (i, (gap, cap)) in gaps.iter().zip(ceilings).enumerate() {
+        assert!(
+            *gap <= cap + 5,
+            "wait {i} was {gap} ms, over its ceiling {cap} ms ({gaps:?})"
+        );
+    }
+    assert!(
+        gaps.iter().sum::<u128>() > 1000,
+        "full jitter, not zero waits: {gaps:?}"
+    );
+}

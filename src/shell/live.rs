@@ -134,6 +134,7 @@ pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: O
     let mut resume: Option<(String, u64)> = None;
     let mut plan: Option<Arc<Resolved>> = None;
     let mut pending: HashMap<String, (Command, Instant)> = HashMap::new();
+    let mut clock = Clock::default();
     loop {
         if !out
             .send(Feed::Link(Link::Connecting {
@@ -151,6 +152,7 @@ pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: O
             &mut commands,
             &out,
             &mut backoff,
+            &mut clock,
         )
         .await
         {
@@ -170,17 +172,41 @@ pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: O
         {
             return;
         }
-        // Keep taking commands while down: they are sent (same ids) once connected again.
+        // Keep taking commands while down (they are sent, same ids, once connected again),
+        // and keep the clock going: data from a dead source ages and turns stale on screen.
         let until = Instant::now() + wait;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(until) => break,
+                _ = tick.tick() => {
+                    if let Some(now) = clock.now() {
+                        if !out.send(Feed::Clock(now)).await { return }
+                    }
+                }
                 cmd = commands.recv() => match cmd {
                     Some(c) => { pending.insert(c.id.clone(), (c, Instant::now() - RETRY_AFTER)); }
                     None => return,
                 },
             }
         }
+    }
+}
+
+/// The control plane's clock as last heard, extrapolated at its speed.
+#[derive(Clone, Copy, Debug, Default)]
+struct Clock {
+    at: Option<(Offset, Instant)>,
+    speed: f64,
+}
+
+impl Clock {
+    fn now(&self) -> Option<Offset> {
+        let (t, at) = self.at?;
+        #[allow(clippy::cast_possible_truncation)]
+        Some(Offset(t.0.saturating_add(
+            (at.elapsed().as_secs_f64() * 1000.0 * self.speed) as i64,
+        )))
     }
 }
 
@@ -209,6 +235,7 @@ async fn session<T>(
     commands: &mut mpsc::Receiver<Command>,
     out: &Out<T>,
     backoff: &mut Backoff,
+    clock: &mut Clock,
 ) -> End {
     let config = WebSocketConfig {
         max_message_size: Some(MAX_MESSAGE),
@@ -235,7 +262,6 @@ async fn session<T>(
         return End::Lost(e);
     }
     // The control plane's clock, extrapolated between messages.
-    let mut clock = (Offset::ZERO, Instant::now(), 1.0f64);
     let mut last_heard = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -287,7 +313,7 @@ async fn session<T>(
                             None
                         };
                         *plan = Some(resolved.clone());
-                        clock = (now, Instant::now(), speed.clamp(0.0, 1.0e6));
+                        *clock = Clock { at: Some((now, Instant::now())), speed: speed.clamp(0.0, 1.0e6) };
                         greeted = true;
                         backoff.reset();
                         let applied = resume.as_ref().map_or(0, |r| r.1);
@@ -328,8 +354,7 @@ async fn session<T>(
                         if !out.send(Feed::Events { records, seq }).await { return End::Quit }
                     }
                     ServerMsg::Heartbeat { now, .. } => {
-                        clock.0 = now;
-                        clock.1 = Instant::now();
+                        clock.at = Some((now, Instant::now()));
                         let seq = resume.as_ref().map_or(0, |r| r.1);
                         if let Err(e) = send(&mut ws, &ClientMsg::Heartbeat { seq }).await { return End::Lost(e) }
                         if !out.send(Feed::Clock(now)).await { return End::Quit }
@@ -353,10 +378,9 @@ async fn session<T>(
                     return End::Lost(format!("no message for {}s", DEAD_AFTER.as_secs()));
                 }
                 if greeted {
-                    let (t, at, speed) = clock;
-                    #[allow(clippy::cast_possible_truncation)]
-                    let now = Offset(t.0.saturating_add((at.elapsed().as_secs_f64() * 1000.0 * speed) as i64));
-                    if !out.send(Feed::Clock(now)).await { return End::Quit }
+                    if let Some(now) = clock.now() {
+                        if !out.send(Feed::Clock(now)).await { return End::Quit }
+                    }
                     for (c, at) in pending.values_mut() {
                         if at.elapsed() >= RETRY_AFTER {
                             if let Err(e) = send(&mut ws, &ClientMsg::Command(c.clone())).await { return End::Lost(e) }

@@ -10,15 +10,16 @@ use crate::core::record::Record;
 use crate::core::state::{Event, Link, SourceStatus, State};
 use crate::format::encode;
 
-/// Events kept for resuming consoles; older ones are only reachable through a snapshot.
-pub const LOG_CAP: usize = 100_000;
+/// Events kept for resuming consoles (ten seconds at 1,000 events/s; minutes at a real
+/// rollout's pace); older ones are only reachable through a snapshot.
+pub const LOG_CAP: usize = 10_000;
 
 /// One published event, already serialised (every console gets the same bytes).
 #[derive(Clone, Debug)]
 pub struct Published {
     pub seq: u64,
-    /// The record as JSON (a fixture line's object).
-    pub record: Arc<serde_json::Value>,
+    /// The whole `event` message, serialised once and sent as is to every console.
+    pub message: Arc<str>,
 }
 
 pub struct Hub {
@@ -78,14 +79,18 @@ impl Hub {
     /// Publishes records in order; returns the newest sequence number.
     pub fn publish(&mut self, records: Vec<Record>) -> u64 {
         for r in records {
-            let json = Arc::new(encode::record(&r, &self.plan));
+            let event = crate::format::protocol::ServerMsg::Event {
+                seq: self.next_seq,
+                record: encode::record(&r, &self.plan),
+            };
+            let message: Arc<str> = serde_json::to_string(&event).unwrap_or_default().into();
             self.state.apply(Event::Record(r));
             if self.log.len() == LOG_CAP {
                 self.log.pop_front();
             }
             self.log.push_back(Published {
                 seq: self.next_seq,
-                record: json,
+                message,
             });
             self.next_seq += 1;
         }
@@ -123,7 +128,12 @@ impl Hub {
         use crate::core::record::{AlertState, Body, ItemStatus};
         let s = &self.state;
         let mut out: Vec<Record> = Vec::new();
-        let t = s.now.max(crate::core::time::Offset(i64::MIN + 1));
+        // Before anything happened the state's clock is a sentinel, not a time.
+        let t = if s.now.0 == i64::MIN {
+            crate::core::time::Offset::ZERO
+        } else {
+            s.now
+        };
         let mk = |t, body| Record {
             t,
             source: Some("snapshot".into()),

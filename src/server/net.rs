@@ -285,7 +285,10 @@ impl ControlPlane {
             .since(after, usize::MAX)
             .unwrap_or_default()
             .into_iter()
-            .map(|p| (p.seq, (*p.record).clone()))
+            .map(|p| {
+                let msg: serde_json::Value = serde_json::from_str(&p.message).unwrap_or_default();
+                (p.seq, msg["record"].clone())
+            })
             .collect()
     }
 }
@@ -484,15 +487,7 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
     }
     for p in hello.1 {
         sent = p.seq;
-        if !send(
-            &mut ws,
-            &ServerMsg::Event {
-                seq: p.seq,
-                record: (*p.record).clone(),
-            },
-        )
-        .await
-        {
+        if ws.send(Message::text(p.message.to_string())).await.is_err() {
             return;
         }
     }
@@ -517,15 +512,7 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
             }
             for p in batch {
                 sent = p.seq;
-                if !send(
-                    &mut ws,
-                    &ServerMsg::Event {
-                        seq: p.seq,
-                        record: (*p.record).clone(),
-                    },
-                )
-                .await
-                {
+                if ws.send(Message::text(p.message.to_string())).await.is_err() {
                     return;
                 }
             }

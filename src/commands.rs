@@ -137,25 +137,38 @@ fn replay_screen(args: &ReplayArgs) -> Result<i32> {
                     feed_tx.blocking_send(Input::Replay(feed)).is_ok()
                 });
             })?;
-        tokio::spawn(shell::events::keys(tx.clone()));
-        tokio::spawn(shell::events::signals(tx));
-        let mut guard = shell::terminal::Guard::enter()?;
-        let stats = shell::app::run(
-            &mut guard.terminal,
-            &mut console,
-            &look,
-            &mut rx,
-            &mut shell::app::Links {
-                replay: Some(ctl_tx),
-                live: None,
-            },
-            shell::events::synchronized_draw,
-        )
-        .await;
-        drop(guard);
-        stats?;
-        Ok(0)
+        let mut links = shell::app::Links {
+            replay: Some(ctl_tx),
+            live: None,
+        };
+        on_screen(&mut console, &look, tx, &mut rx, &mut links).await
     })
+}
+
+/// Takes the terminal, runs the console on it until quit, and gives the terminal back (on
+/// every way out: the guard restores it on drop and on panic).
+async fn on_screen(
+    console: &mut Console,
+    look: &crate::view::Look,
+    tx: tokio::sync::mpsc::Sender<shell::app::Input>,
+    rx: &mut tokio::sync::mpsc::Receiver<shell::app::Input>,
+    links: &mut shell::app::Links,
+) -> Result<i32> {
+    tokio::spawn(shell::events::keys(tx.clone()));
+    tokio::spawn(shell::events::signals(tx));
+    let mut guard = shell::terminal::Guard::enter()?;
+    let stats = shell::app::run(
+        &mut guard.terminal,
+        console,
+        look,
+        rx,
+        links,
+        shell::events::synchronized_draw,
+    )
+    .await;
+    drop(guard);
+    stats?;
+    Ok(0)
 }
 
 fn parse_size(s: &str) -> Result<(u16, u16)> {
@@ -328,21 +341,7 @@ async fn live_console(
     if headless {
         return headless_live(&mut console, &mut rx, &mut links).await;
     }
-    tokio::spawn(shell::events::keys(tx.clone()));
-    tokio::spawn(shell::events::signals(tx));
-    let mut guard = shell::terminal::Guard::enter()?;
-    let stats = shell::app::run(
-        &mut guard.terminal,
-        &mut console,
-        &look,
-        &mut rx,
-        &mut links,
-        shell::events::synchronized_draw,
-    )
-    .await;
-    drop(guard);
-    stats?;
-    Ok(0)
+    on_screen(&mut console, &look, tx, &mut rx, &mut links).await
 }
 
 /// A live console without a screen: every state change as one JSON line on stdout.

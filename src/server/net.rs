@@ -105,32 +105,20 @@ pub struct ControlPlane {
 impl ControlPlane {
     #[must_use]
     pub fn new(scenario: Scenario, speed: f64, tokens: Tokens) -> Arc<ControlPlane> {
-        let hub = Hub::new(scenario.plan().clone());
-        let (newest, _) = watch::channel(0);
-        let origin = Instant::now();
-        // A session id that differs between runs, so consoles know sequence numbers restarted.
-        let session = format!(
-            "{:x}-{:x}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        );
+        // A live scenario starts now: T0 is when this control plane started.
         let mut rollout = scenario.plan().plan.clone();
         rollout.t0 = crate::core::time::Epoch(time::OffsetDateTime::now_utc());
-        Arc::new(ControlPlane {
-            hub: Mutex::new(hub),
-            scenario: Mutex::new(scenario),
-            newest,
-            origin,
+        let plan = scenario.plan().clone();
+        Self::build(
+            plan,
+            scenario,
+            rollout,
+            Offset::ZERO,
+            Vec::new(),
             speed,
             tokens,
-            session,
-            rollout,
-            base: Offset::ZERO,
-            script: Mutex::new(std::collections::VecDeque::new()),
-            seed: 0,
-        })
+            0,
+        )
     }
 
     /// A control plane that first plays a fixture's records in real time (times `speed`),
@@ -143,26 +131,38 @@ impl ControlPlane {
         tokens: Tokens,
         seed: u64,
     ) -> Arc<ControlPlane> {
-        let empty = crate::core::state::State::new(
-            plan.clone(),
-            crate::core::state::SourceStatus {
-                name: Arc::from("control-plane"),
-                link: crate::core::state::Link::Connected,
-            },
-            16,
+        let source = crate::core::state::SourceStatus {
+            name: Arc::from("control-plane"),
+            link: crate::core::state::Link::Connected,
+        };
+        let scenario = Scenario::from_state(
+            &crate::core::state::State::new(plan.clone(), source, 16),
+            seed,
+            false,
         );
-        let scenario = Scenario::from_state(&empty, seed, false);
         let base = records.first().map_or(Offset::ZERO, |r| r.t);
-        let (newest, _) = watch::channel(0);
-        let session = format!(
-            "{:x}-{:x}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos())
-        );
         // In a fixture the clock is the fixture's own: T0 is the plan's.
         let rollout = plan.plan.clone();
+        Self::build(plan, scenario, rollout, base, records, speed, tokens, seed)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn build(
+        plan: Arc<crate::core::plan::Resolved>,
+        scenario: Scenario,
+        rollout: crate::core::plan::Plan,
+        base: Offset,
+        script: Vec<crate::core::record::Record>,
+        speed: f64,
+        tokens: Tokens,
+        seed: u64,
+    ) -> Arc<ControlPlane> {
+        let (newest, _) = watch::channel(0);
+        // Differs between runs, so consoles know sequence numbers restarted.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let session = format!("{:x}-{nanos:x}", std::process::id());
         Arc::new(ControlPlane {
             hub: Mutex::new(Hub::new(plan)),
             scenario: Mutex::new(scenario),
@@ -173,7 +173,7 @@ impl ControlPlane {
             session,
             rollout,
             base,
-            script: Mutex::new(records.into()),
+            script: Mutex::new(script.into()),
             seed,
         })
     }

@@ -338,7 +338,9 @@ fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
             k.label()
         }
     };
-    let pieces: Vec<(String, &str, bool)> = KEYMAP
+    // (keys, label, rank): 0 help and quit, always shown at the right; 1 commands, which matter
+    // most when they apply; 2 the rest, as room allows.
+    let pieces: Vec<(String, &str, u8)> = KEYMAP
         .iter()
         .filter(|b| match b.when {
             When::Always => true,
@@ -363,20 +365,29 @@ fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
                 })
                 .min_by_key(|k| fit::width(k))
                 .unwrap_or_default();
-            Some((key, text, matches!(b.intent, Intent::Help | Intent::Quit)))
+            let rank = if matches!(b.intent, Intent::Help | Intent::Quit) {
+                0
+            } else if b.when == When::Live {
+                1
+            } else {
+                2
+            };
+            Some((key, text, rank))
         })
         .collect();
-    let piece_w = |(k, l, _): &(String, &str, bool)| fit::width(k) + fit::width(l) + 3;
-    let essential_w: usize = pieces.iter().filter(|p| p.2).map(piece_w).sum();
+    let piece_w = |(k, l, _): &(String, &str, u8)| fit::width(k) + fit::width(l) + 3;
+    let essential_w: usize = pieces.iter().filter(|p| p.2 == 0).map(piece_w).sum();
     let mut left: Vec<Span> = Vec::new();
     if let Some(n) = &c.notice {
         left.push(Span::styled(format!(" {n} "), t.accent));
         left.push(Span::styled(look.glyphs.sep, t.border));
     }
     let mut used: usize = left.iter().map(Span::width).sum();
-    for p in pieces.iter().filter(|p| !p.2) {
+    let mut rest: Vec<_> = pieces.iter().filter(|p| p.2 > 0).collect();
+    rest.sort_by_key(|p| p.2);
+    for p in rest {
         if used + piece_w(p) + essential_w > max {
-            break;
+            continue;
         }
         used += piece_w(p);
         left.push(Span::styled(format!(" {}", p.0), t.accent));
@@ -385,7 +396,7 @@ fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
     left.push(Span::raw(
         " ".repeat(max.saturating_sub(used + essential_w)),
     ));
-    for p in pieces.iter().filter(|p| p.2) {
+    for p in pieces.iter().filter(|p| p.2 == 0) {
         left.push(Span::styled(format!(" {}", p.0), t.accent));
         left.push(Span::styled(format!(" {} ", p.1), t.muted));
     }

@@ -31,6 +31,9 @@ pub enum Command {
     /// A control plane inside this process, on a loopback port, and the console on it: the
     /// Batch Patches rollout in which wave 3 goes wrong. Nothing to set up.
     Demo(DemoArgs),
+    /// The metric and alert sources configuration (`warroom.toml`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Write a large synthetic fixture (for benchmarks) to stdout or a file.
     Generate {
         /// Number of records.
@@ -154,4 +157,12 @@ pub struct DemoArgs {
     pub seat: Seat,
     #[command(flatten)]
     pub look: Look,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ConfigCommand {
+    /// Print a fully commented example configuration.
+    Template,
+    /// Check a configuration file; print what it defines, or the file, key and value at fault.
+    Check { file: PathBuf },
 }

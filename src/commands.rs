@@ -36,6 +36,33 @@ pub(crate) fn dispatch(cli: Cli) -> Result<i32> {
             ))
         }
         Command::Demo(args) => demo(&args),
+        Command::Config(crate::cli::ConfigCommand::Template) => {
+            print!("{}", crate::config::TEMPLATE);
+            Ok(0)
+        }
+        Command::Config(crate::cli::ConfigCommand::Check { file }) => {
+            match crate::config::load(&file) {
+                Ok(c) => {
+                    let gated: usize = c.gates.values().map(Vec::len).sum();
+                    println!(
+                        "{}: ok: Prometheus at {} every {}, {} SLOs, {} gate(s){}",
+                        file.display(),
+                        c.prometheus.url,
+                        c.prometheus.interval,
+                        c.slos.len(),
+                        gated,
+                        c.alertmanager
+                            .as_ref()
+                            .map_or_else(String::new, |a| format!(", Alertmanager at {}", a.url))
+                    );
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(1)
+                }
+            }
+        }
         Command::Generate {
             records,
             seed,

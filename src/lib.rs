@@ -6,6 +6,7 @@
 
 pub mod cli;
 mod commands;
+pub mod config;
 pub mod core;
 pub mod format;
 pub mod server;

@@ -1,5 +1,6 @@
 //! The pure core: the rollout model and the reducer. No I/O and no clock reads here.
 
+pub mod burn;
 pub mod checklist;
 pub mod command;
 pub mod console;

@@ -12,7 +12,7 @@ use crate::core::record::Record;
 use crate::core::time::Offset;
 
 use super::locate::{line_col, locate, steps};
-use super::record::{column_of, decode, Raw, Strictness, FIELDS};
+use super::record::{column_of, decode, is_known_key, Raw, Strictness};
 
 /// The format version this build writes, and the newest minor it fully understands.
 pub const VERSION: (u32, u32) = (1, 0);
@@ -492,7 +492,7 @@ impl Line<'_> {
 /// Re-encodes a record with unknown keys dropped (lenient reading of newer minor versions).
 fn known_fields_only(line: &str) -> Option<String> {
     let mut v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).ok()?;
-    v.retain(|k, _| FIELDS.contains(&k.as_str()));
+    v.retain(|k, _| is_known_key(k));
     serde_json::to_string(&v).ok()
 }
 

@@ -20,32 +20,14 @@ pub const TYPES: [&str; 9] = [
     "wave", "metric", "check", "alert", "note", "command", "outcome", "incident", "source",
 ];
 
-/// Every key a v1.0 record may carry.
-pub const FIELDS: [&str; 23] = [
-    "t",
-    "type",
-    "seq",
-    "source",
-    "wave",
-    "state",
-    "traffic",
-    "by",
-    "text",
-    "slo",
-    "value",
-    "values",
-    "item",
-    "id",
-    "name",
-    "severity",
-    "summary",
-    "action",
-    "reason",
-    "result",
-    "milestone",
-    "link",
-    "fingerprint",
-];
+/// Keys every record may carry; the rest are the type-specific [`OPTIONAL`] ones.
+pub const COMMON: [&str; 4] = ["t", "type", "seq", "source"];
+
+/// Whether a v1.0 record may carry this key at all.
+#[must_use]
+pub fn is_known_key(key: &str) -> bool {
+    COMMON.contains(&key) || OPTIONAL.contains(&key)
+}
 
 /// The wire shape of a record: every field of every type, all optional but `t` and `type`.
 /// A flat struct parses several times faster than an internally tagged enum.
@@ -141,7 +123,7 @@ fn need<'r, 'a>(
 }
 
 /// The optional keys, in bit order for [`Raw::present`].
-const OPTIONAL: [&str; 19] = [
+pub const OPTIONAL: [&str; 19] = [
     "wave",
     "state",
     "traffic",

@@ -7,6 +7,7 @@ pub mod headless;
 pub mod input;
 pub mod live;
 pub mod load;
+pub mod prometheus;
 pub mod replay;
 pub mod sinks;
 pub mod snapshot;

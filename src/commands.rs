@@ -383,9 +383,7 @@ async fn headless_live(
         if matches!(input, shell::app::Input::Quit) {
             break;
         }
-        let before = console.state.applied;
         shell::app::apply_input(input, console, links);
-        let _ = before;
         for c in console.state.take_changes() {
             serde_json::to_writer(
                 &mut out,

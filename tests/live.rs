@@ -85,6 +85,16 @@ impl Console {
         }
     }
 
+    /// Waits until the rollout's first wave has moved.
+    async fn until_started(&mut self) {
+        self.until(10, "wave 1 active", |c| {
+            c.seen
+                .iter()
+                .any(|(_, r)| matches!(r.body, Body::Wave { wave: 0, .. }))
+        })
+        .await;
+    }
+
     /// The id of the wave this console last saw become active.
     fn current_wave(&self) -> String {
         let w = self.seen.iter().rev().find_map(|(_, r)| match r.body {
@@ -131,12 +141,7 @@ async fn a_rollback_round_trips_and_every_console_sees_it() {
     let (_plane, url) = plane(10.0, Tokens::default()).await;
     let mut a = Console::connect(&url, Role::Commander, None);
     let mut b = Console::connect(&url, Role::Commander, None);
-    a.until(10, "wave 1 active", |c| {
-        c.seen
-            .iter()
-            .any(|(_, r)| matches!(r.body, Body::Wave { wave: 0, .. }))
-    })
-    .await;
+    a.until_started().await;
     let wave = a.current_wave();
     a.commands
         .send(command(
@@ -184,18 +189,8 @@ async fn two_consoles_advancing_at_once_get_one_accept_and_one_conflict() {
     let (_plane, url) = plane(10.0, Tokens::default()).await;
     let mut a = Console::connect(&url, Role::Commander, None);
     let mut b = Console::connect(&url, Role::Commander, None);
-    a.until(10, "wave 1 active", |c| {
-        c.seen
-            .iter()
-            .any(|(_, r)| matches!(r.body, Body::Wave { wave: 0, .. }))
-    })
-    .await;
-    b.until(10, "wave 1 active", |c| {
-        c.seen
-            .iter()
-            .any(|(_, r)| matches!(r.body, Body::Wave { wave: 0, .. }))
-    })
-    .await;
+    a.until_started().await;
+    b.until_started().await;
     let wave = a.current_wave();
     let (x, y) = (
         command("adv-a", Action::Advance, Some(&wave), None),

@@ -384,7 +384,7 @@ impl State {
         }
         let source: Arc<str> = r.source.map_or_else(|| self.source.name.clone(), Arc::from);
         match r.body {
-            Body::Metric { .. } => {}
+            Body::Metric { .. } => {} // applied above, without a source
             Body::Wave {
                 wave,
                 state,

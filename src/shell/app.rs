@@ -162,8 +162,8 @@ fn handle(
         }
         Input::Quit => true,
         Input::Live(feed) => {
-            *dirty = true;
-            live_feed(feed, console, links.live.as_mut())
+            live_feed(feed, console, links.live.as_mut(), dirty);
+            false
         }
         Input::Replay(feed) => {
             match feed {
@@ -220,17 +220,19 @@ fn live_feed(
     feed: super::live::Feed,
     console: &mut Console,
     mut live: Option<&mut LiveLink>,
-) -> bool {
+    dirty: &mut bool,
+) {
     use super::live::Feed;
     use crate::core::record::{Body, Record};
     use crate::core::state::{Link, SourceStatus, State, TIMELINE_CAP};
-    let source = |link| {
-        Event::Source(SourceStatus {
-            name: std::sync::Arc::from("control-plane"),
-            link,
-        })
+    let status = |link| SourceStatus {
+        name: std::sync::Arc::from("control-plane"),
+        link,
     };
     let mut record_out: Vec<Record> = Vec::new();
+    // Redraw only when the state says something visible changed (a heartbeat within the same
+    // second changes nothing on screen).
+    let mut apply = |state: &mut State, e: Event| *dirty |= state.apply(e).dirty;
     match feed {
         Feed::Hello {
             plan,
@@ -240,14 +242,11 @@ fn live_feed(
             ..
         } => {
             console.role = console.role.min_with(role);
+            *dirty = true;
             if let Some(records) = reset {
-                let link = console.state.source.link.clone();
                 let mut state = State::new(
                     plan.clone(),
-                    SourceStatus {
-                        name: std::sync::Arc::from("control-plane"),
-                        link,
-                    },
+                    status(console.state.source.link.clone()),
                     TIMELINE_CAP,
                 );
                 for r in &records {
@@ -257,59 +256,57 @@ fn live_feed(
                 console.state = state;
                 record_out = records;
             }
-            if let Some(l) = live.as_deref_mut() {
-                if let Some(rec) = l.recorder.as_mut() {
-                    let _ = rec.plan(&plan);
-                }
+            if let Some(rec) = live.as_deref_mut().and_then(|l| l.recorder.as_mut()) {
+                let _ = rec.plan(&plan);
             }
         }
         Feed::Events { records, .. } => {
             for r in &records {
-                console.state.apply(Event::Record(r.clone()));
+                apply(&mut console.state, Event::Record(r.clone()));
             }
             record_out = records;
         }
-        Feed::Link(link) => {
-            console.state.apply(source(link));
-        }
-        Feed::Clock(t) => {
-            console.state.apply(Event::Clock(t));
-        }
+        Feed::Link(link) => apply(&mut console.state, Event::Source(status(link))),
+        Feed::Clock(t) => apply(&mut console.state, Event::Clock(t)),
         Feed::Problem(text) => {
             let t = console.state.now;
-            console.state.apply(Event::Record(Record {
+            let problem = Record {
                 t,
                 source: Some("connection".into()),
                 body: Body::Feed { text: text.into() },
-            }));
+            };
+            apply(&mut console.state, Event::Record(problem));
         }
         Feed::Refused(why) => {
-            console.state.apply(source(Link::Down {
-                reason: format!("refused: {why}").into(),
-            }));
+            apply(
+                &mut console.state,
+                Event::Source(status(Link::Down {
+                    reason: format!("refused: {why}").into(),
+                })),
+            );
             console.notice = Some(format!("the control plane refused this console: {why}"));
+            *dirty = true;
         }
     }
-    if let Some(l) = live {
-        if let Some(rec) = l.recorder.as_mut() {
-            if !record_out.is_empty() {
-                let _ = rec.records(&console.state.plan, &record_out);
-            }
-        }
-        for (cmd, result, reason) in console.settle() {
-            if let Some(a) = l.audit.as_mut() {
-                let _ = a.outcome(&cmd, result, reason.as_deref());
-            }
-            let word = format!("{result:?}").to_lowercase();
-            console.notice = Some(match reason {
-                Some(r) => format!(
-                    "{} {word}: {}",
-                    cmd.action.word(),
-                    crate::core::text::sanitize(&r)
-                ),
-                None => format!("{} {word}", cmd.action.word()),
-            });
+    let Some(l) = live else { return };
+    if let Some(rec) = l.recorder.as_mut() {
+        if !record_out.is_empty() {
+            let _ = rec.records(&console.state.plan, &record_out);
         }
     }
-    false
+    for (cmd, result, reason) in console.settle() {
+        if let Some(a) = l.audit.as_mut() {
+            let _ = a.outcome(&cmd, result, reason.as_deref());
+        }
+        let word = format!("{result:?}").to_lowercase();
+        console.notice = Some(match reason {
+            Some(r) => format!(
+                "{} {word}: {}",
+                cmd.action.word(),
+                crate::core::text::sanitize(&r)
+            ),
+            None => format!("{} {word}", cmd.action.word()),
+        });
+        *dirty = true;
+    }
 }

@@ -1,0 +1,1 @@
+//! A client for Alertmanager's API v2 (`GET /api/v2/alerts`).

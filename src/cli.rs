@@ -131,6 +131,10 @@ pub struct Seat {
     /// Write everything received as a fixture that `warroom replay` plays back.
     #[arg(long)]
     pub record: Option<PathBuf>,
+    /// Read SLO values from Prometheus and alerts from Alertmanager as this file says
+    /// (`warroom config template` prints an example).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -289,6 +289,7 @@ async fn live_console(
         Role::Commander
     };
     let actor = seat.actor.clone().unwrap_or_else(default_actor);
+    let sources = seat.config.as_deref().map(metric_sources).transpose()?;
     let opts = live::Options {
         url: url.clone(),
         actor: actor.clone(),
@@ -317,8 +318,9 @@ async fn live_console(
                 role: granted,
                 reset,
                 now,
+                speed,
                 ..
-            }))) => break (plan, granted, reset.unwrap_or_default(), now),
+            }))) => break (plan, granted, reset.unwrap_or_default(), now, speed),
             Ok(Some(Input::Live(Feed::Link(Link::Down { reason })))) => last = reason.to_string(),
             Ok(Some(Input::Live(Feed::Refused(why)))) => {
                 bail!("{url}: the control plane refused this console: {why}")
@@ -327,9 +329,27 @@ async fn live_console(
             Ok(None) | Err(_) => bail!("{url}: cannot reach the control plane ({last})"),
         }
     };
-    let (plan, granted, records, now) = hello;
+    let (plan, granted, records, now, speed) = hello;
+    let mut notice = None;
+    let shown = match &sources {
+        Some((config, _)) => {
+            let (overlaid, notes) = config.overlay(&plan.plan);
+            notice = notes.into_iter().next();
+            if (speed - 1.0).abs() > 1e-9 {
+                notice = Some(format!(
+                    "the control plane runs at ×{speed}: Prometheus samples are on wall time, \
+                     so they will look old"
+                ));
+            }
+            std::sync::Arc::new(
+                crate::core::plan::Resolved::new(overlaid)
+                    .map_err(|e| eyre!("the configuration does not fit the plan: {e}"))?,
+            )
+        }
+        None => plan.clone(),
+    };
     let mut state = State::new(
-        plan.clone(),
+        shown,
         SourceStatus {
             name: std::sync::Arc::from("control-plane"),
             link: Link::Connected,
@@ -338,10 +358,13 @@ async fn live_console(
     );
     state.track_changes(headless);
     for r in &records {
-        state.apply(Event::Record(r.clone()));
+        if sources.is_none() || !matches!(r.body, crate::core::record::Body::Metric { .. }) {
+            state.apply(Event::Record(r.clone()));
+        }
     }
     state.apply(Event::Clock(now));
     let mut console = Console::new(state, Mode::Live);
+    console.notice = notice;
     console.role = role.min_with(granted);
     console.actor = actor;
     console.id_prefix = format!(
@@ -363,12 +386,60 @@ async fn live_console(
             audit: Some(audit),
             recorder,
             url,
+            config: sources.as_ref().map(|s| s.0.clone()),
         }),
     };
+    if let Some((config, client)) = sources {
+        console.auto_pause = config.auto_pause;
+        tokio::spawn(shell::sources::run(
+            config,
+            client,
+            shell::sources::Out {
+                tx: tx.clone(),
+                wrap: Input::Sources,
+            },
+        ));
+    }
     if headless {
         return headless_live(&mut console, &mut rx, &mut links).await;
     }
     on_screen(&mut console, &look, tx, &mut rx, &mut links).await
+}
+
+/// Reads `--config` and its credentials: everything that can be wrong is said before the
+/// terminal is touched.
+fn metric_sources(
+    path: &std::path::Path,
+) -> Result<(
+    std::sync::Arc<crate::config::Config>,
+    shell::prometheus::Client,
+)> {
+    use crate::config::Auth;
+    use shell::prometheus::{Client, Credential};
+    let config = crate::config::load(path).map_err(|e| eyre!("--config {e}"))?;
+    let credential =
+        match &config.prometheus.auth {
+            None => None,
+            Some(Auth::Bearer(secret)) => Some(Credential::Bearer(secret.read().map_err(|e| {
+                eyre!("--config {}: prometheus bearer token: {e}", path.display())
+            })?)),
+            Some(Auth::Basic { user, password }) => Some(Credential::Basic {
+                user: user.clone(),
+                password: password.read().map_err(|e| {
+                    eyre!(
+                        "--config {}: prometheus basic password: {e}",
+                        path.display()
+                    )
+                })?,
+            }),
+        };
+    let client = Client::new(
+        config.prometheus.url.clone(),
+        credential,
+        config.prometheus.timeout.as_duration(),
+    )
+    .map_err(|e| eyre!("--config {}: {e}", path.display()))?;
+    Ok((std::sync::Arc::new(config), client))
 }
 
 /// A live console without a screen: every state change as one JSON line on stdout.

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::core::plan::{Direction, SloSpec, TriggerSpec};
+use crate::core::plan::{Direction, GateSpec, Plan, SloSpec, TriggerSpec};
 use crate::core::time::Span;
 
 /// A commented configuration for the Batch Patches rollout against `warroom serve`'s metrics;
@@ -31,6 +31,8 @@ pub struct Config {
     pub alertmanager: Option<Alertmanager>,
     /// Wave id → the SLOs (by id, all present in `slos`) that must be green to leave that wave.
     pub gates: BTreeMap<String, Vec<String>>,
+    /// Send a pause (with the trigger as its reason) when a rollback trigger fires.
+    pub auto_pause: bool,
 }
 
 /// Where SLO values are read from.
@@ -84,25 +86,13 @@ impl Secret {
 }
 
 /// One SLO: the plan's view of it plus the query that measures it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Slo {
     /// Id, name, unit, direction, thresholds and triggers, as a fixture would give them.
     pub spec: SloSpec,
     /// A `PromQL` expression whose value is in the SLO's unit.
     pub query: String,
     pub series: SeriesMode,
-    /// Error-budget burn rates, when an objective is given.
-    pub budget: Option<Budget>,
-}
-
-impl PartialEq for Slo {
-    fn eq(&self, other: &Self) -> bool {
-        // `SloSpec` has no `PartialEq`; its serialised form is exact for these fields.
-        self.query == other.query
-            && self.series == other.series
-            && self.budget == other.budget
-            && serde_json::to_value(&self.spec).ok() == serde_json::to_value(&other.spec).ok()
-    }
 }
 
 /// How many series an SLO's query may return.
@@ -116,13 +106,7 @@ pub enum SeriesMode {
     Each,
 }
 
-/// An availability objective over a period, for burn rates.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Budget {
-    /// Strictly between 0 and 1 (`0.999`); the error budget is `1 - objective`.
-    pub objective: f64,
-    pub period: Span,
-}
+pub use crate::core::plan::Budget;
 
 /// Alertmanager: which alerts the console lists and gates on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,6 +150,96 @@ impl fmt::Display for Matcher {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}{}{:?}", self.name, self.op.symbol(), self.value)
     }
+}
+
+impl Config {
+    /// The plan the console shows with this configuration: its SLOs replace the plan's own
+    /// (the SLOs of `series = "each"` queries are added per series as they appear), samples
+    /// are expected every poll interval, and the waves' gates become:
+    /// the plan's checklist and alert gates, its SLO gates whose ids this file also defines,
+    /// one gate per SLO named in `[gates]`, a page-level burn gate per SLO with a budget,
+    /// and, with an Alertmanager, "no critical alerts firing" where the plan has no alert gate.
+    /// Also returns what did not fit (a `[gates]` wave the plan does not have).
+    #[must_use]
+    pub fn overlay(&self, plan: &Plan) -> (Plan, Vec<String>) {
+        let mut p = plan.clone();
+        let ours: Vec<&Slo> = self
+            .slos
+            .iter()
+            .filter(|s| s.series == SeriesMode::Aggregate)
+            .collect();
+        let defined = |id: &Option<String>| {
+            id.as_ref()
+                .is_none_or(|id| ours.iter().any(|s| s.spec.id == *id))
+        };
+        p.slos = ours.iter().map(|s| s.spec.clone()).collect();
+        p.sample_interval = self.prometheus.interval;
+        let mut notes = Vec::new();
+        for wave in self.gates.keys() {
+            if !p.waves.iter().any(|w| w.id == *wave) {
+                let ids: Vec<&str> = p.waves.iter().map(|w| w.id.as_str()).collect();
+                notes.push(format!(
+                    "[gates] names wave {wave:?}, which the plan does not have ({})",
+                    ids.join(", ")
+                ));
+            }
+        }
+        for w in &mut p.waves {
+            w.gates.retain(|g| defined(&g.slo) && defined(&g.burn));
+            for id in self.gates.get(&w.id).into_iter().flatten() {
+                if w.gates.iter().any(|g| g.slo.as_ref() == Some(id)) {
+                    continue;
+                }
+                let Some(s) = ours.iter().find(|s| s.spec.id == *id) else {
+                    continue;
+                };
+                w.gates.push(GateSpec {
+                    label: gate_label(&s.spec),
+                    slo: Some(id.clone()),
+                    allow: None,
+                    check: None,
+                    alerts: None,
+                    burn: None,
+                });
+            }
+            for s in ours.iter().filter(|s| s.spec.budget.is_some()) {
+                if !w.gates.iter().any(|g| g.burn.as_ref() == Some(&s.spec.id)) {
+                    w.gates.push(GateSpec {
+                        label: format!("{}: error budget not burning at page level", s.spec.name),
+                        slo: None,
+                        allow: None,
+                        check: None,
+                        alerts: None,
+                        burn: Some(s.spec.id.clone()),
+                    });
+                }
+            }
+            if self.alertmanager.is_some() && !w.gates.iter().any(|g| g.alerts.is_some()) {
+                w.gates.push(GateSpec {
+                    label: "No critical alerts firing".into(),
+                    slo: None,
+                    allow: None,
+                    check: None,
+                    alerts: Some(crate::core::plan::Severity::Critical),
+                    burn: None,
+                });
+            }
+        }
+        (p, notes)
+    }
+}
+
+/// "Error Rate ≤ 5%": the gate an SLO sets, in the runbook's words (green while PASS).
+fn gate_label(spec: &SloSpec) -> String {
+    let op = match spec.direction {
+        Direction::Lower => "≤",
+        Direction::Higher => "≥",
+    };
+    format!(
+        "{} {op} {}",
+        spec.name,
+        crate::core::state::format_value(spec.warning, &spec.unit)
+    )
 }
 
 /// A configuration that was refused: `{file}: {message}`, where the message starts with the
@@ -259,6 +333,14 @@ struct RawConfig {
     alertmanager: Option<RawAlertmanager>,
     #[serde(default)]
     gates: BTreeMap<String, Vec<String>>,
+    rollback: Option<RawRollback>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRollback {
+    #[serde(default)]
+    auto_pause: bool,
 }
 
 #[derive(Deserialize)]
@@ -350,6 +432,12 @@ impl RawConfig {
                 if ids[..k].contains(id) {
                     return Err(format!("gates.{wave}[{k}]: SLO {id:?} is listed twice"));
                 }
+                if self.slo[seen[id.as_str()]].series == SeriesMode::Each {
+                    return Err(format!(
+                        "gates.{wave}[{k}]: SLO {id:?} has series = \"each\" (one gauge per \
+                         series); gate on an SLO that aggregates to one value"
+                    ));
+                }
             }
         }
         let slos = self
@@ -364,6 +452,7 @@ impl RawConfig {
             slos,
             alertmanager,
             gates: self.gates,
+            auto_pause: self.rollback.is_some_and(|r| r.auto_pause),
         })
     }
 }
@@ -572,6 +661,15 @@ impl RawSlo {
                     ));
                 }
                 positive(&at("period"), period, "30d")?;
+                if !(self.unit.is_empty() || self.unit == "%") {
+                    return Err(format!(
+                        "{}: {objective} needs the SLO's value to be a share of events, but \
+                         unit is {:?} (use unit \"%\" for a percentage, or \"\" for a \
+                         fraction between 0 and 1)",
+                        at("objective"),
+                        self.unit
+                    ));
+                }
                 Some(Budget { objective, period })
             }
             (Some(objective), None) => {
@@ -599,10 +697,10 @@ impl RawSlo {
                 warning: self.warning,
                 critical: self.critical,
                 triggers: self.triggers,
+                budget,
             },
             query: self.query,
             series: self.series,
-            budget,
         })
     }
 }
@@ -705,7 +803,7 @@ critical = 10
         assert_eq!(c.prometheus.interval, Span::from_secs(15));
         assert_eq!(c.prometheus.auth, None);
         assert_eq!(c.slos[0].series, SeriesMode::Aggregate);
-        assert_eq!(c.slos[0].budget, None);
+        assert_eq!(c.slos[0].spec.budget, None);
         assert!(c.alertmanager.is_none());
         assert!(c.gates.is_empty());
     }

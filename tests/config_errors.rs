@@ -434,7 +434,7 @@ w3 = ["error_rate", "success_rate"]
     assert_eq!(e.series, SeriesMode::Each);
     assert_eq!(e.spec.triggers.len(), 2);
     assert_eq!(e.spec.triggers[0].for_, Span::from_secs(300));
-    let budget = e.budget.unwrap();
+    let budget = e.spec.budget.unwrap();
     assert!((budget.objective - 0.999).abs() < 1e-12);
     assert_eq!(budget.period, Span::from_secs(30 * 86_400));
     assert_eq!(c.slos[1].spec.triggers[0].below, Some(90.0));

@@ -359,6 +359,100 @@ impl BurnHistory {
     }
 }
 
+/// One SLO's error-budget reading, fed from the SLO's own samples: each sample's share of
+/// bad events is weighted by the time since the previous sample (at most `max_gap`), so the
+/// counts are milliseconds of time rather than requests. The history starts at the first
+/// sample; windows it does not yet cover read as unknown, never as fine.
+#[derive(Clone, Debug)]
+pub struct BurnState {
+    objective: Objective,
+    history: Option<BurnHistory>,
+    rules: Vec<BurnRule>,
+    last: Option<Offset>,
+    /// The loudest rule firing at the last evaluation.
+    pub firing: Option<BurnSeverity>,
+    /// Burn rates over the first rule's short and long windows (5m and 1h for the defaults).
+    pub short: Option<f64>,
+    pub long: Option<f64>,
+    /// Share of the period's budget left, and the time until it is gone at the long rate.
+    pub remaining: Option<f64>,
+    pub exhaustion: Option<Span>,
+}
+
+/// Counts per millisecond of a sample's weight (so shares survive integer counts).
+const PER_MS: f64 = 1000.0;
+
+impl BurnState {
+    #[must_use]
+    pub fn new(objective: Objective) -> BurnState {
+        BurnState {
+            objective,
+            history: None,
+            rules: default_rules(objective.period),
+            last: None,
+            firing: None,
+            short: None,
+            long: None,
+            remaining: None,
+            exhaustion: None,
+        }
+    }
+
+    #[must_use]
+    pub fn rules(&self) -> &[BurnRule] {
+        &self.rules
+    }
+
+    /// Adds a sample: `bad_share` of events were bad at `t` (0..=1). A sample at or before
+    /// the previous one is ignored; the time since the previous one counts up to `max_gap`.
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    pub fn add(&mut self, t: Offset, bad_share: f64, max_gap: Span) {
+        if !bad_share.is_finite() {
+            return;
+        }
+        let share = bad_share.clamp(0.0, 1.0);
+        let Some(last) = self.last else {
+            self.last = Some(t);
+            let retention = longest_window(&self.rules);
+            self.history =
+                Some(BurnHistory::new(self.objective, t, Span(60_000)).with_retention(retention));
+            return;
+        };
+        if t <= last {
+            return;
+        }
+        self.last = Some(t);
+        let weight = t.since(last).min(max_gap).0 as f64 * PER_MS;
+        if let Some(h) = self.history.as_mut() {
+            h.record(t, (share * weight).round() as u64, weight as u64);
+        }
+    }
+
+    /// Re-reads the rules, rates and budget at `now`; true when the firing severity changed.
+    pub fn evaluate(&mut self, now: Offset) -> bool {
+        let Some(h) = self.history.as_ref() else {
+            return false;
+        };
+        let alerts = h.evaluate(now, &self.rules);
+        let firing = alerts.iter().map(|a| a.severity).min();
+        if let Some(first) = self.rules.first() {
+            self.short = h.burn_rate(now, first.short);
+            self.long = h.burn_rate(now, first.long);
+            self.exhaustion = h.exhaustion(now, first.long);
+        }
+        self.remaining = h.budget_remaining(now);
+        let changed = firing != self.firing;
+        self.firing = firing;
+        changed
+    }
+
+    /// Whether a page-level rule fires.
+    #[must_use]
+    pub fn pages(&self) -> bool {
+        self.firing == Some(BurnSeverity::Page)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

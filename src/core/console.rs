@@ -109,6 +109,8 @@ pub struct Console {
     next_id: u64,
     pub confirm: Option<Confirm>,
     pub pending: Vec<Pending>,
+    /// Pause the rollout when a rollback trigger fires (`[rollback] auto_pause`).
+    pub auto_pause: bool,
 }
 
 impl Console {
@@ -133,7 +135,46 @@ impl Console {
             next_id: 1,
             confirm: None,
             pending: Vec::new(),
+            auto_pause: false,
         }
+    }
+
+    /// With auto-pause on, a commander console that saw a rollback trigger fire since
+    /// `fires_before` (see [`State::trigger_fires`]) pauses the active wave: the command is
+    /// built like a confirmed one, with the trigger as its reason, for the shell to log and
+    /// send. Nothing when the wave is not active or a pause is already on its way.
+    pub fn auto_pause_after(&mut self, fires_before: u64) -> Option<Command> {
+        if !self.auto_pause
+            || self.state.trigger_fires == fires_before
+            || self.role != Role::Commander
+            || self.is_replay()
+        {
+            return None;
+        }
+        let w = self.state.current_wave()?;
+        if self.state.waves[w].status != WaveStatus::Active
+            || self
+                .pending
+                .iter()
+                .any(|p| p.command.action == Action::Pause)
+        {
+            return None;
+        }
+        let what = self.state.last_fire.clone().unwrap_or_default();
+        let command = Command {
+            id: format!("{}-{}", self.id_prefix, self.next_id),
+            action: Action::Pause,
+            actor: format!("{} (auto-pause)", self.actor),
+            reason: Some(format!("auto-pause: rollback trigger fired: {what}")),
+            wave: Some(self.state.plan.plan.waves[w].id.clone()),
+        };
+        command.validate().ok()?;
+        self.next_id += 1;
+        self.notice = Some(format!("auto-pause sent: rollback trigger fired: {what}"));
+        self.pending.push(Pending {
+            command: command.clone(),
+        });
+        Some(command)
     }
 
     /// Commands sent by this console whose outcome has now arrived: removed from pending and

@@ -114,6 +114,9 @@ pub struct GateSpec {
     /// `"critical"` or `"warning"`: green while no alert of that severity or worse is firing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alerts: Option<Severity>,
+    /// An SLO id with a budget: green while its error budget does not burn at page level.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burn: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -134,7 +137,7 @@ pub enum Direction {
 }
 
 /// A service-level objective the console watches.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SloSpec {
     pub id: String,
@@ -150,10 +153,24 @@ pub struct SloSpec {
     pub critical: f64,
     #[serde(default)]
     pub triggers: Vec<TriggerSpec>,
+    /// An availability objective for error-budget burn rates. The SLO's value is then read
+    /// as the share of bad events: a percentage for unit `%` (the share of good events when
+    /// higher is better), else a fraction between 0 and 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget: Option<Budget>,
+}
+
+/// An objective over a period, e.g. 99.9 % of events good over 30 days.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// Strictly between 0 and 1 (`0.999`); the error budget is `1 - objective`.
+    pub objective: f64,
+    pub period: Span,
 }
 
 /// A rollback trigger: "above X for D" (or below, for higher-is-better SLOs).
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TriggerSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -215,10 +232,15 @@ impl Severity {
 /// A gate once resolved against the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GateRef {
-    Slo { slo: usize, allow: AllowBand },
+    Slo {
+        slo: usize,
+        allow: AllowBand,
+    },
     Item(usize, usize),
     Section(usize),
     Alerts(Severity),
+    /// No page-level error-budget burn on this SLO.
+    Burn(usize),
 }
 
 /// A validated plan with its ids resolved to indices.
@@ -325,11 +347,12 @@ impl Resolved {
                 let path = format!("waves[{wi}].gates[{gi}]");
                 let given = usize::from(g.slo.is_some())
                     + usize::from(g.check.is_some())
-                    + usize::from(g.alerts.is_some());
+                    + usize::from(g.alerts.is_some())
+                    + usize::from(g.burn.is_some());
                 if given != 1 {
                     return Err(err(
                         path,
-                        "a gate needs exactly one of \"slo\", \"check\" or \"alerts\"",
+                        "a gate needs exactly one of \"slo\", \"check\", \"alerts\" or \"burn\"",
                     ));
                 }
                 let r = if let Some(id) = &g.slo {
@@ -351,6 +374,17 @@ impl Resolved {
                             format!("no checklist item or section {id:?} in the plan"),
                         ));
                     }
+                } else if let Some(id) = &g.burn {
+                    let slo = *slo_ids.get(id).ok_or_else(|| {
+                        err(format!("{path}.burn"), format!("no SLO {id:?} in the plan"))
+                    })?;
+                    if plan.slos[slo].budget.is_none() {
+                        return Err(err(
+                            format!("{path}.burn"),
+                            format!("SLO {id:?} has no budget (objective and period)"),
+                        ));
+                    }
+                    GateRef::Burn(slo)
                 } else {
                     GateRef::Alerts(g.alerts.unwrap_or(Severity::Critical))
                 };
@@ -390,6 +424,31 @@ impl Resolved {
             wave_ids,
             item_ids,
         })
+    }
+
+    /// Adds an SLO the plan did not list (one series of a query that returns several), and
+    /// returns its index.
+    ///
+    /// # Errors
+    /// The id is taken or not plain text, or its thresholds do not hold together.
+    pub fn add_slo(&mut self, mut spec: SloSpec) -> Result<usize, PlanError> {
+        let i = self.plan.slos.len();
+        if self.slo_ids.contains_key(&spec.id)
+            || spec.id.is_empty()
+            || *super::text::sanitize(&spec.id) != *spec.id
+            || spec.id.chars().any(char::is_whitespace)
+        {
+            return Err(err(
+                format!("slos[{i}].id"),
+                format!("{:?} is taken or not plain printable text", spec.id),
+            ));
+        }
+        validate_thresholds(i, &spec)?;
+        spec.name = super::text::sanitize(&spec.name).into();
+        spec.unit = super::text::sanitize(&spec.unit).into();
+        self.slo_ids.insert(spec.id.clone(), i);
+        self.plan.slos.push(spec);
+        Ok(i)
     }
 
     /// The first wave whose go/no-go gates name this checklist item, if any. Such items block
@@ -520,6 +579,20 @@ fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
             return Err(err(
                 format!("slos[{i}].baseline"),
                 format!("{b} is not a usable baseline (it must be above 0)"),
+            ));
+        }
+    }
+    if let Some(b) = s.budget {
+        if !(b.objective > 0.0 && b.objective < 1.0) {
+            return Err(err(
+                format!("slos[{i}].budget.objective"),
+                format!("{} is not strictly between 0 and 1", b.objective),
+            ));
+        }
+        if b.period.0 <= 0 {
+            return Err(err(
+                format!("slos[{i}].budget.period"),
+                "must be longer than 0 (e.g. \"30d\")",
             ));
         }
     }

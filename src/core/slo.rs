@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use serde::Serialize;
 
+use super::burn::{BurnState, Objective};
 use super::plan::{Direction, SloSpec, TriggerSpec};
 use super::time::{Offset, Span};
 
@@ -59,6 +60,8 @@ pub struct SampleOutcome {
     pub cleared: u32,
     /// Triggers that were counting (not yet fired) and stopped on this sample.
     pub stopped: u32,
+    /// The loudest firing burn rule changed (see [`SloState::burn`]).
+    pub burn_changed: bool,
 }
 
 impl SampleOutcome {
@@ -87,6 +90,10 @@ pub struct SloState {
     value_band: Band,
     /// No sample for more than two intervals.
     pub stale: bool,
+    /// Error-budget burn, for SLOs with a budget.
+    pub burn: Option<Box<BurnState>>,
+    /// Why the newest attempt to read this SLO failed (a query error), until a value comes.
+    pub error: Option<Box<str>>,
 }
 
 impl SloState {
@@ -100,6 +107,60 @@ impl SloState {
             breaches: vec![Breach::default(); spec.triggers.len()],
             value_band: Band::NoData,
             stale: false,
+            burn: spec.budget.map(|b| {
+                Box::new(BurnState::new(Objective {
+                    target: b.objective,
+                    period: b.period,
+                }))
+            }),
+            error: None,
+        }
+    }
+
+    /// The share of bad events a value stands for, for burn rates: a percentage for unit
+    /// `%`, else a fraction; turned round when higher is better.
+    #[must_use]
+    pub fn bad_share(spec: &SloSpec, v: f64) -> Option<f64> {
+        let x = if spec.unit.starts_with('%') {
+            v / 100.0
+        } else {
+            v
+        };
+        let bad = match spec.direction {
+            Direction::Lower => x,
+            Direction::Higher => 1.0 - x,
+        };
+        bad.is_finite().then(|| bad.clamp(0.0, 1.0))
+    }
+
+    /// Fills the history from older samples (a start-up range query), oldest first, without
+    /// judging them: no band changes, no triggers. The newest becomes the current sample.
+    pub fn backfill(&mut self, spec: &SloSpec, points: &[Sample], interval: Span) {
+        for p in points {
+            if self.last.is_some_and(|l| p.t <= l.t) {
+                continue;
+            }
+            if self.history.len() == HISTORY {
+                self.history.pop_front();
+            }
+            #[allow(clippy::cast_possible_truncation)]
+            self.history
+                .push_back(p.value.map_or(f32::NAN, |v| v as f32));
+            if let (Some(v), Some(b)) = (p.value, self.burn.as_mut()) {
+                if let Some(share) = Self::bad_share(spec, v) {
+                    b.add(p.t, share, Span(interval.0.saturating_mul(2)));
+                }
+            }
+            self.prev = self.last.replace(*p);
+            if let Some(v) = p.value {
+                self.last_good = Some(p.t);
+                self.value_band = Self::band_of(spec, Self::scaled(spec, v));
+            } else {
+                self.value_band = Band::NoData;
+            }
+        }
+        if let (Some(b), Some(l)) = (self.burn.as_mut(), self.last) {
+            b.evaluate(l.t);
         }
     }
 
@@ -158,10 +219,17 @@ impl SloState {
         let band = match s.value {
             Some(v) => {
                 self.last_good = Some(s.t);
+                self.error = None;
                 Self::band_of(spec, Self::scaled(spec, v))
             }
             None => Band::NoData,
         };
+        if let Some(b) = self.burn.as_mut() {
+            if let Some(share) = s.value.and_then(|v| Self::bad_share(spec, v)) {
+                b.add(s.t, share, Span(interval.0.saturating_mul(2)));
+            }
+            out.burn_changed = b.evaluate(s.t);
+        }
         out.band_changed = band != self.band();
         self.stale = false;
         self.value_band = band;
@@ -260,6 +328,7 @@ mod tests {
                 below: None,
                 for_: Span::from_secs(300),
             }],
+            budget: None,
         }
     }
 

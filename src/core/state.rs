@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::burn::{BurnSeverity, BurnState};
 use super::checklist::{Checklist, Tally};
-use super::plan::{AllowBand, GateRef, Resolved, Severity};
+use super::plan::{AllowBand, GateRef, Resolved, Severity, SloSpec};
 use super::record::{
     Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus,
 };
@@ -33,6 +34,24 @@ pub enum Event {
     Clock(Offset),
     /// A source's health changed.
     Source(SourceStatus),
+    /// A metric or alert source besides the main feed (Prometheus, Alertmanager) changed
+    /// health; `Link::Down` carries the server's own words.
+    Upstream(SourceStatus),
+    /// An SLO the plan did not list: one series of a query that returns several. Ignored when
+    /// the id is already known or does not hold together.
+    AddSlo(SloSpec),
+    /// Older samples of an SLO (oldest first) for its sparkline and budget, from before the
+    /// console started: not judged, nothing on the timeline.
+    Backfill {
+        slo: usize,
+        points: Vec<Sample>,
+    },
+    /// Reading an SLO failed: the gauge says why until a value arrives. The timeline gets an
+    /// entry when the reason changes, not on every failed poll.
+    SloError {
+        slo: usize,
+        error: Box<str>,
+    },
 }
 
 /// The health of the feed this state comes from.
@@ -197,6 +216,11 @@ pub struct State {
     pub commands: Vec<CommandInfo>,
     pub milestones: Vec<(Milestone, Offset)>,
     pub source: SourceStatus,
+    /// Metric and alert sources besides the main feed, in the order they first reported.
+    pub upstreams: Vec<SourceStatus>,
+    /// Rollback triggers fired so far, and the newest one ("Error Rate above 10% for 5m").
+    pub trigger_fires: u64,
+    pub last_fire: Option<String>,
     pub status: Status,
     /// Records applied so far.
     pub applied: u64,
@@ -230,6 +254,9 @@ impl State {
             commands: Vec::new(),
             milestones: Vec::new(),
             source,
+            upstreams: Vec::new(),
+            trigger_fires: 0,
+            last_fire: None,
             status: Status::Healthy,
             applied: 0,
             unknown: 0,
@@ -244,6 +271,38 @@ impl State {
         s.verdict_go = s.tally().blocking == 0;
         s.status = s.derive_status();
         s
+    }
+
+    /// Keeps what came from sources besides the main feed across a rebuild from the main
+    /// feed's snapshot: the readings of SLOs with the same definition (matched by id), the
+    /// gauges added for series, the sources' health, Alertmanager's alerts (ids `am:…`) and
+    /// the count of fired triggers.
+    pub fn carry_sources(&mut self, old: &State) {
+        for (i, spec) in old.plan.plan.slos.iter().enumerate() {
+            let idx = match self.plan.slo(&spec.id) {
+                Some(j) => j,
+                None => match Arc::make_mut(&mut self.plan).add_slo(spec.clone()) {
+                    Ok(j) => {
+                        self.slos.push(SloState::new(spec));
+                        j
+                    }
+                    Err(_) => continue,
+                },
+            };
+            if self.plan.plan.slos[idx] == *spec {
+                self.slos[idx] = old.slos[i].clone();
+            }
+        }
+        self.upstreams.clone_from(&old.upstreams);
+        for (id, a) in &old.alerts {
+            if id.starts_with("am:") {
+                self.alerts.entry(id.clone()).or_insert_with(|| a.clone());
+            }
+        }
+        self.trigger_fires = old.trigger_fires;
+        self.last_fire.clone_from(&old.last_fire);
+        self.next_stale = Offset(i64::MIN);
+        self.status = self.derive_status();
     }
 
     /// Collect `Effects::changes` from now on (headless and recording want them).
@@ -284,6 +343,51 @@ impl State {
                     fx.dirty = true;
                 }
             }
+            Event::Upstream(s) => self.upstream(s, &mut fx),
+            Event::AddSlo(spec) => {
+                if self.plan.slo(&spec.id).is_none() {
+                    let fresh = SloState::new(&spec);
+                    if std::sync::Arc::make_mut(&mut self.plan)
+                        .add_slo(spec)
+                        .is_ok()
+                    {
+                        self.slos.push(fresh);
+                        self.reconsider = true;
+                        fx.dirty = true;
+                    }
+                }
+            }
+            Event::Backfill { slo, points } => {
+                if let Some(st) = self.slos.get_mut(slo) {
+                    let interval = self.plan.plan.sample_interval;
+                    st.backfill(&self.plan.plan.slos[slo], &points, interval);
+                    st.stale = false;
+                    self.next_stale = Offset(i64::MIN);
+                    let now = self.now;
+                    self.clock_sweep(now, &mut fx);
+                    self.reconsider = true;
+                    fx.dirty = true;
+                }
+            }
+            Event::SloError { slo, error } => {
+                if let Some(st) = self.slos.get_mut(slo) {
+                    if st.error.as_deref() != Some(&*error) {
+                        let name = self.plan.plan.slos[slo].name.clone();
+                        st.error = Some(error.clone());
+                        let source = self
+                            .upstreams
+                            .first()
+                            .map_or_else(|| self.source.name.clone(), |u| u.name.clone());
+                        self.entry(
+                            Kind::Slo,
+                            Severity::Warning,
+                            source,
+                            format!("{name}: query failed: {error}"),
+                        );
+                        fx.dirty = true;
+                    }
+                }
+            }
         }
         if std::mem::take(&mut self.reconsider) {
             let status = self.derive_status();
@@ -322,6 +426,11 @@ impl State {
         self.now = t;
         // The clocks on screen move once a second; bake bars and data ages with them.
         fx.dirty = t.0.div_euclid(1000) != before_secs;
+        self.clock_sweep(t, fx);
+    }
+
+    /// Marks SLOs whose newest sample is older than two intervals at `t` as stale.
+    fn clock_sweep(&mut self, t: Offset, fx: &mut Effects) {
         if t < self.next_stale {
             return;
         }
@@ -597,7 +706,13 @@ impl State {
         let interval = self.plan.plan.sample_interval;
         let out = self.slos[slo].sample(spec, Sample { t: self.now, value }, interval);
         self.next_stale = self.next_stale.min(stale_at(self.now, interval));
-        if !out.band_changed && out.triggers_quiet() {
+        if out.fired != 0 {
+            let first = bits(out.fired).next().unwrap_or(0);
+            let what = format!("{} {}", spec.name, trigger_label(spec, first));
+            self.trigger_fires += 1;
+            self.last_fire = Some(what);
+        }
+        if !out.band_changed && out.triggers_quiet() && !out.burn_changed {
             return;
         }
         self.reconsider = true;
@@ -653,9 +768,62 @@ impl State {
                 }
             }
         }
+        if out.burn_changed {
+            if let Some(b) = self.slos[slo].burn.as_deref() {
+                lines.push(match b.firing {
+                    Some(level) => (
+                        if level == BurnSeverity::Page {
+                            Severity::Critical
+                        } else {
+                            Severity::Warning
+                        },
+                        format!(
+                            "{}: error budget burning at {} level ({})",
+                            spec.name,
+                            level.word(),
+                            burn_label(b)
+                        ),
+                    ),
+                    None => (
+                        Severity::Info,
+                        format!(
+                            "{}: error budget burn back under every rule ({})",
+                            spec.name,
+                            burn_label(b)
+                        ),
+                    ),
+                });
+            }
+        }
         for (sev, line) in lines {
             self.entry(Kind::Slo, sev, source.clone(), line);
         }
+    }
+
+    fn upstream(&mut self, s: SourceStatus, fx: &mut Effects) {
+        let known = self.upstreams.iter().position(|u| u.name == s.name);
+        if known.is_some_and(|i| self.upstreams[i] == s) {
+            return;
+        }
+        let text = match &s.link {
+            Link::Replay => format!("{}: replaying", s.name),
+            Link::Connected => format!("{}: answering", s.name),
+            Link::Connecting { attempt } => format!("{}: connecting (attempt {attempt})", s.name),
+            Link::Down { reason } => format!("{}: failing: {reason}", s.name),
+        };
+        let sev = if matches!(s.link, Link::Down { .. }) {
+            Severity::Warning
+        } else {
+            Severity::Info
+        };
+        let name = s.name.clone();
+        match known {
+            Some(i) => self.upstreams[i] = s,
+            None => self.upstreams.push(s),
+        }
+        self.entry(Kind::Source, sev, name, text.clone());
+        self.change(fx, || Change::Source { text });
+        fx.dirty = true;
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -728,6 +896,10 @@ impl State {
         let live = current.is_some_and(|w| self.waves[w].is_current());
         let crit = self.slos.iter().any(|s| s.band() == Band::Crit)
             || self.slos.iter().any(|s| s.breaches.iter().any(|b| b.fired))
+            || self
+                .slos
+                .iter()
+                .any(|s| s.burn.as_ref().is_some_and(|b| b.pages()))
             || self.firing(Severity::Critical) > 0
             || self
                 .milestones
@@ -744,7 +916,11 @@ impl State {
             // Missing data counts once traffic is on the new version, or once it went stale.
             Band::NoData => s.stale || live,
             _ => false,
-        }) || self.firing(Severity::Warning) > 0;
+        }) || self.firing(Severity::Warning) > 0
+            || self
+                .slos
+                .iter()
+                .any(|s| s.burn.as_ref().is_some_and(|b| b.firing.is_some()));
         if degraded {
             Status::Degraded
         } else {
@@ -809,7 +985,10 @@ impl State {
                     label: spec.label.clone(),
                     green: why.is_none(),
                     why,
-                    live: matches!(g, GateRef::Slo { .. } | GateRef::Alerts(_)),
+                    live: matches!(
+                        g,
+                        GateRef::Slo { .. } | GateRef::Alerts(_) | GateRef::Burn(_)
+                    ),
                 }
             })
             .collect()
@@ -833,6 +1012,16 @@ impl State {
             GateRef::Section(s) => {
                 let t = self.checklist.tally_section(&self.plan, s, None);
                 (t.open_required > 0).then(|| format!("{} of {} open", t.open_required, t.total))
+            }
+            GateRef::Burn(slo) => {
+                let b = self.slos[slo].burn.as_deref()?;
+                b.pages().then(|| {
+                    format!(
+                        "{} budget burning at PAGE level ({})",
+                        plan.slos[slo].name,
+                        burn_label(b)
+                    )
+                })
             }
             GateRef::Alerts(sev) => {
                 let n = self.firing(sev);
@@ -913,6 +1102,27 @@ fn push_detail(line: &mut String, by: Option<&str>, text: Option<&str>) {
         line.push_str(" (");
         line.push_str(b);
         line.push(')');
+    }
+}
+
+/// "1h 16.2×, 5m 20.1×, budget 62% left": what is known of a burn.
+#[must_use]
+pub fn burn_label(b: &BurnState) -> String {
+    let mut parts = Vec::new();
+    if let Some(first) = b.rules().first() {
+        for (w, r) in [(first.long, b.long), (first.short, b.short)] {
+            if let Some(r) = r {
+                parts.push(format!("{} {}×", w.compact(), trim_number(r)));
+            }
+        }
+    }
+    if let Some(left) = b.remaining {
+        parts.push(format!("budget {}% left", trim_number(left * 100.0)));
+    }
+    if parts.is_empty() {
+        "not enough history yet".into()
+    } else {
+        parts.join(", ")
     }
 }
 

@@ -59,6 +59,11 @@ impl Span {
     }
 
     #[must_use]
+    pub fn as_duration(self) -> std::time::Duration {
+        std::time::Duration::from_millis(u64::try_from(self.0).unwrap_or(0))
+    }
+
+    #[must_use]
     pub const fn millis(self) -> i64 {
         self.0
     }
@@ -258,6 +263,14 @@ impl Epoch {
                 t.0.clamp(-CENTURY_MS, CENTURY_MS),
             ))
             .unwrap_or(self.0)
+    }
+
+    /// The offset of a Unix time in milliseconds (a Prometheus sample's timestamp).
+    #[must_use]
+    pub fn offset_of_unix_ms(self, unix_ms: i64) -> Offset {
+        #[allow(clippy::cast_possible_truncation)]
+        let t0 = (self.0.unix_timestamp_nanos() / 1_000_000) as i64;
+        Offset(unix_ms.saturating_sub(t0))
     }
 
     /// `2025-02-03 09:12:00Z`

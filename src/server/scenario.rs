@@ -644,7 +644,7 @@ impl Scenario {
                     let cells: Vec<(usize, usize)> = match *g {
                         GateRef::Item(s, i) => vec![(s, i)],
                         GateRef::Section(s) => (0..items[s].len()).map(|i| (s, i)).collect(),
-                        GateRef::Slo { .. } | GateRef::Alerts(_) => Vec::new(),
+                        GateRef::Slo { .. } | GateRef::Alerts(_) | GateRef::Burn(_) => Vec::new(),
                     };
                     for (s, i) in cells {
                         if open(s, i) && !out.contains(&(s, i)) {
@@ -681,7 +681,7 @@ impl Scenario {
             .filter(|(r, g)| {
                 !r.green
                     && match **g {
-                        GateRef::Slo { .. } | GateRef::Alerts(_) => true,
+                        GateRef::Slo { .. } | GateRef::Alerts(_) | GateRef::Burn(_) => true,
                         GateRef::Item(s, i) => failed(s, i),
                         GateRef::Section(s) => plan.checklist[s]
                             .items

@@ -34,12 +34,17 @@ pub struct LiveLink {
     pub recorder: Option<super::sinks::Recorder>,
     /// The control plane's address (for the audit log).
     pub url: String,
+    /// With `--config`: the SLOs come from Prometheus, so the plan is overlaid with the
+    /// configuration's and the control plane's own metric records are left out.
+    pub config: Option<std::sync::Arc<crate::config::Config>>,
 }
 
 /// Everything that reaches the loop.
 pub enum Input {
     /// From the live connection.
     Live(super::live::Feed),
+    /// From Prometheus and Alertmanager.
+    Sources(super::sources::Feed),
     Key(Key),
     Resize,
     Replay(Feed),
@@ -136,25 +141,20 @@ fn handle(
                 let _ = tx.send(ctl);
             }
             if let (Some(cmd), Some(live)) = (r.command, links.live.as_mut()) {
-                // Written and synced before it leaves; if that fails, it does not leave.
-                let logged = live
-                    .audit
-                    .as_mut()
-                    .map_or(Ok(()), |a| a.sent(&cmd, &live.url));
-                match logged {
-                    Ok(()) => {
-                        if live.commands.try_send(cmd).is_err() {
-                            console.notice = Some("command queue full: not sent".into());
-                        }
-                    }
-                    Err(e) => {
-                        console.pending.retain(|p| p.command.id != cmd.id);
-                        console.notice =
-                            Some(format!("audit log unwritable ({e}): command NOT sent"));
-                    }
-                }
+                dispatch(cmd, console, live);
             }
             r.quit
+        }
+        Input::Sources(feed) => {
+            let fires = console.state.trigger_fires;
+            *dirty |= sources_feed(feed, &mut console.state);
+            if let Some(live) = links.live.as_mut() {
+                if let Some(cmd) = console.auto_pause_after(fires) {
+                    dispatch(cmd, console, live);
+                    *dirty = true;
+                }
+            }
+            false
         }
         Input::Resize => {
             *dirty = true;
@@ -206,6 +206,83 @@ fn handle(
     }
 }
 
+/// Logs a command to the audit log and hands it to the connection. Written and synced
+/// before it leaves; if that fails, it does not leave.
+fn dispatch(cmd: crate::core::command::Command, console: &mut Console, live: &mut LiveLink) {
+    let logged = live
+        .audit
+        .as_mut()
+        .map_or(Ok(()), |a| a.sent(&cmd, &live.url));
+    match logged {
+        Ok(()) => {
+            if live.commands.try_send(cmd).is_err() {
+                console.notice = Some("command queue full: not sent".into());
+            }
+        }
+        Err(e) => {
+            console.pending.retain(|p| p.command.id != cmd.id);
+            console.notice = Some(format!("audit log unwritable ({e}): command NOT sent"));
+        }
+    }
+}
+
+/// Applies what Prometheus and Alertmanager report; true when the screen changed. Samples
+/// are placed on the rollout's clock by their Unix time, never ahead of it.
+pub fn sources_feed(feed: super::sources::Feed, state: &mut crate::core::state::State) -> bool {
+    use super::sources::Feed;
+    use crate::core::record::{Body, Record};
+    use crate::core::slo::Sample;
+    let t0 = state.plan.plan.t0;
+    let now = state.now;
+    let at = |ms: i64| t0.offset_of_unix_ms(ms).min(now);
+    let event = match feed {
+        Feed::Status(s) => Event::Upstream(s),
+        Feed::AddSlo(spec) => Event::AddSlo(spec),
+        Feed::Backfill { id, points } => {
+            let Some(slo) = state.plan.slo(&id) else {
+                return false;
+            };
+            let points = points
+                .into_iter()
+                .map(|(ms, value)| Sample { t: at(ms), value })
+                .collect();
+            Event::Backfill { slo, points }
+        }
+        Feed::Sample { id, at_ms, value } => {
+            let Some(slo) = state.plan.slo(&id) else {
+                return false;
+            };
+            Event::Record(Record {
+                t: at(at_ms),
+                source: Some("prometheus".into()),
+                body: Body::Metric { slo, value },
+            })
+        }
+        Feed::Failed { id, error } => {
+            let Some(slo) = state.plan.slo(&id) else {
+                return false;
+            };
+            Event::SloError {
+                slo,
+                error: crate::core::text::sanitize(&error),
+            }
+        }
+        Feed::Alerts(bodies) => {
+            let mut dirty = false;
+            for body in bodies {
+                let r = Record {
+                    t: now,
+                    source: Some("alertmanager".into()),
+                    body,
+                };
+                dirty |= state.apply(Event::Record(r)).dirty;
+            }
+            return dirty;
+        }
+    };
+    state.apply(event).dirty
+}
+
 fn set_info(console: &mut Console, info: crate::core::console::ReplayInfo) -> bool {
     let new = Mode::Replay(info);
     if console.mode == new {
@@ -243,16 +320,39 @@ fn live_feed(
         } => {
             console.role = console.role.min_with(role);
             *dirty = true;
+            let config = live.as_deref().and_then(|l| l.config.clone());
+            let shown = match &config {
+                Some(c) => {
+                    let (overlaid, notes) = c.overlay(&plan.plan);
+                    if let Some(n) = notes.first() {
+                        console.notice = Some(n.clone());
+                    }
+                    match crate::core::plan::Resolved::new(overlaid) {
+                        Ok(r) => std::sync::Arc::new(r),
+                        Err(e) => {
+                            console.notice =
+                                Some(format!("configuration does not fit the plan: {e}"));
+                            plan.clone()
+                        }
+                    }
+                }
+                None => plan.clone(),
+            };
             if let Some(records) = reset {
                 let mut state = State::new(
-                    plan.clone(),
+                    shown,
                     status(console.state.source.link.clone()),
                     TIMELINE_CAP,
                 );
                 for r in &records {
-                    state.apply(Event::Record(r.clone()));
+                    if config.is_none() || !matches!(r.body, Body::Metric { .. }) {
+                        state.apply(Event::Record(r.clone()));
+                    }
                 }
                 state.apply(Event::Clock(now));
+                if config.is_some() {
+                    state.carry_sources(&console.state);
+                }
                 console.state = state;
                 record_out = records;
             }
@@ -261,8 +361,11 @@ fn live_feed(
             }
         }
         Feed::Events { records, .. } => {
+            let ours = live.as_deref().is_some_and(|l| l.config.is_some());
             for r in &records {
-                apply(&mut console.state, Event::Record(r.clone()));
+                if !(ours && matches!(r.body, Body::Metric { .. })) {
+                    apply(&mut console.state, Event::Record(r.clone()));
+                }
             }
             record_out = records;
         }

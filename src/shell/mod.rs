@@ -12,4 +12,5 @@ pub mod prometheus;
 pub mod replay;
 pub mod sinks;
 pub mod snapshot;
+pub mod sources;
 pub mod terminal;

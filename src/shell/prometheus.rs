@@ -152,12 +152,29 @@ pub fn step_for(span: f64, points: u64) -> f64 {
     wanted.max(floor).max(1.0).ceil()
 }
 
+/// A credential, once read from where the configuration says it is.
+#[derive(Clone)]
+pub enum Credential {
+    Bearer(String),
+    Basic { user: String, password: String },
+}
+
+impl std::fmt::Debug for Credential {
+    /// Never prints the secret.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Bearer(_) => f.write_str("Bearer(…)"),
+            Credential::Basic { user, .. } => write!(f, "Basic({user}, …)"),
+        }
+    }
+}
+
 /// A Prometheus-compatible server.
 #[derive(Clone, Debug)]
 pub struct Client {
     http: reqwest::Client,
     base: reqwest::Url,
-    bearer: Option<String>,
+    credential: Option<Credential>,
     timeout: Duration,
 }
 
@@ -165,10 +182,15 @@ impl Client {
     /// # Errors
     /// The HTTP client cannot be built (TLS set-up).
     pub fn new(
-        base: reqwest::Url,
-        bearer: Option<String>,
+        mut base: reqwest::Url,
+        credential: Option<Credential>,
         timeout: Duration,
     ) -> Result<Client, QueryError> {
+        // `join` replaces the last path segment unless the base ends in '/'.
+        if !base.path().ends_with('/') {
+            let path = format!("{}/", base.path());
+            base.set_path(&path);
+        }
         let http = reqwest::Client::builder()
             .timeout(timeout)
             .build()
@@ -176,7 +198,7 @@ impl Client {
         Ok(Client {
             http,
             base,
-            bearer,
+            credential,
             timeout,
         })
     }
@@ -187,8 +209,12 @@ impl Client {
             .join(path)
             .map_err(|e| QueryError::Connect(e.to_string()))?;
         let mut req = self.http.get(url).query(params);
-        if let Some(t) = &self.bearer {
-            req = req.bearer_auth(t);
+        match &self.credential {
+            Some(Credential::Bearer(t)) => req = req.bearer_auth(t),
+            Some(Credential::Basic { user, password }) => {
+                req = req.basic_auth(user, Some(password));
+            }
+            None => {}
         }
         let resp = req.send().await.map_err(|e| self.transport(&e))?;
         let status = resp.status().as_u16();
@@ -217,6 +243,19 @@ impl Client {
     pub async fn instant(&self, query: &str) -> Result<Value, QueryError> {
         self.get("api/v1/query", &[("query", query.to_string())])
             .await
+    }
+
+    /// `GET /api/v1/query` evaluated at `time` (unix seconds): the sample time is known
+    /// exactly, whatever the server's clock says.
+    ///
+    /// # Errors
+    /// See [`QueryError`].
+    pub async fn instant_at(&self, query: &str, time: f64) -> Result<Value, QueryError> {
+        self.get(
+            "api/v1/query",
+            &[("query", query.to_string()), ("time", format!("{time:.3}"))],
+        )
+        .await
     }
 
     /// `GET /api/v1/query_range` from `start` to `end` (unix seconds).

@@ -192,6 +192,14 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         },
         src_style,
     ));
+    for u in &s.upstreams {
+        let (word, style) = match &u.link {
+            Link::Connected | Link::Replay => ("ok".to_string(), t.ok),
+            Link::Connecting { .. } => ("connecting".to_string(), t.warn),
+            Link::Down { reason } => (format!("FAILING: {reason}"), t.crit),
+        };
+        l2.push(Span::styled(format!(" · {} {word}", u.name), style));
+    }
     if let Some(newest) = s.newest_data() {
         let age = s.now.since(newest);
         let stale = s.slos.iter().any(|x| x.stale);

@@ -9,7 +9,7 @@ use ratatui::Frame;
 use crate::core::console::{Console, Panel};
 use crate::core::plan::{Direction, SloSpec};
 use crate::core::slo::{Band, SloState};
-use crate::core::state::{format_value, trim_number};
+use crate::core::state::{burn_label, format_value, trim_number};
 use crate::core::time::{Offset, Span as Dur};
 
 use super::glyphs::Glyphs;
@@ -145,6 +145,28 @@ fn notes(
                 t.warn,
             ));
         }
+    }
+    if let Some(b) = s.burn.as_deref() {
+        match b.firing {
+            Some(level) => {
+                let style = if b.pages() { t.crit } else { t.warn };
+                out.push(Span::styled(
+                    if short {
+                        format!(" burn {}", level.word())
+                    } else {
+                        format!(" burn {} ({})", level.word(), burn_label(b))
+                    },
+                    style,
+                ));
+            }
+            None if !short && (b.long.is_some() || b.remaining.is_some()) => {
+                out.push(Span::styled(format!(" burn {}", burn_label(b)), t.muted));
+            }
+            None => {}
+        }
+    }
+    if let Some(e) = &s.error {
+        out.push(Span::styled(format!(" {} {e}", look.glyphs.warn), t.warn));
     }
     if s.stale {
         let age = s.age(now).map_or_else(|| "—".into(), Dur::compact);

@@ -603,3 +603,73 @@ fn demo_rollback_is_confirmed_sent_and_acknowledged() {
     );
     pty.quit();
 }
+
+/// The demo with `--config` pointing at a Prometheus that accepts connections and never
+/// answers: the screen answers keys at once while every query hangs, and once the queries
+/// time out the gauges and the header say so in words.
+#[test]
+fn hanging_prometheus_never_holds_up_keys() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("warroom.toml");
+    let template = warroom::config::TEMPLATE
+        .replace("http://127.0.0.1:9090", &format!("http://{addr}"))
+        .replace("http://127.0.0.1:9093", &format!("http://{addr}"))
+        .replace("timeout = \"5s\"", "timeout = \"3s\"")
+        .replace("interval = \"5s\"", "interval = \"1s\"");
+    std::fs::write(&config, template).unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let mut pty = Pty::spawn(
+        &[
+            "demo",
+            "--config",
+            config.to_str().unwrap(),
+            "--audit-log",
+            audit.to_str().unwrap(),
+        ],
+        120,
+        40,
+        &[],
+    );
+    pty.wait_for(
+        "the live demo with the configured SLOs",
+        |s| s.contains("LIVE") && s.contains("Traffic on v1.0.0"),
+        Duration::from_secs(15),
+    );
+    // Every query is hanging now: keys are still answered straight away.
+    let asked = std::time::Instant::now();
+    pty.send("?");
+    pty.wait_for(
+        "the help screen",
+        |s| s.contains("Keys"),
+        Duration::from_secs(2),
+    );
+    let help_took = asked.elapsed();
+    pty.send("?");
+    pty.send("B");
+    pty.wait_for(
+        "the rollback confirmation",
+        |s| s.contains("ROLLBACK — confirm"),
+        Duration::from_secs(2),
+    );
+    pty.send("\x1b");
+    assert!(help_took < Duration::from_secs(1), "{help_took:?}");
+    let screen = pty.wait_for(
+        "the timeouts on the gauges and in the header",
+        |s| {
+            s.contains("no answer within 3s")
+                && s.contains("prometheus")
+                && s.contains("alertmanager, prometheus FAILING")
+        },
+        Duration::from_secs(15),
+    );
+    assert!(screen.contains("NODATA"), "{screen}");
+    pty.quit();
+}

@@ -18,7 +18,7 @@ use crate::core::record::Body;
 use crate::core::state::{Link, SourceStatus};
 
 use super::alertmanager;
-use super::prometheus::{step_for, Client, Labels, QueryError, Value};
+use super::prometheus::{step_for, Client, Labels, Value};
 
 /// Points of history fetched per SLO at start-up (one per sparkline cell of a wide gauge).
 pub const SPARK_POINTS: u64 = 120;
@@ -173,11 +173,11 @@ async fn watch_slo<T>(
         tick.tick().await;
         let at = unix_now();
         let result = client.instant_at(&slo.query, at).await;
-        let error = result.as_ref().err().map(QueryError::to_string);
-        let feeds = match result
+        let outcome = result
             .map_err(|e| e.to_string())
-            .and_then(|v| readings(&slo, v))
-        {
+            .and_then(|v| readings(&slo, v));
+        let error = outcome.as_ref().err().cloned();
+        let feeds = match outcome {
             Ok(values) => samples(&slo, values, ms(at), &mut known),
             Err(e) => {
                 let mut ids: Vec<Box<str>> = known.values().cloned().collect();

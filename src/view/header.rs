@@ -178,27 +178,40 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         }
     }
     l2.push(Span::styled(format!(" {} ", g.sep), t.border));
+    // Other sources (Prometheus, Alertmanager) are named only when failing, in place of a
+    // connected control plane's "ok": their reasons are on the gauges and the timeline.
+    let mut failing: Vec<&str> = s
+        .upstreams
+        .iter()
+        .filter(|u| matches!(u.link, Link::Down { .. }))
+        .map(|u| &*u.name)
+        .collect();
+    failing.sort_unstable();
     let (src_word, src_style) = match &s.source.link {
         Link::Replay => ("replay".to_string(), t.muted),
-        Link::Connected => ("connected".to_string(), t.ok),
+        Link::Connected if s.upstreams.is_empty() => ("connected".to_string(), t.ok),
+        Link::Connected => ("ok".to_string(), t.ok),
         Link::Connecting { attempt } => (format!("connecting #{attempt}"), t.warn),
         Link::Down { reason } => (format!("DOWN: {reason}"), t.crit),
     };
-    l2.push(Span::styled(
-        if density == Density::Wide || !matches!(s.source.link, Link::Replay) {
-            format!("{} {src_word}", s.source.name)
+    let text = if !failing.is_empty() && s.source.link == Link::Connected {
+        String::new()
+    } else if density == Density::Wide || !matches!(s.source.link, Link::Replay) {
+        format!("{} {src_word}", s.source.name)
+    } else {
+        String::new()
+    };
+    l2.push(Span::styled(text, src_style));
+    if !failing.is_empty() {
+        let sep = if l2.last().is_some_and(|x| x.content.is_empty()) {
+            ""
         } else {
-            String::new()
-        },
-        src_style,
-    ));
-    for u in &s.upstreams {
-        let (word, style) = match &u.link {
-            Link::Connected | Link::Replay => ("ok".to_string(), t.ok),
-            Link::Connecting { .. } => ("connecting".to_string(), t.warn),
-            Link::Down { reason } => (format!("FAILING: {reason}"), t.crit),
+            " · "
         };
-        l2.push(Span::styled(format!(" · {} {word}", u.name), style));
+        l2.push(Span::styled(
+            format!("{sep}{} FAILING", failing.join(", ")),
+            t.crit,
+        ));
     }
     if let Some(newest) = s.newest_data() {
         let age = s.now.since(newest);

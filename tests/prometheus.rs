@@ -1,94 +1,17 @@
 //! The Prometheus client against a real Prometheus (Debian's `prometheus` package), started on
-//! loopback by this harness with temporary storage, scraping a real control plane's /metrics.
-//! When the binary is missing the harness installs the package; if that fails the test fails
-//! (it never skips), so a CI run without it is red, not silently green.
+//! loopback by the harness in `common` with temporary storage, scraping a real control plane's
+//! /metrics. When the binary is missing the harness installs the package; if that fails the
+//! test fails (it never skips), so a CI run without it is red, not silently green.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
+use common::{free_port, start_prometheus};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
 use warroom::shell::prometheus::{Client, QueryError, Value};
-
-fn installed(bin: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(bin))
-            .find(|f| f.is_file())
-    })
-}
-
-/// The binary, installing its Debian package if needed.
-fn ensure(bin: &str, package: &str) -> PathBuf {
-    if let Some(p) = installed(bin) {
-        return p;
-    }
-    let quiet = |args: &[&str]| {
-        Command::new(args[0])
-            .args(&args[1..])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-    };
-    let _ = quiet(&["apt-get", "update", "-qq"]);
-    let _ = quiet(&[
-        "apt-get",
-        "install",
-        "-y",
-        "-qq",
-        "--no-install-recommends",
-        package,
-    ]);
-    installed(bin).unwrap_or_else(|| panic!("{bin} is missing and installing the Debian package {package} failed (run: apt-get install {package})"))
-}
-
-struct Prometheus {
-    child: Child,
-    url: String,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Prometheus {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start_prometheus(target: std::net::SocketAddr) -> Prometheus {
-    let bin = ensure("prometheus", "prometheus");
-    let dir = tempfile::tempdir().unwrap();
-    let config = dir.path().join("prometheus.yml");
-    std::fs::write(&config, format!("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: warroom\n    static_configs:\n      - targets: ['{target}']\n")).unwrap();
-    let port = free_port();
-    let child = Command::new(bin)
-        .arg(format!("--config.file={}", config.display()))
-        .arg(format!(
-            "--storage.tsdb.path={}",
-            dir.path().join("data").display()
-        ))
-        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Prometheus {
-        child,
-        url: format!("http://127.0.0.1:{port}/"),
-        _dir: dir,
-    }
-}
 
 fn client(url: &str, timeout: Duration) -> Client {
     Client::new(url.parse().unwrap(), None, timeout).unwrap()

@@ -1,0 +1,266 @@
+//! The harness shared by the tests that run real servers: Prometheus and Alertmanager from
+//! their Debian packages, started on loopback ports with temporary storage and killed when
+//! their guard is dropped. A missing binary is installed with apt-get; if that fails the test
+//! fails (it never skips), so a run without the servers is red, not silently green.
+#![allow(dead_code, clippy::unwrap_used, clippy::panic)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a server may take to answer `GET /-/ready` with 200.
+pub const READY_WITHIN: Duration = Duration::from_secs(30);
+
+/// The binary `bin` on the `PATH`, if there is one.
+pub fn installed(bin: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(bin))
+            .find(|f| f.is_file())
+    })
+}
+
+/// The binary, installing its Debian package if needed; panics when that is impossible.
+pub fn ensure(bin: &str, package: &str) -> PathBuf {
+    if let Some(p) = installed(bin) {
+        return p;
+    }
+    let quiet = |args: &[&str]| {
+        Command::new(args[0])
+            .args(&args[1..])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+    };
+    let _ = quiet(&["apt-get", "update", "-qq"]);
+    let _ = quiet(&[
+        "apt-get",
+        "install",
+        "-y",
+        "-qq",
+        "--no-install-recommends",
+        package,
+    ]);
+    installed(bin).unwrap_or_else(|| panic!("{bin} is missing and installing the Debian package {package} failed (run: apt-get install {package})"))
+}
+
+/// A loopback port that was free a moment ago.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A running server: killed and waited for on drop, its temporary directory removed.
+struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT/`, with the route prefix if there is one.
+    url: String,
+    dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The last lines of a server's log, for a failure message.
+fn tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(15)..].join("\n")
+}
+
+/// The status code of `GET path` on a loopback port, or `None` when there is no answer.
+fn get_status(port: u16, path: &str) -> Option<u16> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    s.set_write_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut head = [0u8; 12];
+    s.read_exact(&mut head).ok()?;
+    // "HTTP/1.1 200"
+    std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
+}
+
+/// Why a server did not become ready.
+enum NotReady {
+    /// The port was taken between [`free_port`] and the server's bind.
+    PortTaken,
+    Failed(String),
+}
+
+/// Waits until `GET <prefix>/-/ready` on `port` answers 200, the child exits, or
+/// [`READY_WITHIN`] has passed.
+fn wait_ready(
+    name: &str,
+    child: &mut Child,
+    port: u16,
+    prefix: &str,
+    log: &Path,
+) -> Result<(), NotReady> {
+    let deadline = Instant::now() + READY_WITHIN;
+    loop {
+        if let Some(exit) = child.try_wait().unwrap() {
+            let log = tail(log);
+            if log.contains("address already in use") {
+                return Err(NotReady::PortTaken);
+            }
+            return Err(NotReady::Failed(format!(
+                "{name} exited ({exit}) before it was ready; its log ends:\n{log}"
+            )));
+        }
+        if get_status(port, &format!("{prefix}/-/ready")) == Some(200) {
+            return Ok(());
+        }
+        if Instant::now() >= deadline {
+            return Err(NotReady::Failed(format!(
+                "{name} on 127.0.0.1:{port} was not ready within {READY_WITHIN:?}; its log ends:\n{}",
+                tail(log)
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Starts `bin` with the arguments `args(port)` on a fresh loopback port and waits until it is
+/// ready. A start that fails because the port was taken in the meantime is tried again on
+/// another port; any other failure panics with the end of the server's log.
+fn start(
+    name: &str,
+    bin: &Path,
+    dir: tempfile::TempDir,
+    prefix: &str,
+    args: &dyn Fn(u16) -> Vec<String>,
+) -> Server {
+    let log_path = dir.path().join(format!("{name}.log"));
+    for _attempt in 0..3 {
+        let port = free_port();
+        let log = std::fs::File::create(&log_path).unwrap();
+        let mut child = Command::new(bin)
+            .args(args(port))
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", bin.display()));
+        match wait_ready(name, &mut child, port, prefix, &log_path) {
+            Ok(()) => {
+                return Server {
+                    child,
+                    url: format!("http://127.0.0.1:{port}{prefix}/"),
+                    dir,
+                }
+            }
+            Err(NotReady::PortTaken) => {
+                let _ = child.wait();
+            }
+            Err(NotReady::Failed(why)) => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("{why}");
+            }
+        }
+    }
+    panic!("{name}: the loopback port was taken before it could bind, three times");
+}
+
+/// A Prometheus on a loopback port (see [`start_prometheus`]).
+pub struct Prometheus {
+    server: Server,
+    /// `http://127.0.0.1:PORT/`.
+    pub url: String,
+}
+
+impl Prometheus {
+    /// The temporary directory that holds its configuration, log and (by default) data.
+    pub fn dir(&self) -> &Path {
+        self.server.dir.path()
+    }
+}
+
+/// Prometheus scraping `target` every second, with temporary storage.
+pub fn start_prometheus(target: SocketAddr) -> Prometheus {
+    start_prometheus_with(target, &[])
+}
+
+/// [`start_prometheus`] with extra arguments; a `--storage.tsdb.path=` among them replaces the
+/// temporary one (e.g. to start again on the same data, with `--storage.tsdb.retention.time=`).
+pub fn start_prometheus_with(target: SocketAddr, extra: &[String]) -> Prometheus {
+    let bin = ensure("prometheus", "prometheus");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, format!("global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: warroom\n    static_configs:\n      - targets: ['{target}']\n")).unwrap();
+    let data = dir.path().join("data");
+    let own_storage = extra.iter().any(|a| a.starts_with("--storage.tsdb.path"));
+    let server = start("prometheus", &bin, dir, "", &|port| {
+        let mut args = vec![
+            format!("--config.file={}", config.display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+        ];
+        if !own_storage {
+            args.push(format!("--storage.tsdb.path={}", data.display()));
+        }
+        args.extend(extra.iter().cloned());
+        args
+    });
+    Prometheus {
+        url: server.url.clone(),
+        server,
+    }
+}
+
+/// An Alertmanager on a loopback port (see [`start_alertmanager`]).
+pub struct Alertmanager {
+    server: Server,
+    /// `http://127.0.0.1:PORT/`, or `http://127.0.0.1:PORT/PREFIX/` under a route prefix.
+    pub url: String,
+}
+
+/// Alertmanager with a single receiver that sends nothing, temporary storage and clustering
+/// off (otherwise it binds 0.0.0.0:9094 and gossips with any other instance), ready to answer.
+pub fn start_alertmanager() -> Alertmanager {
+    start_alertmanager_under("")
+}
+
+/// [`start_alertmanager`] serving every endpoint under `prefix` (`/am`: `/am/api/v2/…`), as
+/// behind a reverse proxy.
+pub fn start_alertmanager_under(prefix: &str) -> Alertmanager {
+    let bin = ensure("prometheus-alertmanager", "prometheus-alertmanager");
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("alertmanager.yml");
+    std::fs::write(
+        &config,
+        "route:\n  receiver: nowhere\nreceivers:\n  - name: nowhere\n",
+    )
+    .unwrap();
+    let data = dir.path().join("data");
+    let server = start("alertmanager", &bin, dir, prefix, &|port| {
+        let mut args = vec![
+            format!("--config.file={}", config.display()),
+            format!("--storage.path={}", data.display()),
+            format!("--web.listen-address=127.0.0.1:{port}"),
+            "--cluster.listen-address=".to_string(),
+        ];
+        if !prefix.is_empty() {
+            args.push(format!("--web.route-prefix={prefix}"));
+        }
+        args
+    });
+    Alertmanager {
+        url: server.url.clone(),
+        server,
+    }
+}

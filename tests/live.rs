@@ -373,6 +373,7 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
             audit: Some(Audit::open(&audit_path).unwrap()),
             recorder: Some(recorder),
             url,
+            config: None,
         }),
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);

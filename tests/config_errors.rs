@@ -88,7 +88,7 @@ fn broken_configs_name_file_key_and_value() {
         (
             "unknown top-level section",
             plus("[grafana]\nurl = \"http://x\"\n"),
-            "warroom.toml: line 34: grafana: unknown field `grafana`, expected one of `prometheus`, `slo`, `alertmanager`, `gates`",
+            "warroom.toml: line 34: grafana: unknown field `grafana`, expected one of `prometheus`, `slo`, `alertmanager`, `gates`, `rollback`",
         ),
         (
             "not a URL",
@@ -154,6 +154,28 @@ fn broken_configs_name_file_key_and_value() {
             "objective above 1 (a percentage)",
             with("critical = 10\n", "critical = 10\nobjective = 99.9\nperiod = \"30d\"\n"),
             "warroom.toml: slo[0].objective: 99.9 is not strictly between 0 and 1 (e.g. 0.999 for 99.9 %)",
+        ),
+        (
+            "objective on a latency",
+            with(
+                "critical = 600\n",
+                "critical = 600\nobjective = 0.99\nperiod = \"30d\"\n",
+            ),
+            r#"warroom.toml: slo[2].objective: 0.99 needs the SLO's value to be a share of events, but unit is "ms" (use unit "%" for a percentage, or "" for a fraction between 0 and 1)"#,
+        ),
+        (
+            "gate on a per-series SLO",
+            plus("[gates]\nw1 = [\"error_rate\"]\n").replacen(
+                "critical = 10\n",
+                "critical = 10\nseries = \"each\"\n",
+                1,
+            ),
+            r#"warroom.toml: gates.w1[0]: SLO "error_rate" has series = "each" (one gauge per series); gate on an SLO that aggregates to one value"#,
+        ),
+        (
+            "auto_pause not a boolean",
+            plus("[rollback]\nauto_pause = \"yes\"\n"),
+            "warroom.toml: line 35: rollback.auto_pause: invalid type: string \"yes\", expected a boolean",
         ),
         (
             "objective without period",
@@ -310,7 +332,7 @@ fn the_template_parses_and_describes_batch_patches() {
     let error_rate = &c.slos[0];
     assert_eq!(
         error_rate.query,
-        r#"100 * sum(rate(warroom_request_errors_total{version="v1.0.0"}[1m])) / sum(rate(warroom_requests_total{version="v1.0.0"}[1m]))"#
+        "100 * sum(rate(warroom_request_errors_total[1m])) / sum(rate(warroom_requests_total[1m]))"
     );
     for metric in [
         "warroom_requests_total",
@@ -413,8 +435,11 @@ url = "http://127.0.0.1:9093"
 matchers = ["team=\"payments\"", "severity=~\"critical|warning\"", "env != \"staging\"", 'alertname!~"Watchdog|InfoInhibitor"']
 
 [gates]
-w1 = ["error_rate"]
-w3 = ["error_rate", "success_rate"]
+w1 = ["success_rate"]
+w3 = ["success_rate"]
+
+[rollback]
+auto_pause = true
 "#;
     let c = config::parse("warroom.toml", text).unwrap();
     assert_eq!(
@@ -452,6 +477,7 @@ w3 = ["error_rate", "success_rate"]
     assert_eq!(am.matchers[1].value, "critical|warning");
     assert_eq!(am.matchers[2].to_string(), "env!=\"staging\"");
     assert_eq!(c.gates.len(), 2);
+    assert!(c.auto_pause);
 
     // Bearer tokens from the environment.
     let text = text.replace(

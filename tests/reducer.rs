@@ -408,3 +408,62 @@ proptest! {
         if s.slos[0].band() == Band::Crit { prop_assert!(matches!(s.status, Status::Critical | Status::RolledBack)); }
     }
 }
+
+/// With auto-pause on, a commander console pauses the active wave once when a rollback
+/// trigger fires, with the trigger as the reason; off (the default), observers and replays
+/// never do.
+#[test]
+fn auto_pause_sends_one_pause_with_the_trigger_as_reason() {
+    use warroom::core::command::Role;
+    use warroom::core::console::{Console, Mode};
+    let live = |auto: bool, role: Role| {
+        let mut c = Console::new(state(), Mode::Live);
+        c.auto_pause = auto;
+        c.role = role;
+        c.actor = "ic@room".into();
+        c.id_prefix = "t".into();
+        c.state.apply(rec(
+            0,
+            Body::Wave {
+                wave: 0,
+                state: WaveStatus::Active,
+                traffic: None,
+                by: None,
+                text: None,
+            },
+        ));
+        c
+    };
+    let run = |c: &mut Console| {
+        let mut sent = Vec::new();
+        for t in (60..=600).step_by(60) {
+            let before = c.state.trigger_fires;
+            c.state.apply(metric(t, 12.0));
+            sent.extend(c.auto_pause_after(before));
+        }
+        sent
+    };
+    let mut c = live(true, Role::Commander);
+    let sent = run(&mut c);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].action, Action::Pause);
+    assert_eq!(
+        sent[0].reason.as_deref(),
+        Some("auto-pause: rollback trigger fired: Error rate above 10% for 5m")
+    );
+    assert_eq!(sent[0].actor, "ic@room (auto-pause)");
+    assert_eq!(sent[0].wave.as_deref(), Some("w1"));
+    assert_eq!(
+        c.pending.len(),
+        1,
+        "pending until its outcome, like any command"
+    );
+    assert!(
+        run(&mut live(false, Role::Commander)).is_empty(),
+        "off by default"
+    );
+    assert!(
+        run(&mut live(true, Role::Observer)).is_empty(),
+        "observers never command"
+    );
+}

@@ -74,6 +74,20 @@ pub enum Link {
     },
 }
 
+impl SourceStatus {
+    /// "prometheus: failing: …" for the timeline, with the words for up and down.
+    #[must_use]
+    pub fn describe(&self, up: &str, down: &str) -> String {
+        let name = &self.name;
+        match &self.link {
+            Link::Replay => format!("{name}: replaying"),
+            Link::Connected => format!("{name}: {up}"),
+            Link::Connecting { attempt } => format!("{name}: connecting (attempt {attempt})"),
+            Link::Down { reason } => format!("{name}: {down}: {reason}"),
+        }
+    }
+}
+
 /// The one-word answer to "how is it going?".
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -323,14 +337,7 @@ impl State {
             Event::Clock(t) => self.clock(t, &mut fx),
             Event::Source(s) => {
                 if s != self.source {
-                    let text = match &s.link {
-                        Link::Replay => format!("{}: replaying", s.name),
-                        Link::Connected => format!("{}: connected", s.name),
-                        Link::Connecting { attempt } => {
-                            format!("{}: connecting (attempt {attempt})", s.name)
-                        }
-                        Link::Down { reason } => format!("{}: down: {reason}", s.name),
-                    };
+                    let text = s.describe("connected", "down");
                     let sev = if matches!(s.link, Link::Down { .. }) {
                         Severity::Warning
                     } else {
@@ -805,12 +812,7 @@ impl State {
         if known.is_some_and(|i| self.upstreams[i] == s) {
             return;
         }
-        let text = match &s.link {
-            Link::Replay => format!("{}: replaying", s.name),
-            Link::Connected => format!("{}: answering", s.name),
-            Link::Connecting { attempt } => format!("{}: connecting (attempt {attempt})", s.name),
-            Link::Down { reason } => format!("{}: failing: {reason}", s.name),
-        };
+        let text = s.describe("answering", "failing");
         let sev = if matches!(s.link, Link::Down { .. }) {
             Severity::Warning
         } else {

@@ -224,13 +224,7 @@ impl Client {
         if e.is_timeout() {
             FetchError::Timeout(self.timeout)
         } else {
-            let mut msg = e.to_string();
-            let mut src = std::error::Error::source(e);
-            while let Some(s) = src {
-                msg = format!("{msg}: {s}");
-                src = s.source();
-            }
-            FetchError::Connect(sanitize(&msg).into())
+            FetchError::Connect(super::prometheus::error_chain(e))
         }
     }
 }

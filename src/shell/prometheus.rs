@@ -152,6 +152,18 @@ pub fn step_for(span: f64, points: u64) -> f64 {
     wanted.max(floor).max(1.0).ceil()
 }
 
+/// An HTTP error with every cause behind it ("error sending request: …: Connection
+/// refused"), safe to draw.
+pub(crate) fn error_chain(e: &reqwest::Error) -> String {
+    let mut msg = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(s) = src {
+        msg = format!("{msg}: {s}");
+        src = s.source();
+    }
+    crate::core::text::sanitize(&msg).into()
+}
+
 /// A credential, once read from where the configuration says it is.
 #[derive(Clone)]
 pub enum Credential {
@@ -226,13 +238,7 @@ impl Client {
         if e.is_timeout() {
             QueryError::Timeout(self.timeout)
         } else {
-            let mut msg = e.to_string();
-            let mut src = std::error::Error::source(e);
-            while let Some(s) = src {
-                msg = format!("{msg}: {s}");
-                src = s.source();
-            }
-            QueryError::Connect(crate::core::text::sanitize(&msg).into())
+            QueryError::Connect(error_chain(e))
         }
     }
 

@@ -247,9 +247,14 @@ async fn backfill<T>(
     for (labels, mut points) in series {
         points.sort_by_key(|p| p.0);
         points.dedup_by_key(|p| p.0);
-        let Some(id) = gauge_id(slo, &labels, known, out).await else {
+        let Some((id, new)) = gauge_id(slo, &labels, known) else {
             continue;
         };
+        if let Some(spec) = new {
+            if !out.send(Feed::AddSlo(spec)).await {
+                return false;
+            }
+        }
         if !out.send(Feed::Backfill { id, points }).await {
             return false;
         }
@@ -257,19 +262,18 @@ async fn backfill<T>(
     true
 }
 
-/// The id of the gauge for `labels`, announcing a new series' gauge first. None past the
-/// series cap.
-async fn gauge_id<T>(
+/// The id of the gauge for `labels`, with the gauge's definition when the series is new
+/// (the console must hear of it before its samples). None past the series cap.
+fn gauge_id(
     slo: &Slo,
     labels: &Labels,
     known: &mut BTreeMap<Labels, Box<str>>,
-    out: &Out<T>,
-) -> Option<Box<str>> {
+) -> Option<(Box<str>, Option<SloSpec>)> {
     if slo.series == SeriesMode::Aggregate {
-        return Some(slo.spec.id.as_str().into());
+        return Some((slo.spec.id.as_str().into(), None));
     }
     if let Some(id) = known.get(labels) {
-        return Some(id.clone());
+        return Some((id.clone(), None));
     }
     if known.len() >= MAX_SERIES {
         return None;
@@ -277,8 +281,7 @@ async fn gauge_id<T>(
     let spec = series_spec(&slo.spec, labels);
     let id: Box<str> = spec.id.as_str().into();
     known.insert(labels.clone(), id.clone());
-    out.send(Feed::AddSlo(spec)).await;
-    Some(id)
+    Some((id, Some(spec)))
 }
 
 /// The reports for one answered poll (the gauges of new series are announced inline).
@@ -300,17 +303,10 @@ fn samples(
     }
     let mut seen = Vec::new();
     for (labels, value) in values {
-        let id = if let Some(id) = known.get(&labels) {
-            id.clone()
-        } else if known.len() < MAX_SERIES {
-            let spec = series_spec(&slo.spec, &labels);
-            let id: Box<str> = spec.id.as_str().into();
-            known.insert(labels.clone(), id.clone());
-            feeds.push(Feed::AddSlo(spec));
-            id
-        } else {
+        let Some((id, new)) = gauge_id(slo, &labels, known) else {
             continue;
         };
+        feeds.extend(new.map(Feed::AddSlo));
         seen.push(id.clone());
         feeds.push(Feed::Sample { id, at_ms, value });
     }

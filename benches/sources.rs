@@ -35,6 +35,9 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -132,43 +135,9 @@ fn cpu_ns_threads() -> u64 {
 // Prometheus on loopback (as tests/common does)
 // ---------------------------------------------------------------------------------------
 
-fn installed(bin: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|p| {
-        std::env::split_paths(&p)
-            .map(|d| d.join(bin))
-            .find(|f| f.is_file())
-    })
-}
-
-/// The binary, installing its Debian package if needed.
+/// The binary, installed (serialised and logged) by the same script the tests use.
 fn ensure(bin: &str, package: &str) -> PathBuf {
-    if let Some(p) = installed(bin) {
-        return p;
-    }
-    println!("{bin} is missing: apt-get install {package}");
-    let quiet = |args: &[&str]| {
-        Command::new(args[0])
-            .args(&args[1..])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-    };
-    let _ = quiet(&["apt-get", "update", "-qq"]);
-    let _ = quiet(&[
-        "apt-get",
-        "install",
-        "-y",
-        "-qq",
-        "--no-install-recommends",
-        package,
-    ]);
-    installed(bin).unwrap_or_else(|| {
-        fail(
-            bin,
-            &format!("missing, and installing the Debian package {package} failed"),
-        )
-    })
+    common::ensure(bin, package)
 }
 
 fn free_port() -> u16 {

@@ -23,28 +23,34 @@ pub fn installed(bin: &str) -> Option<PathBuf> {
 }
 
 /// The binary, installing its Debian package if needed; panics when that is impossible.
+///
+/// Installs go through `scripts/test-deps.sh`, which takes one lock for every test process
+/// and thread (so tests starting at once never fight over apt's and dpkg's locks) and logs
+/// what apt printed to `target/test-deps.log`.
 pub fn ensure(bin: &str, package: &str) -> PathBuf {
+    static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     if let Some(p) = installed(bin) {
         return p;
     }
-    let quiet = |args: &[&str]| {
-        Command::new(args[0])
-            .args(&args[1..])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-    };
-    let _ = quiet(&["apt-get", "update", "-qq"]);
-    let _ = quiet(&[
-        "apt-get",
-        "install",
-        "-y",
-        "-qq",
-        "--no-install-recommends",
-        package,
-    ]);
-    installed(bin).unwrap_or_else(|| panic!("{bin} is missing and installing the Debian package {package} failed (run: apt-get install {package})"))
+    let _turn = ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(p) = installed(bin) {
+        return p;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/test-deps.sh");
+    let out = Command::new(&script)
+        .arg(package)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()));
+    installed(bin).unwrap_or_else(|| {
+        panic!(
+            "{bin} is missing and installing the Debian package {package} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 /// A loopback port that was free a moment ago.

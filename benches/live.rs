@@ -36,10 +36,11 @@ use warroom::core::command::{Command, Role};
 use warroom::core::console::{Console, Mode};
 use warroom::core::intent::Key;
 use warroom::core::record::Record;
-use warroom::core::state::{Event, Link, SourceStatus, State};
+use warroom::core::rng::Rng;
+use warroom::core::source::{Link, SourceStatus};
+use warroom::core::state::{Event, State};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
-use warroom::shell::generate::Rng;
 use warroom::shell::live::{self, Feed, Options, Out};
 
 const KEYPRESSES: usize = 300;
@@ -118,7 +119,7 @@ fn cpu_ticks() -> u64 {
 async fn first_hello(
     rx: &mut mpsc::Receiver<Feed>,
     within: Duration,
-) -> Option<(Arc<warroom::core::plan::Resolved>, Vec<Record>)> {
+) -> Option<(Arc<warroom::core::plan::Plan>, Vec<Record>)> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
         match tokio::time::timeout_at(deadline, rx.recv()).await {
@@ -408,7 +409,7 @@ struct Seen {
 
 /// Generated records for about `secs` seconds at `RATE`, with the speed that plays them at
 /// that rate.
-fn fixture(secs: u64) -> (Arc<warroom::core::plan::Resolved>, Vec<Record>, f64) {
+fn fixture(secs: u64) -> (Arc<warroom::core::plan::Plan>, Vec<Record>, f64) {
     let lines = (secs + 30) * RATE as u64;
     let mut bytes = Vec::new();
     warroom::shell::generate::write(&mut bytes, lines, 42).unwrap_or_else(|e| fail("generate", &e));

@@ -22,7 +22,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, SamplingMode, Throughput};
-use warroom::core::state::{Event, Link, SourceStatus, State, TIMELINE_CAP};
+use warroom::core::source::{Link, SourceStatus};
+use warroom::core::state::{Event, State, TIMELINE_CAP};
 use warroom::format::fixture;
 use warroom::format::record::Raw;
 

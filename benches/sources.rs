@@ -45,8 +45,9 @@ use tokio::sync::mpsc;
 use warroom::config::Config;
 use warroom::core::console::{Console, Mode};
 use warroom::core::intent::Key;
-use warroom::core::plan::Resolved;
-use warroom::core::state::{Event, Link, SourceStatus, State, TIMELINE_CAP};
+use warroom::core::plan::Plan;
+use warroom::core::source::{Link, SourceStatus};
+use warroom::core::state::{Event, State, TIMELINE_CAP};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
 use warroom::shell::app::{self, Input};
@@ -348,10 +349,9 @@ fn hanging_config(url: &str) -> Config {
 /// The Batch Patches plan overlaid with `config`, its clock at the wall clock, as
 /// `warroom connect --config` sets it up.
 fn state_for(config: &Config) -> State {
-    let plan = Scenario::batch_patches_demo(SEED).plan().plan.clone();
+    let plan = Scenario::batch_patches_demo(SEED).plan().spec.clone();
     let (overlaid, _notes) = config.overlay(&plan);
-    let resolved =
-        Arc::new(Resolved::new(overlaid).unwrap_or_else(|e| fail("overlay the plan", &e)));
+    let resolved = Arc::new(Plan::new(overlaid).unwrap_or_else(|e| fail("overlay the plan", &e)));
     let mut state = State::new(
         resolved.clone(),
         SourceStatus {
@@ -360,7 +360,7 @@ fn state_for(config: &Config) -> State {
         },
         TIMELINE_CAP,
     );
-    state.apply(Event::Clock(resolved.plan.t0.offset_of_unix_ms(unix_ms())));
+    state.apply(Event::Clock(resolved.spec.t0.offset_of_unix_ms(unix_ms())));
     state
 }
 
@@ -453,7 +453,7 @@ struct Tally {
 /// Applies every report to a state, as the console's loop does; counts what it saw.
 async fn drain(mut rx: mpsc::Receiver<Feed>, mut state: State, tally: Arc<Tally>) {
     let mut last_poll: HashMap<String, i64> = HashMap::new();
-    let t0 = state.plan.plan.t0;
+    let t0 = state.plan.spec.t0;
     while let Some(feed) = rx.recv().await {
         tally.feeds.fetch_add(1, Ordering::Relaxed);
         match &feed {
@@ -838,7 +838,7 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
     SOURCE_INPUTS.store(0, Ordering::Relaxed);
     SOURCE_SAMPLES.store(0, Ordering::Relaxed);
     let (tx, mut rx) = mpsc::channel(app::CHANNEL);
-    let t0 = console.state.plan.plan.t0;
+    let t0 = console.state.plan.spec.t0;
     let in_flight = server.in_flight.clone();
     let (stats, keys) = rt.block_on(async {
         let polls = tokio::spawn(sources::run(

@@ -106,7 +106,7 @@ fn check(file: &str) -> Result<i32> {
     println!(
         "{file}: ok: {} records, {} waves, {} SLOs, {} checklist items{unknown}; ends {} {}",
         s.records,
-        state.plan.plan.waves.len(),
+        state.plan.spec.waves.len(),
         s.slos.len(),
         s.checklist.total,
         s.end,
@@ -266,7 +266,8 @@ async fn live_console(
     headless: bool,
 ) -> Result<i32> {
     use crate::core::command::Role;
-    use crate::core::state::{Event, Link, SourceStatus, State, TIMELINE_CAP};
+    use crate::core::source::{Link, SourceStatus};
+    use crate::core::state::{Event, State, TIMELINE_CAP};
     use shell::app::{Input, Links, LiveLink, CHANNEL};
     use shell::live::{self, Feed};
     let look = crate::look(look_args)?;
@@ -333,7 +334,7 @@ async fn live_console(
     let mut notice = None;
     let shown = match &sources {
         Some((config, _)) => {
-            let (overlaid, notes) = config.overlay(&plan.plan);
+            let (overlaid, notes) = config.overlay(&plan.spec);
             notice = notes.into_iter().next();
             if (speed - 1.0).abs() > 1e-9 {
                 notice = Some(format!(
@@ -342,7 +343,7 @@ async fn live_console(
                 ));
             }
             std::sync::Arc::new(
-                crate::core::plan::Resolved::new(overlaid)
+                crate::core::plan::Plan::new(overlaid)
                     .map_err(|e| eyre!("the configuration does not fit the plan: {e}"))?,
             )
         }
@@ -449,7 +450,7 @@ async fn headless_live(
     links: &mut shell::app::Links,
 ) -> Result<i32> {
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let epoch = console.state.plan.plan.t0;
+    let epoch = console.state.plan.spec.t0;
     while let Some(input) = rx.recv().await {
         if matches!(input, shell::app::Input::Quit) {
             break;

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::core::plan::{Direction, GateSpec, Plan, SloSpec, TriggerSpec};
+use crate::core::plan::{Direction, GateSpec, PlanSpec, SloSpec, TriggerSpec};
 use crate::core::time::Span;
 
 /// A commented configuration for the Batch Patches rollout against `warroom serve`'s metrics;
@@ -161,7 +161,7 @@ impl Config {
     /// and, with an Alertmanager, "no critical alerts firing" where the plan has no alert gate.
     /// Also returns what did not fit (a `[gates]` wave the plan does not have).
     #[must_use]
-    pub fn overlay(&self, plan: &Plan) -> (Plan, Vec<String>) {
+    pub fn overlay(&self, plan: &PlanSpec) -> (PlanSpec, Vec<String>) {
         let mut p = plan.clone();
         let ours: Vec<&Slo> = self
             .slos
@@ -220,7 +220,7 @@ impl Config {
                     slo: None,
                     allow: None,
                     check: None,
-                    alerts: Some(crate::core::plan::Severity::Critical),
+                    alerts: Some(crate::core::severity::Severity::Critical),
                     burn: None,
                 });
             }
@@ -238,7 +238,7 @@ fn gate_label(spec: &SloSpec) -> String {
     format!(
         "{} {op} {}",
         spec.name,
-        crate::core::state::format_value(spec.warning, &spec.unit)
+        crate::core::words::format_value(spec.warning, &spec.unit)
     )
 }
 
@@ -589,7 +589,9 @@ fn positive(key: &str, span: Span, example: &str) -> Result<(), String> {
 }
 
 fn plain_id(id: &str) -> bool {
-    !id.is_empty() && *crate::core::text::sanitize(id) == *id && !id.contains(char::is_whitespace)
+    !id.is_empty()
+        && *crate::core::sanitize::sanitize(id) == *id
+        && !id.contains(char::is_whitespace)
 }
 
 impl RawSlo {

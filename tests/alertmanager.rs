@@ -13,8 +13,8 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use warroom::config::Matcher;
-use warroom::core::plan::Severity;
 use warroom::core::record::{AlertState, Body};
+use warroom::core::severity::Severity;
 use warroom::shell::alertmanager::{Alert, Client, FetchError, Tracker};
 
 /// Matchers as the configuration file reads them.

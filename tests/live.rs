@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use warroom::core::command::{Action, OutcomeKind};
 use warroom::core::command::{Command, Role};
-use warroom::core::record::{Action, Body, OutcomeKind, Record};
+use warroom::core::record::{Body, Record};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
 use warroom::shell::live::{self, Feed, Options, Out};
@@ -100,7 +101,7 @@ impl Console {
         let w = self.seen.iter().rev().find_map(|(_, r)| match r.body {
             Body::Wave {
                 wave,
-                state: warroom::core::record::WaveStatus::Active,
+                state: warroom::core::wave::WaveStatus::Active,
                 ..
             } => Some(wave),
             _ => None,
@@ -165,7 +166,7 @@ async fn a_rollback_round_trips_and_every_console_sees_it() {
             matches!(
                 r.body,
                 Body::Wave {
-                    state: warroom::core::record::WaveStatus::RolledBack,
+                    state: warroom::core::wave::WaveStatus::RolledBack,
                     ..
                 }
             )
@@ -315,7 +316,8 @@ async fn cut_repeatedly_the_console_resumes_with_nothing_lost_or_doubled() {
 async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_credentials() {
     use warroom::core::console::{Console as Screen, Mode};
     use warroom::core::intent::Key;
-    use warroom::core::state::{Link, SourceStatus, State};
+    use warroom::core::source::{Link, SourceStatus};
+    use warroom::core::state::State;
     use warroom::shell::app::{apply_input, Input, Links, LiveLink};
     use warroom::shell::sinks::{Audit, Recorder};
     let tokens = Tokens::parse("s3cret-commander-token commander\n").unwrap();
@@ -460,7 +462,7 @@ async fn malformed_oversized_and_hostile_messages_are_reported_not_fatal() {
     use tokio_tungstenite::tungstenite::Message;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let plan = Scenario::batch_patches_demo(1).plan().plan.clone();
+    let plan = Scenario::batch_patches_demo(1).plan().spec.clone();
     tokio::spawn(async move {
         let mut connections = 0;
         while let Ok((stream, _)) = listener.accept().await {
@@ -521,7 +523,7 @@ async fn a_silent_connection_is_called_dead_within_15_seconds() {
     use tokio_tungstenite::tungstenite::Message;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let plan = Scenario::batch_patches_demo(1).plan().plan.clone();
+    let plan = Scenario::batch_patches_demo(1).plan().spec.clone();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             let plan = plan.clone();
@@ -549,7 +551,7 @@ async fn a_silent_connection_is_called_dead_within_15_seconds() {
     let down = loop {
         match feed.recv().await.unwrap() {
             Feed::Hello { .. } => hello_at = Some(tokio::time::Instant::now()),
-            Feed::Link(warroom::core::state::Link::Down { reason }) if hello_at.is_some() => {
+            Feed::Link(warroom::core::source::Link::Down { reason }) if hello_at.is_some() => {
                 break reason
             }
             _ => {}
@@ -746,7 +748,7 @@ async fn reconnect_attempts_follow_the_backoff_schedule() {
     let task = tokio::spawn(live::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
     let mut attempts = Vec::new();
     while attempts.len() < 9 {
-        if let Feed::Link(warroom::core::state::Link::Connecting { .. }) =
+        if let Feed::Link(warroom::core::source::Link::Connecting { .. }) =
             feed.recv().await.unwrap()
         {
             attempts.push(tokio::time::Instant::now());

@@ -5,13 +5,17 @@ use std::io::Cursor;
 use std::sync::Arc;
 
 use proptest::prelude::*;
-use warroom::core::plan::Severity;
-use warroom::core::record::{
-    Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus,
-};
+use warroom::core::checklist::ItemStatus;
+use warroom::core::command::{Action, OutcomeKind};
+use warroom::core::effects::Change;
+use warroom::core::record::{AlertState, Body, Milestone, Record};
+use warroom::core::severity::Severity;
 use warroom::core::slo::Band;
-use warroom::core::state::{Change, Event, Link, SourceStatus, State, Status};
+use warroom::core::source::{Link, SourceStatus};
+use warroom::core::state::{Event, State};
+use warroom::core::status::Status;
 use warroom::core::time::Offset;
+use warroom::core::wave::WaveStatus;
 use warroom::format::fixture;
 
 const HEADER: &str = r#"{"warroom":"1.0","rollout":{"id":"r","service":"svc","from":"v1","to":"v2","strategy":"canary","t0":"2025-02-03T09:00:00Z","sample_interval":"1m",

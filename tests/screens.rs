@@ -240,7 +240,7 @@ fn live_commander_footer_and_rollback_confirmation() {
             cmd.id.as_str()
         ),
         (
-            warroom::core::record::Action::Rollback,
+            warroom::core::command::Action::Rollback,
             Some("w3"),
             Some("error rate over 10%"),
             "t-1"

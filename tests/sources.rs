@@ -13,10 +13,12 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
 use warroom::config::{self, Config};
-use warroom::core::plan::Resolved;
-use warroom::core::record::{Body, Record, WaveStatus};
+use warroom::core::plan::Plan;
+use warroom::core::record::{Body, Record};
 use warroom::core::slo::Band;
-use warroom::core::state::{Event, Link, SourceStatus, State};
+use warroom::core::source::{Link, SourceStatus};
+use warroom::core::state::{Event, State};
+use warroom::core::wave::WaveStatus;
 use warroom::shell::app::sources_feed;
 use warroom::shell::prometheus::Client;
 use warroom::shell::sources::{self, Feed, Out};
@@ -35,10 +37,10 @@ fn unix_ms() -> i64 {
 /// clock at the wall clock.
 fn state_for(config: &Config) -> State {
     let src = warroom::shell::load::open("fixtures/batch-patches-wave3-rollback.jsonl").unwrap();
-    let plan = src.fixture().plan.plan.clone();
+    let plan = src.fixture().plan.spec.clone();
     let (overlaid, notes) = config.overlay(&plan);
     assert!(notes.is_empty(), "{notes:?}");
-    let resolved = Arc::new(Resolved::new(overlaid).unwrap());
+    let resolved = Arc::new(Plan::new(overlaid).unwrap());
     let mut state = State::new(
         resolved.clone(),
         SourceStatus {
@@ -47,7 +49,7 @@ fn state_for(config: &Config) -> State {
         },
         1000,
     );
-    let now = resolved.plan.t0.offset_of_unix_ms(unix_ms());
+    let now = resolved.spec.t0.offset_of_unix_ms(unix_ms());
     state.apply(Event::Clock(now));
     state.apply(Event::Record(Record {
         t: now,
@@ -92,7 +94,7 @@ async fn pump(
     while Instant::now() < deadline {
         let feed = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
         let mut s = state.lock().unwrap();
-        let now = s.plan.plan.t0.offset_of_unix_ms(unix_ms());
+        let now = s.plan.spec.t0.offset_of_unix_ms(unix_ms());
         s.apply(Event::Clock(now));
         if let Ok(Some(f)) = feed {
             sources_feed(f, &mut s);
@@ -262,8 +264,8 @@ async fn history_known_answers_burn_rates_and_alerts() {
         s.slos[i].history.len() >= 100
             && s.slos[i].burn.as_ref().is_some_and(|b| b.firing.is_some())
             && s.trigger_fires > 0
-            && s.plan.plan.slos.len() >= 7
-            && s.firing(warroom::core::plan::Severity::Critical) == 1
+            && s.plan.spec.slos.len() >= 7
+            && s.firing(warroom::core::severity::Severity::Critical) == 1
             && ["broken", "both"]
                 .iter()
                 .all(|id| s.plan.slo(id).is_some_and(|i| s.slos[i].error.is_some()))
@@ -274,7 +276,7 @@ async fn history_known_answers_burn_rates_and_alerts() {
         let s = state.lock().unwrap();
         let slo = |id: &str| {
             let i = s.plan.slo(id).unwrap_or_else(|| panic!("no gauge {id}"));
-            (&s.plan.plan.slos[i], &s.slos[i])
+            (&s.plan.spec.slos[i], &s.slos[i])
         };
         assert!(ok, "not ready within 60 s: {:#?}", s.slos);
         // History: the sparkline is full from the range queries, the value is 20 %.
@@ -380,7 +382,7 @@ async fn history_known_answers_burn_rates_and_alerts() {
         Some("2020-01-01T00:00:00Z"),
     )
     .await;
-    let resolved = |s: &State| s.firing(warroom::core::plan::Severity::Critical) == 0;
+    let resolved = |s: &State| s.firing(warroom::core::severity::Severity::Critical) == 0;
     assert!(pump(&mut rx, &state, Duration::from_secs(30), resolved).await);
     task.abort();
     let s = state.lock().unwrap();

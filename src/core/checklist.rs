@@ -1,7 +1,8 @@
 //! Checklist progress: who ticked what and when, and the go/no-go verdict.
 
-use super::plan::{Plan, Resolved};
-use super::record::ItemStatus;
+use serde::{Deserialize, Serialize};
+
+use super::plan::{Plan, PlanSpec};
 use super::time::Offset;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +45,7 @@ pub struct Tally {
 
 impl Checklist {
     #[must_use]
-    pub fn new(plan: &Plan) -> Checklist {
+    pub fn new(plan: &PlanSpec) -> Checklist {
         Checklist {
             items: plan
                 .checklist
@@ -57,9 +58,9 @@ impl Checklist {
     /// Counts for section `s`, with `upto` the index of the current wave (`None` before the
     /// first).
     #[must_use]
-    pub fn tally_section(&self, plan: &Resolved, s: usize, upto: Option<usize>) -> Tally {
+    pub fn tally_section(&self, plan: &Plan, s: usize, upto: Option<usize>) -> Tally {
         let mut t = Tally::default();
-        for (i, (spec, st)) in plan.plan.checklist[s]
+        for (i, (spec, st)) in plan.spec.checklist[s]
             .items
             .iter()
             .zip(&self.items[s])
@@ -85,7 +86,7 @@ impl Checklist {
     }
 
     #[must_use]
-    pub fn tally(&self, plan: &Resolved, upto: Option<usize>) -> Tally {
+    pub fn tally(&self, plan: &Plan, upto: Option<usize>) -> Tally {
         (0..self.items.len()).fold(Tally::default(), |a, s| {
             let t = self.tally_section(plan, s, upto);
             Tally {
@@ -96,5 +97,32 @@ impl Checklist {
                 failed: a.failed + t.failed,
             }
         })
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemStatus {
+    Open,
+    Done,
+    Failed,
+    Waived,
+}
+
+impl ItemStatus {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            ItemStatus::Open => "open",
+            ItemStatus::Done => "done",
+            ItemStatus::Failed => "FAILED",
+            ItemStatus::Waived => "waived",
+        }
+    }
+
+    /// Done or waived: no longer blocks anything.
+    #[must_use]
+    pub fn settled(self) -> bool {
+        matches!(self, ItemStatus::Done | ItemStatus::Waived)
     }
 }

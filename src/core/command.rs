@@ -4,8 +4,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::record::Action;
-
 /// The seat a console holds: only commanders may send commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -63,4 +61,35 @@ impl Command {
         }
         Ok(())
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Pause,
+    Resume,
+    Advance,
+    Rollback,
+    Note,
+}
+
+impl Action {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Action::Pause => "pause",
+            Action::Resume => "resume",
+            Action::Advance => "advance",
+            Action::Rollback => "rollback",
+            Action::Note => "note",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutcomeKind {
+    Accepted,
+    Rejected,
+    Conflict,
 }

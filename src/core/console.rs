@@ -3,14 +3,15 @@
 //! key table; intents change this struct and may ask the shell to steer the replay or, on a
 //! commander's seat, to send a command — only after a confirmation that shows its effect.
 
+use super::command::{Action, OutcomeKind};
 use super::command::{Command, Role};
 use super::intent::{lookup, Intent, Key};
-use super::plan::Severity;
 use super::playback::Speed;
-use super::record::{Action, OutcomeKind, WaveStatus};
+use super::severity::Severity;
 use super::state::State;
 use super::time::{parse_offset, Offset, Span};
 use super::timeline::{Filter, Kind};
+use super::wave::WaveStatus;
 
 /// The panels that take focus, in Tab order.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -166,7 +167,7 @@ impl Console {
             action: Action::Pause,
             actor: format!("{} (auto-pause)", self.actor),
             reason: Some(format!("auto-pause: rollback trigger fired: {what}")),
-            wave: Some(self.state.plan.plan.waves[w].id.clone()),
+            wave: Some(self.state.plan.spec.waves[w].id.clone()),
         };
         command.validate().ok()?;
         self.next_id += 1;
@@ -203,7 +204,7 @@ impl Console {
     #[must_use]
     pub fn preview(&self, action: Action) -> String {
         let s = &self.state;
-        let plan = &s.plan.plan;
+        let plan = &s.plan.spec;
         let cur = s.current_wave();
         let label = |w: usize| s.wave_label(w);
         match (action, cur) {
@@ -271,7 +272,7 @@ impl Console {
         let wave = self
             .state
             .current_wave()
-            .map(|w| self.state.plan.plan.waves[w].id.clone());
+            .map(|w| self.state.plan.spec.waves[w].id.clone());
         if action == Action::Resume
             && !wave.as_ref().is_some_and(|_| {
                 self.state

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::severity::Severity;
 use super::time::{Epoch, Span};
 
 /// How traffic moves from the old version to the new one.
@@ -51,7 +52,7 @@ impl Strategy {
 /// The rollout plan (the `rollout` object of a fixture header).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Plan {
+pub struct PlanSpec {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
@@ -206,29 +207,6 @@ fn yes() -> bool {
     true
 }
 
-/// Severity of alerts, incidents and timeline entries; ordered from least to most severe.
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    #[default]
-    Info,
-    Warning,
-    Critical,
-}
-
-impl Severity {
-    #[must_use]
-    pub fn word(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warn",
-            Severity::Critical => "crit",
-        }
-    }
-}
-
 /// A gate once resolved against the plan.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum GateRef {
@@ -245,8 +223,8 @@ pub enum GateRef {
 
 /// A validated plan with its ids resolved to indices.
 #[derive(Clone, Debug)]
-pub struct Resolved {
-    pub plan: Plan,
+pub struct Plan {
+    pub spec: PlanSpec,
     /// Per wave, per gate.
     pub gates: Vec<Vec<GateRef>>,
     /// Per section, per item: the first wave whose gates name it.
@@ -271,12 +249,12 @@ fn err(path: impl Into<String>, message: impl Into<String>) -> PlanError {
     }
 }
 
-impl Resolved {
+impl Plan {
     /// Checks that ids are unique and references resolve, and that thresholds are ordered.
     ///
     /// # Errors
     /// The first problem found, with the key path that holds it.
-    pub fn new(mut plan: Plan) -> Result<Resolved, PlanError> {
+    pub fn new(mut plan: PlanSpec) -> Result<Plan, PlanError> {
         use std::collections::HashMap;
         check_ids(&plan)?;
         plan.sanitize();
@@ -416,8 +394,8 @@ impl Resolved {
                 }
             }
         }
-        Ok(Resolved {
-            plan,
+        Ok(Plan {
+            spec: plan,
             gates,
             gate_wave,
             slo_ids,
@@ -432,10 +410,10 @@ impl Resolved {
     /// # Errors
     /// The id is taken or not plain text, or its thresholds do not hold together.
     pub fn add_slo(&mut self, mut spec: SloSpec) -> Result<usize, PlanError> {
-        let i = self.plan.slos.len();
+        let i = self.spec.slos.len();
         if self.slo_ids.contains_key(&spec.id)
             || spec.id.is_empty()
-            || *super::text::sanitize(&spec.id) != *spec.id
+            || *super::sanitize::sanitize(&spec.id) != *spec.id
             || spec.id.chars().any(char::is_whitespace)
         {
             return Err(err(
@@ -444,10 +422,10 @@ impl Resolved {
             ));
         }
         validate_thresholds(i, &spec)?;
-        spec.name = super::text::sanitize(&spec.name).into();
-        spec.unit = super::text::sanitize(&spec.unit).into();
+        spec.name = super::sanitize::sanitize(&spec.name).into();
+        spec.unit = super::sanitize::sanitize(&spec.unit).into();
         self.slo_ids.insert(spec.id.clone(), i);
-        self.plan.slos.push(spec);
+        self.spec.slos.push(spec);
         Ok(i)
     }
 
@@ -466,8 +444,8 @@ impl Resolved {
     /// (this runs once per metric record).
     #[must_use]
     pub fn slo(&self, id: &str) -> Option<usize> {
-        if self.plan.slos.len() <= 16 {
-            self.plan.slos.iter().position(|s| s.id == id)
+        if self.spec.slos.len() <= 16 {
+            self.spec.slos.iter().position(|s| s.id == id)
         } else {
             self.slo_ids.get(id).copied()
         }
@@ -475,8 +453,8 @@ impl Resolved {
 
     #[must_use]
     pub fn wave(&self, id: &str) -> Option<usize> {
-        if self.plan.waves.len() <= 16 {
-            self.plan.waves.iter().position(|w| w.id == id)
+        if self.spec.waves.len() <= 16 {
+            self.spec.waves.iter().position(|w| w.id == id)
         } else {
             self.wave_ids.get(id).copied()
         }
@@ -490,15 +468,17 @@ impl Resolved {
     /// "Batch Patches v1.0.0" or the id when there is no title.
     #[must_use]
     pub fn title(&self) -> &str {
-        self.plan.title.as_deref().unwrap_or(&self.plan.id)
+        self.spec.title.as_deref().unwrap_or(&self.spec.id)
     }
 }
 
 /// Ids are matched against records byte for byte, so they must be plain printable text:
 /// sanitising them would silently break the match.
-fn check_ids(plan: &Plan) -> Result<(), PlanError> {
+fn check_ids(plan: &PlanSpec) -> Result<(), PlanError> {
     let bad = |id: &str| {
-        id.is_empty() || *super::text::sanitize(id) != *id || id.chars().any(char::is_whitespace)
+        id.is_empty()
+            || *super::sanitize::sanitize(id) != *id
+            || id.chars().any(char::is_whitespace)
     };
     let mut ids: Vec<(String, &str)> = Vec::new();
     ids.extend(
@@ -610,10 +590,10 @@ fn validate_thresholds(i: usize, s: &SloSpec) -> Result<(), PlanError> {
     Ok(())
 }
 
-impl Plan {
-    /// Makes every text the plan will put on screen safe to draw (see [`crate::core::text`]).
+impl PlanSpec {
+    /// Makes every text the plan will put on screen safe to draw (see [`crate::core::sanitize`]).
     pub fn sanitize(&mut self) {
-        use super::text::sanitize as clean;
+        use super::sanitize::sanitize as clean;
         let fix = |s: &mut String| {
             let c = clean(s);
             if *s != *c {

@@ -52,7 +52,7 @@ impl Speed {
     pub fn label(self) -> String {
         match self {
             Speed::Max => "×max".into(),
-            Speed::Times(v) => format!("×{}", super::state::trim_number(v)),
+            Speed::Times(v) => format!("×{}", super::words::trim_number(v)),
         }
     }
 

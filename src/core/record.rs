@@ -3,8 +3,12 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::plan::Severity;
+use super::severity::Severity;
 use super::time::Offset;
+use crate::core::checklist::ItemStatus;
+use crate::core::command::Action;
+use crate::core::command::OutcomeKind;
+use crate::core::wave::WaveStatus;
 
 /// One thing that happened at `t`.
 #[derive(Clone, Debug, PartialEq)]
@@ -73,93 +77,10 @@ pub enum Body {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum WaveStatus {
-    Pending,
-    Active,
-    Paused,
-    Passed,
-    Failed,
-    RolledBack,
-}
-
-impl WaveStatus {
-    #[must_use]
-    pub fn word(self) -> &'static str {
-        match self {
-            WaveStatus::Pending => "PENDING",
-            WaveStatus::Active => "ACTIVE",
-            WaveStatus::Paused => "PAUSED",
-            WaveStatus::Passed => "PASSED",
-            WaveStatus::Failed => "FAILED",
-            WaveStatus::RolledBack => "ROLLED BACK",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemStatus {
-    Open,
-    Done,
-    Failed,
-    Waived,
-}
-
-impl ItemStatus {
-    #[must_use]
-    pub fn word(self) -> &'static str {
-        match self {
-            ItemStatus::Open => "open",
-            ItemStatus::Done => "done",
-            ItemStatus::Failed => "FAILED",
-            ItemStatus::Waived => "waived",
-        }
-    }
-
-    /// Done or waived: no longer blocks anything.
-    #[must_use]
-    pub fn settled(self) -> bool {
-        matches!(self, ItemStatus::Done | ItemStatus::Waived)
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
 pub enum AlertState {
     Firing,
     Resolved,
     Silenced,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Action {
-    Pause,
-    Resume,
-    Advance,
-    Rollback,
-    Note,
-}
-
-impl Action {
-    #[must_use]
-    pub fn word(self) -> &'static str {
-        match self {
-            Action::Pause => "pause",
-            Action::Resume => "resume",
-            Action::Advance => "advance",
-            Action::Rollback => "rollback",
-            Action::Note => "note",
-        }
-    }
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutcomeKind {
-    Accepted,
-    Rejected,
-    Conflict,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::plan::Severity;
+use super::severity::Severity;
 use super::time::Offset;
 
 /// Entries per shared chunk. Full chunks are immutable and shared between clones.

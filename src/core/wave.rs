@@ -1,7 +1,8 @@
 //! A wave's progress: its state, when it got there, and its bake clock (which stops while the
 //! wave is paused).
 
-use super::record::WaveStatus;
+use serde::{Deserialize, Serialize};
+
 use super::time::{Offset, Span};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -68,5 +69,30 @@ mod tests {
         assert_eq!(w.baked(Offset::from_secs(500)), Span::from_secs(100));
         w.set(WaveStatus::Active, Offset::from_secs(600));
         assert_eq!(w.baked(Offset::from_secs(650)), Span::from_secs(150));
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WaveStatus {
+    Pending,
+    Active,
+    Paused,
+    Passed,
+    Failed,
+    RolledBack,
+}
+
+impl WaveStatus {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            WaveStatus::Pending => "PENDING",
+            WaveStatus::Active => "ACTIVE",
+            WaveStatus::Paused => "PAUSED",
+            WaveStatus::Passed => "PASSED",
+            WaveStatus::Failed => "FAILED",
+            WaveStatus::RolledBack => "ROLLED BACK",
+        }
     }
 }

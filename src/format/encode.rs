@@ -3,14 +3,14 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::core::plan::Resolved;
+use crate::core::plan::Plan;
 use crate::core::record::{Body, Record};
 use crate::core::time::exact_offset;
 
 /// The record as a fixture line holds it (ids are the plan's own).
 #[must_use]
-pub fn record(r: &Record, plan: &Resolved) -> Value {
-    let p = &plan.plan;
+pub fn record(r: &Record, plan: &Plan) -> Value {
+    let p = &plan.spec;
     let mut m = Map::new();
     m.insert("t".into(), json!(exact_offset(r.t)));
     let mut put = |k: &str, v: Value| {
@@ -125,7 +125,7 @@ fn finish(mut m: Map<String, Value>, r: &Record) -> Value {
 
 /// A fixture header line for `plan` (recordings start with it).
 #[must_use]
-pub fn header(plan: &crate::core::plan::Plan) -> Value {
+pub fn header(plan: &crate::core::plan::PlanSpec) -> Value {
     json!({ "warroom": format!("{}.{}", super::fixture::VERSION.0, super::fixture::VERSION.1), "rollout": plan })
 }
 
@@ -142,7 +142,7 @@ mod tests {
             let file = std::fs::File::open(&path).unwrap();
             let mut rd = fixture::open("x", std::io::BufReader::new(file)).unwrap();
             let plan = rd.fixture().plan.clone();
-            let mut text = format!("{}\n", header(&plan.plan));
+            let mut text = format!("{}\n", header(&plan.spec));
             let mut originals = Vec::new();
             while rd
                 .next_records(&mut |r| originals.push(r))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use serde::Deserialize;
 
-use crate::core::plan::{Plan, Resolved};
+use crate::core::plan::{Plan, PlanSpec};
 use crate::core::record::Record;
 use crate::core::time::Offset;
 
@@ -33,7 +33,7 @@ impl fmt::Display for FixtureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // Messages may quote the fixture (serde's "unknown variant `…`"): never let that
         // text carry escape sequences to the terminal.
-        let message = crate::core::text::sanitize(&self.message);
+        let message = crate::core::sanitize::sanitize(&self.message);
         if self.line == 0 {
             write!(f, "{}: {message}", self.file)
         } else {
@@ -52,14 +52,14 @@ struct VersionProbe {
 struct Header {
     #[allow(dead_code)]
     warroom: String,
-    rollout: Plan,
+    rollout: PlanSpec,
 }
 
 /// What the header told us.
 #[derive(Clone, Debug)]
 pub struct Fixture {
     pub file: Arc<str>,
-    pub plan: Arc<Resolved>,
+    pub plan: Arc<Plan>,
     pub version: (u32, u32),
     pub strictness: Strictness,
 }
@@ -223,7 +223,7 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
         };
         json_err(prefix, e.inner())
     })?;
-    let plan = Resolved::new(header.rollout).map_err(|e| {
+    let plan = Plan::new(header.rollout).map_err(|e| {
         let (l, c) = header_at(locate(&text, &steps(&format!("rollout.{}", e.path))).unwrap_or(0));
         at(l, c, format!("rollout.{}: {}", e.path, e.message))
     })?;

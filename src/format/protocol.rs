@@ -5,15 +5,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::core::command::Command;
-use crate::core::plan::Plan;
+use crate::core::command::Role;
+use crate::core::plan::PlanSpec;
 use crate::core::time::Offset;
 
 /// The protocol version this build speaks.
 pub const PROTOCOL: &str = "1.0";
 /// Largest message accepted either way (a frame or a reassembled message).
 pub const MAX_MESSAGE: usize = 1 << 20;
-
-pub use crate::core::command::Role;
 
 /// Console → control plane.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,7 +52,7 @@ pub enum ServerMsg {
         /// The role granted (an observer token never gets commander).
         role: Role,
         /// The plan, in the shape of a fixture header's `rollout`.
-        rollout: Plan,
+        rollout: PlanSpec,
         /// The newest sequence number at the time of the hello.
         seq: u64,
         /// The control plane's clock: the rollout's time now, and how many rollout seconds

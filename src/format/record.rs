@@ -6,12 +6,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Deserializer};
 
-use crate::core::plan::{Resolved, Severity};
-use crate::core::record::{
-    Action, AlertState, Body, ItemStatus, Milestone, OutcomeKind, Record, WaveStatus,
-};
-use crate::core::text::sanitize;
+use crate::core::plan::Plan;
+
+use crate::core::checklist::ItemStatus;
+use crate::core::command::{Action, OutcomeKind};
+use crate::core::record::{AlertState, Body, Milestone, Record};
+use crate::core::sanitize::sanitize;
+use crate::core::severity::Severity;
 use crate::core::time::Offset;
+use crate::core::wave::WaveStatus;
 
 use super::locate::{locate, steps};
 
@@ -244,7 +247,7 @@ impl Raw<'_> {
 /// The first problem, naming the key it concerns.
 pub fn decode(
     raw: &Raw<'_>,
-    plan: &Resolved,
+    plan: &Plan,
     strict: Strictness,
     mut out: impl FnMut(Record),
 ) -> Result<(), Problem> {
@@ -280,7 +283,7 @@ pub fn decode(
                     "wave",
                     format!(
                         "no wave {id:?} in the plan ({})",
-                        list(plan.plan.waves.iter().map(|w| &w.id))
+                        list(plan.spec.waves.iter().map(|w| &w.id))
                     ),
                 )
             })?;
@@ -297,7 +300,7 @@ pub fn decode(
                         format!("{t} is not a usable traffic share"),
                     ));
                 }
-                if t > 100.0 && plan.plan.traffic_unit.is_none() {
+                if t > 100.0 && plan.spec.traffic_unit.is_none() {
                     return Err(problem("traffic", format!("{t} is not a percentage between 0 and 100 (the plan sets no traffic_unit)")));
                 }
             }
@@ -460,13 +463,13 @@ pub fn decode(
     Ok(())
 }
 
-fn slo_index(plan: &Resolved, id: &str, key: &'static str) -> Result<usize, Problem> {
+fn slo_index(plan: &Plan, id: &str, key: &'static str) -> Result<usize, Problem> {
     plan.slo(id).ok_or_else(|| {
         problem(
             key,
             format!(
                 "no SLO {id:?} in the plan ({})",
-                list(plan.plan.slos.iter().map(|s| &s.id))
+                list(plan.spec.slos.iter().map(|s| &s.id))
             ),
         )
     })

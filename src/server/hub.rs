@@ -5,9 +5,10 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crate::core::plan::Resolved;
+use crate::core::plan::Plan;
 use crate::core::record::Record;
-use crate::core::state::{Event, Link, SourceStatus, State};
+use crate::core::source::{Link, SourceStatus};
+use crate::core::state::{Event, State};
 use crate::format::encode;
 
 /// Events kept for resuming consoles (ten seconds at 1,000 events/s; minutes at a real
@@ -23,7 +24,7 @@ pub struct Published {
 }
 
 pub struct Hub {
-    plan: Arc<Resolved>,
+    plan: Arc<Plan>,
     log: VecDeque<Published>,
     next_seq: u64,
     state: State,
@@ -43,7 +44,7 @@ pub enum CatchUp {
 
 impl Hub {
     #[must_use]
-    pub fn new(plan: Arc<Resolved>) -> Hub {
+    pub fn new(plan: Arc<Plan>) -> Hub {
         let state = State::new(
             plan.clone(),
             SourceStatus {
@@ -61,7 +62,7 @@ impl Hub {
     }
 
     #[must_use]
-    pub fn plan(&self) -> &Arc<Resolved> {
+    pub fn plan(&self) -> &Arc<Plan> {
         &self.plan
     }
 
@@ -125,7 +126,8 @@ impl Hub {
     /// incident milestones, and the newest timeline entries as notes of what happened.
     #[must_use]
     pub fn snapshot(&self) -> Vec<serde_json::Value> {
-        use crate::core::record::{AlertState, Body, ItemStatus};
+        use crate::core::checklist::ItemStatus;
+        use crate::core::record::{AlertState, Body};
         let s = &self.state;
         let mut out: Vec<Record> = Vec::new();
         // Before anything happened the state's clock is a sentinel, not a time.

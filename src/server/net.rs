@@ -15,10 +15,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::core::command::Command;
+use crate::core::command::Role;
 use crate::core::time::Offset;
-use crate::format::protocol::{
-    ClientMsg, ErrorCode, Resume, Role, ServerMsg, MAX_MESSAGE, PROTOCOL,
-};
+use crate::format::protocol::{ClientMsg, ErrorCode, Resume, ServerMsg, MAX_MESSAGE, PROTOCOL};
 
 use super::hub::{CatchUp, Hub};
 use super::scenario::Scenario;
@@ -94,7 +93,7 @@ pub struct ControlPlane {
     tokens: Tokens,
     session: String,
     /// The plan as consoles see it: T0 is when this control plane started.
-    rollout: crate::core::plan::Plan,
+    rollout: crate::core::plan::PlanSpec,
     /// Rollout time at `origin`.
     base: Offset,
     /// A fixture still being played (records in order); commands wait until it is done.
@@ -106,7 +105,7 @@ impl ControlPlane {
     #[must_use]
     pub fn new(scenario: Scenario, speed: f64, tokens: Tokens) -> Arc<ControlPlane> {
         // A live scenario starts now: T0 is when this control plane started.
-        let mut rollout = scenario.plan().plan.clone();
+        let mut rollout = scenario.plan().spec.clone();
         rollout.t0 = crate::core::time::Epoch(time::OffsetDateTime::now_utc());
         let plan = scenario.plan().clone();
         Self::build(
@@ -125,15 +124,15 @@ impl ControlPlane {
     /// then answers commands from the state the fixture left.
     #[must_use]
     pub fn from_fixture(
-        plan: Arc<crate::core::plan::Resolved>,
+        plan: Arc<crate::core::plan::Plan>,
         records: Vec<crate::core::record::Record>,
         speed: f64,
         tokens: Tokens,
         seed: u64,
     ) -> Arc<ControlPlane> {
-        let source = crate::core::state::SourceStatus {
+        let source = crate::core::source::SourceStatus {
             name: Arc::from("control-plane"),
-            link: crate::core::state::Link::Connected,
+            link: crate::core::source::Link::Connected,
         };
         let scenario = Scenario::from_state(
             &crate::core::state::State::new(plan.clone(), source, 16),
@@ -142,15 +141,15 @@ impl ControlPlane {
         );
         let base = records.first().map_or(Offset::ZERO, |r| r.t);
         // In a fixture the clock is the fixture's own: T0 is the plan's.
-        let rollout = plan.plan.clone();
+        let rollout = plan.spec.clone();
         Self::build(plan, scenario, rollout, base, records, speed, tokens, seed)
     }
 
     #[allow(clippy::too_many_arguments)]
     fn build(
-        plan: Arc<crate::core::plan::Resolved>,
+        plan: Arc<crate::core::plan::Plan>,
         scenario: Scenario,
-        rollout: crate::core::plan::Plan,
+        rollout: crate::core::plan::PlanSpec,
         base: Offset,
         script: Vec<crate::core::record::Record>,
         speed: f64,
@@ -245,7 +244,8 @@ impl ControlPlane {
             .unwrap_or_else(PoisonError::into_inner)
             .is_empty()
         {
-            use crate::core::record::{Body, OutcomeKind, Record};
+            use crate::core::command::OutcomeKind;
+            use crate::core::record::{Body, Record};
             let src = Some("control-plane".into());
             let records = vec![
                 Record { t: now, source: src.clone(), body: Body::Command { id: cmd.id.clone().into(), action: cmd.action, by: Some(cmd.actor.clone().into()), reason: cmd.reason.clone().map(Into::into), wave: None } },
@@ -538,7 +538,7 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
                         }
                         Ok(ClientMsg::Heartbeat { .. }) => {}
                         Ok(ClientMsg::Hello { .. }) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "hello was already received".into() }).await; }
-                        Err(e) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: crate::core::text::sanitize(&e.to_string()).into() }).await; }
+                        Err(e) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: crate::core::sanitize::sanitize(&e.to_string()).into() }).await; }
                     },
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                     Some(Ok(Message::Binary(_))) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "binary frames are not part of the protocol".into() }).await; }

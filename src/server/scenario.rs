@@ -22,15 +22,21 @@ use std::fmt::Write as _;
 use std::io::Cursor;
 use std::sync::Arc;
 
+use crate::core::checklist::ItemStatus;
 use crate::core::command::Command;
-use crate::core::plan::{Direction, GateRef, Resolved, Severity, SloSpec};
-use crate::core::record::{Action, AlertState, Body, ItemStatus, OutcomeKind, Record, WaveStatus};
+use crate::core::command::{Action, OutcomeKind};
+use crate::core::plan::{Direction, GateRef, Plan, SloSpec};
+use crate::core::record::{AlertState, Body, Record};
+use crate::core::rng::Rng;
+use crate::core::sanitize::sanitize;
+use crate::core::severity::Severity;
 use crate::core::slo::{Band, SloState};
-use crate::core::state::{format_value, trim_number, Event, Link, SourceStatus, State};
-use crate::core::text::sanitize;
+use crate::core::source::{Link, SourceStatus};
+use crate::core::state::{Event, State};
 use crate::core::time::{Offset, Span};
+use crate::core::wave::WaveStatus;
+use crate::core::words::{format_value, trim_number};
 use crate::format::fixture::{self, FixtureError};
-use crate::shell::generate::Rng;
 
 use super::sli::{self, Serving, Totals};
 
@@ -150,7 +156,7 @@ type Refusal = (OutcomeKind, String);
 
 /// A simulated rollout: see the module documentation.
 pub struct Scenario {
-    plan: Arc<Resolved>,
+    plan: Arc<Plan>,
     /// Every record emitted so far, applied: what the consoles see.
     state: State,
     rng: Rng,
@@ -206,7 +212,7 @@ impl Scenario {
         let plan = demo_plan()?;
         let state = State::new(plan.clone(), control_plane_source(), TIMELINE_CAP);
         let models = plan
-            .plan
+            .spec
             .slos
             .iter()
             .map(|spec| demo_model(&plan, spec).unwrap_or_else(|| generic_model(spec, None)))
@@ -239,7 +245,7 @@ impl Scenario {
             state.now
         };
         let mut models: Vec<Model> = plan
-            .plan
+            .spec
             .slos
             .iter()
             .zip(&state.slos)
@@ -247,7 +253,7 @@ impl Scenario {
             .collect();
         // Error and success rate are two views of the same requests.
         if let (Some(e), Some(s)) = (plan.slo("error_rate"), plan.slo("success_rate")) {
-            let (es, ss) = (&plan.plan.slos[e], &plan.plan.slos[s]);
+            let (es, ss) = (&plan.spec.slos[e], &plan.spec.slos[s]);
             if es.unit == "%" && ss.unit == "%" && es.baseline.is_none() && ss.baseline.is_none() {
                 models[s] = Model::Complement(e);
             }
@@ -267,9 +273,9 @@ impl Scenario {
         clock: Offset,
     ) -> Scenario {
         let plan = state.plan.clone();
-        let interval = plan.plan.sample_interval.0.max(1);
+        let interval = plan.spec.sample_interval.0.max(1);
         let ids = |sev: &str| -> Vec<Box<str>> {
-            plan.plan
+            plan.spec
                 .slos
                 .iter()
                 .map(|s| alert_name(&alert_prefix(&plan), s, sev).into_boxed_str())
@@ -319,7 +325,7 @@ impl Scenario {
     }
 
     #[must_use]
-    pub fn plan(&self) -> &Arc<Resolved> {
+    pub fn plan(&self) -> &Arc<Plan> {
         &self.plan
     }
 
@@ -422,7 +428,7 @@ impl Scenario {
         let mut totals = self.totals.clone();
         sli::integrate(&mut totals, self.totals_at, upto, |t| self.serving(t));
         let new = share_of(&self.plan, self.state.traffic);
-        let p = &self.plan.plan;
+        let p = &self.plan.spec;
         let series = [
             sli::Series {
                 version: &p.from,
@@ -449,7 +455,7 @@ impl Scenario {
         if now < self.clock {
             return;
         }
-        let interval = self.plan.plan.sample_interval.0.max(1);
+        let interval = self.plan.spec.sample_interval.0.max(1);
         let behind = now.0.saturating_sub(self.next_sample.0) / interval;
         if behind > MAX_CATCH_UP {
             let skip = (behind - MAX_CATCH_UP).saturating_mul(interval);
@@ -487,7 +493,7 @@ impl Scenario {
         if self.bake_noted == Some(w) || self.state.waves[w].status != WaveStatus::Active {
             return None;
         }
-        let bake = self.plan.plan.waves[w].bake?;
+        let bake = self.plan.spec.waves[w].bake?;
         let left = bake
             .0
             .saturating_sub(self.state.waves[w].baked(self.clock).0);
@@ -516,7 +522,7 @@ impl Scenario {
         if self.state.waves[w].status != WaveStatus::Active {
             return;
         }
-        let Some(bake) = self.plan.plan.waves[w].bake else {
+        let Some(bake) = self.plan.spec.waves[w].bake else {
             return;
         };
         if self.state.waves[w].baked(t) < bake {
@@ -527,7 +533,7 @@ impl Scenario {
         let blockers = self.blockers();
         let label = self.state.wave_label(w);
         if self.auto_advance && blockers.is_empty() {
-            let last = w + 1 == self.plan.plan.waves.len();
+            let last = w + 1 == self.plan.spec.waves.len();
             let text = if last {
                 format!("bake {bake} done, gates green: rollout complete")
             } else {
@@ -560,7 +566,7 @@ impl Scenario {
         out: &mut Vec<Record>,
     ) {
         for (section, item) in self.signoffs() {
-            let owner = self.plan.plan.checklist[section].items[item]
+            let owner = self.plan.spec.checklist[section].items[item]
                 .owner
                 .as_deref()
                 .map(Box::from);
@@ -592,11 +598,11 @@ impl Scenario {
                     },
                     out,
                 );
-                Some(w + 1).filter(|n| *n < self.plan.plan.waves.len())
+                Some(w + 1).filter(|n| *n < self.plan.spec.waves.len())
             }
         };
         if let Some(n) = next {
-            let spec = &self.plan.plan.waves[n];
+            let spec = &self.plan.spec.waves[n];
             let mut text = format!(
                 "{} → {}",
                 self.state.traffic_label(self.state.traffic),
@@ -660,7 +666,7 @@ impl Scenario {
     /// What blocks the next move once the open items are signed off: metric and alert gates
     /// that are not green, and checklist gates holding a failed item. "label (why)" each.
     fn blockers(&self) -> Vec<String> {
-        let plan = &self.plan.plan;
+        let plan = &self.plan.spec;
         let items = &self.state.checklist.items;
         let failed = |s: usize, i: usize| items[s][i].status == ItemStatus::Failed;
         let Some(w) = self.state.current_wave() else {
@@ -704,7 +710,7 @@ impl Scenario {
             return Err((Rejected, "a command needs an id".into()));
         }
         cmd.validate().map_err(|e| (Rejected, e))?;
-        let plan = &self.plan.plan;
+        let plan = &self.plan.spec;
         let cur = self.state.current_wave();
         if let Some((name, index)) = named {
             let Some(w) = index else {
@@ -900,7 +906,7 @@ impl Scenario {
 
     /// A warning alert per SLO while its band is WARN or worse, a critical one while CRIT.
     fn alerts(&mut self, t: Offset, out: &mut Vec<Record>) {
-        for i in 0..self.plan.plan.slos.len() {
+        for i in 0..self.plan.spec.slos.len() {
             let band = self.state.slos[i].band();
             if band == Band::NoData {
                 continue;
@@ -922,7 +928,7 @@ impl Scenario {
             }
             self.firing[i] = want;
             for (suffix, severity, state) in changes {
-                let spec = &self.plan.plan.slos[i];
+                let spec = &self.plan.spec.slos[i];
                 let name: Box<str> = alert_name(&self.alert_prefix, spec, suffix).into();
                 let summary = self.alert_summary(i, severity, state);
                 self.emit(
@@ -943,7 +949,7 @@ impl Scenario {
 
     /// "Error Rate 11.3%: above the critical line of 10%", "Error Rate 1.6%".
     fn alert_summary(&self, slo: usize, severity: Severity, state: AlertState) -> String {
-        let spec = &self.plan.plan.slos[slo];
+        let spec = &self.plan.spec.slos[slo];
         let shown = self.last_values[slo]
             .map_or_else(|| "no data".to_string(), |v| format_value(v, &spec.unit));
         if state == AlertState::Resolved {
@@ -1050,9 +1056,9 @@ impl Scenario {
 
 /// The demo's plan: the flagship fixture's header with its bakes, sampling and error-rate
 /// trigger shortened to minutes.
-fn demo_plan() -> Result<Arc<Resolved>, FixtureError> {
+fn demo_plan() -> Result<Arc<Plan>, FixtureError> {
     let reader = fixture::open(DEMO_FILE, Cursor::new(DEMO_FIXTURE.as_bytes()))?;
-    let mut plan = reader.fixture().plan.plan.clone();
+    let mut plan = reader.fixture().plan.spec.clone();
     for (w, secs) in plan.waves.iter_mut().zip(DEMO_BAKES) {
         w.bake = Some(Span::from_secs(secs));
     }
@@ -1062,7 +1068,7 @@ fn demo_plan() -> Result<Arc<Resolved>, FixtureError> {
             t.for_ = DEMO_TRIGGER_FOR;
         }
     }
-    Resolved::new(plan).map(Arc::new).map_err(|e| FixtureError {
+    Plan::new(plan).map(Arc::new).map_err(|e| FixtureError {
         file: DEMO_FILE.into(),
         line: 0,
         column: 0,
@@ -1072,7 +1078,7 @@ fn demo_plan() -> Result<Arc<Resolved>, FixtureError> {
 
 /// The demo's SLIs, by SLO id: legacy and v1.0.0 levels near the fixture's, and the fault's
 /// weight on v1.0.0 (at 50 % that is about 15 % errors, P95 ~720 ms, P99 ~1.2 s).
-fn demo_model(plan: &Resolved, spec: &SloSpec) -> Option<Model> {
+fn demo_model(plan: &Plan, spec: &SloSpec) -> Option<Model> {
     let level = |old, new, fault, noise_abs, noise_rel| Model::Level {
         old,
         new,
@@ -1161,11 +1167,11 @@ fn control_plane_source() -> SourceStatus {
 }
 
 /// The traffic figure as a share of the whole, 0..1.
-fn share_of(plan: &Resolved, traffic: f64) -> f64 {
-    let full = if plan.plan.traffic_unit.is_none() {
+fn share_of(plan: &Plan, traffic: f64) -> f64 {
+    let full = if plan.spec.traffic_unit.is_none() {
         100.0
     } else {
-        plan.plan
+        plan.spec
             .waves
             .iter()
             .map(|w| w.traffic)
@@ -1179,8 +1185,8 @@ fn share_of(plan: &Resolved, traffic: f64) -> f64 {
 }
 
 /// `BatchPatches` from `batch-patches`.
-fn alert_prefix(plan: &Resolved) -> String {
-    camel(&plan.plan.service)
+fn alert_prefix(plan: &Plan) -> String {
+    camel(&plan.spec.service)
 }
 
 /// `BatchPatchesErrorRateCritical`.
@@ -1225,12 +1231,12 @@ mod tests {
     use std::collections::HashMap;
 
     use super::*;
-    use crate::core::state::Status;
+    use crate::core::status::Status;
     use crate::format::encode;
 
     const IC: &str = "Maya Chen (Incident Commander)";
 
-    fn observe(plan: &Arc<Resolved>, records: &[Record]) -> State {
+    fn observe(plan: &Arc<Plan>, records: &[Record]) -> State {
         let mut s = State::new(
             plan.clone(),
             SourceStatus {
@@ -1266,7 +1272,7 @@ mod tests {
         Offset::from_secs(s)
     }
 
-    fn samples(plan: &Resolved, records: &[Record], slo: &str) -> Vec<(Offset, f64)> {
+    fn samples(plan: &Plan, records: &[Record], slo: &str) -> Vec<(Offset, f64)> {
         let i = plan.slo(slo).unwrap();
         records
             .iter()
@@ -1321,7 +1327,7 @@ mod tests {
     #[test]
     fn the_demo_plan_is_the_flagship_header_with_short_bakes() {
         let plan = demo_plan().unwrap();
-        let p = &plan.plan;
+        let p = &plan.spec;
         assert_eq!(p.id, "batch-patches-v1.0.0");
         assert_eq!(
             p.t0,

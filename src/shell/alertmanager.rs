@@ -9,9 +9,9 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::config::Matcher;
-use crate::core::plan::Severity;
 use crate::core::record::{AlertState, Body};
-use crate::core::text::sanitize;
+use crate::core::sanitize::sanitize;
+use crate::core::severity::Severity;
 
 /// Most alerts a [`Tracker`] remembers; alerts beyond it are counted, not reported.
 pub const MAX_TRACKED: usize = 4096;

@@ -196,7 +196,7 @@ fn handle(
                 Feed::Failed(e) => {
                     console.notice = Some(format!(
                         "replay stopped: {}",
-                        crate::core::text::sanitize(&e)
+                        crate::core::sanitize::sanitize(&e)
                     ));
                     *dirty = true;
                 }
@@ -232,7 +232,7 @@ pub fn sources_feed(feed: super::sources::Feed, state: &mut crate::core::state::
     use super::sources::Feed;
     use crate::core::record::{Body, Record};
     use crate::core::slo::Sample;
-    let t0 = state.plan.plan.t0;
+    let t0 = state.plan.spec.t0;
     let now = state.now;
     let at = |ms: i64| t0.offset_of_unix_ms(ms).min(now);
     let event = match feed {
@@ -264,7 +264,7 @@ pub fn sources_feed(feed: super::sources::Feed, state: &mut crate::core::state::
             };
             Event::SloError {
                 slo,
-                error: crate::core::text::sanitize(&error),
+                error: crate::core::sanitize::sanitize(&error),
             }
         }
         Feed::Alerts(bodies) => {
@@ -301,7 +301,8 @@ fn live_feed(
 ) {
     use super::live::Feed;
     use crate::core::record::{Body, Record};
-    use crate::core::state::{Link, SourceStatus, State, TIMELINE_CAP};
+    use crate::core::source::{Link, SourceStatus};
+    use crate::core::state::{State, TIMELINE_CAP};
     let status = |link| SourceStatus {
         name: std::sync::Arc::from("control-plane"),
         link,
@@ -323,11 +324,11 @@ fn live_feed(
             let config = live.as_deref().and_then(|l| l.config.clone());
             let shown = match &config {
                 Some(c) => {
-                    let (overlaid, notes) = c.overlay(&plan.plan);
+                    let (overlaid, notes) = c.overlay(&plan.spec);
                     if let Some(n) = notes.first() {
                         console.notice = Some(n.clone());
                     }
-                    match crate::core::plan::Resolved::new(overlaid) {
+                    match crate::core::plan::Plan::new(overlaid) {
                         Ok(r) => std::sync::Arc::new(r),
                         Err(e) => {
                             console.notice =
@@ -406,7 +407,7 @@ fn live_feed(
             Some(r) => format!(
                 "{} {word}: {}",
                 cmd.action.word(),
-                crate::core::text::sanitize(&r)
+                crate::core::sanitize::sanitize(&r)
             ),
             None => format!("{} {word}", cmd.action.word()),
         });

@@ -2,34 +2,8 @@
 //! and a steady mix of metric samples, checklist ticks, alerts and notes. The same seed
 //! writes the same bytes.
 
+use crate::core::rng::Rng;
 use std::io::Write;
-
-/// A small, fast, seedable PRNG (xorshift64*): enough for synthetic data, no crate needed.
-#[derive(Clone, Debug)]
-pub struct Rng(u64);
-
-impl Rng {
-    #[must_use]
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn unit(&mut self) -> f64 {
-        #[allow(clippy::cast_precision_loss)]
-        let v = (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-        v
-    }
-}
 
 /// The header line shared by generated fixtures.
 pub const HEADER: &str = r#"{"warroom":"1.0","rollout":{"id":"synthetic-canary","title":"Synthetic canary (generated)","service":"synthetic","from":"v1","to":"v2","strategy":"canary","t0":"2026-01-05T09:00:00Z","sample_interval":"10s","waves":[{"id":"w1","name":"Wave 1","traffic":10,"bake":"6h","gates":[{"label":"Error rate < 5%","slo":"error_rate","allow":"warn"},{"label":"Zero CRITICAL alerts","alerts":"critical"}]},{"id":"w2","name":"Wave 2","traffic":25,"bake":"12h","gates":[{"label":"P95 latency PASS","slo":"p95_latency"}]},{"id":"w3","name":"Wave 3","traffic":50,"bake":"12h","gates":[{"label":"Checklist ready","check":"ready"}]},{"id":"w4","name":"Wave 4","traffic":100,"bake":"24h"}],"slos":[{"id":"error_rate","name":"Error rate","unit":"%","direction":"lower","target":2,"warning":5,"critical":10,"triggers":[{"above":10,"for":"5m"}]},{"id":"success_rate","name":"Success rate","unit":"%","direction":"higher","target":98,"warning":95,"critical":90},{"id":"p95_latency","name":"P95 latency","unit":"ms","direction":"lower","target":400,"warning":600,"critical":1000},{"id":"p99_latency","name":"P99 latency","unit":"ms","direction":"lower","target":500,"warning":800,"critical":1500},{"id":"memory","name":"Memory","unit":"MB","direction":"lower","baseline":120,"target":0,"warning":50,"critical":100},{"id":"cpu","name":"CPU","unit":"%","direction":"lower","baseline":35,"target":0,"warning":40,"critical":80},{"id":"invariants","name":"Invariant violations","unit":"","direction":"lower","target":0,"warning":5,"critical":10}],"checklist":[{"id":"ready","title":"Readiness","items":[{"id":"i1","text":"Runbooks reviewed","owner":"Incident Commander"},{"id":"i2","text":"Rollback procedure tested","owner":"Operations Lead"}]}]}}"#;

@@ -6,7 +6,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::core::state::{Change, Event, Link, SourceStatus, State, TIMELINE_CAP};
+use crate::core::effects::Change;
+
+use crate::core::state::{Event, State, TIMELINE_CAP};
+
+use crate::core::source::{Link, SourceStatus};
 use crate::core::time::exact_offset;
 use crate::format::fixture::FixtureError;
 
@@ -81,7 +85,7 @@ pub fn initial_state(src: &Source) -> State {
 pub fn run(mut src: Source, mut out: Option<&mut dyn Write>) -> color_eyre::Result<State> {
     let mut state = initial_state(&src);
     state.track_changes(out.is_some());
-    let epoch = src.fixture().plan.plan.t0;
+    let epoch = src.fixture().plan.spec.t0;
     let mut failed: Option<std::io::Error> = None;
     loop {
         let mut apply = |r| {
@@ -115,7 +119,7 @@ pub fn run(mut src: Source, mut out: Option<&mut dyn Write>) -> color_eyre::Resu
 
 #[must_use]
 pub fn summary(state: &State) -> Summary {
-    let plan = &state.plan.plan;
+    let plan = &state.plan.spec;
     let t = state.tally();
     Summary {
         rollout: plan.id.clone(),
@@ -147,7 +151,7 @@ pub fn summary(state: &State) -> Summary {
             total: t.total,
             blocking: t.blocking,
         },
-        alerts_firing: state.firing(crate::core::plan::Severity::Info),
+        alerts_firing: state.firing(crate::core::severity::Severity::Info),
         unknown_records: state.unknown,
         timeline_entries: state.timeline.len(),
         timeline_dropped: state.timeline.dropped(),

@@ -15,16 +15,15 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::core::command::Command;
-use crate::core::plan::Resolved;
+use crate::core::command::Role;
+use crate::core::plan::Plan;
 use crate::core::record::{Body, Record};
-use crate::core::state::Link;
+use crate::core::source::Link;
 use crate::core::time::Offset;
-use crate::format::protocol::{
-    ClientMsg, ErrorCode, Resume, Role, ServerMsg, MAX_MESSAGE, PROTOCOL,
-};
+use crate::format::protocol::{ClientMsg, ErrorCode, Resume, ServerMsg, MAX_MESSAGE, PROTOCOL};
 use crate::format::record::{decode, Raw, Strictness};
 
-use super::generate::Rng;
+use crate::core::rng::Rng;
 
 /// No message at all for this long means the connection is dead (or half-open).
 pub const DEAD_AFTER: Duration = Duration::from_secs(12);
@@ -48,7 +47,7 @@ pub enum Feed {
     /// A hello: the plan, the granted role, and — when the console must start over (first
     /// connection, a new session, or too far behind) — the records that rebuild the state.
     Hello {
-        plan: Arc<Resolved>,
+        plan: Arc<Plan>,
         role: Role,
         reset: Option<Vec<Record>>,
         now: Offset,
@@ -132,7 +131,7 @@ impl<T> Out<T> {
 pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: Out<T>) {
     let mut backoff = Backoff::new(opts.seed);
     let mut resume: Option<(String, u64)> = None;
-    let mut plan: Option<Arc<Resolved>> = None;
+    let mut plan: Option<Arc<Plan>> = None;
     let mut pending: HashMap<String, (Command, Instant)> = HashMap::new();
     let mut clock = Clock::default();
     loop {
@@ -230,7 +229,7 @@ async fn send(ws: &mut Ws, msg: &ClientMsg) -> Result<(), String> {
 async fn session<T>(
     opts: &Options,
     resume: &mut Option<(String, u64)>,
-    plan: &mut Option<Arc<Resolved>>,
+    plan: &mut Option<Arc<Plan>>,
     pending: &mut HashMap<String, (Command, Instant)>,
     commands: &mut mpsc::Receiver<Command>,
     out: &Out<T>,
@@ -246,7 +245,7 @@ async fn session<T>(
         tokio_tungstenite::connect_async_with_config(opts.url.as_str(), Some(config), false);
     let mut ws = match tokio::time::timeout(Duration::from_secs(5), connect).await {
         Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => return End::Lost(crate::core::text::sanitize(&e.to_string()).into()),
+        Ok(Err(e)) => return End::Lost(crate::core::sanitize::sanitize(&e.to_string()).into()),
         Err(_) => return End::Lost("connect timed out".into()),
     };
     let hello = ClientMsg::Hello {
@@ -276,15 +275,15 @@ async fn session<T>(
                     Some(Ok(Message::Binary(b))) => { if !out.send(Feed::Problem(format!("binary message of {} bytes ignored", b.len()))).await { return End::Quit } continue }
                     Some(Ok(Message::Close(_))) | None => return End::Lost("connection closed".into()),
                     Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(e))) => {
-                        let _ = out.send(Feed::Problem(format!("message over the 1 MiB limit dropped ({})", crate::core::text::sanitize(&e.to_string())))).await;
+                        let _ = out.send(Feed::Problem(format!("message over the 1 MiB limit dropped ({})", crate::core::sanitize::sanitize(&e.to_string())))).await;
                         return End::Lost("oversized message".into());
                     }
-                    Some(Err(e)) => return End::Lost(crate::core::text::sanitize(&e.to_string()).into()),
+                    Some(Err(e)) => return End::Lost(crate::core::sanitize::sanitize(&e.to_string()).into()),
                 };
                 let parsed: ServerMsg = match serde_json::from_str(&text) {
                     Ok(m) => m,
                     Err(e) => {
-                        let msg = format!("malformed message ignored: {}", crate::core::text::sanitize(&e.to_string()));
+                        let msg = format!("malformed message ignored: {}", crate::core::sanitize::sanitize(&e.to_string()));
                         if !out.send(Feed::Problem(msg)).await { return End::Quit }
                         continue;
                     }
@@ -294,7 +293,7 @@ async fn session<T>(
                         if protocol.split('.').next() != PROTOCOL.split('.').next() {
                             return End::Refused(format!("the control plane speaks protocol {protocol}; this console speaks {PROTOCOL}"));
                         }
-                        let resolved = match Resolved::new(rollout) {
+                        let resolved = match Plan::new(rollout) {
                             Ok(r) => Arc::new(r),
                             Err(e) => return End::Refused(format!("the control plane's plan does not hold together: {e}")),
                         };
@@ -360,7 +359,7 @@ async fn session<T>(
                         if !out.send(Feed::Clock(now)).await { return End::Quit }
                     }
                     ServerMsg::Error { code, message } => {
-                        let message = crate::core::text::sanitize(&message).to_string();
+                        let message = crate::core::sanitize::sanitize(&message).to_string();
                         match code {
                             ErrorCode::Unauthorized | ErrorCode::UnsupportedVersion => return End::Refused(message),
                             _ => if !out.send(Feed::Problem(format!("control plane: {message}"))).await { return End::Quit },
@@ -394,13 +393,9 @@ async fn session<T>(
 }
 
 /// A record object from the wire, checked against the plan like a fixture line.
-fn decode_value(
-    v: &serde_json::Value,
-    plan: &Resolved,
-    out: &mut Vec<Record>,
-) -> Result<(), String> {
-    let raw =
-        Raw::deserialize(v).map_err(|e| crate::core::text::sanitize(&e.to_string()).to_string())?;
+fn decode_value(v: &serde_json::Value, plan: &Plan, out: &mut Vec<Record>) -> Result<(), String> {
+    let raw = Raw::deserialize(v)
+        .map_err(|e| crate::core::sanitize::sanitize(&e.to_string()).to_string())?;
     decode(&raw, plan, Strictness::Lenient, |r| out.push(r))
         .map_err(|p| format!("{}: {}", p.key, p.message))
 }

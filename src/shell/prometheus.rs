@@ -92,7 +92,7 @@ fn number(s: &str) -> Result<f64, QueryError> {
 /// The API's own error, or an answer that is not the API's shape.
 pub fn parse(status: u16, body: &str) -> Result<Value, QueryError> {
     let clip = |s: &str| {
-        crate::core::text::sanitize(s)
+        crate::core::sanitize::sanitize(s)
             .chars()
             .take(200)
             .collect::<String>()
@@ -161,7 +161,7 @@ pub(crate) fn error_chain(e: &reqwest::Error) -> String {
         msg = format!("{msg}: {s}");
         src = s.source();
     }
-    crate::core::text::sanitize(&msg).into()
+    crate::core::sanitize::sanitize(&msg).into()
 }
 
 /// A credential, once read from where the configuration says it is.

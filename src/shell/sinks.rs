@@ -9,8 +9,9 @@ use std::path::{Path, PathBuf};
 use serde_json::json;
 
 use crate::core::command::Command;
-use crate::core::plan::Resolved;
-use crate::core::record::{OutcomeKind, Record};
+use crate::core::command::OutcomeKind;
+use crate::core::plan::Plan;
+use crate::core::record::Record;
 use crate::core::time::Offset;
 use crate::format::encode;
 
@@ -117,9 +118,9 @@ impl Recorder {
     ///
     /// # Errors
     /// Writing failed.
-    pub fn plan(&mut self, plan: &Resolved) -> std::io::Result<()> {
+    pub fn plan(&mut self, plan: &Plan) -> std::io::Result<()> {
         if !self.started {
-            writeln!(self.out, "{}", encode::header(&plan.plan))?;
+            writeln!(self.out, "{}", encode::header(&plan.spec))?;
             self.started = true;
         }
         Ok(())
@@ -130,7 +131,7 @@ impl Recorder {
     ///
     /// # Errors
     /// Writing failed.
-    pub fn records(&mut self, plan: &Resolved, records: &[Record]) -> std::io::Result<()> {
+    pub fn records(&mut self, plan: &Plan, records: &[Record]) -> std::io::Result<()> {
         for r in records {
             if r.t < self.last {
                 continue;

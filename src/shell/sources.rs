@@ -15,7 +15,7 @@ use tokio::task::JoinSet;
 use crate::config::{Config, SeriesMode, Slo};
 use crate::core::plan::SloSpec;
 use crate::core::record::Body;
-use crate::core::state::{Link, SourceStatus};
+use crate::core::source::{Link, SourceStatus};
 
 use super::alertmanager;
 use super::prometheus::{step_for, Client, Labels, Value};
@@ -372,7 +372,7 @@ fn label_text(labels: &Labels) -> String {
 /// The gauge of one series of an `each` SLO: the SLO's thresholds, named after its labels.
 #[must_use]
 pub fn series_spec(spec: &SloSpec, labels: &Labels) -> SloSpec {
-    let text = crate::core::text::sanitize(&label_text(labels)).to_string();
+    let text = crate::core::sanitize::sanitize(&label_text(labels)).to_string();
     let plain: String = text
         .chars()
         .map(|c| if c.is_whitespace() { '_' } else { c })

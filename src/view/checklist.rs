@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::core::checklist::ItemStatus;
 use crate::core::console::{Console, Panel};
-use crate::core::record::ItemStatus;
 
 use super::{fit, panel, Density, Look};
 
@@ -20,7 +20,7 @@ pub(crate) fn render(
     zoomed: bool,
 ) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.plan;
+    let plan = &s.plan.spec;
     let tally = s.tally();
     let mut title = vec![
         Span::styled("Checklist", t.title),

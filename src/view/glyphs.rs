@@ -1,10 +1,12 @@
 //! Glyph sets: Unicode by default, plain ASCII with `--ascii`. Every glyph stands next to a
 //! word; a glyph is never the only carrier of a state.
 
-use crate::core::record::{ItemStatus, WaveStatus};
+use crate::core::checklist::ItemStatus;
+
 use crate::core::slo::Band;
-use crate::core::state::Status;
+use crate::core::status::Status;
 use crate::core::timeline::Kind;
+use crate::core::wave::WaveStatus;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Glyphs {

@@ -7,8 +7,9 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::console::{Console, Mode};
-use crate::core::plan::Severity;
-use crate::core::state::{Link, Status};
+use crate::core::severity::Severity;
+use crate::core::source::Link;
+use crate::core::status::Status;
 
 use super::theme::Theme;
 use super::{fit, Density, Look};
@@ -25,7 +26,7 @@ pub(crate) fn status_style(s: Status, t: &Theme) -> Style {
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.plan;
+    let plan = &s.plan.spec;
     let w = usize::from(area.width);
 
     // Line 1: status, rollout, mode badge.

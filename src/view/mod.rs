@@ -405,7 +405,7 @@ fn footer(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
 
 /// The confirmation of a command: what it will do, the reason, and how to send or cancel.
 fn confirm(frame: &mut Frame, area: Rect, cf: &crate::core::console::Confirm, look: &Look) {
-    use crate::core::record::Action;
+    use crate::core::command::Action;
     let t = &look.theme;
     let w = area.width.min(76);
     let r = Rect {

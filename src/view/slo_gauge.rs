@@ -9,8 +9,8 @@ use ratatui::Frame;
 use crate::core::console::{Console, Panel};
 use crate::core::plan::{Direction, SloSpec};
 use crate::core::slo::{Band, SloState};
-use crate::core::state::{burn_label, format_value, trim_number};
 use crate::core::time::{Offset, Span as Dur};
+use crate::core::words::{burn_label, format_value, trim_number};
 
 use super::glyphs::Glyphs;
 use super::{band_style, fit, panel, Density, Look};
@@ -113,7 +113,7 @@ fn notes(
     let t = &look.theme;
     let mut out = Vec::new();
     for (i, b) in s.breaches.iter().enumerate() {
-        let label = crate::core::state::trigger_label(spec, i);
+        let label = crate::core::words::trigger_label(spec, i);
         if b.fired && short {
             out.push(Span::styled(format!(" {} FIRED", look.glyphs.crit), t.crit));
         } else if b.fired {
@@ -184,7 +184,7 @@ pub(crate) fn render(
     zoomed: bool,
 ) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.plan;
+    let plan = &s.plan.spec;
     let bands = s.slos.iter().fold([0usize; 4], |mut a, x| {
         a[x.band() as usize] += 1;
         a

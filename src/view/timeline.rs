@@ -7,7 +7,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::console::{Console, Panel};
-use crate::core::plan::Severity;
+use crate::core::severity::Severity;
 
 use super::{fit, panel, Density, Look};
 
@@ -48,7 +48,7 @@ pub(crate) fn render(
     let inner = panel(frame, area, title, focused, look, density);
     let h = usize::from(inner.height);
     let w = usize::from(inner.width);
-    let epoch = s.plan.plan.t0;
+    let epoch = s.plan.spec.t0;
     let wide = density == Density::Wide || w >= 100;
     let src_w = if wide { 14 } else { 0 };
     // The rows that end at the anchor; if they do not fill the panel (scrolled to the oldest),

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::console::Console;
-use crate::core::record::WaveStatus;
+use crate::core::wave::WaveStatus;
 
 use super::theme::Theme;
 use super::{fit, panel, Density, Look};
@@ -27,7 +27,7 @@ pub(crate) fn wave_style(s: WaveStatus, t: &Theme) -> Style {
 /// The pipeline, as detailed as the width allows.
 fn pipeline(c: &Console, look: &Look, width: usize) -> Line<'static> {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.plan;
+    let plan = &s.plan.spec;
     let cur = s.current_wave();
     for detail in [3, 2, 1, 0] {
         let mut spans = Vec::new();
@@ -71,7 +71,7 @@ fn pipeline(c: &Console, look: &Look, width: usize) -> Line<'static> {
 
 fn bake_line(c: &Console, look: &Look, width: usize) -> Line<'static> {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.plan;
+    let plan = &s.plan.spec;
     let mut spans = Vec::new();
     match (s.current_wave(), s.bake_left()) {
         (Some(w), Some((_, done, bake))) => {
@@ -156,7 +156,7 @@ fn bake_line(c: &Console, look: &Look, width: usize) -> Line<'static> {
 
 fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Line<'static>> {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.plan;
+    let plan = &s.plan.spec;
     let readings = s.next_gates();
     let head = match s.next_wave() {
         Some(n) => format!(
@@ -215,7 +215,7 @@ fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Li
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.plan;
+    let plan = &s.plan.spec;
     match density {
         Density::Wide => {
             let title = vec![

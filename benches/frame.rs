@@ -33,7 +33,8 @@ use warroom::core::source::{Link, SourceStatus};
 use warroom::core::state::{Event, State};
 use warroom::core::time::{Offset, Span};
 use warroom::format::fixture;
-use warroom::view::{self, Look};
+use warroom::view;
+use warroom::view::look::Look;
 
 const COLS: u16 = 200;
 const ROWS: u16 = 60;

@@ -53,7 +53,9 @@ use warroom::server::scenario::Scenario;
 use warroom::shell::app::{self, Input};
 use warroom::shell::prometheus::{Client, Value};
 use warroom::shell::sources::{self, Feed, Out};
-use warroom::view::{glyphs, theme::Theme, Look};
+use warroom::view::glyphs;
+use warroom::view::look::Look;
+use warroom::view::theme::Theme;
 
 const SLOS: usize = 20;
 const POLL_EVERY: Duration = Duration::from_secs(5);

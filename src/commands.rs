@@ -176,7 +176,7 @@ fn replay_screen(args: &ReplayArgs) -> Result<i32> {
 /// every way out: the guard restores it on drop and on panic).
 async fn on_screen(
     console: &mut Console,
-    look: &crate::view::Look,
+    look: &crate::view::look::Look,
     tx: tokio::sync::mpsc::Sender<shell::app::Input>,
     rx: &mut tokio::sync::mpsc::Receiver<shell::app::Input>,
     links: &mut shell::app::Links,

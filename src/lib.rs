@@ -41,21 +41,8 @@ pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
 ///
 /// # Errors
 /// A theme that cannot be loaded (file, key and value named).
-pub fn look(args: &cli::Look) -> color_eyre::Result<view::Look> {
-    let theme = view::theme::Theme::load(&args.theme)
-        .map_err(|e| color_eyre::eyre::eyre!("bad theme: {e}"))?;
+pub fn look(args: &cli::Look) -> color_eyre::Result<view::look::Look> {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = if no_color {
-        theme.without_color()
-    } else {
-        theme
-    };
-    Ok(view::Look {
-        theme,
-        glyphs: if args.ascii {
-            view::glyphs::ASCII
-        } else {
-            view::glyphs::UNICODE
-        },
-    })
+    view::look::Look::load(&args.theme, args.ascii, no_color)
+        .map_err(|e| color_eyre::eyre::eyre!("bad theme: {e}"))
 }

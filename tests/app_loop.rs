@@ -13,7 +13,9 @@ use warroom::core::time::Offset;
 use warroom::shell::app::{self, Input};
 use warroom::shell::replay::Feed;
 use warroom::shell::{load, snapshot};
-use warroom::view::{glyphs, theme::Theme, Look};
+use warroom::view::glyphs;
+use warroom::view::look::Look;
+use warroom::view::theme::Theme;
 
 fn setup() -> (warroom::core::console::Console, Look) {
     let src = load::open(&format!(

@@ -7,7 +7,9 @@ use warroom::core::console::Console;
 use warroom::core::intent::Intent;
 use warroom::core::time::parse_offset;
 use warroom::shell::{load, snapshot};
-use warroom::view::{glyphs, theme::Theme, Look};
+use warroom::view::glyphs;
+use warroom::view::look::Look;
+use warroom::view::theme::Theme;
 
 fn console(file: &str, at: &str) -> Console {
     let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
@@ -178,7 +180,7 @@ fn home_shows_a_full_page_from_the_oldest_entry_and_end_follows_again() {
         "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
         "T+59m30s",
     );
-    c.page = warroom::view::timeline_rows(ratatui::layout::Rect::new(0, 0, 120, 40), &c);
+    c.page = warroom::view::layout::timeline_rows(ratatui::layout::Rect::new(0, 0, 120, 40), &c);
     c.intent(Intent::Top);
     let s = screen(&c, &look("dark", false), 120, 40);
     let rows: Vec<&str> = s

@@ -11,7 +11,8 @@ use tokio::sync::mpsc;
 use crate::core::console::{Console, Mode, ReplayCtl};
 use crate::core::intent::Key;
 use crate::core::state::Event;
-use crate::view::{self, Look};
+use crate::view;
+use crate::view::look::Look;
 
 use super::replay::Feed;
 
@@ -80,7 +81,7 @@ pub async fn run<B: Backend>(
             let due = last_draw.map_or(Instant::now(), |t| t + FRAME_BUDGET);
             if Instant::now() >= due {
                 let size = terminal.size()?;
-                console.page = view::timeline_rows(
+                console.page = view::layout::timeline_rows(
                     ratatui::layout::Rect::new(0, 0, size.width, size.height),
                     console,
                 );

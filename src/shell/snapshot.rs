@@ -13,7 +13,8 @@ use crate::core::console::{Console, Mode, ReplayInfo};
 use crate::core::playback::Speed;
 use crate::core::state::{Event, State};
 use crate::core::time::Offset;
-use crate::view::{self, Look};
+use crate::view;
+use crate::view::look::Look;
 
 use super::load::Source;
 

@@ -9,7 +9,12 @@ use ratatui::Frame;
 use crate::core::checklist::ItemStatus;
 use crate::core::console::{Console, Panel};
 
-use super::{fit, panel, Density, Look};
+use super::fit;
+use super::panel::panel;
+
+use super::layout::Density;
+
+use super::look::Look;
 
 pub(crate) fn render(
     frame: &mut Frame,

@@ -1,7 +1,6 @@
 //! The header: overall status, rollout and versions, mode badge, clocks, source and data age.
 
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -9,20 +8,12 @@ use ratatui::Frame;
 use crate::core::console::{Console, Mode};
 use crate::core::severity::Severity;
 use crate::core::source::Link;
-use crate::core::status::Status;
 
-use super::theme::Theme;
-use super::{fit, Density, Look};
-
-pub(crate) fn status_style(s: Status, t: &Theme) -> Style {
-    match s {
-        Status::Healthy => t.ok,
-        Status::Degraded => t.warn,
-        Status::Critical => t.crit,
-        Status::Paused => t.paused,
-        Status::RolledBack => t.rolled_back,
-    }
-}
+use super::fit;
+use super::layout::Density;
+use super::look::Look;
+use crate::view::style::status_style;
+use crate::view::waves::bake_remaining;
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
@@ -118,7 +109,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         ));
         l2.push(Span::styled(
             format!("{} {}", g.wave(ws), ws.word()),
-            super::waves::wave_style(ws, t),
+            super::style::wave_style(ws, t),
         ));
         l2.push(Span::styled(
             format!(
@@ -241,19 +232,4 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         )));
     }
     frame.render_widget(Paragraph::new(lines), area);
-}
-
-/// "7m left" while baking, "bake done" once the planned bake time has passed.
-pub(crate) fn bake_remaining(
-    done: crate::core::time::Span,
-    bake: crate::core::time::Span,
-) -> String {
-    if done >= bake {
-        "bake done".into()
-    } else {
-        format!(
-            "{} left",
-            crate::core::time::Span(bake.0 - done.0).compact()
-        )
-    }
 }

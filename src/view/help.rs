@@ -8,7 +8,9 @@ use ratatui::Frame;
 use crate::core::console::Console;
 use crate::core::intent::{When, KEYMAP};
 
-use super::{fit, Look};
+use super::fit;
+
+use super::look::Look;
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
     let (t, g) = (&look.theme, &look.glyphs);

@@ -12,8 +12,12 @@ use crate::core::slo::{Band, SloState};
 use crate::core::time::{Offset, Span as Dur};
 use crate::core::words::{burn_label, format_value, trim_number};
 
+use super::fit;
 use super::glyphs::Glyphs;
-use super::{band_style, fit, panel, Density, Look};
+use super::layout::Density;
+use super::look::Look;
+use super::panel::panel;
+use super::style::band_style;
 
 /// A sparkline of the last `width` points, scaled to their own min..max.
 fn sparkline(history: &std::collections::VecDeque<f32>, width: usize, g: &Glyphs) -> String {

@@ -9,7 +9,12 @@ use ratatui::Frame;
 use crate::core::console::{Console, Panel};
 use crate::core::severity::Severity;
 
-use super::{fit, panel, Density, Look};
+use super::fit;
+use super::panel::panel;
+
+use super::layout::Density;
+
+use super::look::Look;
 
 pub(crate) fn render(
     frame: &mut Frame,

@@ -2,7 +2,6 @@
 //! and the gates that stand between the rollout and its next wave.
 
 use ratatui::layout::Rect;
-use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
@@ -10,19 +9,11 @@ use ratatui::Frame;
 use crate::core::console::Console;
 use crate::core::wave::WaveStatus;
 
-use super::theme::Theme;
-use super::{fit, panel, Density, Look};
-
-pub(crate) fn wave_style(s: WaveStatus, t: &Theme) -> Style {
-    match s {
-        WaveStatus::Pending => t.pending,
-        WaveStatus::Active => t.active,
-        WaveStatus::Paused => t.paused,
-        WaveStatus::Passed => t.ok,
-        WaveStatus::Failed => t.crit,
-        WaveStatus::RolledBack => t.rolled_back,
-    }
-}
+use super::fit;
+use super::layout::Density;
+use super::look::Look;
+use super::panel::panel;
+use crate::view::style::wave_style;
 
 /// The pipeline, as detailed as the width allows.
 fn pipeline(c: &Console, look: &Look, width: usize) -> Line<'static> {
@@ -92,7 +83,7 @@ fn bake_line(c: &Console, look: &Look, width: usize) -> Line<'static> {
                 done.compact(),
                 bake.compact(),
                 frac * 100.0,
-                super::header::bake_remaining(done, bake)
+                self::bake_remaining(done, bake)
             );
             let bar_w = width
                 .saturating_sub(
@@ -281,4 +272,19 @@ fn capital(s: &str) -> String {
     c.next()
         .map(|f| f.to_uppercase().chain(c).collect())
         .unwrap_or_default()
+}
+
+/// "7m left" while baking, "bake done" once the planned bake time has passed.
+pub(crate) fn bake_remaining(
+    done: crate::core::time::Span,
+    bake: crate::core::time::Span,
+) -> String {
+    if done >= bake {
+        "bake done".into()
+    } else {
+        format!(
+            "{} left",
+            crate::core::time::Span(bake.0 - done.0).compact()
+        )
+    }
 }

@@ -1,0 +1,89 @@
+//! The footer: the keys that apply now, ranked so the ones that matter most keep their room.
+
+use crate::core::console::Console;
+use crate::core::intent::{When, KEYMAP};
+use crate::view::fit;
+use crate::view::look::Look;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+/// The footer: the keys that apply now. Help and quit are always shown (at the right); the
+/// rest fill what room is left, in the key table's order.
+pub(super) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
+    use crate::core::intent::Intent;
+    let t = &look.theme;
+    let replay = c.is_replay();
+    let max = usize::from(area.width);
+    let label = |k: &crate::core::intent::Key| {
+        if look.glyphs.ascii {
+            k.ascii_label()
+        } else {
+            k.label()
+        }
+    };
+    // (keys, label, rank): 0 help and quit, always shown at the right; 1 commands, which matter
+    // most when they apply; 2 the rest, as room allows.
+    let pieces: Vec<(String, &str, u8)> = KEYMAP
+        .iter()
+        .filter(|b| match b.when {
+            When::Always => true,
+            When::Replay => replay,
+            When::Live => !replay && c.role == crate::core::command::Role::Commander,
+        })
+        .filter_map(|b| {
+            let text = b.footer?;
+            // Rows list keys in (back, forward) pairs: show the shortest pair, or the lone key.
+            let pairs = !matches!(b.intent, Intent::Help | Intent::Quit | Intent::TogglePlay);
+            let key = b
+                .keys
+                .chunks(if pairs { 2 } else { 1 })
+                .take(if pairs { usize::MAX } else { 1 })
+                .map(|pair| match pair {
+                    [a, z] if fit::width(&label(a)) == 1 && fit::width(&label(z)) == 1 => {
+                        format!("{}{}", label(a), label(z))
+                    }
+                    [a, z] => format!("{}/{}", label(a), label(z)),
+                    [a] => label(a),
+                    _ => String::new(),
+                })
+                .min_by_key(|k| fit::width(k))
+                .unwrap_or_default();
+            let rank = if matches!(b.intent, Intent::Help | Intent::Quit) {
+                0
+            } else if b.when == When::Live {
+                1
+            } else {
+                2
+            };
+            Some((key, text, rank))
+        })
+        .collect();
+    let piece_w = |(k, l, _): &(String, &str, u8)| fit::width(k) + fit::width(l) + 3;
+    let essential_w: usize = pieces.iter().filter(|p| p.2 == 0).map(piece_w).sum();
+    let mut left: Vec<Span> = Vec::new();
+    if let Some(n) = &c.notice {
+        left.push(Span::styled(format!(" {n} "), t.accent));
+        left.push(Span::styled(look.glyphs.sep, t.border));
+    }
+    let mut used: usize = left.iter().map(Span::width).sum();
+    let mut rest: Vec<_> = pieces.iter().filter(|p| p.2 > 0).collect();
+    rest.sort_by_key(|p| p.2);
+    for p in rest {
+        if used + piece_w(p) + essential_w > max {
+            continue;
+        }
+        used += piece_w(p);
+        left.push(Span::styled(format!(" {}", p.0), t.accent));
+        left.push(Span::styled(format!(" {} ", p.1), t.muted));
+    }
+    left.push(Span::raw(
+        " ".repeat(max.saturating_sub(used + essential_w)),
+    ));
+    for p in pieces.iter().filter(|p| p.2 == 0) {
+        left.push(Span::styled(format!(" {}", p.0), t.accent));
+        left.push(Span::styled(format!(" {} ", p.1), t.muted));
+    }
+    frame.render_widget(Paragraph::new(Line::from(left)), area);
+}

@@ -1,0 +1,124 @@
+//! Where each part of the screen goes, wide or compact: one pure function that the renderer
+//! and the shell (to size pages) both use.
+
+use crate::core::console::{Console, Panel};
+use ratatui::layout::{Constraint, Layout, Rect};
+
+/// Wide or compact, chosen from the terminal size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Density {
+    Compact,
+    Wide,
+}
+
+impl Density {
+    #[must_use]
+    pub fn of(area: Rect) -> Density {
+        if area.width >= 100 && area.height >= 32 {
+            Density::Wide
+        } else {
+            Density::Compact
+        }
+    }
+}
+
+/// Where each part of the screen goes: one pure function, used by the renderer and by the
+/// shell (which needs the timeline's height to scroll by whole pages).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Screen {
+    pub header: Rect,
+    pub body: Rect,
+    pub footer: Rect,
+    pub waves: Rect,
+    pub slos: Rect,
+    pub checklist: Rect,
+    pub timeline: Rect,
+}
+
+/// The layout of `area` for this console: wide (≥ 100×32) or compact.
+#[must_use]
+pub fn layout(area: Rect, c: &Console) -> Screen {
+    let density = Density::of(area);
+    let header_h = if density == Density::Wide { 3 } else { 2 };
+    let [header, body, footer] = Layout::vertical([
+        Constraint::Length(header_h),
+        Constraint::Min(5),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
+    let (waves, mid, timeline) = match density {
+        Density::Wide => {
+            let gates = c.state.next_gates().len();
+            // Borders, pipeline, bake line, gate heading, then gates two to a row.
+            let waves_h = u16::try_from(2 + 3 + gates.div_ceil(2).clamp(1, 4)).unwrap_or(9);
+            let avail = body.height.saturating_sub(waves_h);
+            // SLOs take two rows each when there is room; the timeline keeps at least a third.
+            let mid_h = (n_slo.saturating_mul(2) + 2)
+                .min(avail.saturating_sub(avail / 3))
+                .max(6);
+            let [w, m, t] = Layout::vertical([
+                Constraint::Length(waves_h),
+                Constraint::Length(mid_h),
+                Constraint::Min(4),
+            ])
+            .areas(body);
+            (w, m, t)
+        }
+        Density::Compact => {
+            let avail = body.height.saturating_sub(2);
+            let mid_h = (n_slo + 1).min(avail / 2).max(3);
+            let [w, m, t] = Layout::vertical([
+                Constraint::Length(2),
+                Constraint::Length(mid_h),
+                Constraint::Min(3),
+            ])
+            .areas(body);
+            (w, m, t)
+        }
+    };
+    let (slos, checklist) = match density {
+        Density::Wide => {
+            let [a, b] =
+                Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
+                    .areas(mid);
+            (a, b)
+        }
+        Density::Compact => {
+            let check_w = (body.width / 3).clamp(24, 40);
+            let [a, _, b] = Layout::horizontal([
+                Constraint::Min(40),
+                Constraint::Length(1),
+                Constraint::Length(check_w),
+            ])
+            .areas(mid);
+            (a, b)
+        }
+    };
+    Screen {
+        header,
+        body,
+        footer,
+        waves,
+        slos,
+        checklist,
+        timeline,
+    }
+}
+
+/// Rows of entries the timeline panel shows (inside its frame) on a screen of this size.
+#[must_use]
+pub fn timeline_rows(area: Rect, c: &Console) -> usize {
+    let l = layout(area, c);
+    let panel = if c.zoom && c.focus == Panel::Timeline {
+        l.body
+    } else {
+        l.timeline
+    };
+    let frame = if Density::of(area) == Density::Wide {
+        2
+    } else {
+        1
+    };
+    usize::from(panel.height.saturating_sub(frame)).max(1)
+}

@@ -1,0 +1,82 @@
+//! Modal boxes over the screen: the confirmation of a command and the one-line prompt.
+
+use crate::view::fit;
+use crate::view::look::Look;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+/// The confirmation of a command: what it will do, the reason, and how to send or cancel.
+pub(super) fn confirm(
+    frame: &mut Frame,
+    area: Rect,
+    cf: &crate::core::console::Confirm,
+    look: &Look,
+) {
+    use crate::core::command::Action;
+    let t = &look.theme;
+    let w = area.width.min(76);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(10) / 2,
+        width: w,
+        height: 8.min(area.height),
+    };
+    frame.render_widget(Clear, r);
+    let danger = matches!(cf.action, Action::Rollback | Action::Advance);
+    let title = format!(" {} — confirm ", cf.action.word().to_uppercase());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if danger { t.crit } else { t.border_focus })
+        .title(Span::styled(title, if danger { t.crit } else { t.title }));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let needs = crate::core::command::Command::needs_reason(cf.action);
+    let label = if cf.action == Action::Note {
+        "Note: "
+    } else if needs {
+        "Reason (required): "
+    } else {
+        "Reason (optional): "
+    };
+    let lines = vec![
+        Line::from(Span::styled(fit::cut(&cf.preview, usize::from(inner.width), look.glyphs.ellipsis), t.text)),
+        Line::from(Span::styled(cf.wave.as_deref().map_or_else(String::new, |w| format!("aimed at wave {w}: if the rollout moves on first, it is a conflict, not a retry")), t.muted)),
+        Line::default(),
+        Line::from(vec![Span::styled(label, t.accent), Span::styled(cf.reason.clone(), t.text), Span::styled("_", t.accent)]),
+        match &cf.error {
+            Some(e) => Line::from(Span::styled(e.clone(), t.crit)),
+            None => Line::from(Span::styled("Enter sends it · Esc cancels", t.muted)),
+        },
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+pub(super) fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::console::Prompt, look: &Look) {
+    let t = &look.theme;
+    let w = area.width.min(60);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(6),
+        width: w,
+        height: 4,
+    };
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(Span::styled(format!(" {} ", p.label), t.title));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", t.accent),
+        Span::styled(p.input.clone(), t.text),
+        Span::styled("_", t.accent),
+    ])];
+    lines.push(match &p.error {
+        Some(e) => Line::from(Span::styled(e.clone(), t.crit)),
+        None => Line::from(Span::styled("Enter to go, Esc to cancel", t.muted)),
+    });
+    frame.render_widget(Paragraph::new(lines), inner);
+}

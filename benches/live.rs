@@ -593,7 +593,7 @@ async fn fan_out(secs: u64) -> bool {
         / (prev_seq.saturating_sub(seq_base)).max(1) as f64;
     println!(
         "RSS growth between {baseline_at} s and the end: {per_event:.0} bytes per event published (event log cap {} events)",
-        warroom::server::hub::LOG_CAP
+        warroom::server::event_log::LOG_CAP
     );
     let growth = rss_end as f64 / (rss_base.max(1)) as f64 - 1.0;
     let mem_ok = growth <= RSS_GROWTH;

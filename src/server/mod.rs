@@ -1,8 +1,10 @@
-//! The control plane: the scenario engine that plays a rollout (the built-in demo, or a
-//! fixture's plan once it has been replayed), answers commands, and exposes the simulated
-//! service-level indicators. Pure: time comes in as an input.
+//! The control plane. `scenario/` (the rollout it conducts: the built-in demo, or a fixture's
+//! plan once the fixture has played) and `event_log` (sequence numbers, the bounded log and
+//! catch-up) are pure: time comes in as an input. `sli` is the simulated service's counters.
+//! `net` is the I/O: TCP, WebSocket, `/metrics`, `/healthz`, and the driver that moves the
+//! scenario along the wall clock.
 
-pub mod hub;
+pub mod event_log;
 pub mod net;
 pub mod scenario;
 pub mod sli;

@@ -19,7 +19,7 @@ use crate::core::command::Role;
 use crate::core::time::Offset;
 use crate::format::protocol::{ClientMsg, ErrorCode, Resume, ServerMsg, MAX_MESSAGE, PROTOCOL};
 
-use super::hub::{CatchUp, Hub};
+use super::event_log::{CatchUp, EventLog};
 use super::scenario::Scenario;
 
 /// A console that sends nothing for this long is gone (heartbeats come every 5 s).
@@ -84,7 +84,7 @@ impl Tokens {
 
 /// Shared by the driver and every connection.
 pub struct ControlPlane {
-    hub: Mutex<Hub>,
+    hub: Mutex<EventLog>,
     scenario: Mutex<Scenario>,
     newest: watch::Sender<u64>,
     origin: Instant,
@@ -131,7 +131,7 @@ impl ControlPlane {
         seed: u64,
     ) -> Arc<ControlPlane> {
         let source = crate::core::source::SourceStatus {
-            name: Arc::from("control-plane"),
+            name: Arc::from(crate::core::source::CONTROL_PLANE),
             link: crate::core::source::Link::Connected,
         };
         let scenario = Scenario::from_state(
@@ -163,7 +163,7 @@ impl ControlPlane {
             .map_or(0, |d| d.as_nanos());
         let session = format!("{:x}-{nanos:x}", std::process::id());
         Arc::new(ControlPlane {
-            hub: Mutex::new(Hub::new(plan)),
+            hub: Mutex::new(EventLog::new(plan)),
             scenario: Mutex::new(scenario),
             newest,
             origin: Instant::now(),
@@ -188,7 +188,7 @@ impl ControlPlane {
         )
     }
 
-    fn hub(&self) -> std::sync::MutexGuard<'_, Hub> {
+    fn hub(&self) -> std::sync::MutexGuard<'_, EventLog> {
         self.hub.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
@@ -246,7 +246,7 @@ impl ControlPlane {
         {
             use crate::core::command::OutcomeKind;
             use crate::core::record::{Body, Record};
-            let src = Some("control-plane".into());
+            let src = Some(crate::core::source::CONTROL_PLANE.into());
             let records = vec![
                 Record { t: now, source: src.clone(), body: Body::Command { id: cmd.id.clone().into(), action: cmd.action, by: Some(cmd.actor.clone().into()), reason: cmd.reason.clone().map(Into::into), wave: None } },
                 Record { t: now, source: src, body: Body::Outcome { id: cmd.id.clone().into(), result: OutcomeKind::Rejected, reason: Some("the control plane is still playing its fixture; commands are answered after it ends".into()) } },

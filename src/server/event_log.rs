@@ -23,7 +23,7 @@ pub struct Published {
     pub message: Arc<str>,
 }
 
-pub struct Hub {
+pub struct EventLog {
     plan: Arc<Plan>,
     log: VecDeque<Published>,
     next_seq: u64,
@@ -42,18 +42,18 @@ pub enum CatchUp {
     },
 }
 
-impl Hub {
+impl EventLog {
     #[must_use]
-    pub fn new(plan: Arc<Plan>) -> Hub {
+    pub fn new(plan: Arc<Plan>) -> EventLog {
         let state = State::new(
             plan.clone(),
             SourceStatus {
-                name: Arc::from("control-plane"),
+                name: Arc::from(crate::core::source::CONTROL_PLANE),
                 link: Link::Connected,
             },
             2_000,
         );
-        Hub {
+        EventLog {
             plan,
             log: VecDeque::new(),
             next_seq: 1,

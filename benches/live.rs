@@ -1,4 +1,4 @@
-//! The live path on loopback: a control plane and real consoles (`shell::live::run`) over
+//! The live path on loopback: a control plane and real consoles (`shell::ws_client::run`) over
 //! real web sockets on 127.0.0.1, in one process.
 //!
 //! 1. **Keypress → command on the wire.** A commander console builds a note exactly as the
@@ -41,7 +41,7 @@ use warroom::core::source::{Link, SourceStatus};
 use warroom::core::state::{Event, State};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
-use warroom::shell::live::{self, Feed, Options, Out};
+use warroom::shell::ws_client::{self, Feed, Options, Out};
 
 const KEYPRESSES: usize = 300;
 const KEYPRESS_P99_MS: f64 = 10.0;
@@ -145,7 +145,7 @@ fn keypress(rt: &Runtime) -> bool {
     let server = rt.spawn(serving);
     let (tx, mut rx) = mpsc::channel(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel(16);
-    let console = rt.spawn(live::run(
+    let console = rt.spawn(ws_client::run(
         options(&format!("ws://{addr}"), 3),
         cmd_rx,
         Out { tx, wrap: |f| f },
@@ -301,7 +301,7 @@ async fn restarts() -> bool {
     let mut server = start_plane(addr, 1).await;
     let (tx, mut rx) = mpsc::channel(1024);
     let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(16);
-    let console = tokio::spawn(live::run(
+    let console = tokio::spawn(ws_client::run(
         options(&format!("ws://{addr}"), 17),
         cmd_rx,
         Out { tx, wrap: |f| f },
@@ -455,7 +455,7 @@ async fn fan_out(secs: u64) -> bool {
         let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(4);
         let mut opts = options(&url, 1_000 + i as u64);
         opts.role = Role::Observer;
-        tasks.push(tokio::spawn(live::run(
+        tasks.push(tokio::spawn(ws_client::run(
             opts,
             cmd_rx,
             Out { tx, wrap: |f| f },

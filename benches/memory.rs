@@ -70,8 +70,8 @@ fn snapshot_entries(prep: &Prepared) -> (usize, usize) {
 
 fn child(file: &str) {
     let (_, base) = rss();
-    let mut src = warroom::shell::load::open(file).unwrap_or_else(|e| fail("open", &e));
-    let initial = warroom::shell::headless::initial_state(&src);
+    let mut src = warroom::shell::fixtures::open(file).unwrap_or_else(|e| fail("open", &e));
+    let initial = warroom::shell::fixtures::initial_state(&src);
     let prep = warroom::shell::replay::prepare(&mut src, initial.clone())
         .unwrap_or_else(|e| fail("prepare", &e));
     let (_, after_prepare) = rss();

@@ -2,10 +2,10 @@
 //!
 //! 1. **Polling cost.** A control plane runs in a child process (this executable with
 //!    `--plane`), a real Prometheus (Debian's `prometheus`, installed with apt-get when missing)
-//!    scrapes its /metrics every second, and this process runs `sources::run` with 20 SLOs
+//!    scrapes its /metrics every second, and this process runs `metrics_poll::run` with 20 SLOs
 //!    (`rate`, `histogram_quantile`, `sum by`; 5 of them `series = "each"`), polled every 5 s.
 //!    A task drains the channel and applies every report to a `State` with
-//!    `app::sources_feed`, as the console does. After the start-up range queries, this
+//!    `run::sources_feed`, as the console does. After the start-up range queries, this
 //!    process's CPU time is read over a window of 60 s (`WARROOM_SOURCES_SECS=N` for another
 //!    length), twice: utime + stime from `/proc/self/stat` (10 ms ticks) and the threads'
 //!    `schedstat` (ns); the higher is judged. Prometheus's own request counter says how many
@@ -13,7 +13,7 @@
 //!    Requirement: under 1 % of one core.
 //! 2. **A Prometheus that takes 5 s never delays a frame or a keypress.** A stand-in server on
 //!    loopback (a real Prometheus cannot be made slow on demand) accepts every request and
-//!    answers a valid result only after 5 s. The real event loop (`app::run`, on a
+//!    answers a valid result only after 5 s. The real event loop (`run::run`, on a
 //!    `TestBackend` of 200×60, on the thread that calls `block_on`, as `warroom connect`
 //!    runs it) gets the sources' reports (20 SLOs, interval 1 s, timeout 10 s) as
 //!    `Input::Sources`, a clock every second, and a Tab every 50 ms for 20 s
@@ -50,9 +50,9 @@ use warroom::core::source::{Link, SourceStatus};
 use warroom::core::state::{Event, State, TIMELINE_CAP};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
-use warroom::shell::app::{self, Input};
+use warroom::shell::metrics_poll::{self, Feed, Out};
 use warroom::shell::prometheus::{Client, Value};
-use warroom::shell::sources::{self, Feed, Out};
+use warroom::shell::run::{self, Input};
 use warroom::view::glyphs;
 use warroom::view::look::Look;
 use warroom::view::theme::Theme;
@@ -486,7 +486,7 @@ async fn drain(mut rx: mpsc::Receiver<Feed>, mut state: State, tally: Arc<Tally>
             _ => {}
         }
         state.apply(Event::Clock(t0.offset_of_unix_ms(unix_ms())));
-        app::sources_feed(feed, &mut state);
+        run::sources_feed(feed, &mut state);
         tally.gauges.store(state.slos.len(), Ordering::Relaxed);
         tally.gauges_with_value.store(
             state.slos.iter().filter(|s| s.last_good.is_some()).count(),
@@ -539,11 +539,15 @@ fn polling(secs: u64) -> bool {
     );
 
     let tally = Arc::new(Tally::default());
-    let (tx, rx) = mpsc::channel(app::CHANNEL);
+    let (tx, rx) = mpsc::channel(run::CHANNEL);
     let range_before = prom.answered("/api/v1/query_range");
     let (cpu_start, started) = (cpu_ns_threads(), Instant::now());
     let drainer = rt.spawn(drain(rx, state_for(&config), tally.clone()));
-    let polls = rt.spawn(sources::run(config.clone(), c, Out { tx, wrap: |f| f }));
+    let polls = rt.spawn(metrics_poll::run(
+        config.clone(),
+        c,
+        Out { tx, wrap: |f| f },
+    ));
     // The start-up range queries are done when every SLO has answered its first poll.
     let deadline = Instant::now() + Duration::from_secs(60);
     while tally.polled_slos.load(Ordering::Relaxed) < SLOS {
@@ -839,11 +843,11 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
         .unwrap_or_else(|e| fail("tokio runtime", &e));
     SOURCE_INPUTS.store(0, Ordering::Relaxed);
     SOURCE_SAMPLES.store(0, Ordering::Relaxed);
-    let (tx, mut rx) = mpsc::channel(app::CHANNEL);
+    let (tx, mut rx) = mpsc::channel(run::CHANNEL);
     let t0 = console.state.plan.spec.t0;
     let in_flight = server.in_flight.clone();
     let (stats, keys) = rt.block_on(async {
-        let polls = tokio::spawn(sources::run(
+        let polls = tokio::spawn(metrics_poll::run(
             config.clone(),
             c,
             Out {
@@ -858,7 +862,7 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
             loop {
                 every.tick().await;
                 let now = t0.offset_of_unix_ms(unix_ms());
-                let msg = Input::Live(warroom::shell::live::Feed::Clock(now));
+                let msg = Input::Live(warroom::shell::ws_client::Feed::Clock(now));
                 if clock_tx.send(msg).await.is_err() {
                     return;
                 }
@@ -882,12 +886,12 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
             let _ = tx.send(Input::Quit).await;
             sent
         });
-        let stats = app::run(
+        let stats = run::run(
             &mut term,
             &mut console,
             &look,
             &mut rx,
-            &mut app::Links::default(),
+            &mut run::Links::default(),
             |term: &mut Terminal<TestBackend>, draw: &dyn Fn(&mut ratatui::Frame)| {
                 let began = Instant::now();
                 term.draw(|f| draw(f))?;
@@ -896,7 +900,7 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
             },
         )
         .await
-        .unwrap_or_else(|e| fail("app::run", &e));
+        .unwrap_or_else(|e| fail("run::run", &e));
         polls.abort();
         clock.abort();
         let keys = keys.await.unwrap_or_default();

@@ -10,15 +10,15 @@ use tokio::sync::mpsc;
 use warroom::core::intent::Key;
 use warroom::core::record::{Body, Record};
 use warroom::core::time::Offset;
-use warroom::shell::app::{self, Input};
 use warroom::shell::replay::Feed;
-use warroom::shell::{load, snapshot};
+use warroom::shell::run::{self, Input};
+use warroom::shell::{fixtures, snapshot};
 use warroom::view::glyphs;
 use warroom::view::look::Look;
 use warroom::view::theme::Theme;
 
 fn setup() -> (warroom::core::console::Console, Look) {
-    let src = load::open(&format!(
+    let src = fixtures::open(&format!(
         "{}/fixtures/trackshift-progressive-delivery.jsonl",
         env!("CARGO_MANIFEST_DIR")
     ))
@@ -48,7 +48,7 @@ fn plain_draw(
 async fn draws_only_when_something_changed_and_coalesces_bursts() {
     let (mut console, look) = setup();
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let (tx, mut rx) = mpsc::channel(app::CHANNEL);
+    let (tx, mut rx) = mpsc::channel(run::CHANNEL);
     let sender = tokio::spawn(async move {
         // Idle for a long while: nothing must be drawn.
         tokio::time::sleep(Duration::from_secs(30)).await;
@@ -79,12 +79,12 @@ async fn draws_only_when_something_changed_and_coalesces_bursts() {
         tokio::time::sleep(Duration::from_secs(5)).await;
         tx.send(Input::Key(Key::Char('q'))).await.unwrap();
     });
-    let stats = app::run(
+    let stats = run::run(
         &mut term,
         &mut console,
         &look,
         &mut rx,
-        &mut app::Links::default(),
+        &mut run::Links::default(),
         plain_draw,
     )
     .await
@@ -106,16 +106,16 @@ async fn draws_only_when_something_changed_and_coalesces_bursts() {
 async fn an_unbound_key_does_not_quit_and_q_does() {
     let (mut console, look) = setup();
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    let (tx, mut rx) = mpsc::channel(app::CHANNEL);
+    let (tx, mut rx) = mpsc::channel(run::CHANNEL);
     tx.send(Input::Key(Key::Char('x'))).await.unwrap();
     tx.send(Input::Key(Key::Char('?'))).await.unwrap();
     tx.send(Input::Key(Key::Char('q'))).await.unwrap();
-    let stats = app::run(
+    let stats = run::run(
         &mut term,
         &mut console,
         &look,
         &mut rx,
-        &mut app::Links::default(),
+        &mut run::Links::default(),
         plain_draw,
     )
     .await

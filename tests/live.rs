@@ -11,7 +11,7 @@ use warroom::core::command::{Command, Role};
 use warroom::core::record::{Body, Record};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
-use warroom::shell::live::{self, Feed, Options, Out};
+use warroom::shell::ws_client::{self, Feed, Options, Out};
 
 async fn plane(speed: f64, tokens: Tokens) -> (Arc<ControlPlane>, String) {
     let plane = ControlPlane::new(Scenario::batch_patches_demo(7), speed, tokens);
@@ -45,7 +45,7 @@ impl Console {
             token: token.map(String::from),
             seed: 1,
         };
-        let task = tokio::spawn(live::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
+        let task = tokio::spawn(ws_client::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
         Console {
             feed,
             commands,
@@ -318,7 +318,7 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
     use warroom::core::intent::Key;
     use warroom::core::source::{Link, SourceStatus};
     use warroom::core::state::State;
-    use warroom::shell::app::{apply_input, Input, Links, LiveLink};
+    use warroom::shell::run::{apply_input, Input, Links, LiveLink};
     use warroom::shell::sinks::{Audit, Recorder};
     let tokens = Tokens::parse("s3cret-commander-token commander\n").unwrap();
     let (_plane, url) = plane(8.0, tokens).await;
@@ -336,7 +336,7 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
         token: Some("s3cret-commander-token".into()),
         seed: 5,
     };
-    let task = tokio::spawn(live::run(
+    let task = tokio::spawn(ws_client::run(
         opts,
         cmd_rx,
         Out {
@@ -440,7 +440,7 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
     assert!(!recording.contains("s3cret"));
     // The recording is a fixture, and replays to the same state.
     let replayed = warroom::shell::headless::run(
-        warroom::shell::load::open(rec_path.to_str().unwrap()).unwrap(),
+        warroom::shell::fixtures::open(rec_path.to_str().unwrap()).unwrap(),
         None,
     )
     .unwrap();
@@ -546,7 +546,7 @@ async fn a_silent_connection_is_called_dead_within_15_seconds() {
         token: None,
         seed: 2,
     };
-    let task = tokio::spawn(live::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
+    let task = tokio::spawn(ws_client::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
     let mut hello_at = None;
     let down = loop {
         match feed.recv().await.unwrap() {
@@ -632,7 +632,7 @@ async fn a_served_fixture_plays_then_answers_commands_and_metrics_are_scraped() 
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/edgeplug-fleet-rollback-tabletop.jsonl"
     );
-    let mut src = warroom::shell::load::open(path).unwrap();
+    let mut src = warroom::shell::fixtures::open(path).unwrap();
     let mut records = Vec::new();
     while src
         .next_records(&mut |r| records.push(r))
@@ -745,7 +745,7 @@ async fn reconnect_attempts_follow_the_backoff_schedule() {
         token: None,
         seed: 11,
     };
-    let task = tokio::spawn(live::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
+    let task = tokio::spawn(ws_client::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
     let mut attempts = Vec::new();
     while attempts.len() < 9 {
         if let Feed::Link(warroom::core::source::Link::Connecting { .. }) =

@@ -9,7 +9,7 @@ use warroom::core::playback::Speed;
 use warroom::core::state::{Event, State};
 use warroom::core::time::{parse_offset, Offset};
 use warroom::shell::replay::{self, Engine, Feed};
-use warroom::shell::{generate, headless, load, snapshot};
+use warroom::shell::{fixtures, generate, headless, snapshot};
 
 fn fingerprint(s: &State) -> String {
     let tl: Vec<_> = s
@@ -32,8 +32,8 @@ fn fingerprint(s: &State) -> String {
 }
 
 fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
-    let mut src = load::open(path).unwrap();
-    let initial = headless::initial_state(&src);
+    let mut src = fixtures::open(path).unwrap();
+    let initial = fixtures::initial_state(&src);
     let prep = replay::prepare(&mut src, initial.clone()).unwrap();
     let snaps = prep.snapshots.len();
     let src = src.reopen(prep.first_pos).unwrap();
@@ -107,7 +107,8 @@ fn backward_and_forward_seeks_match_a_fresh_replay() {
         snaps >= 10,
         "the fixture should be long enough to take snapshots ({snaps})"
     );
-    let (fresh, _, _) = snapshot::state_at(load::open(&path).unwrap(), Some(targets[4])).unwrap();
+    let (fresh, _, _) =
+        snapshot::state_at(fixtures::open(&path).unwrap(), Some(targets[4])).unwrap();
     assert_eq!(fingerprint(&state), fingerprint(&fresh));
 
     for t in [targets[1], targets[2], targets[3]] {
@@ -115,7 +116,7 @@ fn backward_and_forward_seeks_match_a_fresh_replay() {
             &path,
             vec![ReplayCtl::SeekTo(targets[0]), ReplayCtl::SeekTo(t)],
         );
-        let (fresh, _, _) = snapshot::state_at(load::open(&path).unwrap(), Some(t)).unwrap();
+        let (fresh, _, _) = snapshot::state_at(fixtures::open(&path).unwrap(), Some(t)).unwrap();
         assert_eq!(
             fingerprint(&seeked),
             fingerprint(&fresh),

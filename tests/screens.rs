@@ -6,14 +6,14 @@
 use warroom::core::console::Console;
 use warroom::core::intent::Intent;
 use warroom::core::time::parse_offset;
-use warroom::shell::{load, snapshot};
+use warroom::shell::{fixtures, snapshot};
 use warroom::view::glyphs;
 use warroom::view::look::Look;
 use warroom::view::theme::Theme;
 
 fn console(file: &str, at: &str) -> Console {
     let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
-    let src = load::open(&path).unwrap();
+    let src = fixtures::open(&path).unwrap();
     let (state, start, end) = snapshot::state_at(src, Some(parse_offset(at).unwrap())).unwrap();
     snapshot::still(state, start, end)
 }

@@ -19,9 +19,9 @@ use warroom::core::slo::Band;
 use warroom::core::source::{Link, SourceStatus};
 use warroom::core::state::{Event, State};
 use warroom::core::wave::WaveStatus;
-use warroom::shell::app::sources_feed;
+use warroom::shell::metrics_poll::{self, Feed, Out};
 use warroom::shell::prometheus::Client;
-use warroom::shell::sources::{self, Feed, Out};
+use warroom::shell::run::sources_feed;
 
 fn unix_ms() -> i64 {
     i64::try_from(
@@ -36,7 +36,8 @@ fn unix_ms() -> i64 {
 /// A state on the Batch Patches plan overlaid with `config`, its first wave active, its
 /// clock at the wall clock.
 fn state_for(config: &Config) -> State {
-    let src = warroom::shell::load::open("fixtures/batch-patches-wave3-rollback.jsonl").unwrap();
+    let src =
+        warroom::shell::fixtures::open("fixtures/batch-patches-wave3-rollback.jsonl").unwrap();
     let plan = src.fixture().plan.spec.clone();
     let (overlaid, notes) = config.overlay(&plan);
     assert!(notes.is_empty(), "{notes:?}");
@@ -74,7 +75,7 @@ fn start(config: Config) -> (mpsc::Receiver<Feed>, tokio::task::JoinHandle<()>) 
         config.prometheus.timeout.as_duration(),
     )
     .unwrap();
-    let task = tokio::spawn(sources::run(
+    let task = tokio::spawn(metrics_poll::run(
         Arc::new(config),
         client,
         Out { tx, wrap: |f| f },

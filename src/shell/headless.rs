@@ -2,19 +2,18 @@
 //! final summary; this is what `warroom replay` does when stdout is not a terminal.
 
 use std::io::Write;
-use std::sync::Arc;
 
 use serde::Serialize;
 
 use crate::core::effects::Change;
 
-use crate::core::state::{Event, State, TIMELINE_CAP};
+use crate::core::state::{Event, State};
 
-use crate::core::source::{Link, SourceStatus};
 use crate::core::time::exact_offset;
 use crate::format::fixture::FixtureError;
 
-use super::load::Source;
+use super::fixtures::Source;
+use crate::shell::fixtures::initial_state;
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -62,20 +61,6 @@ pub struct ChecklistSummary {
     pub done: usize,
     pub total: usize,
     pub blocking: usize,
-}
-
-/// A fresh state for a fixture's plan.
-#[must_use]
-pub fn initial_state(src: &Source) -> State {
-    let f = src.fixture();
-    State::new(
-        f.plan.clone(),
-        SourceStatus {
-            name: Arc::from("fixture"),
-            link: Link::Replay,
-        },
-        TIMELINE_CAP,
-    )
 }
 
 /// Applies every record of `src`; with `out`, writes each change as one JSON line.

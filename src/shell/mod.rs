@@ -1,16 +1,16 @@
 //! The I/O shell: files, terminal, clocks and sinks around the pure core.
 
 pub mod alertmanager;
-pub mod app;
-pub mod events;
+pub mod backoff;
+pub mod fixtures;
 pub mod generate;
 pub mod headless;
-pub mod input;
-pub mod live;
-pub mod load;
+pub mod keys;
+pub mod metrics_poll;
 pub mod prometheus;
 pub mod replay;
+pub mod run;
 pub mod sinks;
 pub mod snapshot;
-pub mod sources;
 pub mod terminal;
+pub mod ws_client;

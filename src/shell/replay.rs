@@ -13,7 +13,7 @@ use crate::core::state::{Event, State};
 use crate::core::time::Offset;
 use crate::format::fixture::{FixtureError, Position};
 
-use super::load::Source;
+use super::fixtures::Source;
 
 /// At most this many snapshots are kept; when full, every other one is dropped and the
 /// interval doubles, so memory stays flat whatever the fixture's length.

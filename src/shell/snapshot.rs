@@ -16,7 +16,7 @@ use crate::core::time::Offset;
 use crate::view;
 use crate::view::look::Look;
 
-use super::load::Source;
+use super::fixtures::Source;
 
 /// Reads the whole fixture, applying records up to `at` (the end when `None`). Returns the
 /// state at that moment and the fixture's first and last record times.
@@ -27,7 +27,7 @@ pub fn state_at(
     mut src: Source,
     at: Option<Offset>,
 ) -> color_eyre::Result<(State, Offset, Offset)> {
-    let mut state = super::headless::initial_state(&src);
+    let mut state = super::fixtures::initial_state(&src);
     let (mut first, mut last) = (None::<Offset>, Offset::ZERO);
     loop {
         let mut batch = Vec::new();

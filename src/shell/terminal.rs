@@ -51,3 +51,24 @@ impl Drop for Guard {
         restore();
     }
 }
+
+/// Draws one frame inside a synchronized update, so terminals that support it show the whole
+/// frame at once (and slow links carry one burst per frame).
+///
+/// # Errors
+/// Writing to the terminal failed.
+pub fn synchronized_draw<W: Write>(
+    term: &mut Terminal<CrosstermBackend<W>>,
+    draw: &dyn Fn(&mut ratatui::Frame),
+) -> std::io::Result<()> {
+    crossterm::queue!(
+        term.backend_mut(),
+        crossterm::terminal::BeginSynchronizedUpdate
+    )?;
+    term.draw(|f| draw(f))?;
+    crossterm::execute!(
+        term.backend_mut(),
+        crossterm::terminal::EndSynchronizedUpdate
+    )?;
+    Ok(())
+}

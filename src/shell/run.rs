@@ -43,9 +43,9 @@ pub struct LiveLink {
 /// Everything that reaches the loop.
 pub enum Input {
     /// From the live connection.
-    Live(super::live::Feed),
+    Live(super::ws_client::Feed),
     /// From Prometheus and Alertmanager.
-    Sources(super::sources::Feed),
+    Sources(super::metrics_poll::Feed),
     Key(Key),
     Resize,
     Replay(Feed),
@@ -229,8 +229,11 @@ fn dispatch(cmd: crate::core::command::Command, console: &mut Console, live: &mu
 
 /// Applies what Prometheus and Alertmanager report; true when the screen changed. Samples
 /// are placed on the rollout's clock by their Unix time, never ahead of it.
-pub fn sources_feed(feed: super::sources::Feed, state: &mut crate::core::state::State) -> bool {
-    use super::sources::Feed;
+pub fn sources_feed(
+    feed: super::metrics_poll::Feed,
+    state: &mut crate::core::state::State,
+) -> bool {
+    use super::metrics_poll::Feed;
     use crate::core::record::{Body, Record};
     use crate::core::slo::Sample;
     let t0 = state.plan.spec.t0;
@@ -295,12 +298,12 @@ fn set_info(console: &mut Console, info: crate::core::console::ReplayInfo) -> bo
 
 /// Applies what the live connection reports; true when the console should quit.
 fn live_feed(
-    feed: super::live::Feed,
+    feed: super::ws_client::Feed,
     console: &mut Console,
     mut live: Option<&mut LiveLink>,
     dirty: &mut bool,
 ) {
-    use super::live::Feed;
+    use super::ws_client::Feed;
     use crate::core::record::{Body, Record};
     use crate::core::source::{Link, SourceStatus};
     use crate::core::state::{State, TIMELINE_CAP};

@@ -23,7 +23,7 @@ use crate::core::time::Offset;
 use crate::format::protocol::{ClientMsg, ErrorCode, Resume, ServerMsg, MAX_MESSAGE, PROTOCOL};
 use crate::format::record::{decode, Raw, Strictness};
 
-use crate::core::rng::Rng;
+use crate::shell::backoff::Backoff;
 
 /// No message at all for this long means the connection is dead (or half-open).
 pub const DEAD_AFTER: Duration = Duration::from_secs(12);
@@ -67,50 +67,6 @@ pub enum Feed {
     Problem(String),
     /// The control plane refused this console for good (bad token, wrong version).
     Refused(String),
-}
-
-/// Capped exponential backoff with full jitter: the n-th wait is uniform in
-/// [0, min(cap, base·2ⁿ)], so that a room of consoles does not reconnect in lockstep.
-#[derive(Clone, Debug)]
-pub struct Backoff {
-    attempt: u32,
-    rng: Rng,
-    pub base: Duration,
-    pub cap: Duration,
-}
-
-impl Backoff {
-    #[must_use]
-    pub fn new(seed: u64) -> Backoff {
-        Backoff {
-            attempt: 0,
-            rng: Rng::new(seed),
-            base: Duration::from_millis(100),
-            cap: Duration::from_secs(5),
-        }
-    }
-
-    /// The ceiling of the next wait (before jitter).
-    #[must_use]
-    pub fn ceiling(&self) -> Duration {
-        let factor = 1u32.checked_shl(self.attempt.min(20)).unwrap_or(u32::MAX);
-        self.base.saturating_mul(factor).min(self.cap)
-    }
-
-    pub fn next_delay(&mut self) -> Duration {
-        let ceiling = self.ceiling();
-        self.attempt = self.attempt.saturating_add(1);
-        ceiling.mul_f64(self.rng.unit())
-    }
-
-    pub fn reset(&mut self) {
-        self.attempt = 0;
-    }
-
-    #[must_use]
-    pub fn attempt(&self) -> u32 {
-        self.attempt
-    }
 }
 
 /// Where the connection's reports go: a bounded channel, awaited (so a busy console slows

@@ -5,7 +5,12 @@ use std::io::{BufReader, Cursor};
 use std::path::Path;
 
 use crate::core::record::Record;
+use crate::core::source::Link;
+use crate::core::source::SourceStatus;
+use crate::core::state::State;
+use crate::core::state::TIMELINE_CAP;
 use crate::format::fixture::{self, FixtureError, RecordReader};
+use std::sync::Arc;
 
 /// Fixtures compiled into the binary, by name: `warroom replay` with no file plays the first.
 pub const BUILTIN: &[(&str, &str)] = &[(
@@ -113,4 +118,18 @@ impl Source {
             Source::Builtin(r) => r.position(),
         }
     }
+}
+
+/// A fresh state for a fixture's plan.
+#[must_use]
+pub fn initial_state(src: &Source) -> State {
+    let f = src.fixture();
+    State::new(
+        f.plan.clone(),
+        SourceStatus {
+            name: Arc::from(crate::core::source::FIXTURE),
+            link: Link::Replay,
+        },
+        TIMELINE_CAP,
+    )
 }

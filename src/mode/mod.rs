@@ -1,0 +1,162 @@
+//! Composition: each subcommand wires sources and sinks around the console, and checks
+//! everything that can refuse to start before it touches the terminal.
+
+use std::io::Write;
+
+use color_eyre::eyre::eyre;
+use color_eyre::Result;
+
+use crate::cli;
+use crate::cli::{Cli, Command};
+use crate::core::console::Console;
+use crate::core::time::{parse_offset, Offset};
+use crate::mode::connect::demo;
+use crate::mode::connect::live_console;
+use crate::mode::replay::check;
+use crate::mode::replay::replay_headless;
+use crate::mode::replay::replay_screen;
+use crate::mode::serve::serve;
+use crate::mode::snapshot::snapshot_cmd;
+use crate::shell::{self};
+
+mod connect;
+mod replay;
+mod serve;
+mod snapshot;
+
+/// Runs a parsed command line; returns the process exit code.
+///
+/// A fixture that is refused (bad JSON, unknown wave, time going backwards…) is reported as
+/// `FILE:LINE:COLUMN: message` on stderr with exit status 1, before the terminal is touched.
+///
+/// # Errors
+/// Other start-up failures (bad theme, bad option, unwritable output), worded for people.
+pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
+    match dispatch(cli) {
+        Err(e)
+            if e.downcast_ref::<crate::format::fixture::FixtureError>()
+                .is_some() =>
+        {
+            eprintln!("{e}");
+            Ok(1)
+        }
+        // `warroom replay --headless | head`: the reader went away, which is not a failure.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(0)
+        }
+        other => other,
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<i32> {
+    match cli.command {
+        Command::Check { file } => check(&file),
+        Command::Replay(args)
+            if args.headless || !std::io::IsTerminal::is_terminal(&std::io::stdout()) =>
+        {
+            replay_headless(&args)
+        }
+        Command::Replay(args) => replay_screen(&args),
+        Command::Snapshot(args) => snapshot_cmd(&args),
+        Command::Serve(args) => serve(&args),
+        Command::Connect(args) => {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?;
+            rt.block_on(live_console(
+                args.url.clone(),
+                args.seat.clone(),
+                &args.look,
+                args.headless,
+            ))
+        }
+        Command::Demo(args) => demo(&args),
+        Command::Config(crate::cli::ConfigCommand::Template) => {
+            print!("{}", crate::config::TEMPLATE);
+            Ok(0)
+        }
+        Command::Config(crate::cli::ConfigCommand::Check { file }) => {
+            match crate::config::load(&file) {
+                Ok(c) => {
+                    let gated: usize = c.gates.values().map(Vec::len).sum();
+                    println!(
+                        "{}: ok: Prometheus at {} every {}, {} SLOs, {} gate(s){}",
+                        file.display(),
+                        c.prometheus.url,
+                        c.prometheus.interval,
+                        c.slos.len(),
+                        gated,
+                        c.alertmanager
+                            .as_ref()
+                            .map_or_else(String::new, |a| format!(", Alertmanager at {}", a.url))
+                    );
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(1)
+                }
+            }
+        }
+        Command::Generate {
+            records,
+            seed,
+            output,
+        } => {
+            let out: Box<dyn Write> = match &output {
+                Some(p) => {
+                    Box::new(std::fs::File::create(p).map_err(|e| eyre!("{}: {e}", p.display()))?)
+                }
+                None => Box::new(std::io::stdout().lock()),
+            };
+            shell::generate::write(std::io::BufWriter::new(out), records, seed)?;
+            Ok(0)
+        }
+    }
+}
+
+pub(super) fn parse_at(at: Option<&str>) -> Result<Option<Offset>> {
+    at.map(parse_offset)
+        .transpose()
+        .map_err(|e| eyre!("--at: {e}"))
+}
+
+/// Takes the terminal, runs the console on it until quit, and gives the terminal back (on
+/// every way out: the guard restores it on drop and on panic).
+pub(super) async fn on_screen(
+    console: &mut Console,
+    look: &crate::view::look::Look,
+    tx: tokio::sync::mpsc::Sender<shell::run::Input>,
+    rx: &mut tokio::sync::mpsc::Receiver<shell::run::Input>,
+    links: &mut shell::run::Links,
+) -> Result<i32> {
+    tokio::spawn(shell::keys::keys(tx.clone()));
+    tokio::spawn(shell::keys::signals(tx));
+    let mut guard = shell::terminal::Guard::enter()?;
+    let stats = shell::run::run(
+        &mut guard.terminal,
+        console,
+        look,
+        rx,
+        links,
+        shell::terminal::synchronized_draw,
+    )
+    .await;
+    drop(guard);
+    stats?;
+    Ok(0)
+}
+
+/// The look asked for on the command line, with `NO_COLOR` honoured.
+///
+/// # Errors
+/// A theme that cannot be loaded (file, key and value named).
+pub(crate) fn look(args: &cli::Look) -> color_eyre::Result<crate::view::look::Look> {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    crate::view::look::Look::load(&args.theme, args.ascii, no_color)
+        .map_err(|e| color_eyre::eyre::eyre!("bad theme: {e}"))
+}

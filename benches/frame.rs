@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 use criterion::{BatchSize, BenchmarkId, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
-use warroom::core::console::Console;
+use warroom::core::app::App as Console;
 use warroom::core::record::{Body, Record};
 use warroom::core::source::{Link, SourceStatus};
 use warroom::core::state::{Event, State};

@@ -2,7 +2,7 @@
 //! real web sockets on 127.0.0.1, in one process.
 //!
 //! 1. **Keypress → command on the wire.** A commander console builds a note exactly as the
-//!    screen does (`Console::key`: `N`, the text, Enter) and hands it to the connection with
+//!    screen does (`App::apply` of the keys `N`, the text, Enter) and hands it to the connection with
 //!    `try_send`, as `shell::app` does. The clock starts when Enter returns and stops when
 //!    the control plane has published the `command` record with that id (it publishes on
 //!    receipt), seen by polling `ControlPlane::seq` / `log_since` from a spinning thread.
@@ -10,7 +10,7 @@
 //!    an upper bound of "written to the socket". 300 commands. Requirement: p99 ≤ 10 ms.
 //! 2. **Reconnect after a restart.** A control plane on a fixed loopback port; 20 times:
 //!    abort its serving task, wait a seeded random 0.2–1.5 s, start a new control plane on
-//!    the same port, and time until the console's next `Feed::Hello` (it reconnects with
+//!    the same port, and time until the console's next `PlaneMsg::Hello` (it reconnects with
 //!    its own capped full-jitter backoff). Requirement: p95 ≤ 2 s.
 //! 3. **Fan-out.** A generated fixture served by `ControlPlane::from_fixture` at a speed
 //!    that publishes ~1 000 events/s, to 100 consoles whose feeds are drained by counting
@@ -32,16 +32,19 @@ use std::time::{Duration, Instant};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
+use warroom::core::app::App as Console;
 use warroom::core::command::{Command, Role};
-use warroom::core::console::{Console, Mode};
+use warroom::core::input::{Input, PlaneMsg as Feed};
 use warroom::core::intent::Key;
+use warroom::core::outbox::Outbox;
+use warroom::core::playback::Mode;
 use warroom::core::record::Record;
 use warroom::core::rng::Rng;
 use warroom::core::source::{Link, SourceStatus};
 use warroom::core::state::{Event, State};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
-use warroom::shell::ws_client::{self, Feed, Options, Out};
+use warroom::shell::ws_client::{self, Options};
 
 const KEYPRESSES: usize = 300;
 const KEYPRESS_P99_MS: f64 = 10.0;
@@ -115,14 +118,23 @@ fn cpu_ticks() -> u64 {
     get(11) + get(12)
 }
 
+/// The next report of the connection (the console's input channel carries only those here).
+async fn recv_plane(rx: &mut mpsc::Receiver<Input>) -> Option<Feed> {
+    loop {
+        if let Input::ControlPlane(m) = rx.recv().await? {
+            return Some(m);
+        }
+    }
+}
+
 /// Waits (bounded) for the console's first hello; returns its plan and snapshot.
 async fn first_hello(
-    rx: &mut mpsc::Receiver<Feed>,
+    rx: &mut mpsc::Receiver<Input>,
     within: Duration,
 ) -> Option<(Arc<warroom::core::plan::Plan>, Vec<Record>)> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
+        match tokio::time::timeout_at(deadline, recv_plane(rx)).await {
             Ok(Some(Feed::Hello { plan, reset, .. })) => {
                 return Some((plan, reset.unwrap_or_default()))
             }
@@ -148,7 +160,7 @@ fn keypress(rt: &Runtime) -> bool {
     let console = rt.spawn(ws_client::run(
         options(&format!("ws://{addr}"), 3),
         cmd_rx,
-        Out { tx, wrap: |f| f },
+        tx,
     ));
     let Some((plan, reset)) = rt.block_on(first_hello(&mut rx, Duration::from_secs(10))) else {
         fail("keypress", &"no hello from the control plane within 10 s")
@@ -157,7 +169,7 @@ fn keypress(rt: &Runtime) -> bool {
     // Problems it reports (the first few) are printed at the end.
     let drain = rt.spawn(async move {
         let mut problems = Vec::new();
-        while let Some(feed) = rx.recv().await {
+        while let Some(feed) = recv_plane(&mut rx).await {
             if let Feed::Problem(p) = feed {
                 if problems.len() < 5 {
                     problems.push(p);
@@ -179,22 +191,20 @@ fn keypress(rt: &Runtime) -> bool {
         state.apply(Event::Record(r));
     }
     let mut screen = Console::new(state, Mode::Live);
-    screen.role = Role::Commander;
-    screen.actor = "bench@loopback".into();
-    screen.id_prefix = "bench".into();
+    screen.outbox = Outbox::new(Role::Commander, "bench@loopback".into(), "bench".into());
 
     let mut rng = Rng::new(99);
     let mut ms: Vec<f64> = Vec::with_capacity(KEYPRESSES);
     let mut lost = 0usize;
     for i in 0..KEYPRESSES {
         let before = plane.seq();
-        screen.key(Key::Char('N'));
+        screen.apply(Input::Key(Key::Char('N')));
         for ch in format!("latency probe {i}").chars() {
-            screen.key(Key::Char(ch));
+            screen.apply(Input::Key(Key::Char(ch)));
         }
-        let reaction = screen.key(Key::Enter);
+        let reaction = screen.apply(Input::Key(Key::Enter));
         let t0 = Instant::now();
-        let Some(cmd) = reaction.command else {
+        let Some(cmd) = reaction.send.into_iter().next() else {
             fail(
                 "keypress",
                 &"Enter on the note confirmation gave no command",
@@ -304,7 +314,7 @@ async fn restarts() -> bool {
     let console = tokio::spawn(ws_client::run(
         options(&format!("ws://{addr}"), 17),
         cmd_rx,
-        Out { tx, wrap: |f| f },
+        tx,
     ));
     if first_hello(&mut rx, Duration::from_secs(10))
         .await
@@ -326,7 +336,7 @@ async fn restarts() -> bool {
         // While down, keep reading the feed: did the console notice, and how many attempts?
         let (mut cut, mut attempts) = (false, 0u32);
         let until = tokio::time::Instant::now() + down;
-        while let Ok(feed) = tokio::time::timeout_at(until, rx.recv()).await {
+        while let Ok(feed) = tokio::time::timeout_at(until, recv_plane(&mut rx)).await {
             match feed {
                 Some(Feed::Link(Link::Down { .. })) => cut = true,
                 Some(Feed::Link(Link::Connecting { attempt })) => attempts = attempts.max(attempt),
@@ -338,7 +348,7 @@ async fn restarts() -> bool {
         let t0 = Instant::now();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
         let took = loop {
-            match tokio::time::timeout_at(deadline, rx.recv()).await {
+            match tokio::time::timeout_at(deadline, recv_plane(&mut rx)).await {
                 Ok(Some(Feed::Hello { .. })) => break Some(t0.elapsed()),
                 Ok(Some(Feed::Link(Link::Down { .. }))) => cut = true,
                 Ok(Some(Feed::Link(Link::Connecting { attempt }))) => {
@@ -455,16 +465,12 @@ async fn fan_out(secs: u64) -> bool {
         let (cmd_tx, cmd_rx) = mpsc::channel::<Command>(4);
         let mut opts = options(&url, 1_000 + i as u64);
         opts.role = Role::Observer;
-        tasks.push(tokio::spawn(ws_client::run(
-            opts,
-            cmd_rx,
-            Out { tx, wrap: |f| f },
-        )));
+        tasks.push(tokio::spawn(ws_client::run(opts, cmd_rx, tx)));
         senders.push(cmd_tx);
         let s = Arc::new(Seen::default());
         let mine = s.clone();
         tasks.push(tokio::spawn(async move {
-            while let Some(feed) = rx.recv().await {
+            while let Some(feed) = recv_plane(&mut rx).await {
                 match feed {
                     Feed::Events { records, seq } => {
                         mine.events

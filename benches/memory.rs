@@ -24,8 +24,9 @@ use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
 
-use warroom::core::console::{Console, Mode, ReplayInfo};
+use warroom::core::app::App as Console;
 use warroom::core::playback::Speed;
+use warroom::core::playback::{Mode, ReplayInfo};
 use warroom::core::state::Event;
 use warroom::core::timeline::Entry;
 use warroom::shell::replay::{Prepared, MAX_BATCH};

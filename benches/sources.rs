@@ -5,7 +5,7 @@
 //!    scrapes its /metrics every second, and this process runs `metrics_poll::run` with 20 SLOs
 //!    (`rate`, `histogram_quantile`, `sum by`; 5 of them `series = "each"`), polled every 5 s.
 //!    A task drains the channel and applies every report to a `State` with
-//!    `run::sources_feed`, as the console does. After the start-up range queries, this
+//!    `App::apply`, as the console does. After the start-up range queries, this
 //!    process's CPU time is read over a window of 60 s (`WARROOM_SOURCES_SECS=N` for another
 //!    length), twice: utime + stime from `/proc/self/stat` (10 ms ticks) and the threads'
 //!    `schedstat` (ns); the higher is judged. Prometheus's own request counter says how many
@@ -16,7 +16,7 @@
 //!    answers a valid result only after 5 s. The real event loop (`run::run`, on a
 //!    `TestBackend` of 200×60, on the thread that calls `block_on`, as `warroom connect`
 //!    runs it) gets the sources' reports (20 SLOs, interval 1 s, timeout 10 s) as
-//!    `Input::Sources`, a clock every second, and a Tab every 50 ms for 20 s
+//!    `Input::Metrics`, a clock every second, and a Tab every 50 ms for 20 s
 //!    (`WARROOM_SOURCES_KEY_SECS=N`), while about 20 queries hang the whole time. The key's
 //!    latency runs from just before it is sent to the end of the first frame whose drawing
 //!    began after that. Frame gaps are printed next to the longest gap between two key sends
@@ -43,16 +43,19 @@ use ratatui::Terminal;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 use warroom::config::Config;
-use warroom::core::console::{Console, Mode};
+use warroom::core::app::App as Console;
+use warroom::core::input::{Input, MetricsMsg as Feed, PlaneMsg};
 use warroom::core::intent::Key;
 use warroom::core::plan::Plan;
+use warroom::core::playback::Mode;
 use warroom::core::source::{Link, SourceStatus};
 use warroom::core::state::{Event, State, TIMELINE_CAP};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
-use warroom::shell::metrics_poll::{self, Feed, Out};
+use warroom::shell::metrics_poll;
 use warroom::shell::prometheus::{Client, Value};
-use warroom::shell::run::{self, Input};
+use warroom::shell::run;
+use warroom::shell::sinks::Sinks;
 use warroom::view::glyphs;
 use warroom::view::look::Look;
 use warroom::view::theme::Theme;
@@ -352,7 +355,7 @@ fn hanging_config(url: &str) -> Config {
 /// `warroom connect --config` sets it up.
 fn state_for(config: &Config) -> State {
     let plan = Scenario::batch_patches_demo(SEED).plan().spec.clone();
-    let (overlaid, _notes) = config.overlay(&plan);
+    let (overlaid, _notes) = config.overlay().apply(&plan);
     let resolved = Arc::new(Plan::new(overlaid).unwrap_or_else(|e| fail("overlay the plan", &e)));
     let mut state = State::new(
         resolved.clone(),
@@ -453,10 +456,14 @@ struct Tally {
 }
 
 /// Applies every report to a state, as the console's loop does; counts what it saw.
-async fn drain(mut rx: mpsc::Receiver<Feed>, mut state: State, tally: Arc<Tally>) {
+async fn drain(mut rx: mpsc::Receiver<Input>, state: State, tally: Arc<Tally>) {
     let mut last_poll: HashMap<String, i64> = HashMap::new();
     let t0 = state.plan.spec.t0;
-    while let Some(feed) = rx.recv().await {
+    let mut app = Console::new(state, Mode::Live);
+    while let Some(input) = rx.recv().await {
+        let Input::Metrics(feed) = input else {
+            continue;
+        };
         tally.feeds.fetch_add(1, Ordering::Relaxed);
         match &feed {
             Feed::Sample { id, at_ms, value } => {
@@ -485,11 +492,16 @@ async fn drain(mut rx: mpsc::Receiver<Feed>, mut state: State, tally: Arc<Tally>
             }
             _ => {}
         }
-        state.apply(Event::Clock(t0.offset_of_unix_ms(unix_ms())));
-        run::sources_feed(feed, &mut state);
-        tally.gauges.store(state.slos.len(), Ordering::Relaxed);
+        let now = t0.offset_of_unix_ms(unix_ms());
+        app.apply(Input::ControlPlane(PlaneMsg::Clock(now)));
+        app.apply(Input::Metrics(feed));
+        tally.gauges.store(app.state.slos.len(), Ordering::Relaxed);
         tally.gauges_with_value.store(
-            state.slos.iter().filter(|s| s.last_good.is_some()).count(),
+            app.state
+                .slos
+                .iter()
+                .filter(|s| s.last_good.is_some())
+                .count(),
             Ordering::Relaxed,
         );
     }
@@ -543,11 +555,7 @@ fn polling(secs: u64) -> bool {
     let range_before = prom.answered("/api/v1/query_range");
     let (cpu_start, started) = (cpu_ns_threads(), Instant::now());
     let drainer = rt.spawn(drain(rx, state_for(&config), tally.clone()));
-    let polls = rt.spawn(metrics_poll::run(
-        config.clone(),
-        c,
-        Out { tx, wrap: |f| f },
-    ));
+    let polls = rt.spawn(metrics_poll::run(config.clone(), c, tx));
     // The start-up range queries are done when every SLO has answered its first poll.
     let deadline = Instant::now() + Duration::from_secs(60);
     while tally.polled_slos.load(Ordering::Relaxed) < SLOS {
@@ -795,12 +803,17 @@ async fn answer(
 static SOURCE_INPUTS: AtomicU64 = AtomicU64::new(0);
 static SOURCE_SAMPLES: AtomicU64 = AtomicU64::new(0);
 
-fn as_input(f: Feed) -> Input {
-    SOURCE_INPUTS.fetch_add(1, Ordering::Relaxed);
-    if matches!(f, Feed::Sample { value: Some(_), .. }) {
-        SOURCE_SAMPLES.fetch_add(1, Ordering::Relaxed);
+/// Forwards the sources' reports to the loop, counting them on the way.
+async fn count_into(mut rx: mpsc::Receiver<Input>, tx: mpsc::Sender<Input>) {
+    while let Some(input) = rx.recv().await {
+        SOURCE_INPUTS.fetch_add(1, Ordering::Relaxed);
+        if matches!(input, Input::Metrics(Feed::Sample { value: Some(_), .. })) {
+            SOURCE_SAMPLES.fetch_add(1, Ordering::Relaxed);
+        }
+        if tx.send(input).await.is_err() {
+            return;
+        }
     }
-    Input::Sources(f)
 }
 
 struct Run {
@@ -847,14 +860,9 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
     let t0 = console.state.plan.spec.t0;
     let in_flight = server.in_flight.clone();
     let (stats, keys) = rt.block_on(async {
-        let polls = tokio::spawn(metrics_poll::run(
-            config.clone(),
-            c,
-            Out {
-                tx: tx.clone(),
-                wrap: as_input,
-            },
-        ));
+        let (source_tx, source_rx) = mpsc::channel(run::CHANNEL);
+        tokio::spawn(count_into(source_rx, tx.clone()));
+        let polls = tokio::spawn(metrics_poll::run(config.clone(), c, source_tx));
         // The control plane's clock, once a second.
         let clock_tx = tx.clone();
         let clock = tokio::spawn(async move {
@@ -862,7 +870,7 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
             loop {
                 every.tick().await;
                 let now = t0.offset_of_unix_ms(unix_ms());
-                let msg = Input::Live(warroom::shell::ws_client::Feed::Clock(now));
+                let msg = Input::ControlPlane(PlaneMsg::Clock(now));
                 if clock_tx.send(msg).await.is_err() {
                     return;
                 }
@@ -891,7 +899,7 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
             &mut console,
             &look,
             &mut rx,
-            &mut run::Links::default(),
+            &mut Sinks::default(),
             |term: &mut Terminal<TestBackend>, draw: &dyn Fn(&mut ratatui::Frame)| {
                 let began = Instant::now();
                 term.draw(|f| draw(f))?;

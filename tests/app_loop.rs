@@ -7,29 +7,31 @@ use std::time::Duration;
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
+use warroom::core::app::App;
+use warroom::core::input::{Input, ReplayMsg};
 use warroom::core::intent::Key;
 use warroom::core::record::{Body, Record};
 use warroom::core::time::Offset;
-use warroom::shell::replay::Feed;
-use warroom::shell::run::{self, Input};
+use warroom::shell::run;
+use warroom::shell::sinks::Sinks;
 use warroom::shell::{fixtures, snapshot};
 use warroom::view::glyphs;
 use warroom::view::look::Look;
 use warroom::view::theme::Theme;
 
-fn setup() -> (warroom::core::console::Console, Look) {
+fn setup() -> (App, Look) {
     let src = fixtures::open(&format!(
         "{}/fixtures/trackshift-progressive-delivery.jsonl",
         env!("CARGO_MANIFEST_DIR")
     ))
     .unwrap();
-    let (state, start, end) = snapshot::state_at(
+    let app = snapshot::still_at(
         src,
         Some(warroom::core::time::parse_offset("T+1h").unwrap()),
     )
     .unwrap();
     (
-        snapshot::still(state, start, end),
+        app,
         Look {
             theme: Theme::load("dark").unwrap(),
             glyphs: glyphs::UNICODE,
@@ -62,13 +64,13 @@ async fn draws_only_when_something_changed_and_coalesces_bursts() {
                     text: format!("note {i}").into(),
                 },
             };
-            let info = warroom::core::console::ReplayInfo {
+            let info = warroom::core::playback::ReplayInfo {
                 speed: warroom::core::playback::Speed::Times(60.0),
                 playing: true,
                 start: Offset(0),
                 end: Offset(1),
             };
-            tx.send(Input::Replay(Feed::Batch {
+            tx.send(Input::Replay(ReplayMsg::Batch {
                 records: vec![rec],
                 clock: Offset::from_secs(3600 + i),
                 info,
@@ -84,7 +86,7 @@ async fn draws_only_when_something_changed_and_coalesces_bursts() {
         &mut console,
         &look,
         &mut rx,
-        &mut run::Links::default(),
+        &mut Sinks::default(),
         plain_draw,
     )
     .await
@@ -115,11 +117,11 @@ async fn an_unbound_key_does_not_quit_and_q_does() {
         &mut console,
         &look,
         &mut rx,
-        &mut run::Links::default(),
+        &mut Sinks::default(),
         plain_draw,
     )
     .await
     .unwrap();
     assert_eq!(stats.inputs, 3);
-    assert!(console.help, "the '?' before 'q' was applied");
+    assert!(console.ui.help, "the '?' before 'q' was applied");
 }

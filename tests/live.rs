@@ -8,10 +8,11 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use warroom::core::command::{Action, OutcomeKind};
 use warroom::core::command::{Command, Role};
+use warroom::core::input::{Input, PlaneMsg as Feed};
 use warroom::core::record::{Body, Record};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
-use warroom::shell::ws_client::{self, Feed, Options, Out};
+use warroom::shell::ws_client::{self, Options};
 
 async fn plane(speed: f64, tokens: Tokens) -> (Arc<ControlPlane>, String) {
     let plane = ControlPlane::new(Scenario::batch_patches_demo(7), speed, tokens);
@@ -20,6 +21,27 @@ async fn plane(speed: f64, tokens: Tokens) -> (Arc<ControlPlane>, String) {
         .unwrap();
     tokio::spawn(serving);
     (plane, format!("ws://{addr}"))
+}
+
+/// The connection's reports, as the console's input channel carries them, unwrapped.
+fn feed(
+    opts: Options,
+    commands: mpsc::Receiver<Command>,
+) -> (mpsc::Receiver<Feed>, tokio::task::JoinHandle<()>) {
+    let (tx, mut rx) = mpsc::channel::<Input>(1024);
+    let (out, feed) = mpsc::channel(1024);
+    let task = tokio::spawn(async move {
+        let client = tokio::spawn(ws_client::run(opts, commands, tx));
+        while let Some(input) = rx.recv().await {
+            if let Input::ControlPlane(m) = input {
+                if out.send(m).await.is_err() {
+                    break;
+                }
+            }
+        }
+        client.abort();
+    });
+    (feed, task)
 }
 
 struct Console {
@@ -36,7 +58,6 @@ struct Console {
 
 impl Console {
     fn connect(url: &str, role: Role, token: Option<&str>) -> Console {
-        let (tx, feed) = mpsc::channel(1024);
         let (commands, cmd_rx) = mpsc::channel(16);
         let opts = Options {
             url: url.into(),
@@ -45,7 +66,7 @@ impl Console {
             token: token.map(String::from),
             seed: 1,
         };
-        let task = tokio::spawn(ws_client::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
+        let (feed, task) = feed(opts, cmd_rx);
         Console {
             feed,
             commands,
@@ -314,12 +335,12 @@ async fn cut_repeatedly_the_console_resumes_with_nothing_lost_or_doubled() {
 /// log holds the command and its outcome but never the credential.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_credentials() {
-    use warroom::core::console::{Console as Screen, Mode};
+    use warroom::core::app::App;
     use warroom::core::intent::Key;
-    use warroom::core::source::{Link, SourceStatus};
-    use warroom::core::state::State;
-    use warroom::shell::run::{apply_input, Input, Links, LiveLink};
-    use warroom::shell::sinks::{Audit, Recorder};
+    use warroom::core::outbox::Outbox;
+    use warroom::core::plan::Plan;
+    use warroom::shell::run::step;
+    use warroom::shell::sinks::{Audit, Recorder, Sinks};
     let tokens = Tokens::parse("s3cret-commander-token commander\n").unwrap();
     let (_plane, url) = plane(8.0, tokens).await;
     let dir = tempfile::tempdir().unwrap();
@@ -336,47 +357,20 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
         token: Some("s3cret-commander-token".into()),
         seed: 5,
     };
-    let task = tokio::spawn(ws_client::run(
-        opts,
-        cmd_rx,
-        Out {
-            tx,
-            wrap: Input::Live,
-        },
-    ));
-    // The first hello builds the console, as `warroom connect` does.
-    let (plan, reset) = loop {
-        if let Some(Input::Live(Feed::Hello { plan, reset, .. })) = rx.recv().await {
-            break (plan, reset.unwrap_or_default());
-        }
-    };
-    let mut state = State::new(
-        plan.clone(),
-        SourceStatus {
-            name: Arc::from("control-plane"),
-            link: Link::Connected,
-        },
-        20_000,
+    let task = tokio::spawn(ws_client::run(opts, cmd_rx, tx));
+    // The console and its sinks, as `warroom connect` builds them.
+    let mut screen = App::live(
+        Arc::new(Plan::placeholder()),
+        Outbox::new(Role::Commander, "ic@loopback".into(), "rec".into()),
+        None,
+        false,
     );
-    for r in &reset {
-        state.apply(warroom::core::state::Event::Record(r.clone()));
-    }
-    let mut screen = Screen::new(state, Mode::Live);
-    screen.role = Role::Commander;
-    screen.actor = "ic@loopback".into();
-    screen.id_prefix = "rec".into();
-    let mut recorder = Recorder::create(&rec_path).unwrap();
-    recorder.plan(&plan).unwrap();
-    recorder.records(&plan, &reset).unwrap();
-    let mut links = Links {
-        replay: None,
-        live: Some(LiveLink {
-            commands: cmd_tx,
-            audit: Some(Audit::open(&audit_path).unwrap()),
-            recorder: Some(recorder),
-            url,
-            config: None,
-        }),
+    let mut sinks = Sinks {
+        commands: Some(cmd_tx),
+        audit: Some(Audit::open(&audit_path).unwrap()),
+        recorder: Some(Recorder::create(&rec_path).unwrap()),
+        url,
+        ..Sinks::default()
     };
     let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
     let mut sent = false;
@@ -384,7 +378,7 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
         let Ok(Some(input)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
             break;
         };
-        apply_input(input, &mut screen, &mut links);
+        step(&mut screen, &mut sinks, input);
         if !sent && screen.state.current_wave() == Some(1) {
             // Pause wave 2 through the keys, as a person would.
             for k in [Key::Char('P')]
@@ -392,31 +386,12 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
                 .chain("holding for the beta feedback".chars().map(Key::Char))
                 .chain([Key::Enter])
             {
-                let r = screen.key(k);
-                if let Some(cmd) = r.command {
-                    links
-                        .live
-                        .as_mut()
-                        .unwrap()
-                        .audit
-                        .as_mut()
-                        .unwrap()
-                        .sent(&cmd, "test")
-                        .unwrap();
-                    links
-                        .live
-                        .as_ref()
-                        .unwrap()
-                        .commands
-                        .send(cmd)
-                        .await
-                        .unwrap();
-                }
+                step(&mut screen, &mut sinks, Input::Key(k));
             }
             sent = true;
         }
         if sent
-            && screen.pending.is_empty()
+            && screen.outbox.pending.is_empty()
             && screen.state.commands.iter().any(|c| c.outcome.is_some())
             && screen.state.applied > 200
         {
@@ -424,7 +399,7 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
         }
     }
     task.abort();
-    drop(links);
+    drop(sinks);
     assert!(sent, "wave 2 never started");
     let audit = std::fs::read_to_string(&audit_path).unwrap();
     assert!(
@@ -439,13 +414,12 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
     let recording = std::fs::read_to_string(&rec_path).unwrap();
     assert!(!recording.contains("s3cret"));
     // The recording is a fixture, and replays to the same state.
-    let replayed = warroom::shell::headless::run(
+    let replayed = warroom::shell::fixtures::play_through(
         warroom::shell::fixtures::open(rec_path.to_str().unwrap()).unwrap(),
-        None,
     )
     .unwrap();
-    let a = warroom::shell::headless::summary(&replayed);
-    let b = warroom::shell::headless::summary(&screen.state);
+    let a = warroom::format::ndjson::summary(&replayed);
+    let b = warroom::format::ndjson::summary(&screen.state);
     assert_eq!(
         format!("{:?}{:?}{:?}{}", a.wave, a.slos, a.checklist, a.status),
         format!("{:?}{:?}{:?}{}", b.wave, b.slos, b.checklist, b.status)
@@ -537,7 +511,6 @@ async fn a_silent_connection_is_called_dead_within_15_seconds() {
             });
         }
     });
-    let (tx, mut feed) = mpsc::channel(64);
     let (_cmds, cmd_rx) = mpsc::channel(4);
     let opts = Options {
         url: format!("ws://{addr}"),
@@ -546,7 +519,7 @@ async fn a_silent_connection_is_called_dead_within_15_seconds() {
         token: None,
         seed: 2,
     };
-    let task = tokio::spawn(ws_client::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
+    let (mut feed, task) = feed(opts, cmd_rx);
     let mut hello_at = None;
     let down = loop {
         match feed.recv().await.unwrap() {
@@ -736,7 +709,6 @@ async fn reconnect_attempts_follow_the_backoff_schedule() {
         .local_addr()
         .unwrap()
         .port();
-    let (tx, mut feed) = mpsc::channel(64);
     let (_cmds, cmd_rx) = mpsc::channel(4);
     let opts = Options {
         url: format!("ws://127.0.0.1:{port}"),
@@ -745,7 +717,7 @@ async fn reconnect_attempts_follow_the_backoff_schedule() {
         token: None,
         seed: 11,
     };
-    let task = tokio::spawn(ws_client::run(opts, cmd_rx, Out { tx, wrap: |f| f }));
+    let (mut feed, task) = feed(opts, cmd_rx);
     let mut attempts = Vec::new();
     while attempts.len() < 9 {
         if let Feed::Link(warroom::core::source::Link::Connecting { .. }) =

@@ -72,13 +72,14 @@ fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
     s.apply(metric(60, 1.0));
     assert_eq!(s.status, Status::Healthy);
     let fx = s.apply(metric(120, 12.0));
-    assert!(fx.changes.contains(&Change::Band {
-        slo: "err".into(),
-        band: Band::Crit,
-        value: Some(12.0)
-    }));
+    assert!(fx.changes.iter().any(|c| c.change
+        == Change::Band {
+            slo: "err".into(),
+            band: Band::Crit,
+            value: Some(12.0)
+        }));
     assert!(fx.changes.iter().any(|c| matches!(
-        c,
+        &c.change,
         Change::Trigger {
             state: "counting",
             ..
@@ -92,7 +93,7 @@ fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
     assert!(
         fx.changes
             .iter()
-            .any(|c| matches!(c, Change::Trigger { state: "fired", .. })),
+            .any(|c| matches!(&c.change, Change::Trigger { state: "fired", .. })),
         "{:?}",
         fx.changes
     );
@@ -126,9 +127,10 @@ fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
     ));
     assert_eq!(s.traffic, 0.0);
     assert_eq!(s.status, Status::RolledBack);
-    assert!(fx.changes.contains(&Change::Status {
-        status: Status::RolledBack
-    }));
+    assert!(fx.changes.iter().any(|c| c.change
+        == Change::Status {
+            status: Status::RolledBack
+        }));
     assert_eq!(
         s.commands[0].outcome.as_ref().map(|o| o.0),
         Some(OutcomeKind::Accepted)
@@ -148,7 +150,7 @@ fn a_breach_seen_across_a_data_gap_starts_counting_again() {
     assert!(!fx
         .changes
         .iter()
-        .any(|c| matches!(c, Change::Trigger { state: "fired", .. })));
+        .any(|c| matches!(&c.change, Change::Trigger { state: "fired", .. })));
     assert_eq!(
         s.slos[0].breach_lasted(0),
         Some(warroom::core::time::Span::ZERO)
@@ -255,7 +257,7 @@ fn stale_data_is_never_healthy() {
     assert_eq!(s.status, Status::Healthy);
     let fx = s.apply(Event::Clock(Offset::from_secs(10 + 121)));
     assert!(fx.changes.iter().any(|c| matches!(
-        c,
+        &c.change,
         Change::Band {
             band: Band::NoData,
             ..
@@ -418,14 +420,14 @@ proptest! {
 /// never do.
 #[test]
 fn auto_pause_sends_one_pause_with_the_trigger_as_reason() {
+    use warroom::core::app::App;
     use warroom::core::command::Role;
-    use warroom::core::console::{Console, Mode};
+    use warroom::core::outbox::Outbox;
+    use warroom::core::playback::Mode;
     let live = |auto: bool, role: Role| {
-        let mut c = Console::new(state(), Mode::Live);
-        c.auto_pause = auto;
-        c.role = role;
-        c.actor = "ic@room".into();
-        c.id_prefix = "t".into();
+        let mut c = App::new(state(), Mode::Live);
+        c.outbox = Outbox::new(role, "ic@room".into(), "t".into());
+        c.outbox.auto_pause = auto;
         c.state.apply(rec(
             0,
             Body::Wave {
@@ -438,12 +440,12 @@ fn auto_pause_sends_one_pause_with_the_trigger_as_reason() {
         ));
         c
     };
-    let run = |c: &mut Console| {
+    let run = |c: &mut App| {
         let mut sent = Vec::new();
         for t in (60..=600).step_by(60) {
             let before = c.state.trigger_fires;
             c.state.apply(metric(t, 12.0));
-            sent.extend(c.auto_pause_after(before));
+            sent.extend(c.outbox.auto_pause_after(&c.state, &c.mode, before));
         }
         sent
     };
@@ -458,7 +460,7 @@ fn auto_pause_sends_one_pause_with_the_trigger_as_reason() {
     assert_eq!(sent[0].actor, "ic@room (auto-pause)");
     assert_eq!(sent[0].wave.as_deref(), Some("w1"));
     assert_eq!(
-        c.pending.len(),
+        c.outbox.pending.len(),
         1,
         "pending until its outcome, like any command"
     );
@@ -470,4 +472,237 @@ fn auto_pause_sends_one_pause_with_the_trigger_as_reason() {
         run(&mut live(true, Role::Observer)).is_empty(),
         "observers never command"
     );
+}
+
+// ---- the console's reducer: App::apply
+
+mod app {
+    use super::*;
+    use warroom::core::app::App;
+    use warroom::core::command::Role;
+    use warroom::core::effects::{AuditEntry, Effects, RecordOut};
+    use warroom::core::input::{Input, PlaneMsg, Sink};
+    use warroom::core::intent::Key;
+    use warroom::core::outbox::Outbox;
+    use warroom::core::overlay::Overlay;
+    use warroom::core::plan::Plan;
+
+    fn plan() -> Arc<Plan> {
+        state().plan
+    }
+
+    fn console(overlay: Option<Overlay>, headless: bool) -> App {
+        App::live(
+            Arc::new(Plan::placeholder()),
+            Outbox::new(Role::Commander, "ic@room".into(), "k".into()),
+            overlay.map(Arc::new),
+            headless,
+        )
+    }
+
+    fn record(t: i64, body: Body) -> Record {
+        Record {
+            t: Offset::from_secs(t),
+            source: Some("control-plane".into()),
+            body,
+        }
+    }
+
+    fn active(t: i64) -> Record {
+        record(
+            t,
+            Body::Wave {
+                wave: 0,
+                state: WaveStatus::Active,
+                traffic: None,
+                by: None,
+                text: None,
+            },
+        )
+    }
+
+    fn hello(reset: Option<Vec<Record>>, now: i64) -> Input {
+        Input::ControlPlane(PlaneMsg::Hello {
+            plan: plan(),
+            role: Role::Commander,
+            reset,
+            now: Offset::from_secs(now),
+            speed: 1.0,
+            seq: 0,
+        })
+    }
+
+    fn events(records: Vec<Record>) -> Input {
+        Input::ControlPlane(PlaneMsg::Events { records, seq: 1 })
+    }
+
+    fn keys(app: &mut App, text: &str) -> Effects {
+        let mut fx = Effects::default();
+        for ch in text.chars() {
+            fx.merge(app.apply(Input::Key(Key::Char(ch))));
+        }
+        fx
+    }
+
+    #[test]
+    fn the_first_hello_builds_the_state_and_starts_the_recording() {
+        let mut app = console(None, false);
+        let fx = app.apply(hello(
+            Some(vec![
+                active(0),
+                record(
+                    30,
+                    Body::Metric {
+                        slo: 0,
+                        value: Some(1.0),
+                    },
+                ),
+            ]),
+            60,
+        ));
+        assert_eq!(app.state.plan.spec.id, "r");
+        assert_eq!(app.state.waves[0].status, WaveStatus::Active);
+        assert_eq!(app.state.now, Offset::from_secs(60));
+        assert!(matches!(fx.record.first(), Some(RecordOut::Header(p)) if p.spec.id == "r"));
+        assert!(matches!(fx.record.get(1), Some(RecordOut::Records(r)) if r.len() == 2));
+        // A resumed hello of the same session keeps the state; no second header.
+        app.apply(events(vec![record(
+            90,
+            Body::Note {
+                by: None,
+                text: "kept".into(),
+            },
+        )]));
+        let fx = app.apply(hello(None, 100));
+        assert!(fx.record.is_empty());
+        assert!(app.state.timeline.last().unwrap().text.contains("kept"));
+    }
+
+    #[test]
+    fn a_hello_with_a_reset_rebuilds_and_a_headless_console_keeps_reporting() {
+        let mut app = console(None, true);
+        app.apply(hello(Some(vec![active(0)]), 10));
+        let fx = app.apply(hello(Some(vec![]), 20));
+        assert_eq!(
+            app.state.waves[0].status,
+            WaveStatus::Pending,
+            "rebuilt from the reset"
+        );
+        assert!(app.state.tracks_changes(), "still tracking after the reset");
+        let fx2 = app.apply(events(vec![active(30)]));
+        assert!(
+            fx2.changes
+                .iter()
+                .any(|c| matches!(c.change, Change::Wave { .. })),
+            "{:?} {:?}",
+            fx.changes,
+            fx2.changes
+        );
+    }
+
+    #[test]
+    fn with_a_configuration_the_control_planes_samples_are_left_out() {
+        let mut spec = plan().spec.slos[0].clone();
+        spec.id = "prom_err".into();
+        spec.name = "Errors (Prometheus)".into();
+        let overlay = Overlay {
+            slos: vec![spec],
+            interval: warroom::core::time::Span::from_secs(5),
+            gates: std::collections::BTreeMap::new(),
+            alertmanager: true,
+            auto_pause: false,
+        };
+        let mut app = console(Some(overlay), false);
+        app.apply(hello(Some(vec![active(0)]), 10));
+        assert_eq!(app.state.plan.spec.slos.len(), 1);
+        assert_eq!(app.state.plan.spec.slos[0].id, "prom_err");
+        // The plan's gate on its own error rate goes (the configuration does not define that
+        // SLO); its checklist and alert gates stay, so no second alert gate is added.
+        let gates: Vec<String> = app
+            .state
+            .next_gates()
+            .into_iter()
+            .map(|g| g.label)
+            .collect();
+        assert_eq!(gates, ["Sign-off", "No crit"]);
+        let fx = app.apply(events(vec![record(
+            20,
+            Body::Metric {
+                slo: 0,
+                value: Some(50.0),
+            },
+        )]));
+        assert!(
+            app.state.slos[0].last.is_none(),
+            "the control plane's sample is not ours"
+        );
+        assert!(
+            matches!(fx.record.first(), Some(RecordOut::Records(r)) if r.len() == 1),
+            "but it is recorded as received"
+        );
+    }
+
+    #[test]
+    fn a_confirmed_command_is_audited_then_sent_and_its_outcome_audited_and_said() {
+        let mut app = console(None, false);
+        app.apply(hello(Some(vec![active(0)]), 10));
+        let fx = app.apply(Input::Key(Key::Char('P')));
+        assert!(fx.send.is_empty() && app.outbox.confirm.is_some());
+        keys(&mut app, "bake looks off");
+        let fx = app.apply(Input::Key(Key::Enter));
+        assert_eq!(fx.send.len(), 1);
+        let cmd = fx.send[0].clone();
+        assert_eq!((cmd.id.as_str(), cmd.wave.as_deref()), ("k-1", Some("w1")));
+        assert!(matches!(&fx.audit[..], [AuditEntry::Sent(c)] if *c == cmd));
+        assert_eq!(app.outbox.pending.len(), 1);
+        let fx = app.apply(events(vec![
+            record(
+                12,
+                Body::Command {
+                    id: "k-1".into(),
+                    action: Action::Pause,
+                    by: Some("ic@room".into()),
+                    reason: Some("bake looks off".into()),
+                    wave: Some(0),
+                },
+            ),
+            record(
+                12,
+                Body::Outcome {
+                    id: "k-1".into(),
+                    result: OutcomeKind::Rejected,
+                    reason: Some("not now".into()),
+                },
+            ),
+        ]));
+        assert!(app.outbox.pending.is_empty());
+        assert!(matches!(
+            &fx.audit[..],
+            [AuditEntry::Outcome {
+                result: OutcomeKind::Rejected,
+                ..
+            }]
+        ));
+        assert_eq!(app.ui.notice.as_deref(), Some("pause rejected: not now"));
+    }
+
+    #[test]
+    fn an_audit_log_that_cannot_be_written_keeps_the_command_from_leaving() {
+        let mut app = console(None, false);
+        app.apply(hello(Some(vec![active(0)]), 10));
+        app.apply(Input::Key(Key::Char('N')));
+        keys(&mut app, "note");
+        let fx = app.apply(Input::Key(Key::Enter));
+        let id = fx.send[0].id.clone();
+        app.apply(Input::SinkFailed {
+            sink: Sink::Audit,
+            error: "disk full".into(),
+            command: Some(id),
+        });
+        assert!(app.outbox.pending.is_empty());
+        assert_eq!(
+            app.ui.notice.as_deref(),
+            Some("audit log unwritable (disk full): command NOT sent")
+        );
+    }
 }

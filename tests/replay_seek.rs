@@ -4,12 +4,14 @@
 
 use std::sync::mpsc;
 
-use warroom::core::console::ReplayCtl;
+use warroom::core::input::ReplayMsg;
+use warroom::core::playback::ReplayCtl;
 use warroom::core::playback::Speed;
 use warroom::core::state::{Event, State};
 use warroom::core::time::{parse_offset, Offset};
-use warroom::shell::replay::{self, Engine, Feed};
-use warroom::shell::{fixtures, generate, headless, snapshot};
+use warroom::format::ndjson;
+use warroom::shell::replay::{self, Engine};
+use warroom::shell::{fixtures, generate, snapshot};
 
 fn fingerprint(s: &State) -> String {
     let tl: Vec<_> = s
@@ -25,7 +27,7 @@ fn fingerprint(s: &State) -> String {
         .collect();
     // Snapshots keep a recent window of the timeline, so how many entries are in memory may
     // differ after a seek; how many there were in all, and every row near the moment, may not.
-    let mut sum = headless::summary(s);
+    let mut sum = ndjson::summary(s);
     let total = s.timeline.len() as u64 + s.timeline.dropped();
     (sum.timeline_entries, sum.timeline_dropped) = (0, 0);
     format!("{sum:?}|{total}|{tl:?}|{hist:?}|{:?}", s.now)
@@ -53,13 +55,13 @@ fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
     let mut state = initial;
     for f in feed_rx {
         match f {
-            Feed::Batch { records, clock, .. } => {
+            ReplayMsg::Batch { records, clock, .. } => {
                 for r in records {
                     state.apply(Event::Record(r));
                 }
                 state.apply(Event::Clock(clock));
             }
-            Feed::Restore {
+            ReplayMsg::Restore {
                 state: s,
                 records,
                 clock,
@@ -71,8 +73,8 @@ fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
                 }
                 state.apply(Event::Clock(clock));
             }
-            Feed::Info(_) => {}
-            Feed::Failed(e) => panic!("{e}"),
+            ReplayMsg::Info(_) => {}
+            ReplayMsg::Failed(e) => panic!("{e}"),
         }
     }
     (state, snaps)
@@ -107,8 +109,9 @@ fn backward_and_forward_seeks_match_a_fresh_replay() {
         snaps >= 10,
         "the fixture should be long enough to take snapshots ({snaps})"
     );
-    let (fresh, _, _) =
-        snapshot::state_at(fixtures::open(&path).unwrap(), Some(targets[4])).unwrap();
+    let fresh = snapshot::still_at(fixtures::open(&path).unwrap(), Some(targets[4]))
+        .unwrap()
+        .state;
     assert_eq!(fingerprint(&state), fingerprint(&fresh));
 
     for t in [targets[1], targets[2], targets[3]] {
@@ -116,7 +119,9 @@ fn backward_and_forward_seeks_match_a_fresh_replay() {
             &path,
             vec![ReplayCtl::SeekTo(targets[0]), ReplayCtl::SeekTo(t)],
         );
-        let (fresh, _, _) = snapshot::state_at(fixtures::open(&path).unwrap(), Some(t)).unwrap();
+        let fresh = snapshot::still_at(fixtures::open(&path).unwrap(), Some(t))
+            .unwrap()
+            .state;
         assert_eq!(
             fingerprint(&seeked),
             fingerprint(&fresh),

@@ -3,7 +3,8 @@
 //! diffs like code.
 #![allow(clippy::unwrap_used, clippy::panic)]
 
-use warroom::core::console::Console;
+use warroom::core::app::App;
+use warroom::core::input::Input;
 use warroom::core::intent::Intent;
 use warroom::core::time::parse_offset;
 use warroom::shell::{fixtures, snapshot};
@@ -11,11 +12,10 @@ use warroom::view::glyphs;
 use warroom::view::look::Look;
 use warroom::view::theme::Theme;
 
-fn console(file: &str, at: &str) -> Console {
+fn console(file: &str, at: &str) -> App {
     let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
     let src = fixtures::open(&path).unwrap();
-    let (state, start, end) = snapshot::state_at(src, Some(parse_offset(at).unwrap())).unwrap();
-    snapshot::still(state, start, end)
+    snapshot::still_at(src, Some(parse_offset(at).unwrap())).unwrap()
 }
 
 fn look(theme: &str, ascii: bool) -> Look {
@@ -29,7 +29,7 @@ fn look(theme: &str, ascii: bool) -> Look {
     }
 }
 
-fn screen(c: &Console, look: &Look, cols: u16, rows: u16) -> String {
+fn screen(c: &App, look: &Look, cols: u16, rows: u16) -> String {
     snapshot::to_text(&snapshot::draw(c, look, cols, rows).unwrap())
 }
 
@@ -107,7 +107,7 @@ fn timeline_filtered_to_alerts() {
     for _ in 0..4 {
         c.intent(Intent::CycleKind);
     }
-    assert_eq!(c.filter_label(), "alert");
+    assert_eq!(c.ui.filter_label(), "alert");
     let s = screen(&c, &look("dark", false), 120, 40);
     insta::assert_snapshot!(s);
 }
@@ -180,14 +180,17 @@ fn home_shows_a_full_page_from_the_oldest_entry_and_end_follows_again() {
         "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
         "T+59m30s",
     );
-    c.page = warroom::view::layout::timeline_rows(ratatui::layout::Rect::new(0, 0, 120, 40), &c);
+    let rows = warroom::view::layout::timeline_rows(ratatui::layout::Rect::new(0, 0, 120, 40), &c);
+    c.apply(Input::Layout {
+        timeline_rows: rows,
+    });
     c.intent(Intent::Top);
     let s = screen(&c, &look("dark", false), 120, 40);
     let rows: Vec<&str> = s
         .lines()
         .filter(|l| l.starts_with("│ T-") || l.starts_with("│ T+") || l.starts_with("│   T"))
         .collect();
-    assert_eq!(rows.len(), c.page, "a full page of rows, not one:\n{s}");
+    assert_eq!(rows.len(), c.ui.page, "a full page of rows, not one:\n{s}");
     let oldest = c.state.timeline.get(0).unwrap().t.clock_label();
     assert!(
         rows[0].contains(&oldest),
@@ -205,35 +208,38 @@ fn home_shows_a_full_page_from_the_oldest_entry_and_end_follows_again() {
 #[test]
 fn live_commander_footer_and_rollback_confirmation() {
     let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
-    c.mode = warroom::core::console::Mode::Live;
-    c.role = warroom::core::command::Role::Commander;
-    c.actor = "ic@room".into();
-    c.id_prefix = "t".into();
+    c.mode = warroom::core::playback::Mode::Live;
+    c.outbox = warroom::core::outbox::Outbox::new(
+        warroom::core::command::Role::Commander,
+        "ic@room".into(),
+        "t".into(),
+    );
     let s = screen(&c, &look("dark", false), 120, 40);
     assert!(
         s.lines().last().unwrap().contains("rollBack"),
         "footer: {}",
         s.lines().last().unwrap()
     );
-    let r = c.key(warroom::core::intent::Key::Char('B'));
-    assert!(r.command.is_none(), "one key never sends a command");
+    let r = c.apply(Input::Key(warroom::core::intent::Key::Char('B')));
+    assert!(r.send.is_empty(), "one key never sends a command");
     let s = screen(&c, &look("dark", false), 120, 40);
     assert!(s.contains("ROLLBACK — confirm"), "{s}");
     assert!(
         s.contains("wave 3 (50%) → 0%: traffic back to legacy, wave 3 marked rolled back"),
         "{s}"
     );
-    let r = c.key(warroom::core::intent::Key::Enter);
-    assert!(
-        r.command.is_none(),
-        "a rollback without a reason is not sent"
-    );
+    let r = c.apply(Input::Key(warroom::core::intent::Key::Enter));
+    assert!(r.send.is_empty(), "a rollback without a reason is not sent");
     assert!(screen(&c, &look("dark", false), 120, 40).contains("rollback needs a reason"));
     for ch in "error rate over 10%".chars() {
-        c.key(warroom::core::intent::Key::Char(ch));
+        c.apply(Input::Key(warroom::core::intent::Key::Char(ch)));
     }
-    let r = c.key(warroom::core::intent::Key::Enter);
-    let cmd = r.command.expect("sent after the second deliberate action");
+    let r = c.apply(Input::Key(warroom::core::intent::Key::Enter));
+    let cmd = r
+        .send
+        .into_iter()
+        .next()
+        .expect("sent after the second deliberate action");
     assert_eq!(
         (
             cmd.action,
@@ -250,11 +256,11 @@ fn live_commander_footer_and_rollback_confirmation() {
     );
     assert!(screen(&c, &look("dark", false), 120, 40).contains("rollback pending"));
     // An observer's seat: no command keys, and the attempt is refused here.
-    c.role = warroom::core::command::Role::Observer;
+    c.outbox.role = warroom::core::command::Role::Observer;
     let s = screen(&c, &look("dark", false), 120, 40);
     assert!(!s.lines().last().unwrap().contains("rollBack") && s.contains("OBSERVER"));
-    c.key(warroom::core::intent::Key::Char('B'));
-    assert!(c.confirm.is_none());
+    c.apply(Input::Key(warroom::core::intent::Key::Char('B')));
+    assert!(c.outbox.confirm.is_none());
     assert!(screen(&c, &look("dark", false), 120, 40)
         .contains("read-only seat: observers cannot rollback"));
 }

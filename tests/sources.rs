@@ -13,15 +13,17 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::mpsc;
 
 use warroom::config::{self, Config};
+use warroom::core::app::App;
+use warroom::core::input::{Input, PlaneMsg};
 use warroom::core::plan::Plan;
+use warroom::core::playback::Mode;
 use warroom::core::record::{Body, Record};
 use warroom::core::slo::Band;
 use warroom::core::source::{Link, SourceStatus};
 use warroom::core::state::{Event, State};
 use warroom::core::wave::WaveStatus;
-use warroom::shell::metrics_poll::{self, Feed, Out};
+use warroom::shell::metrics_poll;
 use warroom::shell::prometheus::Client;
-use warroom::shell::run::sources_feed;
 
 fn unix_ms() -> i64 {
     i64::try_from(
@@ -39,7 +41,7 @@ fn state_for(config: &Config) -> State {
     let src =
         warroom::shell::fixtures::open("fixtures/batch-patches-wave3-rollback.jsonl").unwrap();
     let plan = src.fixture().plan.spec.clone();
-    let (overlaid, notes) = config.overlay(&plan);
+    let (overlaid, notes) = config.overlay().apply(&plan);
     assert!(notes.is_empty(), "{notes:?}");
     let resolved = Arc::new(Plan::new(overlaid).unwrap());
     let mut state = State::new(
@@ -67,39 +69,38 @@ fn state_for(config: &Config) -> State {
 }
 
 /// Starts the sources of `config`; their reports arrive on the receiver.
-fn start(config: Config) -> (mpsc::Receiver<Feed>, tokio::task::JoinHandle<()>) {
-    let (tx, rx) = mpsc::channel::<Feed>(256);
+fn start(config: Config) -> (mpsc::Receiver<Input>, tokio::task::JoinHandle<()>) {
+    let (tx, rx) = mpsc::channel::<Input>(256);
     let client = Client::new(
         config.prometheus.url.clone(),
         None,
         config.prometheus.timeout.as_duration(),
     )
     .unwrap();
-    let task = tokio::spawn(metrics_poll::run(
-        Arc::new(config),
-        client,
-        Out { tx, wrap: |f| f },
-    ));
+    let task = tokio::spawn(metrics_poll::run(Arc::new(config), client, tx));
     (rx, task)
 }
 
 /// Applies reports to `state` until `done` holds or `limit` passes; the state's clock
 /// follows the wall clock.
+/// Each report goes through the console's reducer, as it does in `warroom connect`.
 async fn pump(
-    rx: &mut mpsc::Receiver<Feed>,
+    rx: &mut mpsc::Receiver<Input>,
     state: &Arc<Mutex<State>>,
     limit: Duration,
     done: impl Fn(&State) -> bool,
 ) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
-        let feed = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
+        let input = tokio::time::timeout(Duration::from_millis(200), rx.recv()).await;
         let mut s = state.lock().unwrap();
-        let now = s.plan.spec.t0.offset_of_unix_ms(unix_ms());
-        s.apply(Event::Clock(now));
-        if let Ok(Some(f)) = feed {
-            sources_feed(f, &mut s);
+        let mut app = App::new(s.clone(), Mode::Live);
+        let now = app.state.plan.spec.t0.offset_of_unix_ms(unix_ms());
+        app.apply(Input::ControlPlane(PlaneMsg::Clock(now)));
+        if let Ok(Some(i @ Input::Metrics(_))) = input {
+            app.apply(i);
         }
+        *s = app.state;
         if done(&s) {
             return true;
         }

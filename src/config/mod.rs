@@ -17,7 +17,8 @@ use std::path::{Path, PathBuf};
 use reqwest::Url;
 use serde::Deserialize;
 
-use crate::core::plan::{Direction, GateSpec, PlanSpec, SloSpec};
+use crate::core::overlay::Overlay;
+use crate::core::plan::SloSpec;
 use crate::core::time::Span;
 
 mod parse;
@@ -157,93 +158,23 @@ impl fmt::Display for Matcher {
 }
 
 impl Config {
-    /// The plan the console shows with this configuration: its SLOs replace the plan's own
-    /// (the SLOs of `series = "each"` queries are added per series as they appear), samples
-    /// are expected every poll interval, and the waves' gates become:
-    /// the plan's checklist and alert gates, its SLO gates whose ids this file also defines,
-    /// one gate per SLO named in `[gates]`, a page-level burn gate per SLO with a budget,
-    /// and, with an Alertmanager, "no critical alerts firing" where the plan has no alert gate.
-    /// Also returns what did not fit (a `[gates]` wave the plan does not have).
+    /// What this configuration lays over a control plane's plan (see
+    /// [`Overlay::apply`](crate::core::overlay::Overlay::apply)).
     #[must_use]
-    pub fn overlay(&self, plan: &PlanSpec) -> (PlanSpec, Vec<String>) {
-        let mut p = plan.clone();
-        let ours: Vec<&Slo> = self
-            .slos
-            .iter()
-            .filter(|s| s.series == SeriesMode::Aggregate)
-            .collect();
-        let defined = |id: &Option<String>| {
-            id.as_ref()
-                .is_none_or(|id| ours.iter().any(|s| s.spec.id == *id))
-        };
-        p.slos = ours.iter().map(|s| s.spec.clone()).collect();
-        p.sample_interval = self.prometheus.interval;
-        let mut notes = Vec::new();
-        for wave in self.gates.keys() {
-            if !p.waves.iter().any(|w| w.id == *wave) {
-                let ids: Vec<&str> = p.waves.iter().map(|w| w.id.as_str()).collect();
-                notes.push(format!(
-                    "[gates] names wave {wave:?}, which the plan does not have ({})",
-                    ids.join(", ")
-                ));
-            }
+    pub fn overlay(&self) -> Overlay {
+        Overlay {
+            slos: self
+                .slos
+                .iter()
+                .filter(|s| s.series == SeriesMode::Aggregate)
+                .map(|s| s.spec.clone())
+                .collect(),
+            interval: self.prometheus.interval,
+            gates: self.gates.clone(),
+            alertmanager: self.alertmanager.is_some(),
+            auto_pause: self.auto_pause,
         }
-        for w in &mut p.waves {
-            w.gates.retain(|g| defined(&g.slo) && defined(&g.burn));
-            for id in self.gates.get(&w.id).into_iter().flatten() {
-                if w.gates.iter().any(|g| g.slo.as_ref() == Some(id)) {
-                    continue;
-                }
-                let Some(s) = ours.iter().find(|s| s.spec.id == *id) else {
-                    continue;
-                };
-                w.gates.push(GateSpec {
-                    label: gate_label(&s.spec),
-                    slo: Some(id.clone()),
-                    allow: None,
-                    check: None,
-                    alerts: None,
-                    burn: None,
-                });
-            }
-            for s in ours.iter().filter(|s| s.spec.budget.is_some()) {
-                if !w.gates.iter().any(|g| g.burn.as_ref() == Some(&s.spec.id)) {
-                    w.gates.push(GateSpec {
-                        label: format!("{}: error budget not burning at page level", s.spec.name),
-                        slo: None,
-                        allow: None,
-                        check: None,
-                        alerts: None,
-                        burn: Some(s.spec.id.clone()),
-                    });
-                }
-            }
-            if self.alertmanager.is_some() && !w.gates.iter().any(|g| g.alerts.is_some()) {
-                w.gates.push(GateSpec {
-                    label: "No critical alerts firing".into(),
-                    slo: None,
-                    allow: None,
-                    check: None,
-                    alerts: Some(crate::core::severity::Severity::Critical),
-                    burn: None,
-                });
-            }
-        }
-        (p, notes)
     }
-}
-
-/// "Error Rate ≤ 5%": the gate an SLO sets, in the runbook's words (green while PASS).
-fn gate_label(spec: &SloSpec) -> String {
-    let op = match spec.direction {
-        Direction::Lower => "≤",
-        Direction::Higher => "≥",
-    };
-    format!(
-        "{} {op} {}",
-        spec.name,
-        crate::core::words::format_value(spec.warning, &spec.unit)
-    )
 }
 
 /// A configuration that was refused: `{file}: {message}`, where the message starts with the

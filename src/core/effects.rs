@@ -1,14 +1,20 @@
 //! What applying an input asks of the world: a redraw, changes to report, commands to send,
 //! lines for the audit log and the recording, steering of the replay, quitting.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use super::checklist::ItemStatus;
-use super::command::{Action, OutcomeKind};
+use super::command::{Action, Command, OutcomeKind};
+use super::plan::Plan;
+use super::playback::ReplayCtl;
+use super::record::Record;
 use super::record::{AlertState, Milestone};
 use super::severity::Severity;
 use super::slo::Band;
 use super::status::Status;
+use super::time::Offset;
 use super::wave::WaveStatus;
 
 /// A state change worth reporting (headless NDJSON, recording). Ids are the plan's own.
@@ -72,11 +78,67 @@ pub enum Change {
     },
 }
 
-/// What applying an event asks of the shell.
-#[derive(Debug, Default, PartialEq)]
+/// A change and the moment it happened (the state's clock when it was applied).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Stamped {
+    pub t: Offset,
+    pub change: Change,
+}
+
+/// A line for the audit log. The sink adds the wall-clock time and the control plane's
+/// address; credentials never reach it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum AuditEntry {
+    /// Before sending: who asked for what, why, and on which wave. The command is sent only
+    /// once this line is written and synced.
+    Sent(Command),
+    /// The outcome arrived.
+    Outcome {
+        command: Command,
+        result: OutcomeKind,
+        reason: Option<String>,
+    },
+    /// Refused on this console and never sent (an observer's seat, a replay).
+    Refused { what: String, actor: String },
+}
+
+/// What the recording sink writes.
+#[derive(Clone, Debug)]
+pub enum RecordOut {
+    /// The fixture header, written once: the first plan seen. Records that follow are
+    /// encoded against it.
+    Header(Arc<Plan>),
+    Records(Vec<Record>),
+}
+
+/// What applying an input asks of the world. The shell executes the fields in this order:
+/// audit, then send (a command whose audit line could not be written is not sent), record,
+/// changes, replay, and finally redraw or quit.
+#[derive(Debug, Default)]
 pub struct Effects {
     /// Something visible changed: the screen needs a redraw.
     pub dirty: bool,
-    /// Reported changes, when the state was built with `track_changes`.
-    pub changes: Vec<Change>,
+    pub quit: bool,
+    /// Reported changes (headless NDJSON), when the state tracks them.
+    pub changes: Vec<Stamped>,
+    pub audit: Vec<AuditEntry>,
+    /// Commands for the control plane.
+    pub send: Vec<Command>,
+    pub record: Vec<RecordOut>,
+    pub replay: Option<ReplayCtl>,
+}
+
+impl Effects {
+    /// Takes in what applying something to the state produced.
+    pub fn merge(&mut self, other: Effects) {
+        self.dirty |= other.dirty;
+        self.quit |= other.quit;
+        self.changes.extend(other.changes);
+        self.audit.extend(other.audit);
+        self.send.extend(other.send);
+        self.record.extend(other.record);
+        if other.replay.is_some() {
+            self.replay = other.replay;
+        }
+    }
 }

@@ -1,11 +1,14 @@
 //! The pure core: the rollout model and the reducer. No I/O and no clock reads here.
 
+pub mod app;
 pub mod burn;
 pub mod checklist;
 pub mod command;
-pub mod console;
 pub mod effects;
+pub mod input;
 pub mod intent;
+pub mod outbox;
+pub mod overlay;
 pub mod plan;
 pub mod playback;
 pub mod record;
@@ -18,5 +21,6 @@ pub mod state;
 pub mod status;
 pub mod time;
 pub mod timeline;
+pub mod ui;
 pub mod wave;
 pub mod words;

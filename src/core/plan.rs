@@ -250,6 +250,34 @@ fn err(path: impl Into<String>, message: impl Into<String>) -> PlanError {
 }
 
 impl Plan {
+    /// What a live console holds before its first hello: no waves, no SLOs, no checklist.
+    /// Not a plan anyone wrote (it would be refused): the view shows a connecting screen
+    /// instead of panels while it is in place.
+    #[must_use]
+    pub fn placeholder() -> Plan {
+        Plan {
+            spec: PlanSpec {
+                id: String::new(),
+                title: None,
+                service: String::new(),
+                from: String::new(),
+                to: String::new(),
+                strategy: Strategy::Canary,
+                t0: super::time::Epoch(time::OffsetDateTime::UNIX_EPOCH),
+                sample_interval: Span::from_secs(60),
+                traffic_unit: None,
+                waves: Vec::new(),
+                slos: Vec::new(),
+                checklist: Vec::new(),
+            },
+            gates: Vec::new(),
+            gate_wave: Vec::new(),
+            slo_ids: std::collections::HashMap::new(),
+            wave_ids: std::collections::HashMap::new(),
+            item_ids: std::collections::HashMap::new(),
+        }
+    }
+
     /// Checks that ids are unique and references resolve, and that thresholds are ordered.
     ///
     /// # Errors

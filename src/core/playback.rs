@@ -1,7 +1,7 @@
 //! Replay playback as arithmetic: where the replay should be at a given wall time. The shell
 //! passes wall time in (milliseconds on a monotonic clock); nothing here reads a clock.
 
-use super::time::Offset;
+use super::time::{Offset, Span};
 
 /// Speed steps offered by `+` and `-`; `None` in the table stands for "as fast as possible".
 pub const SPEEDS: [Option<f64>; 12] = [
@@ -143,6 +143,32 @@ impl Playback {
     pub fn at_end(&self, wall: u64) -> bool {
         self.position(wall) >= self.end
     }
+}
+
+/// Where the data comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Mode {
+    Replay(ReplayInfo),
+    Live,
+}
+
+/// What the replay engine reports about playback, for the header and position readout.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReplayInfo {
+    pub speed: Speed,
+    pub playing: bool,
+    pub start: Offset,
+    pub end: Offset,
+}
+
+/// A request to the replay engine.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ReplayCtl {
+    Toggle,
+    SeekBy(Span),
+    SeekTo(Offset),
+    NextEvent,
+    Speed(Speed),
 }
 
 #[cfg(test)]

@@ -56,22 +56,6 @@ impl WaveState {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bake_clock_stops_while_paused() {
-        let mut w = WaveState::default();
-        w.set(WaveStatus::Active, Offset::from_secs(0));
-        assert_eq!(w.baked(Offset::from_secs(60)), Span::from_secs(60));
-        w.set(WaveStatus::Paused, Offset::from_secs(100));
-        assert_eq!(w.baked(Offset::from_secs(500)), Span::from_secs(100));
-        w.set(WaveStatus::Active, Offset::from_secs(600));
-        assert_eq!(w.baked(Offset::from_secs(650)), Span::from_secs(150));
-    }
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WaveStatus {
@@ -94,5 +78,21 @@ impl WaveStatus {
             WaveStatus::Failed => "FAILED",
             WaveStatus::RolledBack => "ROLLED BACK",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bake_clock_stops_while_paused() {
+        let mut w = WaveState::default();
+        w.set(WaveStatus::Active, Offset::from_secs(0));
+        assert_eq!(w.baked(Offset::from_secs(60)), Span::from_secs(60));
+        w.set(WaveStatus::Paused, Offset::from_secs(100));
+        assert_eq!(w.baked(Offset::from_secs(500)), Span::from_secs(100));
+        w.set(WaveStatus::Active, Offset::from_secs(600));
+        assert_eq!(w.baked(Offset::from_secs(650)), Span::from_secs(150));
     }
 }

@@ -4,5 +4,6 @@
 pub mod encode;
 pub mod fixture;
 pub mod locate;
+pub mod ndjson;
 pub mod protocol;
 pub mod record;

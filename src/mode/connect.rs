@@ -1,12 +1,21 @@
 //! `warroom connect` and `warroom demo`: a console on a control plane, with its seat, token,
 //! audit log, recording and metric sources.
 
-use crate::core::console::{Console, Mode};
-use crate::mode::on_screen;
-use crate::shell::{self};
+use std::sync::Arc;
+
 use color_eyre::eyre::{bail, eyre};
 use color_eyre::Result;
-use std::io::Write;
+
+use crate::core::app::App;
+use crate::core::command::Role;
+use crate::core::input::{Input, PlaneMsg};
+use crate::core::outbox::Outbox;
+use crate::core::plan::Plan;
+use crate::core::source::Link;
+use crate::shell::sinks::Sinks;
+use crate::shell::{self, run, ws_client};
+
+use super::on_screen;
 
 /// `user@host`, for commands when no `--actor` is given.
 pub(super) fn default_actor() -> String {
@@ -39,11 +48,6 @@ pub(super) async fn live_console(
     look_args: &crate::cli::Look,
     headless: bool,
 ) -> Result<i32> {
-    use crate::core::command::Role;
-    use crate::core::source::{Link, SourceStatus};
-    use crate::core::state::{Event, State, TIMELINE_CAP};
-    use shell::run::{Input, Links, LiveLink, CHANNEL};
-    use shell::ws_client::{self, Feed};
     let look = super::look(look_args)?;
     let audit_path = seat
         .audit_log
@@ -72,113 +76,75 @@ pub(super) async fn live_console(
         token: token(&seat)?,
         seed: u64::from(std::process::id()),
     };
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(CHANNEL);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(run::CHANNEL);
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::channel(64);
-    tokio::spawn(ws_client::run(
-        opts,
-        cmd_rx,
-        ws_client::Out {
-            tx: tx.clone(),
-            wrap: Input::Live,
-        },
-    ));
+    tokio::spawn(ws_client::run(opts, cmd_rx, tx.clone()));
+
+    let overlay = sources.as_ref().map(|(c, _)| Arc::new(c.overlay()));
+    let mut outbox = Outbox::new(
+        role,
+        actor,
+        format!(
+            "{:x}{:x}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.subsec_nanos())
+        ),
+    );
+    outbox.auto_pause = overlay.as_ref().is_some_and(|o| o.auto_pause);
+    let mut app = App::live(
+        Arc::new(Plan::placeholder()),
+        outbox,
+        overlay.clone(),
+        headless,
+    );
+    let mut sinks = Sinks {
+        commands: Some(cmd_tx),
+        audit: Some(audit),
+        recorder,
+        output: headless.then(|| Box::new(std::io::BufWriter::new(std::io::stdout())) as _),
+        url: url.clone(),
+        ..Sinks::default()
+    };
 
     // The first hello, before the terminal is touched.
     let mut last = String::from("no answer");
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    let hello = loop {
-        match tokio::time::timeout_at(deadline, rx.recv()).await {
-            Ok(Some(Input::Live(Feed::Hello {
-                plan,
-                role: granted,
-                reset,
-                now,
-                speed,
-                ..
-            }))) => break (plan, granted, reset.unwrap_or_default(), now, speed),
-            Ok(Some(Input::Live(Feed::Link(Link::Down { reason })))) => last = reason.to_string(),
-            Ok(Some(Input::Live(Feed::Refused(why)))) => {
+    loop {
+        let Ok(Some(input)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
+            bail!("{url}: cannot reach the control plane ({last})")
+        };
+        let hello = match &input {
+            Input::ControlPlane(PlaneMsg::Hello { plan, .. }) => {
+                if let Some(o) = &overlay {
+                    Plan::new(o.apply(&plan.spec).0)
+                        .map_err(|e| eyre!("the configuration does not fit the plan: {e}"))?;
+                }
+                true
+            }
+            Input::ControlPlane(PlaneMsg::Link(Link::Down { reason })) => {
+                last = reason.to_string();
+                false
+            }
+            Input::ControlPlane(PlaneMsg::Refused(why)) => {
                 bail!("{url}: the control plane refused this console: {why}")
             }
-            Ok(Some(_)) => {}
-            Ok(None) | Err(_) => bail!("{url}: cannot reach the control plane ({last})"),
-        }
-    };
-    let (plan, granted, records, now, speed) = hello;
-    let mut notice = None;
-    let shown = match &sources {
-        Some((config, _)) => {
-            let (overlaid, notes) = config.overlay(&plan.spec);
-            notice = notes.into_iter().next();
-            if (speed - 1.0).abs() > 1e-9 {
-                notice = Some(format!(
-                    "the control plane runs at ×{speed}: Prometheus samples are on wall time, \
-                     so they will look old"
-                ));
-            }
-            std::sync::Arc::new(
-                crate::core::plan::Plan::new(overlaid)
-                    .map_err(|e| eyre!("the configuration does not fit the plan: {e}"))?,
-            )
-        }
-        None => plan.clone(),
-    };
-    let mut state = State::new(
-        shown,
-        SourceStatus {
-            name: std::sync::Arc::from("control-plane"),
-            link: Link::Connected,
-        },
-        TIMELINE_CAP,
-    );
-    state.track_changes(headless);
-    for r in &records {
-        if sources.is_none() || !matches!(r.body, crate::core::record::Body::Metric { .. }) {
-            state.apply(Event::Record(r.clone()));
+            _ => false,
+        };
+        run::step(&mut app, &mut sinks, input);
+        if hello {
+            break;
         }
     }
-    state.apply(Event::Clock(now));
-    let mut console = Console::new(state, Mode::Live);
-    console.notice = notice;
-    console.role = role.min_with(granted);
-    console.actor = actor;
-    console.id_prefix = format!(
-        "{:x}{:x}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.subsec_nanos())
-    );
-    let mut recorder = recorder;
-    if let Some(rec) = recorder.as_mut() {
-        rec.plan(&plan)?;
-        rec.records(&plan, &records)?;
-    }
-    let mut links = Links {
-        replay: None,
-        live: Some(LiveLink {
-            commands: cmd_tx,
-            audit: Some(audit),
-            recorder,
-            url,
-            config: sources.as_ref().map(|s| s.0.clone()),
-        }),
-    };
     if let Some((config, client)) = sources {
-        console.auto_pause = config.auto_pause;
-        tokio::spawn(shell::metrics_poll::run(
-            config,
-            client,
-            shell::metrics_poll::Out {
-                tx: tx.clone(),
-                wrap: Input::Sources,
-            },
-        ));
+        tokio::spawn(shell::metrics_poll::run(config, client, tx.clone()));
     }
     if headless {
-        return headless_live(&mut console, &mut rx, &mut links).await;
+        run::headless(&mut app, &mut rx, &mut sinks).await;
+        return Ok(0);
     }
-    on_screen(&mut console, &look, tx, &mut rx, &mut links).await
+    on_screen(&mut app, &look, tx, &mut rx, &mut sinks).await
 }
 
 /// Reads `--config` and its credentials: everything that can be wrong is said before the
@@ -215,31 +181,6 @@ pub(super) fn metric_sources(
     )
     .map_err(|e| eyre!("--config {}: {e}", path.display()))?;
     Ok((std::sync::Arc::new(config), client))
-}
-
-/// A live console without a screen: every state change as one JSON line on stdout.
-pub(super) async fn headless_live(
-    console: &mut Console,
-    rx: &mut tokio::sync::mpsc::Receiver<shell::run::Input>,
-    links: &mut shell::run::Links,
-) -> Result<i32> {
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let epoch = console.state.plan.spec.t0;
-    while let Some(input) = rx.recv().await {
-        if matches!(input, shell::run::Input::Quit) {
-            break;
-        }
-        shell::run::apply_input(input, console, links);
-        for c in console.state.take_changes() {
-            serde_json::to_writer(
-                &mut out,
-                &serde_json::json!({ "t": crate::core::time::exact_offset(console.state.now), "utc": epoch.rfc3339(console.state.now), "change": c }),
-            )?;
-            writeln!(out)?;
-        }
-        out.flush()?;
-    }
-    Ok(0)
 }
 
 pub(super) fn demo(args: &crate::cli::DemoArgs) -> Result<i32> {

@@ -8,7 +8,8 @@ use color_eyre::Result;
 
 use crate::cli;
 use crate::cli::{Cli, Command};
-use crate::core::console::Console;
+use crate::core::app::App;
+use crate::core::input::Input;
 use crate::core::time::{parse_offset, Offset};
 use crate::mode::connect::demo;
 use crate::mode::connect::live_console;
@@ -17,6 +18,7 @@ use crate::mode::replay::replay_headless;
 use crate::mode::replay::replay_screen;
 use crate::mode::serve::serve;
 use crate::mode::snapshot::snapshot_cmd;
+use crate::shell::sinks::Sinks;
 use crate::shell::{self};
 
 mod connect;
@@ -128,21 +130,21 @@ pub(super) fn parse_at(at: Option<&str>) -> Result<Option<Offset>> {
 /// Takes the terminal, runs the console on it until quit, and gives the terminal back (on
 /// every way out: the guard restores it on drop and on panic).
 pub(super) async fn on_screen(
-    console: &mut Console,
+    app: &mut App,
     look: &crate::view::look::Look,
-    tx: tokio::sync::mpsc::Sender<shell::run::Input>,
-    rx: &mut tokio::sync::mpsc::Receiver<shell::run::Input>,
-    links: &mut shell::run::Links,
+    tx: tokio::sync::mpsc::Sender<Input>,
+    rx: &mut tokio::sync::mpsc::Receiver<Input>,
+    sinks: &mut Sinks,
 ) -> Result<i32> {
     tokio::spawn(shell::keys::keys(tx.clone()));
     tokio::spawn(shell::keys::signals(tx));
     let mut guard = shell::terminal::Guard::enter()?;
     let stats = shell::run::run(
         &mut guard.terminal,
-        console,
+        app,
         look,
         rx,
-        links,
+        sinks,
         shell::terminal::synchronized_draw,
     )
     .await;

@@ -1,15 +1,20 @@
 //! `warroom replay` (on screen, or headless when asked or when stdout is not a terminal)
 //! and `warroom check`.
 
-use crate::cli::ReplayArgs;
-use crate::core::console::{Console, Mode, ReplayInfo};
-use crate::core::playback::Speed;
-use crate::mode::on_screen;
-use crate::mode::parse_at;
-use crate::shell::{self, fixtures, headless, replay};
+use std::io::Write;
+
 use color_eyre::eyre::eyre;
 use color_eyre::Result;
-use std::io::Write;
+
+use crate::cli::ReplayArgs;
+use crate::core::app::App;
+use crate::core::input::Input;
+use crate::core::playback::{Mode, ReplayInfo, Speed};
+use crate::format::ndjson;
+use crate::shell::sinks::Sinks;
+use crate::shell::{fixtures, replay, run};
+
+use super::{on_screen, parse_at};
 
 /// The fixture named on the command line, or the built-in one.
 pub(super) fn fixture_name(file: Option<&String>) -> String {
@@ -18,8 +23,8 @@ pub(super) fn fixture_name(file: Option<&String>) -> String {
 }
 
 pub(super) fn check(file: &str) -> Result<i32> {
-    let state = headless::run(fixtures::open(file)?, None)?;
-    let s = headless::summary(&state);
+    let state = fixtures::play_through(fixtures::open(file)?)?;
+    let s = ndjson::summary(&state);
     let unknown = if s.unknown_records > 0 {
         format!(
             ", {} records of newer types shown as generic entries",
@@ -40,21 +45,52 @@ pub(super) fn check(file: &str) -> Result<i32> {
     Ok(0)
 }
 
+/// Every change as one NDJSON line, then the summary: the console's reducer, with the output
+/// sink in place of a screen.
 pub(super) fn replay_headless(args: &ReplayArgs) -> Result<i32> {
-    let src = fixtures::open(&fixture_name(args.file.as_ref()))?;
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let state = headless::run(src, Some(&mut out))?;
-    serde_json::to_writer(
-        &mut out,
-        &serde_json::json!({ "summary": headless::summary(&state) }),
-    )?;
-    writeln!(out)?;
-    out.flush()?;
-    Ok(0)
+    let mut src = fixtures::open(&fixture_name(args.file.as_ref()))?;
+    let mut app = App::new(
+        fixtures::initial_state(&src),
+        Mode::Replay(ReplayInfo {
+            speed: Speed::Max,
+            playing: true,
+            start: crate::core::time::Offset::ZERO,
+            end: crate::core::time::Offset::ZERO,
+        }),
+    );
+    app.state.track_changes(true);
+    let mut sinks = Sinks {
+        output: Some(Box::new(std::io::BufWriter::new(std::io::stdout()))),
+        ..Sinks::default()
+    };
+    let mut closed = false;
+    let mut failed: Option<String> = None;
+    fixtures::fold(&mut src, &mut app, None, |app, fx| {
+        let mut back = sinks.execute(fx, app.state.plan.spec.t0);
+        while let Some(input) = back.pop() {
+            match input {
+                // The reader went away (`| head`): not a failure.
+                Input::Quit => closed = true,
+                Input::SinkFailed { error, .. } => failed = Some(error),
+                other => back.extend(sinks.execute(app.apply(other), app.state.plan.spec.t0)),
+            }
+        }
+        !closed && failed.is_none()
+    })?;
+    if let Some(e) = failed {
+        return Err(eyre!("writing the output: {e}"));
+    }
+    if closed {
+        return Ok(0);
+    }
+    let mut out = std::io::BufWriter::new(std::io::stdout());
+    match ndjson::write_summary(&mut out, &app.state).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(0),
+    }
 }
 
 pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
-    use shell::run::{Input, CHANNEL};
     let look = super::look(&args.look)?;
     let mut src = fixtures::open(&fixture_name(args.file.as_ref()))?;
     let initial = fixtures::initial_state(&src);
@@ -73,26 +109,26 @@ pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
         end: prep.end,
     };
     let engine = replay::Engine::new(src, prep, speed);
-    let mut console = Console::new(initial, Mode::Replay(info));
+    let mut app = App::new(initial, Mode::Replay(info));
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(CHANNEL);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(run::CHANNEL);
         let (ctl_tx, ctl_rx) = std::sync::mpsc::channel();
         let feed_tx = tx.clone();
         std::thread::Builder::new()
             .name("replay".into())
             .spawn(move || {
-                engine.run(&ctl_rx, at, at.is_none(), |feed| {
-                    feed_tx.blocking_send(Input::Replay(feed)).is_ok()
+                engine.run(&ctl_rx, at, at.is_none(), |msg| {
+                    feed_tx.blocking_send(Input::Replay(msg)).is_ok()
                 });
             })?;
-        let mut links = shell::run::Links {
+        let mut sinks = Sinks {
             replay: Some(ctl_tx),
-            live: None,
+            ..Sinks::default()
         };
-        on_screen(&mut console, &look, tx, &mut rx, &mut links).await
+        on_screen(&mut app, &look, tx, &mut rx, &mut sinks).await
     })
 }

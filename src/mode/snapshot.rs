@@ -21,9 +21,8 @@ pub(super) fn snapshot_cmd(args: &SnapshotArgs) -> Result<i32> {
     let look = super::look(&args.look)?;
     let (cols, rows) = parse_size(&args.size)?;
     let at = parse_at(args.at.as_deref())?;
-    let (state, start, end) = snapshot::state_at(fixtures::open(&args.file)?, at)?;
-    let console = snapshot::still(state, start, end);
-    let buf = snapshot::draw(&console, &look, cols, rows)?;
+    let app = snapshot::still_at(fixtures::open(&args.file)?, at)?;
+    let buf = snapshot::draw(&app, &look, cols, rows)?;
     let light = look.theme.name == "light";
     match args
         .output

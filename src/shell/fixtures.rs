@@ -4,11 +4,16 @@ use std::fs::File;
 use std::io::{BufReader, Cursor};
 use std::path::Path;
 
+use crate::core::app::App;
+use crate::core::effects::Effects;
+use crate::core::input::{Input, ReplayMsg};
+use crate::core::playback::{Mode, ReplayInfo, Speed};
 use crate::core::record::Record;
 use crate::core::source::Link;
 use crate::core::source::SourceStatus;
 use crate::core::state::State;
 use crate::core::state::TIMELINE_CAP;
+use crate::core::time::Offset;
 use crate::format::fixture::{self, FixtureError, RecordReader};
 use std::sync::Arc;
 
@@ -132,4 +137,56 @@ pub fn initial_state(src: &Source) -> State {
         },
         TIMELINE_CAP,
     )
+}
+
+/// Reads every record of `src` and applies them to `app` the way the replay engine does (a
+/// batch per line, then the clock to that line's time), handing each batch's effects to
+/// `each`, which returns `false` to stop early. Lines after `until` are read and checked
+/// but not applied. Returns the first and last record times (`None`: no records).
+///
+/// # Errors
+/// The first malformed record: the file is refused where it goes wrong.
+pub fn fold(
+    src: &mut Source,
+    app: &mut App,
+    until: Option<Offset>,
+    mut each: impl FnMut(&mut App, Effects) -> bool,
+) -> Result<Option<(Offset, Offset)>, FixtureError> {
+    let info = match app.mode {
+        Mode::Replay(i) => i,
+        Mode::Live => ReplayInfo {
+            speed: Speed::Max,
+            playing: true,
+            start: Offset::ZERO,
+            end: Offset::ZERO,
+        },
+    };
+    let mut span: Option<(Offset, Offset)> = None;
+    let mut going = true;
+    loop {
+        let mut batch = Vec::new();
+        let Some(t) = src.next_records(&mut |r| batch.push(r))? else {
+            break;
+        };
+        span = Some((span.map_or(t, |s| s.0), t));
+        if going && until.is_none_or(|u| t <= u) {
+            let fx = app.apply(Input::Replay(ReplayMsg::Batch {
+                records: batch,
+                clock: t,
+                info,
+            }));
+            going = each(app, fx);
+        }
+    }
+    Ok(span)
+}
+
+/// The state at the end of a fixture (or a recording): every record applied.
+///
+/// # Errors
+/// The first malformed record.
+pub fn play_through(mut src: Source) -> Result<State, FixtureError> {
+    let mut app = App::new(initial_state(&src), Mode::Live);
+    fold(&mut src, &mut app, None, |_, _| true)?;
+    Ok(app.state)
 }

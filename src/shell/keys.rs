@@ -5,7 +5,7 @@ use crossterm::event::{Event as TermEvent, EventStream};
 use futures_util::StreamExt;
 use tokio::sync::mpsc::Sender;
 
-use super::run::Input;
+use crate::core::input::Input;
 use crate::core::intent::Key;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
@@ -18,7 +18,7 @@ pub async fn keys(tx: Sender<Input>) {
                 Some(key) => Input::Key(key),
                 None => continue,
             },
-            Ok(TermEvent::Resize(..)) => Input::Resize,
+            Ok(TermEvent::Resize(..)) => Input::Resized,
             Ok(_) => continue,
             Err(_) => Input::Quit,
         };

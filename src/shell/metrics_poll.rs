@@ -13,8 +13,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use crate::config::{Config, SeriesMode, Slo};
+use crate::core::input::{Input, MetricsMsg};
 use crate::core::plan::SloSpec;
-use crate::core::record::Body;
 use crate::core::source::{Link, SourceStatus};
 
 use super::alertmanager;
@@ -25,48 +25,13 @@ pub const SPARK_POINTS: u64 = 120;
 /// Most gauges one `series = "each"` query may add; further series are left out, and said so.
 pub const MAX_SERIES: usize = 16;
 
-/// What the sources tell the console.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Feed {
-    /// A source's health, for the header ("prometheus", "alertmanager").
-    Status(SourceStatus),
-    /// A gauge for a series first seen (from a `series = "each"` query), before its samples.
-    AddSlo(SloSpec),
-    /// Older samples for a gauge (Unix ms, oldest first), from the start-up range queries.
-    Backfill {
-        id: Box<str>,
-        points: Vec<(i64, Option<f64>)>,
-    },
-    /// A sample: the query's value at `at_ms` (Unix ms). `None` is no data.
-    Sample {
-        id: Box<str>,
-        at_ms: i64,
-        value: Option<f64>,
-    },
-    /// The query failed; the words are the server's own where it gave any.
-    Failed { id: Box<str>, error: String },
-    /// Alerts that fired, changed or resolved (`Body::Alert`), to stamp with the console's now.
-    Alerts(Vec<Body>),
-}
+/// Where the sources report: the console's input channel (bounded, awaited).
+#[derive(Clone)]
+struct Out(mpsc::Sender<Input>);
 
-/// Where the sources report: a bounded channel, and how to wrap a report for it.
-pub struct Out<T> {
-    pub tx: mpsc::Sender<T>,
-    pub wrap: fn(Feed) -> T,
-}
-
-impl<T> Clone for Out<T> {
-    fn clone(&self) -> Self {
-        Out {
-            tx: self.tx.clone(),
-            wrap: self.wrap,
-        }
-    }
-}
-
-impl<T> Out<T> {
-    async fn send(&self, f: Feed) -> bool {
-        self.tx.send((self.wrap)(f)).await.is_ok()
+impl Out {
+    async fn send(&self, m: MetricsMsg) -> bool {
+        self.0.send(Input::Metrics(m)).await.is_ok()
     }
 }
 
@@ -82,7 +47,8 @@ fn ms(secs: f64) -> i64 {
 }
 
 /// Runs every source of `config` until the console goes away (the channel closes).
-pub async fn run<T: Send + 'static>(config: Arc<Config>, client: Client, out: Out<T>) {
+pub async fn run(config: Arc<Config>, client: Client, tx: mpsc::Sender<Input>) {
+    let out = Out(tx);
     let mut tasks = JoinSet::new();
     let health = Arc::new(Mutex::new(Health::new(config.slos.len())));
     for (i, slo) in config.slos.iter().enumerate() {
@@ -154,12 +120,12 @@ impl Health {
 }
 
 /// One SLO: the start-up history, then an instant query every interval.
-async fn watch_slo<T>(
+async fn watch_slo(
     index: usize,
     slo: Slo,
     client: Client,
     interval: Duration,
-    out: Out<T>,
+    out: Out,
     health: Arc<Mutex<Health>>,
 ) {
     let mut known: BTreeMap<Labels, Box<str>> = BTreeMap::new();
@@ -185,7 +151,7 @@ async fn watch_slo<T>(
                     ids = vec![slo.spec.id.as_str().into()];
                 }
                 ids.into_iter()
-                    .map(|id| Feed::Failed {
+                    .map(|id| MetricsMsg::Failed {
                         id,
                         error: e.clone(),
                     })
@@ -193,7 +159,7 @@ async fn watch_slo<T>(
             }
         };
         let status = health.lock().ok().and_then(|mut h| h.report(index, error));
-        for f in feeds.into_iter().chain(status.map(Feed::Status)) {
+        for f in feeds.into_iter().chain(status.map(MetricsMsg::Status)) {
             if !out.send(f).await {
                 return;
             }
@@ -203,11 +169,11 @@ async fn watch_slo<T>(
 
 /// The start-up range queries: the budget's period at a coarse step (for SLOs with a
 /// budget), then the sparkline's width at the poll interval. False when the console is gone.
-async fn backfill<T>(
+async fn backfill(
     slo: &Slo,
     client: &Client,
     interval: Duration,
-    out: &Out<T>,
+    out: &Out,
     known: &mut BTreeMap<Labels, Box<str>>,
 ) -> bool {
     let end = unix_now();
@@ -251,11 +217,11 @@ async fn backfill<T>(
             continue;
         };
         if let Some(spec) = new {
-            if !out.send(Feed::AddSlo(spec)).await {
+            if !out.send(MetricsMsg::AddSlo(spec)).await {
                 return false;
             }
         }
-        if !out.send(Feed::Backfill { id, points }).await {
+        if !out.send(MetricsMsg::Backfill { id, points }).await {
             return false;
         }
     }
@@ -290,11 +256,11 @@ fn samples(
     values: Vec<(Labels, Option<f64>)>,
     at_ms: i64,
     known: &mut BTreeMap<Labels, Box<str>>,
-) -> Vec<Feed> {
+) -> Vec<MetricsMsg> {
     let mut feeds = Vec::new();
     if slo.series == SeriesMode::Aggregate {
         let value = values.into_iter().next().and_then(|v| v.1);
-        feeds.push(Feed::Sample {
+        feeds.push(MetricsMsg::Sample {
             id: slo.spec.id.as_str().into(),
             at_ms,
             value,
@@ -306,14 +272,14 @@ fn samples(
         let Some((id, new)) = gauge_id(slo, &labels, known) else {
             continue;
         };
-        feeds.extend(new.map(Feed::AddSlo));
+        feeds.extend(new.map(MetricsMsg::AddSlo));
         seen.push(id.clone());
-        feeds.push(Feed::Sample { id, at_ms, value });
+        feeds.push(MetricsMsg::Sample { id, at_ms, value });
     }
     // A series that vanished has no data now.
     for id in known.values() {
         if !seen.contains(id) {
-            feeds.push(Feed::Sample {
+            feeds.push(MetricsMsg::Sample {
                 id: id.clone(),
                 at_ms,
                 value: None,
@@ -389,14 +355,14 @@ pub fn series_spec(spec: &SloSpec, labels: &Labels) -> SloSpec {
 }
 
 /// Polls Alertmanager every interval and reports what fired, changed or resolved.
-async fn watch_alerts<T>(
+async fn watch_alerts(
     am: crate::config::Alertmanager,
     timeout: Duration,
     interval: Duration,
-    out: Out<T>,
+    out: Out,
 ) {
     let status = |link| {
-        Feed::Status(SourceStatus {
+        MetricsMsg::Status(SourceStatus {
             name: Arc::from("alertmanager"),
             link,
         })
@@ -419,7 +385,7 @@ async fn watch_alerts<T>(
         match client.alerts(&am.matchers).await {
             Ok(list) => {
                 let bodies = tracker.update(&list);
-                if !bodies.is_empty() && !out.send(Feed::Alerts(bodies)).await {
+                if !bodies.is_empty() && !out.send(MetricsMsg::Alerts(bodies)).await {
                     return;
                 }
                 if !out.send(status(Link::Connected)).await {
@@ -484,7 +450,7 @@ mod tests {
         let f = samples(&s, vec![], 5, &mut known);
         assert_eq!(
             f,
-            vec![Feed::Sample {
+            vec![MetricsMsg::Sample {
                 id: "error_rate".into(),
                 at_ms: 5,
                 value: None
@@ -508,7 +474,7 @@ mod tests {
         let added: Vec<String> = first
             .iter()
             .filter_map(|f| match f {
-                Feed::AddSlo(s) => Some(format!("{} / {}", s.id, s.name)),
+                MetricsMsg::AddSlo(s) => Some(format!("{} / {}", s.id, s.name)),
                 _ => None,
             })
             .collect();
@@ -528,12 +494,12 @@ mod tests {
         assert_eq!(
             second,
             vec![
-                Feed::Sample {
+                MetricsMsg::Sample {
                     id: "error_rate{version=legacy}".into(),
                     at_ms: 2000,
                     value: Some(1.5)
                 },
-                Feed::Sample {
+                MetricsMsg::Sample {
                     id: "error_rate{version=v1_beta}".into(),
                     at_ms: 2000,
                     value: None

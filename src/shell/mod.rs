@@ -4,7 +4,6 @@ pub mod alertmanager;
 pub mod backoff;
 pub mod fixtures;
 pub mod generate;
-pub mod headless;
 pub mod keys;
 pub mod metrics_poll;
 pub mod prometheus;

@@ -6,8 +6,9 @@
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
-use crate::core::console::{ReplayCtl, ReplayInfo};
+use crate::core::input::ReplayMsg;
 use crate::core::playback::{Playback, Speed};
+use crate::core::playback::{ReplayCtl, ReplayInfo};
 use crate::core::record::Record;
 use crate::core::state::{Event, State};
 use crate::core::time::Offset;
@@ -122,28 +123,6 @@ pub fn auto_speed(start: Offset, end: Offset) -> Speed {
     s
 }
 
-/// What the engine sends to the console.
-pub enum Feed {
-    /// Apply these records, then move the clock to `clock`.
-    Batch {
-        records: Vec<Record>,
-        clock: Offset,
-        info: ReplayInfo,
-    },
-    /// Replace the state (a seek restored a snapshot), then apply these records and move
-    /// the clock to `clock`.
-    Restore {
-        state: Box<State>,
-        records: Vec<Record>,
-        clock: Offset,
-        info: ReplayInfo,
-    },
-    /// Playback changed without new records (pause, speed).
-    Info(ReplayInfo),
-    /// Reading failed after start-up (the file changed under us).
-    Failed(String),
-}
-
 /// Where a line was read but not yet applied (its time is still ahead of playback).
 struct Pending {
     t: Offset,
@@ -223,7 +202,7 @@ impl Engine {
     }
 
     /// Moves to `to`: forward by reading on, or through the nearest snapshot at or before it.
-    fn seek(&mut self, to: Offset, send: &mut impl FnMut(Feed) -> bool) -> Result<(), String> {
+    fn seek(&mut self, to: Offset, send: &mut impl FnMut(ReplayMsg) -> bool) -> Result<(), String> {
         let to = to.clamp(self.prep.start, self.prep.end);
         let snap = self.prep.snapshots.iter().rev().find(|s| s.t <= to);
         let restore = to < self.sent_to || snap.is_some_and(|s| s.t > self.sent_to);
@@ -254,13 +233,13 @@ impl Engine {
         // shows the older snapshot on its own.
         let restored = restored_state.map(Box::new);
         send(match restored {
-            Some(state) => Feed::Restore {
+            Some(state) => ReplayMsg::Restore {
                 state,
                 records,
                 clock,
                 info,
             },
-            None => Feed::Batch {
+            None => ReplayMsg::Batch {
                 records,
                 clock,
                 info,
@@ -272,7 +251,7 @@ impl Engine {
     fn control(
         &mut self,
         ctl: ReplayCtl,
-        send: &mut impl FnMut(Feed) -> bool,
+        send: &mut impl FnMut(ReplayMsg) -> bool,
     ) -> Result<(), String> {
         let wall = self.wall();
         let here = self.sent_to.max(self.prep.start);
@@ -285,11 +264,11 @@ impl Engine {
                 let playing = !self.playback.playing;
                 self.playback
                     .set_playing(playing, self.wall(), self.sent_to.max(self.prep.start));
-                send(Feed::Info(self.info()));
+                send(ReplayMsg::Info(self.info()));
             }
             ReplayCtl::Speed(s) => {
                 self.playback.set_speed(s, wall, here);
-                send(Feed::Info(self.info()));
+                send(ReplayMsg::Info(self.info()));
             }
             ReplayCtl::SeekBy(d) => self.seek(here.saturating_add(d), send)?,
             ReplayCtl::SeekTo(t) => self.seek(t, send)?,
@@ -314,7 +293,7 @@ impl Engine {
         ctl: &Receiver<ReplayCtl>,
         start_at: Option<Offset>,
         play: bool,
-        mut send: impl FnMut(Feed) -> bool,
+        mut send: impl FnMut(ReplayMsg) -> bool,
     ) {
         let frame = Duration::from_millis(33);
         let res = (|| -> Result<(), String> {
@@ -322,7 +301,7 @@ impl Engine {
             if play {
                 self.playback
                     .set_playing(true, self.wall(), self.sent_to.max(self.prep.start));
-                if !send(Feed::Info(self.info())) {
+                if !send(ReplayMsg::Info(self.info())) {
                     return Ok(());
                 }
             }
@@ -368,7 +347,7 @@ impl Engine {
                 if finished {
                     self.playback.set_playing(false, self.wall(), clock);
                 }
-                if !send(Feed::Batch {
+                if !send(ReplayMsg::Batch {
                     records,
                     clock,
                     info: self.info(),
@@ -378,7 +357,7 @@ impl Engine {
             }
         })();
         if let Err(e) = res {
-            send(Feed::Failed(e));
+            send(ReplayMsg::Failed(e));
         }
     }
 }

@@ -1,19 +1,29 @@
 //! Where commands and what a live console receives are written: the append-only audit log
 //! (flushed to disk before a command is sent and after its outcome; never credentials) and
-//! the recording (a fixture that `warroom replay` plays back).
+//! the recording (a fixture that `warroom replay` plays back), and [`Sinks`], which executes
+//! the effects the console asks for, in their order, and reports every failure back as an
+//! input rather than dropping it.
 
 use std::fs::{File, OpenOptions};
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::json;
 
+use tokio::sync::mpsc;
+
 use crate::core::command::Command;
 use crate::core::command::OutcomeKind;
+use crate::core::effects::{AuditEntry, Effects, RecordOut};
+use crate::core::input::{Input, Sink};
 use crate::core::plan::Plan;
+use crate::core::playback::ReplayCtl;
 use crate::core::record::Record;
+use crate::core::time::Epoch;
 use crate::core::time::Offset;
 use crate::format::encode;
+use crate::format::ndjson;
 
 /// The audit log: JSON Lines, appended, each line flushed and synced before going on.
 pub struct Audit {
@@ -99,7 +109,8 @@ fn now_utc() -> String {
 /// A recording: a fixture header, then every record as received (never going back in time).
 pub struct Recorder {
     out: BufWriter<File>,
-    started: bool,
+    /// The plan of the header: records are written against it.
+    plan: Option<Arc<Plan>>,
     last: Offset,
 }
 
@@ -109,7 +120,7 @@ impl Recorder {
     pub fn create(path: &Path) -> std::io::Result<Recorder> {
         Ok(Recorder {
             out: BufWriter::new(File::create(path)?),
-            started: false,
+            plan: None,
             last: Offset(i64::MIN),
         })
     }
@@ -118,10 +129,10 @@ impl Recorder {
     ///
     /// # Errors
     /// Writing failed.
-    pub fn plan(&mut self, plan: &Plan) -> std::io::Result<()> {
-        if !self.started {
+    pub fn plan(&mut self, plan: &Arc<Plan>) -> std::io::Result<()> {
+        if self.plan.is_none() {
             writeln!(self.out, "{}", encode::header(&plan.spec))?;
-            self.started = true;
+            self.plan = Some(plan.clone());
         }
         Ok(())
     }
@@ -131,14 +142,123 @@ impl Recorder {
     ///
     /// # Errors
     /// Writing failed.
-    pub fn records(&mut self, plan: &Plan, records: &[Record]) -> std::io::Result<()> {
+    pub fn records(&mut self, records: &[Record]) -> std::io::Result<()> {
+        let Some(plan) = self.plan.clone() else {
+            return Ok(());
+        };
         for r in records {
             if r.t < self.last {
                 continue;
             }
-            writeln!(self.out, "{}", encode::record(r, plan))?;
+            writeln!(self.out, "{}", encode::record(r, &plan))?;
             self.last = r.t;
         }
         self.out.flush()
+    }
+}
+
+/// Where effects go. Every part is optional: a replay has no connection, a headless run no
+/// screen, a console without `--record` no recorder.
+#[derive(Default)]
+pub struct Sinks {
+    /// Steering of the replay engine.
+    pub replay: Option<std::sync::mpsc::Sender<ReplayCtl>>,
+    /// Commands for the connection to the control plane.
+    pub commands: Option<mpsc::Sender<Command>>,
+    pub audit: Option<Audit>,
+    pub recorder: Option<Recorder>,
+    /// Headless output: one NDJSON line per change.
+    pub output: Option<Box<dyn Write + Send>>,
+    /// The control plane's address (for the audit log).
+    pub url: String,
+}
+
+impl Sinks {
+    /// Executes `fx` (audit, send, record, changes, replay, in that order). What failed comes
+    /// back as inputs for the console: a command whose audit line could not be written is not
+    /// sent; a recording that cannot be written stops; a closed output ends a headless run.
+    pub fn execute(&mut self, fx: Effects, epoch: Epoch) -> Vec<Input> {
+        let mut back = Vec::new();
+        let mut unlogged: Vec<String> = Vec::new();
+        if let Some(a) = self.audit.as_mut() {
+            for entry in &fx.audit {
+                let (written, command) = match entry {
+                    AuditEntry::Sent(c) => (a.sent(c, &self.url), Some(c.id.clone())),
+                    AuditEntry::Outcome {
+                        command,
+                        result,
+                        reason,
+                    } => (a.outcome(command, *result, reason.as_deref()), None),
+                    AuditEntry::Refused { what, actor } => (a.refused(what, actor), None),
+                };
+                if let Err(e) = written {
+                    unlogged.extend(command.clone());
+                    back.push(Input::SinkFailed {
+                        sink: Sink::Audit,
+                        error: e.to_string(),
+                        command,
+                    });
+                }
+            }
+        }
+        if let Some(tx) = self.commands.as_ref() {
+            for c in fx.send {
+                if unlogged.contains(&c.id) {
+                    continue;
+                }
+                let id = c.id.clone();
+                if tx.try_send(c).is_err() {
+                    back.push(Input::SinkFailed {
+                        sink: Sink::Connection,
+                        error: "its queue is full".into(),
+                        command: Some(id),
+                    });
+                }
+            }
+        }
+        if let Some(rec) = self.recorder.as_mut() {
+            let mut written = Ok(());
+            for r in &fx.record {
+                written = match r {
+                    RecordOut::Header(plan) => rec.plan(plan),
+                    RecordOut::Records(records) => rec.records(records),
+                };
+                if written.is_err() {
+                    break;
+                }
+            }
+            if let Err(e) = written {
+                self.recorder = None;
+                back.push(Input::SinkFailed {
+                    sink: Sink::Recording,
+                    error: format!("{e}; recording stopped"),
+                    command: None,
+                });
+            }
+        }
+        if let Some(out) = self.output.as_mut() {
+            let written = fx
+                .changes
+                .iter()
+                .try_for_each(|c| ndjson::write_change(out, epoch, c))
+                .and_then(|()| out.flush());
+            if let Err(e) = written {
+                self.output = None;
+                back.push(if e.kind() == std::io::ErrorKind::BrokenPipe {
+                    Input::Quit
+                } else {
+                    Input::SinkFailed {
+                        sink: Sink::Output,
+                        error: e.to_string(),
+                        command: None,
+                    }
+                });
+            }
+        }
+        if let (Some(ctl), Some(tx)) = (fx.replay, self.replay.as_ref()) {
+            // The engine is gone only when the program is ending.
+            tx.send(ctl).ok();
+        }
+        back
     }
 }

@@ -9,60 +9,55 @@ use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 use ratatui::Terminal;
 
-use crate::core::console::{Console, Mode, ReplayInfo};
+use crate::core::app::App;
+use crate::core::input::{Input, ReplayMsg};
+
 use crate::core::playback::Speed;
-use crate::core::state::{Event, State};
+use crate::core::playback::{Mode, ReplayInfo};
+use crate::core::state::State;
 use crate::core::time::Offset;
 use crate::view;
 use crate::view::look::Look;
 
 use super::fixtures::Source;
 
-/// Reads the whole fixture, applying records up to `at` (the end when `None`). Returns the
-/// state at that moment and the fixture's first and last record times.
+/// A console for a still picture of a fixture: every line read and checked, the records up
+/// to `at` (all of them when `None`) applied through the console's reducer, the clock at `at`,
+/// and playback paused there.
 ///
 /// # Errors
 /// The first malformed record anywhere in the file.
-pub fn state_at(
-    mut src: Source,
-    at: Option<Offset>,
-) -> color_eyre::Result<(State, Offset, Offset)> {
-    let mut state = super::fixtures::initial_state(&src);
-    let (mut first, mut last) = (None::<Offset>, Offset::ZERO);
-    loop {
-        let mut batch = Vec::new();
-        let Some(t) = src.next_records(&mut |r| batch.push(r))? else {
-            break;
-        };
-        first.get_or_insert(t);
-        last = t;
-        if at.is_none_or(|a| t <= a) {
-            for r in batch {
-                state.apply(Event::Record(r));
-            }
-        }
-    }
-    let start = first.unwrap_or(Offset::ZERO).min(Offset::ZERO);
+pub fn still_at(mut src: Source, at: Option<Offset>) -> color_eyre::Result<App> {
+    let mut app = App::new(
+        super::fixtures::initial_state(&src),
+        Mode::Replay(ReplayInfo {
+            speed: Speed::Times(60.0),
+            playing: false,
+            start: Offset::ZERO,
+            end: Offset::ZERO,
+        }),
+    );
+    let span = super::fixtures::fold(&mut src, &mut app, at, |_, _| true)?;
+    let (first, last) = span.unwrap_or((Offset::ZERO, Offset::ZERO));
     if let Some(a) = at {
-        state.apply(Event::Clock(a));
+        app.apply(Input::Replay(ReplayMsg::Batch {
+            records: Vec::new(),
+            clock: a,
+            info: ReplayInfo {
+                speed: Speed::Times(60.0),
+                playing: false,
+                start: Offset::ZERO,
+                end: Offset::ZERO,
+            },
+        }));
     }
-    Ok((state, start, last))
-}
-
-/// Draws a console into a buffer of the given size.
-///
-/// # Errors
-/// Only if the off-screen backend fails, which it does not in practice.
-pub fn draw(console: &Console, look: &Look, cols: u16, rows: u16) -> color_eyre::Result<Buffer> {
-    let mut term = Terminal::new(TestBackend::new(cols, rows))?;
-    term.draw(|f| view::render(f, console, look))?;
-    Ok(term.backend().buffer().clone())
+    Ok(still(app.state, first.min(Offset::ZERO), last))
 }
 
 /// A console for a still picture of replay: paused at the state's moment.
 #[must_use]
-pub fn still(state: State, start: Offset, end: Offset) -> Console {
-    Console::new(
+pub fn still(state: State, start: Offset, end: Offset) -> App {
+    App::new(
         state,
         Mode::Replay(ReplayInfo {
             speed: Speed::Times(60.0),
@@ -71,6 +66,16 @@ pub fn still(state: State, start: Offset, end: Offset) -> Console {
             end,
         }),
     )
+}
+
+/// Draws a console into a buffer of the given size.
+///
+/// # Errors
+/// Only if the off-screen backend fails, which it does not in practice.
+pub fn draw(app: &App, look: &Look, cols: u16, rows: u16) -> color_eyre::Result<Buffer> {
+    let mut term = Terminal::new(TestBackend::new(cols, rows))?;
+    term.draw(|f| view::render(f, app, look))?;
+    Ok(term.backend().buffer().clone())
 }
 
 /// The buffer's text, one line per row, trailing spaces trimmed.

@@ -16,6 +16,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::core::command::Command;
 use crate::core::command::Role;
+use crate::core::input::{Input, PlaneMsg};
 use crate::core::plan::Plan;
 use crate::core::record::{Body, Record};
 use crate::core::source::Link;
@@ -41,50 +42,20 @@ pub struct Options {
     pub seed: u64,
 }
 
-/// What the connection tells the console.
-#[derive(Debug)]
-pub enum Feed {
-    /// A hello: the plan, the granted role, and — when the console must start over (first
-    /// connection, a new session, or too far behind) — the records that rebuild the state.
-    Hello {
-        plan: Arc<Plan>,
-        role: Role,
-        reset: Option<Vec<Record>>,
-        now: Offset,
-        speed: f64,
-        seq: u64,
-    },
-    /// Events, in sequence order, each once.
-    Events {
-        records: Vec<Record>,
-        seq: u64,
-    },
-    Link(Link),
-    /// The control plane's clock moved (heartbeats, and extrapolated between them).
-    Clock(Offset),
-    /// Something arrived that could not be used (malformed, oversized, unknown): shown on the
-    /// timeline, never fatal.
-    Problem(String),
-    /// The control plane refused this console for good (bad token, wrong version).
-    Refused(String),
-}
+/// Where the connection's reports go: the console's input channel, bounded and awaited (so a
+/// busy console slows the reading of the socket down rather than losing events).
+struct Out(mpsc::Sender<Input>);
 
-/// Where the connection's reports go: a bounded channel, awaited (so a busy console slows
-/// the reading of the socket down rather than losing events).
-pub struct Out<T> {
-    pub tx: mpsc::Sender<T>,
-    pub wrap: fn(Feed) -> T,
-}
-
-impl<T> Out<T> {
-    async fn send(&self, f: Feed) -> bool {
-        self.tx.send((self.wrap)(f)).await.is_ok()
+impl Out {
+    async fn send(&self, m: PlaneMsg) -> bool {
+        self.0.send(Input::ControlPlane(m)).await.is_ok()
     }
 }
 
 /// Runs the connection until the console goes away (the channel closes or `commands`
 /// closes) or the control plane refuses it for good.
-pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: Out<T>) {
+pub async fn run(opts: Options, mut commands: mpsc::Receiver<Command>, tx: mpsc::Sender<Input>) {
+    let out = Out(tx);
     let mut backoff = Backoff::new(opts.seed);
     let mut resume: Option<(String, u64)> = None;
     let mut plan: Option<Arc<Plan>> = None;
@@ -92,7 +63,7 @@ pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: O
     let mut clock = Clock::default();
     loop {
         if !out
-            .send(Feed::Link(Link::Connecting {
+            .send(PlaneMsg::Link(Link::Connecting {
                 attempt: backoff.attempt() + 1,
             }))
             .await
@@ -113,14 +84,14 @@ pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: O
         {
             End::Quit => return,
             End::Refused(why) => {
-                out.send(Feed::Refused(why)).await;
+                out.send(PlaneMsg::Refused(why)).await;
                 return;
             }
             End::Lost(why) => why,
         };
         let wait = backoff.next_delay();
         if !out
-            .send(Feed::Link(Link::Down {
+            .send(PlaneMsg::Link(Link::Down {
                 reason: format!("{reason}; retrying in {:.1}s", wait.as_secs_f64()).into(),
             }))
             .await
@@ -136,7 +107,7 @@ pub async fn run<T>(opts: Options, mut commands: mpsc::Receiver<Command>, out: O
                 () = tokio::time::sleep_until(until) => break,
                 _ = tick.tick() => {
                     if let Some(now) = clock.now() {
-                        if !out.send(Feed::Clock(now)).await { return }
+                        if !out.send(PlaneMsg::Clock(now)).await { return }
                     }
                 }
                 cmd = commands.recv() => match cmd {
@@ -182,13 +153,13 @@ async fn send(ws: &mut Ws, msg: &ClientMsg) -> Result<(), String> {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn session<T>(
+async fn session(
     opts: &Options,
     resume: &mut Option<(String, u64)>,
     plan: &mut Option<Arc<Plan>>,
     pending: &mut HashMap<String, (Command, Instant)>,
     commands: &mut mpsc::Receiver<Command>,
-    out: &Out<T>,
+    out: &Out,
     backoff: &mut Backoff,
     clock: &mut Clock,
 ) -> End {
@@ -228,10 +199,10 @@ async fn session<T>(
                 let text = match msg {
                     Some(Ok(Message::Text(t))) => t,
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => continue,
-                    Some(Ok(Message::Binary(b))) => { if !out.send(Feed::Problem(format!("binary message of {} bytes ignored", b.len()))).await { return End::Quit } continue }
+                    Some(Ok(Message::Binary(b))) => { if !out.send(PlaneMsg::Problem(format!("binary message of {} bytes ignored", b.len()))).await { return End::Quit } continue }
                     Some(Ok(Message::Close(_))) | None => return End::Lost("connection closed".into()),
                     Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(e))) => {
-                        let _ = out.send(Feed::Problem(format!("message over the 1 MiB limit dropped ({})", crate::core::sanitize::sanitize(&e.to_string())))).await;
+                        let _ = out.send(PlaneMsg::Problem(format!("message over the 1 MiB limit dropped ({})", crate::core::sanitize::sanitize(&e.to_string())))).await;
                         return End::Lost("oversized message".into());
                     }
                     Some(Err(e)) => return End::Lost(crate::core::sanitize::sanitize(&e.to_string()).into()),
@@ -240,7 +211,7 @@ async fn session<T>(
                     Ok(m) => m,
                     Err(e) => {
                         let msg = format!("malformed message ignored: {}", crate::core::sanitize::sanitize(&e.to_string()));
-                        if !out.send(Feed::Problem(msg)).await { return End::Quit }
+                        if !out.send(PlaneMsg::Problem(msg)).await { return End::Quit }
                         continue;
                     }
                 };
@@ -258,7 +229,7 @@ async fn session<T>(
                             let mut records = Vec::new();
                             for v in &snapshot {
                                 if let Err(p) = decode_value(v, &resolved, &mut records) {
-                                    if !out.send(Feed::Problem(format!("snapshot record refused: {p}"))).await { return End::Quit }
+                                    if !out.send(PlaneMsg::Problem(format!("snapshot record refused: {p}"))).await { return End::Quit }
                                 }
                             }
                             *resume = Some((session, seq));
@@ -272,8 +243,8 @@ async fn session<T>(
                         greeted = true;
                         backoff.reset();
                         let applied = resume.as_ref().map_or(0, |r| r.1);
-                        if !out.send(Feed::Hello { plan: resolved, role, reset, now, speed, seq: applied }).await { return End::Quit }
-                        if !out.send(Feed::Link(Link::Connected)).await { return End::Quit }
+                        if !out.send(PlaneMsg::Hello { plan: resolved, role, reset, now, speed, seq: applied }).await { return End::Quit }
+                        if !out.send(PlaneMsg::Link(Link::Connected)).await { return End::Quit }
                         // Commands still without an outcome go again, under the same ids.
                         for (c, at) in pending.values_mut() {
                             if role == Role::Commander {
@@ -284,7 +255,7 @@ async fn session<T>(
                     }
                     ServerMsg::Event { seq, record } => {
                         let (Some(p), Some((_, last))) = (plan.as_ref(), resume.as_mut()) else {
-                            let _ = out.send(Feed::Problem("event before hello ignored".into())).await;
+                            let _ = out.send(PlaneMsg::Problem("event before hello ignored".into())).await;
                             continue;
                         };
                         if seq <= *last {
@@ -297,7 +268,7 @@ async fn session<T>(
                         let mut records = Vec::new();
                         if let Err(problem) = decode_value(&record, p, &mut records) {
                             *last = seq;
-                            if !out.send(Feed::Problem(format!("event {seq} ignored: {problem}"))).await { return End::Quit }
+                            if !out.send(PlaneMsg::Problem(format!("event {seq} ignored: {problem}"))).await { return End::Quit }
                             continue;
                         }
                         for r in &records {
@@ -306,19 +277,19 @@ async fn session<T>(
                             }
                         }
                         *last = seq;
-                        if !out.send(Feed::Events { records, seq }).await { return End::Quit }
+                        if !out.send(PlaneMsg::Events { records, seq }).await { return End::Quit }
                     }
                     ServerMsg::Heartbeat { now, .. } => {
                         clock.at = Some((now, Instant::now()));
                         let seq = resume.as_ref().map_or(0, |r| r.1);
                         if let Err(e) = send(&mut ws, &ClientMsg::Heartbeat { seq }).await { return End::Lost(e) }
-                        if !out.send(Feed::Clock(now)).await { return End::Quit }
+                        if !out.send(PlaneMsg::Clock(now)).await { return End::Quit }
                     }
                     ServerMsg::Error { code, message } => {
                         let message = crate::core::sanitize::sanitize(&message).to_string();
                         match code {
                             ErrorCode::Unauthorized | ErrorCode::UnsupportedVersion => return End::Refused(message),
-                            _ => if !out.send(Feed::Problem(format!("control plane: {message}"))).await { return End::Quit },
+                            _ => if !out.send(PlaneMsg::Problem(format!("control plane: {message}"))).await { return End::Quit },
                         }
                     }
                 }
@@ -334,7 +305,7 @@ async fn session<T>(
                 }
                 if greeted {
                     if let Some(now) = clock.now() {
-                        if !out.send(Feed::Clock(now)).await { return End::Quit }
+                        if !out.send(PlaneMsg::Clock(now)).await { return End::Quit }
                     }
                     for (c, at) in pending.values_mut() {
                         if at.elapsed() >= RETRY_AFTER {

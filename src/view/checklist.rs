@@ -6,8 +6,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
+use crate::core::app::App;
 use crate::core::checklist::ItemStatus;
-use crate::core::console::{Console, Panel};
+use crate::core::ui::Panel;
 
 use super::fit;
 use super::panel::panel;
@@ -19,7 +20,7 @@ use super::look::Look;
 pub(crate) fn render(
     frame: &mut Frame,
     area: Rect,
-    c: &Console,
+    c: &App,
     look: &Look,
     density: Density,
     zoomed: bool,
@@ -41,7 +42,7 @@ pub(crate) fn render(
             ));
         }
     }
-    let focused = c.focus == Panel::Checklist;
+    let focused = c.ui.focus == Panel::Checklist;
     let inner = panel(frame, area, title, focused, look, density);
     let w = usize::from(inner.width);
     let mut lines: Vec<Line> = Vec::new();
@@ -110,7 +111,7 @@ pub(crate) fn render(
         )));
     }
     let h = usize::from(inner.height);
-    let skip = c.checklist_scroll.min(lines.len().saturating_sub(h));
+    let skip = c.ui.checklist_scroll.min(lines.len().saturating_sub(h));
     let shown: Vec<Line> = lines.into_iter().skip(skip).take(h).collect();
     frame.render_widget(Paragraph::new(shown), inner);
 }

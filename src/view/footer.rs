@@ -1,6 +1,6 @@
 //! The footer: the keys that apply now, ranked so the ones that matter most keep their room.
 
-use crate::core::console::Console;
+use crate::core::app::App;
 use crate::core::intent::{When, KEYMAP};
 use crate::view::fit;
 use crate::view::look::Look;
@@ -11,7 +11,7 @@ use ratatui::Frame;
 
 /// The footer: the keys that apply now. Help and quit are always shown (at the right); the
 /// rest fill what room is left, in the key table's order.
-pub(super) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
+pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
     use crate::core::intent::Intent;
     let t = &look.theme;
     let replay = c.is_replay();
@@ -30,7 +30,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
         .filter(|b| match b.when {
             When::Always => true,
             When::Replay => replay,
-            When::Live => !replay && c.role == crate::core::command::Role::Commander,
+            When::Live => !replay && c.outbox.role == crate::core::command::Role::Commander,
         })
         .filter_map(|b| {
             let text = b.footer?;
@@ -63,7 +63,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
     let piece_w = |(k, l, _): &(String, &str, u8)| fit::width(k) + fit::width(l) + 3;
     let essential_w: usize = pieces.iter().filter(|p| p.2 == 0).map(piece_w).sum();
     let mut left: Vec<Span> = Vec::new();
-    if let Some(n) = &c.notice {
+    if let Some(n) = &c.ui.notice {
         left.push(Span::styled(format!(" {n} "), t.accent));
         left.push(Span::styled(look.glyphs.sep, t.border));
     }

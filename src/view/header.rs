@@ -5,7 +5,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::core::console::{Console, Mode};
+use crate::core::app::App;
+
+use crate::core::playback::Mode;
 use crate::core::severity::Severity;
 use crate::core::source::Link;
 
@@ -15,7 +17,7 @@ use super::look::Look;
 use crate::view::style::status_style;
 use crate::view::waves::bake_remaining;
 
-pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.spec;
     let w = usize::from(area.width);
@@ -44,11 +46,16 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, de
         }
         Mode::Live => {
             let mut v = vec![Span::styled(" LIVE ", t.live)];
-            if c.role == crate::core::command::Role::Observer {
+            if c.outbox.role == crate::core::command::Role::Observer {
                 v.push(Span::styled(" OBSERVER (read-only) ", t.muted));
             }
-            if !c.pending.is_empty() {
-                let what: Vec<&str> = c.pending.iter().map(|p| p.command.action.word()).collect();
+            if !c.outbox.pending.is_empty() {
+                let what: Vec<&str> = c
+                    .outbox
+                    .pending
+                    .iter()
+                    .map(|p| p.command.action.word())
+                    .collect();
                 v.push(Span::styled(
                     format!(" {} pending ", what.join(", ")),
                     t.warn,

@@ -5,14 +5,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
-use crate::core::console::Console;
+use crate::core::app::App;
 use crate::core::intent::{When, KEYMAP};
 
 use super::fit;
 
 use super::look::Look;
 
-pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
     let (t, g) = (&look.theme, &look.glyphs);
     let replay = c.is_replay();
     let rows: Vec<(String, &str)> = KEYMAP

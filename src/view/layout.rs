@@ -1,7 +1,9 @@
 //! Where each part of the screen goes, wide or compact: one pure function that the renderer
 //! and the shell (to size pages) both use.
 
-use crate::core::console::{Console, Panel};
+use crate::core::app::App;
+
+use crate::core::ui::Panel;
 use ratatui::layout::{Constraint, Layout, Rect};
 
 /// Wide or compact, chosen from the terminal size.
@@ -37,7 +39,7 @@ pub struct Screen {
 
 /// The layout of `area` for this console: wide (≥ 100×32) or compact.
 #[must_use]
-pub fn layout(area: Rect, c: &Console) -> Screen {
+pub fn layout(area: Rect, c: &App) -> Screen {
     let density = Density::of(area);
     let header_h = if density == Density::Wide { 3 } else { 2 };
     let [header, body, footer] = Layout::vertical([
@@ -108,9 +110,9 @@ pub fn layout(area: Rect, c: &Console) -> Screen {
 
 /// Rows of entries the timeline panel shows (inside its frame) on a screen of this size.
 #[must_use]
-pub fn timeline_rows(area: Rect, c: &Console) -> usize {
+pub fn timeline_rows(area: Rect, c: &App) -> usize {
     let l = layout(area, c);
-    let panel = if c.zoom && c.focus == Panel::Timeline {
+    let panel = if c.ui.zoom && c.ui.focus == Panel::Timeline {
         l.body
     } else {
         l.timeline

@@ -1,4 +1,4 @@
-//! The pure view: `render(frame, &Console, &Look)` draws the whole screen from the state.
+//! The pure view: `render(frame, &App, &Look)` draws the whole screen from the state.
 //! Nothing here mutates state or does I/O.
 //!
 //! Wide layout (≥ 100×32):
@@ -39,13 +39,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
-use crate::core::console::{Console, Panel};
+use crate::core::app::App;
+
+use crate::core::ui::Panel;
 
 use crate::view::layout::Density;
 use crate::view::look::Look;
 
 /// Draws the whole screen.
-pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
+pub fn render(frame: &mut Frame, c: &App, look: &Look) {
     let area = frame.area();
     frame.render_widget(Block::default().style(look.theme.background), area);
     if area.width < 40 || area.height < 12 {
@@ -68,8 +70,8 @@ pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
     let l = layout::layout(area, c);
     header::render(frame, l.header, c, look, density);
     footer::render(frame, l.footer, c, look);
-    if c.zoom {
-        let focused = match c.focus {
+    if c.ui.zoom {
+        let focused = match c.ui.focus {
             Panel::Timeline => timeline::render,
             Panel::Checklist => checklist::render,
             Panel::Slos => slo_gauge::render,
@@ -81,13 +83,13 @@ pub fn render(frame: &mut Frame, c: &Console, look: &Look) {
         checklist::render(frame, l.checklist, c, look, density, false);
         timeline::render(frame, l.timeline, c, look, density, false);
     }
-    if let Some(p) = &c.prompt {
+    if let Some(p) = &c.ui.prompt {
         modal::prompt(frame, area, p, look);
     }
-    if let Some(cf) = &c.confirm {
+    if let Some(cf) = &c.outbox.confirm {
         modal::confirm(frame, area, cf, look);
     }
-    if c.help {
+    if c.ui.help {
         help::render(frame, area, c, look);
     }
     if look.glyphs.ascii {

@@ -11,7 +11,7 @@ use ratatui::Frame;
 pub(super) fn confirm(
     frame: &mut Frame,
     area: Rect,
-    cf: &crate::core::console::Confirm,
+    cf: &crate::core::outbox::Confirm,
     look: &Look,
 ) {
     use crate::core::command::Action;
@@ -53,7 +53,7 @@ pub(super) fn confirm(
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-pub(super) fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::console::Prompt, look: &Look) {
+pub(super) fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::ui::Prompt, look: &Look) {
     let t = &look.theme;
     let w = area.width.min(60);
     let r = Rect {

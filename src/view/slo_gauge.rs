@@ -6,10 +6,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::core::console::{Console, Panel};
+use crate::core::app::App;
+
 use crate::core::plan::{Direction, SloSpec};
 use crate::core::slo::{Band, SloState};
 use crate::core::time::{Offset, Span as Dur};
+use crate::core::ui::Panel;
 use crate::core::words::{burn_label, format_value, trim_number};
 
 use super::fit;
@@ -182,7 +184,7 @@ fn notes(
 pub(crate) fn render(
     frame: &mut Frame,
     area: Rect,
-    c: &Console,
+    c: &App,
     look: &Look,
     density: Density,
     zoomed: bool,
@@ -207,7 +209,7 @@ pub(crate) fn render(
             ));
         }
     }
-    let focused = c.focus == Panel::Slos;
+    let focused = c.ui.focus == Panel::Slos;
     let inner = panel(frame, area, title, focused, look, density);
     let w = usize::from(inner.width);
     let rows_per =
@@ -232,7 +234,7 @@ pub(crate) fn render(
         .unwrap_or(6)
         .clamp(6, if w < 60 { 12 } else { 22 });
     let mut lines = Vec::new();
-    let skip = c.slo_scroll.min(s.slos.len().saturating_sub(1));
+    let skip = c.ui.slo_scroll.min(s.slos.len().saturating_sub(1));
     for (spec, st) in plan.slos.iter().zip(&s.slos).skip(skip) {
         let band = st.band();
         let bs = band_style(band, t);

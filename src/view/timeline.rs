@@ -6,8 +6,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::core::console::{Console, Panel};
+use crate::core::app::App;
+
 use crate::core::severity::Severity;
+use crate::core::ui::Panel;
 
 use super::fit;
 use super::panel::panel;
@@ -19,7 +21,7 @@ use super::look::Look;
 pub(crate) fn render(
     frame: &mut Frame,
     area: Rect,
-    c: &Console,
+    c: &App,
     look: &Look,
     density: Density,
     _zoomed: bool,
@@ -28,7 +30,7 @@ pub(crate) fn render(
     let tl = &s.timeline;
     let mut title = vec![
         Span::styled("Timeline", t.title),
-        Span::styled(format!(" · {}", c.filter_label()), t.muted),
+        Span::styled(format!(" · {}", c.ui.filter_label()), t.muted),
     ];
     title.push(Span::styled(
         format!(" · {} entries", tl.len() as u64 + tl.dropped()),
@@ -46,10 +48,10 @@ pub(crate) fn render(
             t.warn,
         ));
     }
-    if c.timeline_anchor.is_some() {
+    if c.ui.timeline_anchor.is_some() {
         title.push(Span::styled(" · SCROLLED (End follows)", t.accent));
     }
-    let focused = c.focus == Panel::Timeline;
+    let focused = c.ui.focus == Panel::Timeline;
     let inner = panel(frame, area, title, focused, look, density);
     let h = usize::from(inner.height);
     let w = usize::from(inner.width);
@@ -58,10 +60,10 @@ pub(crate) fn render(
     let src_w = if wide { 14 } else { 0 };
     // The rows that end at the anchor; if they do not fill the panel (scrolled to the oldest),
     // the rows after it fill the rest. Either way only visible rows are built.
-    let end = c.timeline_end();
+    let end = c.ui.timeline_end(&c.state.timeline);
     let mut shown: Vec<&crate::core::timeline::Entry> = tl
         .iter_rev_from(end)
-        .filter(|(_, e)| c.filter.matches(e))
+        .filter(|(_, e)| c.ui.filter.matches(e))
         .take(h)
         .map(|(_, e)| e)
         .collect();
@@ -70,7 +72,7 @@ pub(crate) fn render(
     shown.extend(
         (end..tl.len())
             .filter_map(|i| tl.get(i))
-            .filter(|e| c.filter.matches(e))
+            .filter(|e| c.ui.filter.matches(e))
             .take(more),
     );
     let mut rows: Vec<Line> = shown

@@ -6,7 +6,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-use crate::core::console::Console;
+use crate::core::app::App;
 use crate::core::wave::WaveStatus;
 
 use super::fit;
@@ -16,7 +16,7 @@ use super::panel::panel;
 use crate::view::style::wave_style;
 
 /// The pipeline, as detailed as the width allows.
-fn pipeline(c: &Console, look: &Look, width: usize) -> Line<'static> {
+fn pipeline(c: &App, look: &Look, width: usize) -> Line<'static> {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.spec;
     let cur = s.current_wave();
@@ -60,7 +60,7 @@ fn pipeline(c: &Console, look: &Look, width: usize) -> Line<'static> {
     Line::default()
 }
 
-fn bake_line(c: &Console, look: &Look, width: usize) -> Line<'static> {
+fn bake_line(c: &App, look: &Look, width: usize) -> Line<'static> {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.spec;
     let mut spans = Vec::new();
@@ -145,7 +145,7 @@ fn bake_line(c: &Console, look: &Look, width: usize) -> Line<'static> {
     Line::from(spans)
 }
 
-fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Line<'static>> {
+fn gate_lines(c: &App, look: &Look, width: usize, max_rows: usize) -> Vec<Line<'static>> {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.spec;
     let readings = s.next_gates();
@@ -204,7 +204,7 @@ fn gate_lines(c: &Console, look: &Look, width: usize, max_rows: usize) -> Vec<Li
     lines
 }
 
-pub(crate) fn render(frame: &mut Frame, area: Rect, c: &Console, look: &Look, density: Density) {
+pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.spec;
     match density {

@@ -2,8 +2,8 @@
 //! and the sweep that marks gauges stale when their data stops.
 
 use crate::core::burn::BurnSeverity;
-use crate::core::effects::Change;
 use crate::core::effects::Effects;
+use crate::core::effects::{Change, Stamped};
 use crate::core::severity::Severity;
 use crate::core::slo::{bits, Band, Sample};
 use crate::core::state::State;
@@ -128,10 +128,13 @@ impl State {
         if self.track_changes {
             let id = &spec.id;
             if out.band_changed {
-                fx.changes.push(Change::Band {
-                    slo: id.clone(),
-                    band,
-                    value,
+                fx.changes.push(Stamped {
+                    t: self.now,
+                    change: Change::Band {
+                        slo: id.clone(),
+                        band,
+                        value,
+                    },
                 });
             }
             for (mask, state) in [
@@ -141,10 +144,13 @@ impl State {
                 (out.cleared, "cleared"),
             ] {
                 for i in bits(mask) {
-                    fx.changes.push(Change::Trigger {
-                        slo: id.clone(),
-                        state,
-                        limit: trigger_label(spec, i),
+                    fx.changes.push(Stamped {
+                        t: self.now,
+                        change: Change::Trigger {
+                            slo: id.clone(),
+                            state,
+                            limit: trigger_label(spec, i),
+                        },
                     });
                 }
             }

@@ -22,8 +22,8 @@ use super::time::{Offset, Span};
 use super::timeline::{Entry, Kind, Timeline};
 use super::wave::WaveState;
 use super::wave::WaveStatus;
-use crate::core::effects::Change;
 use crate::core::effects::Effects;
+use crate::core::effects::{Change, Stamped};
 use crate::core::source::Link;
 use crate::core::source::SourceStatus;
 use crate::core::status::Status;
@@ -97,8 +97,6 @@ pub struct State {
     verdict_go: bool,
     /// Something the status derives from changed since it was last derived.
     reconsider: bool,
-    /// Changes kept for [`State::take_changes`] (when tracking and nobody reads `Effects`).
-    kept: Vec<Change>,
     /// No SLO can go stale before this moment, so the clock need not look before it.
     next_stale: Offset,
 }
@@ -129,7 +127,6 @@ impl State {
             track_changes: false,
             verdict_go: false,
             reconsider: true,
-            kept: Vec::new(),
             next_stale: Offset(i64::MAX),
             plan,
         };
@@ -170,17 +167,20 @@ impl State {
         self.status = self.derive_status();
     }
 
-    /// Collect `Effects::changes` from now on (headless and recording want them).
+    /// Collect `Effects::changes` from now on (headless output wants them).
     pub fn track_changes(&mut self, on: bool) {
         self.track_changes = on;
     }
 
-    /// The changes tracked since the last call (for callers that apply through the event
-    /// loop rather than reading each `Effects`). At most 100,000 are kept between calls.
-    pub fn take_changes(&mut self) -> Vec<Change> {
-        std::mem::take(&mut self.kept)
+    #[must_use]
+    pub fn tracks_changes(&self) -> bool {
+        self.track_changes
     }
 
+    /// The reducer of the rollout's state: applies one event and says what it asks of the
+    /// world (a redraw, and the changes to report when tracking). Pure: the event carries
+    /// every time it needs, and nothing here reads a clock or does I/O. Replay, live consoles,
+    /// headless runs, snapshots and the control plane's own copy all run this.
     pub fn apply(&mut self, event: Event) -> Effects {
         let mut fx = Effects::default();
         match event {
@@ -254,15 +254,15 @@ impl State {
                 self.change(&mut fx, || Change::Status { status });
             }
         }
-        if self.track_changes && !fx.changes.is_empty() && self.kept.len() < 100_000 {
-            self.kept.extend(fx.changes.iter().cloned());
-        }
         fx
     }
 
     fn change(&self, fx: &mut Effects, f: impl FnOnce() -> Change) {
         if self.track_changes {
-            fx.changes.push(f());
+            fx.changes.push(Stamped {
+                t: self.now,
+                change: f(),
+            });
         }
     }
 

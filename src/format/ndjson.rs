@@ -1,26 +1,22 @@
-//! Headless run: the same reducer without a screen. State changes go out as NDJSON, then a
-//! final summary; this is what `warroom replay` does when stdout is not a terminal.
+//! The one headless line shape: `{"t", "utc", "change", …}` per state change, then a
+//! `{"summary": …}` line. `warroom replay --headless` and `warroom connect --headless` (and
+//! either, when stdout is not a terminal) write exactly this; docs/headless.md describes it.
 
 use std::io::Write;
 
 use serde::Serialize;
 
-use crate::core::effects::Change;
-
-use crate::core::state::{Event, State};
-
-use crate::core::time::exact_offset;
-use crate::format::fixture::FixtureError;
-
-use super::fixtures::Source;
-use crate::shell::fixtures::initial_state;
+use crate::core::effects::{Change, Stamped};
+use crate::core::severity::Severity;
+use crate::core::state::State;
+use crate::core::time::{exact_offset, Epoch};
 
 #[derive(Serialize)]
-struct Line<'a> {
-    t: String,
-    utc: String,
+pub struct Line<'a> {
+    pub t: String,
+    pub utc: String,
     #[serde(flatten)]
-    change: &'a Change,
+    pub change: &'a Change,
 }
 
 /// The final picture, printed last.
@@ -63,43 +59,27 @@ pub struct ChecklistSummary {
     pub blocking: usize,
 }
 
-/// Applies every record of `src`; with `out`, writes each change as one JSON line.
+/// Writes one change as a line.
 ///
 /// # Errors
-/// A malformed record (the file is refused where it goes wrong) or a write failure.
-pub fn run(mut src: Source, mut out: Option<&mut dyn Write>) -> color_eyre::Result<State> {
-    let mut state = initial_state(&src);
-    state.track_changes(out.is_some());
-    let epoch = src.fixture().plan.spec.t0;
-    let mut failed: Option<std::io::Error> = None;
-    loop {
-        let mut apply = |r| {
-            let fx = state.apply(Event::Record(r));
-            if let Some(w) = out.as_deref_mut() {
-                for c in &fx.changes {
-                    let line = Line {
-                        t: exact_offset(state.now),
-                        utc: epoch.rfc3339(state.now),
-                        change: c,
-                    };
-                    if let Err(e) = serde_json::to_writer(&mut *w, &line)
-                        .map_err(std::io::Error::from)
-                        .and_then(|()| w.write_all(b"\n"))
-                    {
-                        failed.get_or_insert(e);
-                    }
-                }
-            }
-        };
-        let more: Result<_, FixtureError> = src.next_records(&mut apply);
-        if let Some(e) = failed.take() {
-            return Err(e.into());
-        }
-        if more?.is_none() {
-            break;
-        }
-    }
-    Ok(state)
+/// Writing failed (a closed pipe among others).
+pub fn write_change(out: &mut impl Write, epoch: Epoch, c: &Stamped) -> std::io::Result<()> {
+    let line = Line {
+        t: exact_offset(c.t),
+        utc: epoch.rfc3339(c.t),
+        change: &c.change,
+    };
+    serde_json::to_writer(&mut *out, &line)?;
+    out.write_all(b"\n")
+}
+
+/// Writes the closing summary line.
+///
+/// # Errors
+/// Writing failed.
+pub fn write_summary(out: &mut impl Write, state: &State) -> std::io::Result<()> {
+    serde_json::to_writer(&mut *out, &serde_json::json!({ "summary": summary(state) }))?;
+    out.write_all(b"\n")
 }
 
 #[must_use]
@@ -136,7 +116,7 @@ pub fn summary(state: &State) -> Summary {
             total: t.total,
             blocking: t.blocking,
         },
-        alerts_firing: state.firing(crate::core::severity::Severity::Info),
+        alerts_firing: state.firing(Severity::Info),
         unknown_records: state.unknown,
         timeline_entries: state.timeline.len(),
         timeline_dropped: state.timeline.dropped(),

@@ -1,0 +1,137 @@
+//! Everything that reaches a console, from any source: keys, the terminal's size, the
+//! control plane, the metric sources, the replay engine, and the sinks reporting a failure.
+//! The shell turns the world into these; [`App::apply`](super::app::App::apply) is the only
+//! thing that reads them.
+
+use std::sync::Arc;
+
+use super::command::Role;
+use super::intent::Key;
+use super::plan::{Plan, SloSpec};
+use super::playback::ReplayInfo;
+use super::record::{Body, Record};
+use super::source::{Link, SourceStatus};
+use super::state::State;
+use super::time::Offset;
+
+/// One input to the console.
+#[derive(Debug)]
+pub enum Input {
+    Key(Key),
+    /// The terminal was resized: draw again.
+    Resized,
+    /// The loop measured the layout before drawing: this many timeline rows fit on screen
+    /// (the page `PgUp` and `PgDn` move by).
+    Layout {
+        timeline_rows: usize,
+    },
+    ControlPlane(PlaneMsg),
+    Metrics(MetricsMsg),
+    Replay(ReplayMsg),
+    /// Writing to a sink failed. `command` names the command that was therefore not sent.
+    SinkFailed {
+        sink: Sink,
+        error: String,
+        command: Option<String>,
+    },
+    /// SIGTERM, SIGHUP, or the terminal's input ended.
+    Quit,
+}
+
+/// The sinks that can fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sink {
+    Audit,
+    Recording,
+    /// Standard output (headless NDJSON).
+    Output,
+    /// The connection's queue of commands to send.
+    Connection,
+}
+
+impl Sink {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Sink::Audit => "audit log",
+            Sink::Recording => "recording",
+            Sink::Output => "output",
+            Sink::Connection => "connection",
+        }
+    }
+}
+
+/// What the connection to the control plane reports.
+#[derive(Debug)]
+pub enum PlaneMsg {
+    /// A hello: the plan, the granted role, and — when the console must start over (first
+    /// connection, a new session, or too far behind) — the records that rebuild the state.
+    Hello {
+        plan: Arc<Plan>,
+        role: Role,
+        reset: Option<Vec<Record>>,
+        now: Offset,
+        speed: f64,
+        seq: u64,
+    },
+    /// Events, in sequence order, each once.
+    Events {
+        records: Vec<Record>,
+        seq: u64,
+    },
+    Link(Link),
+    /// The control plane's clock moved (heartbeats, and extrapolated between them).
+    Clock(Offset),
+    /// Something arrived that could not be used (malformed, oversized, unknown): shown on the
+    /// timeline, never fatal.
+    Problem(String),
+    /// The control plane refused this console for good (bad token, wrong version).
+    Refused(String),
+}
+
+/// What Prometheus and Alertmanager report.
+#[derive(Clone, Debug, PartialEq)]
+pub enum MetricsMsg {
+    /// A source's health, for the header ("prometheus", "alertmanager").
+    Status(SourceStatus),
+    /// A gauge for a series first seen (from a `series = "each"` query), before its samples.
+    AddSlo(SloSpec),
+    /// Older samples for a gauge (Unix ms, oldest first), from the start-up range queries.
+    Backfill {
+        id: Box<str>,
+        points: Vec<(i64, Option<f64>)>,
+    },
+    /// A sample: the query's value at `at_ms` (Unix ms). `None` is no data.
+    Sample {
+        id: Box<str>,
+        at_ms: i64,
+        value: Option<f64>,
+    },
+    /// The query failed; the words are the server's own where it gave any.
+    Failed { id: Box<str>, error: String },
+    /// Alerts that fired, changed or resolved (`Body::Alert`), to stamp with the console's now.
+    Alerts(Vec<Body>),
+}
+
+/// What the replay engine reports.
+#[derive(Debug)]
+pub enum ReplayMsg {
+    /// Apply these records, then move the clock to `clock`.
+    Batch {
+        records: Vec<Record>,
+        clock: Offset,
+        info: ReplayInfo,
+    },
+    /// Replace the state (a seek restored a snapshot), then apply these records and move
+    /// the clock to `clock`.
+    Restore {
+        state: Box<State>,
+        records: Vec<Record>,
+        clock: Offset,
+        info: ReplayInfo,
+    },
+    /// Playback changed without new records (pause, speed).
+    Info(ReplayInfo),
+    /// Reading failed after start-up (the file changed under us).
+    Failed(String),
+}

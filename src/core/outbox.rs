@@ -1,0 +1,307 @@
+//! Commands on their way out: the confirmation that shows a command's effect before it
+//! exists, the ids that make retries safe, the commands still waiting for their outcome, and
+//! the auto-pause policy. Nothing here sends anything: the app turns what the outbox decides
+//! into effects.
+
+use super::command::{Action, Command, OutcomeKind, Role};
+use super::intent::Key;
+use super::playback::Mode;
+use super::state::State;
+use super::wave::WaveStatus;
+
+/// Longest reason (or note) a person can type, in characters.
+pub const REASON_MAX: usize = 200;
+
+/// A command being confirmed: what it will do, and the reason being typed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Confirm {
+    pub action: Action,
+    /// The effect, in the room's words ("wave 3 (50%) → 0%, traffic back to legacy").
+    pub preview: String,
+    pub reason: String,
+    pub error: Option<String>,
+    /// The wave the command is aimed at (a conflict if the rollout moves on first).
+    pub wave: Option<String>,
+}
+
+/// A command sent by this console and still waiting for its outcome.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub command: Command,
+}
+
+/// What a key did to the confirmation.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConfirmKey {
+    /// Typing, or a key the confirmation ignores.
+    Edited,
+    Cancelled(Action),
+    Quit,
+    /// Enter on a valid command: it is pending from now on.
+    Confirmed(Command),
+}
+
+/// A command whose outcome arrived.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settled {
+    pub command: Command,
+    pub result: OutcomeKind,
+    pub reason: Option<String>,
+}
+
+/// The seat's commands: who this console speaks for, and what it has asked.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    /// Observers see no command keys and any attempt is refused here.
+    pub role: Role,
+    /// Who this console speaks for in commands (`--actor`, otherwise user@host).
+    pub actor: String,
+    /// Makes command ids unique across consoles and runs (chosen by the shell).
+    pub id_prefix: String,
+    next_id: u64,
+    pub confirm: Option<Confirm>,
+    pub pending: Vec<Pending>,
+    /// Pause the rollout when a rollback trigger fires (`[rollback] auto_pause`).
+    pub auto_pause: bool,
+}
+
+impl Default for Outbox {
+    fn default() -> Self {
+        Outbox {
+            role: Role::Observer,
+            actor: String::new(),
+            id_prefix: String::new(),
+            next_id: 1,
+            confirm: None,
+            pending: Vec::new(),
+            auto_pause: false,
+        }
+    }
+}
+
+impl Outbox {
+    /// The outbox of a seat: its role, who it speaks for, and the prefix of its command ids.
+    #[must_use]
+    pub fn new(role: Role, actor: String, id_prefix: String) -> Outbox {
+        Outbox {
+            role,
+            actor,
+            id_prefix,
+            ..Outbox::default()
+        }
+    }
+
+    fn next_id(&mut self) -> String {
+        let id = format!("{}-{}", self.id_prefix, self.next_id);
+        self.next_id += 1;
+        id
+    }
+
+    /// Opens the confirmation of `action`, or says why it cannot be sent from here.
+    ///
+    /// # Errors
+    /// The notice for the footer: a replay, an observer's seat, nothing to resume.
+    pub fn open(&mut self, state: &State, mode: &Mode, action: Action) -> Result<(), String> {
+        if matches!(mode, Mode::Replay(_)) {
+            return Err("a replay cannot send commands".into());
+        }
+        if self.role == Role::Observer {
+            return Err(format!(
+                "read-only seat: observers cannot {}",
+                action.word()
+            ));
+        }
+        let current = state.current_wave();
+        if action == Action::Resume
+            && !current.is_some_and(|w| state.waves[w].status == WaveStatus::Paused)
+        {
+            return Err("nothing is paused".into());
+        }
+        self.confirm = Some(Confirm {
+            action,
+            preview: preview(state, action),
+            reason: String::new(),
+            error: None,
+            wave: current.map(|w| state.plan.spec.waves[w].id.clone()),
+        });
+        Ok(())
+    }
+
+    /// A key while the confirmation is open.
+    pub fn key(&mut self, key: Key) -> ConfirmKey {
+        let Some(c) = self.confirm.as_mut() else {
+            return ConfirmKey::Edited;
+        };
+        match key {
+            Key::Esc => {
+                let action = c.action;
+                self.confirm = None;
+                ConfirmKey::Cancelled(action)
+            }
+            Key::CtrlC => ConfirmKey::Quit,
+            Key::Backspace => {
+                c.reason.pop();
+                c.error = None;
+                ConfirmKey::Edited
+            }
+            Key::Enter => {
+                let mut command = Command {
+                    id: String::new(),
+                    action: c.action,
+                    actor: self.actor.clone(),
+                    reason: Some(c.reason.trim().to_string()).filter(|r| !r.is_empty()),
+                    wave: c.wave.clone(),
+                };
+                match command.validate() {
+                    Ok(()) => {
+                        self.confirm = None;
+                        command.id = self.next_id();
+                        self.pending.push(Pending {
+                            command: command.clone(),
+                        });
+                        ConfirmKey::Confirmed(command)
+                    }
+                    Err(e) => {
+                        c.error = Some(e);
+                        ConfirmKey::Edited
+                    }
+                }
+            }
+            Key::Char(ch) if c.reason.chars().count() < REASON_MAX && !ch.is_control() => {
+                c.reason.push(ch);
+                c.error = None;
+                ConfirmKey::Edited
+            }
+            _ => ConfirmKey::Edited,
+        }
+    }
+
+    /// Commands sent by this console whose outcome is now in the state: no longer pending.
+    pub fn settle(&mut self, state: &State) -> Vec<Settled> {
+        let mut done = Vec::new();
+        self.pending.retain(|p| {
+            match state
+                .commands
+                .iter()
+                .rev()
+                .find(|c| *c.id == *p.command.id)
+                .and_then(|c| c.outcome.clone())
+            {
+                Some((result, reason)) => {
+                    done.push(Settled {
+                        command: p.command.clone(),
+                        result,
+                        reason: reason.map(String::from),
+                    });
+                    false
+                }
+                None => true,
+            }
+        });
+        done
+    }
+
+    /// Forgets a pending command (it could not be sent).
+    pub fn drop_pending(&mut self, id: &str) -> Option<Command> {
+        let i = self.pending.iter().position(|p| p.command.id == id)?;
+        Some(self.pending.remove(i).command)
+    }
+
+    /// With auto-pause on, a commander console that saw a rollback trigger fire since
+    /// `fires_before` (see [`State::trigger_fires`]) pauses the active wave: the command is
+    /// built like a confirmed one, with the trigger as its reason. Nothing when the wave is
+    /// not active or a pause is already on its way.
+    pub fn auto_pause_after(
+        &mut self,
+        state: &State,
+        mode: &Mode,
+        fires_before: u64,
+    ) -> Option<Command> {
+        if !self.auto_pause
+            || state.trigger_fires == fires_before
+            || self.role != Role::Commander
+            || matches!(mode, Mode::Replay(_))
+        {
+            return None;
+        }
+        let w = state.current_wave()?;
+        if state.waves[w].status != WaveStatus::Active
+            || self
+                .pending
+                .iter()
+                .any(|p| p.command.action == Action::Pause)
+        {
+            return None;
+        }
+        let what = state.last_fire.clone().unwrap_or_default();
+        let mut command = Command {
+            id: String::new(),
+            action: Action::Pause,
+            actor: format!("{} (auto-pause)", self.actor),
+            reason: Some(format!("auto-pause: rollback trigger fired: {what}")),
+            wave: Some(state.plan.spec.waves[w].id.clone()),
+        };
+        command.validate().ok()?;
+        command.id = self.next_id();
+        self.pending.push(Pending {
+            command: command.clone(),
+        });
+        Some(command)
+    }
+}
+
+/// What a command would do now, in the room's words.
+#[must_use]
+pub fn preview(s: &State, action: Action) -> String {
+    let plan = &s.plan.spec;
+    let cur = s.current_wave();
+    let label = |w: usize| s.wave_label(w);
+    match (action, cur) {
+        (Action::Rollback, Some(w)) => format!(
+            "{} → 0%: traffic back to {}, {} marked rolled back",
+            label(w),
+            plan.from,
+            label(w).split(" (").next().unwrap_or_default()
+        ),
+        (Action::Advance, Some(w)) => match s.next_wave() {
+            Some(n) => {
+                let blocking: Vec<String> = s
+                    .next_gates()
+                    .into_iter()
+                    .filter(|g| !g.green)
+                    .map(|g| g.label)
+                    .collect();
+                let warn = if blocking.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " — {} gate(s) blocking: {}",
+                        blocking.len(),
+                        blocking.join(", ")
+                    )
+                };
+                format!(
+                    "{} passed → {} active: traffic {} → {}{warn}",
+                    label(w),
+                    label(n),
+                    s.traffic_label(s.traffic),
+                    s.traffic_label(plan.waves[n].traffic)
+                )
+            }
+            None => "no next wave: this is the last one".into(),
+        },
+        (Action::Advance, None) => format!(
+            "start {}: traffic 0 → {}",
+            label(0),
+            s.traffic_label(plan.waves[0].traffic)
+        ),
+        (Action::Pause, Some(w)) => format!(
+            "{} paused: the bake clock stops, traffic stays at {}",
+            label(w),
+            s.traffic_label(s.traffic)
+        ),
+        (Action::Resume, Some(w)) => format!("{} resumes: the bake clock runs again", label(w)),
+        (Action::Note, _) => "adds a note to the timeline, for every console".into(),
+        (_, None) => "the rollout has not started".into(),
+    }
+}

@@ -37,11 +37,9 @@ use warroom::core::command::{Command, Role};
 use warroom::core::input::{Input, PlaneMsg as Feed};
 use warroom::core::intent::Key;
 use warroom::core::outbox::Outbox;
-use warroom::core::playback::Mode;
 use warroom::core::record::Record;
 use warroom::core::rng::Rng;
-use warroom::core::source::{Link, SourceStatus};
-use warroom::core::state::{Event, State};
+use warroom::core::source::Link;
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
 use warroom::shell::ws_client::{self, Options};
@@ -127,17 +125,15 @@ async fn recv_plane(rx: &mut mpsc::Receiver<Input>) -> Option<Feed> {
     }
 }
 
-/// Waits (bounded) for the console's first hello; returns its plan and snapshot.
+/// Waits (bounded) for the console's first hello.
 async fn first_hello(
     rx: &mut mpsc::Receiver<Input>,
     within: Duration,
-) -> Option<(Arc<warroom::core::plan::Plan>, Vec<Record>)> {
+) -> Option<Box<warroom::core::input::Hello>> {
     let deadline = tokio::time::Instant::now() + within;
     loop {
         match tokio::time::timeout_at(deadline, recv_plane(rx)).await {
-            Ok(Some(Feed::Hello { plan, reset, .. })) => {
-                return Some((plan, reset.unwrap_or_default()))
-            }
+            Ok(Some(Feed::Hello(h))) => return Some(h),
             Ok(Some(_)) => {}
             Ok(None) | Err(_) => return None,
         }
@@ -162,7 +158,7 @@ fn keypress(rt: &Runtime) -> bool {
         cmd_rx,
         tx,
     ));
-    let Some((plan, reset)) = rt.block_on(first_hello(&mut rx, Duration::from_secs(10))) else {
+    let Some(hello) = rt.block_on(first_hello(&mut rx, Duration::from_secs(10))) else {
         fail("keypress", &"no hello from the control plane within 10 s")
     };
     // The connection's feed keeps being read, as the screen's loop would.
@@ -179,19 +175,15 @@ fn keypress(rt: &Runtime) -> bool {
         problems
     });
 
-    let mut state = State::new(
-        plan,
-        SourceStatus {
-            name: Arc::from("control-plane"),
-            link: Link::Connected,
-        },
-        20_000,
+    // The console, as `warroom connect` builds it, past its first hello.
+    let mut screen = Console::live(
+        Arc::new(warroom::core::plan::Plan::placeholder()),
+        Outbox::new(Role::Commander, "bench@loopback".into(), "bench".into()),
+        None,
+        false,
     );
-    for r in reset {
-        state.apply(Event::Record(r));
-    }
-    let mut screen = Console::new(state, Mode::Live);
-    screen.outbox = Outbox::new(Role::Commander, "bench@loopback".into(), "bench".into());
+    screen.apply(Input::ControlPlane(Feed::Hello(hello)));
+    screen.apply(Input::ControlPlane(Feed::Link(Link::Connected)));
 
     let mut rng = Rng::new(99);
     let mut ms: Vec<f64> = Vec::with_capacity(KEYPRESSES);
@@ -477,7 +469,8 @@ async fn fan_out(secs: u64) -> bool {
                             .fetch_add(records.len() as u64, Ordering::Relaxed);
                         mine.newest.store(seq, Ordering::Relaxed);
                     }
-                    Feed::Hello { seq, .. } => {
+                    Feed::Hello(h) => {
+                        let seq = h.seq;
                         mine.hellos.fetch_add(1, Ordering::Relaxed);
                         mine.newest.store(seq, Ordering::Relaxed);
                     }
@@ -487,7 +480,7 @@ async fn fan_out(secs: u64) -> bool {
                             first.get_or_insert(p);
                         }
                     }
-                    Feed::Link(_) | Feed::Clock(_) => {}
+                    Feed::Link(_) | Feed::Clock(_) | Feed::Sent { .. } | Feed::NotSent { .. } => {}
                 }
             }
         }));

@@ -584,23 +584,29 @@ fn demo_rollback_is_confirmed_sent_and_acknowledged() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2, "{log}");
+    // Confirmed (written and synced before anything leaves), sent (once the frame was on
+    // the socket), and the outcome.
+    let events: Vec<&str> = lines.iter().filter_map(|l| l["event"].as_str()).collect();
+    assert_eq!(events, ["confirmed", "sent", "outcome"], "{log}");
     assert_eq!(
         (
-            lines[0]["event"].as_str(),
             lines[0]["actor"].as_str(),
-            lines[0]["reason"].as_str()
+            lines[0]["reason"].as_str(),
+            lines[1]["attempt"].as_u64()
         ),
         (
-            Some("sent"),
             Some("ic@warroom"),
-            Some("canary error budget burning")
+            Some("canary error budget burning"),
+            Some(1)
         )
     );
-    assert_eq!(
-        (lines[1]["event"].as_str(), lines[1]["result"].as_str()),
-        (Some("outcome"), Some("accepted"))
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["id"] == lines[0]["id"] && l["session"].is_string()),
+        "{log}"
     );
+    assert_eq!(lines[2]["result"].as_str(), Some("accepted"), "{log}");
     pty.quit();
 }
 

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
+use warroom::core::app::App;
 use warroom::core::command::{Action, OutcomeKind};
 use warroom::core::command::{Command, Role};
-use warroom::core::input::{Input, PlaneMsg as Feed};
+use warroom::core::input::{Input, PlaneMsg as Feed, Start};
 use warroom::core::record::{Body, Record};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
@@ -48,12 +49,17 @@ struct Console {
     feed: mpsc::Receiver<Feed>,
     commands: mpsc::Sender<Command>,
     task: tokio::task::JoinHandle<()>,
-    /// Every record received, with its sequence number.
+    /// Every event's records, with the event's sequence number.
     seen: Vec<(u64, Record)>,
     role: Option<Role>,
     problems: Vec<String>,
     /// The sequence number the first snapshot stood for (events after it arrive one by one).
     first: Option<u64>,
+    /// Every hello: its session, its sequence number, whether it came with the state, and
+    /// how many records had been seen before it.
+    hellos: Vec<(String, u64, bool, usize)>,
+    /// What the console's own reducer makes of all of it.
+    app: App,
 }
 
 impl Console {
@@ -75,6 +81,13 @@ impl Console {
             role: None,
             problems: Vec::new(),
             first: None,
+            hellos: Vec::new(),
+            app: App::live(
+                Arc::new(warroom::core::plan::Plan::placeholder()),
+                warroom::core::outbox::Outbox::new(role, "tester@loopback".into(), "t".into()),
+                None,
+                false,
+            ),
         }
     }
 
@@ -82,63 +95,56 @@ impl Console {
     async fn until(&mut self, secs: u64, what: &str, until: impl Fn(&Console) -> bool) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(secs);
         while !until(self) {
-            match tokio::time::timeout_at(deadline, self.feed.recv()).await {
-                Ok(Some(Feed::Hello {
-                    role, reset, seq, ..
-                })) => {
-                    self.role = Some(role);
-                    if let Some(records) = reset {
-                        // A fresh start: the snapshot stands for everything up to `seq`.
-                        self.first.get_or_insert(seq);
-                        self.seen.extend(records.into_iter().map(|r| (seq, r)));
-                    }
-                }
-                Ok(Some(Feed::Events { records, seq })) => {
-                    self.seen.extend(records.into_iter().map(|r| (seq, r)));
-                }
-                Ok(Some(Feed::Problem(p) | Feed::Refused(p))) => self.problems.push(p),
-                Ok(Some(_)) => {}
-                Ok(None) | Err(_) => panic!(
+            let Ok(Some(msg)) = tokio::time::timeout_at(deadline, self.feed.recv()).await else {
+                panic!(
                     "timed out waiting for {what}; seen {} records, problems {:?}",
                     self.seen.len(),
                     self.problems
-                ),
+                )
+            };
+            match &msg {
+                Feed::Hello(h) => {
+                    self.role = Some(h.role);
+                    let snapshot = matches!(h.start, Start::Snapshot(_));
+                    if snapshot {
+                        // A fresh start: the image stands for everything up to `seq`.
+                        self.first.get_or_insert(h.seq);
+                    }
+                    self.hellos
+                        .push((h.session.clone(), h.seq, snapshot, self.seen.len()));
+                }
+                Feed::Events { records, seq } => {
+                    self.seen.extend(records.iter().map(|r| (*seq, r.clone())));
+                }
+                Feed::Problem(p) | Feed::Refused(p) => self.problems.push(p.clone()),
+                _ => {}
             }
+            self.app.apply(Input::ControlPlane(msg));
         }
     }
 
     /// Waits until the rollout's first wave has moved.
     async fn until_started(&mut self) {
         self.until(10, "wave 1 active", |c| {
-            c.seen
-                .iter()
-                .any(|(_, r)| matches!(r.body, Body::Wave { wave: 0, .. }))
+            c.app.state.current_wave().is_some()
         })
         .await;
     }
 
-    /// The id of the wave this console last saw become active.
+    /// The id of the wave this console sees as current.
     fn current_wave(&self) -> String {
-        let w = self.seen.iter().rev().find_map(|(_, r)| match r.body {
-            Body::Wave {
-                wave,
-                state: warroom::core::wave::WaveStatus::Active,
-                ..
-            } => Some(wave),
-            _ => None,
-        });
-        format!("w{}", w.unwrap() + 1)
+        let s = &self.app.state;
+        s.plan.spec.waves[s.current_wave().unwrap()].id.clone()
     }
 
     fn outcome(&self, id: &str) -> Option<(OutcomeKind, Option<String>)> {
-        self.seen.iter().find_map(|(_, r)| match &r.body {
-            Body::Outcome {
-                id: i,
-                result,
-                reason,
-            } if **i == *id => Some((*result, reason.as_deref().map(String::from))),
-            _ => None,
-        })
+        self.app
+            .state
+            .commands
+            .iter()
+            .find(|c| &*c.id == id)
+            .and_then(|c| c.outcome.clone())
+            .map(|(k, r)| (k, r.map(String::from)))
     }
 }
 
@@ -155,6 +161,7 @@ fn command(id: &str, action: Action, wave: Option<&str>, reason: Option<&str>) -
         actor: "tester@loopback".into(),
         reason: reason.map(String::from),
         wave: wave.map(String::from),
+        session: None,
     }
 }
 
@@ -420,9 +427,19 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
     .unwrap();
     let a = warroom::format::ndjson::summary(&replayed);
     let b = warroom::format::ndjson::summary(&screen.state);
+    let head: Vec<String> = recording
+        .lines()
+        .take(4)
+        .map(|l| l.chars().take(160).collect())
+        .collect();
+    let tl: Vec<String> = (0..replayed.timeline.len().min(5))
+        .filter_map(|i| replayed.timeline.get(i))
+        .map(|e| e.text.to_string())
+        .collect();
     assert_eq!(
         format!("{:?}{:?}{:?}{}", a.wave, a.slos, a.checklist, a.status),
-        format!("{:?}{:?}{:?}{}", b.wave, b.slos, b.checklist, b.status)
+        format!("{:?}{:?}{:?}{}", b.wave, b.slos, b.checklist, b.status),
+        "{head:#?}\n{tl:#?}"
     );
     assert_eq!(replayed.commands.len(), screen.state.commands.len());
 }
@@ -445,7 +462,7 @@ async fn malformed_oversized_and_hostile_messages_are_reported_not_fatal() {
             let _hello = ws.next().await;
             // On the reconnect, a snapshot standing for everything up to event 3.
             let seq = if connections > 1 { 3 } else { 0 };
-            let hello = serde_json::json!({"type":"hello","protocol":"1.0","server":"hostile","session":"s1","role":"commander","rollout":plan,"seq":seq,"now":"T+0s","speed":1.0,"mode":"snapshot"});
+            let hello = serde_json::json!({"type":"hello","protocol":"2.0","server":"hostile","session":"s1","role":"commander","rollout":plan,"seq":seq,"now":"T+0s","speed":1.0,"mode":"snapshot"});
             ws.send(Message::text(hello.to_string())).await.unwrap();
             if connections > 1 {
                 // After the reconnect: behave, so the test can see the console recovered.
@@ -504,7 +521,7 @@ async fn a_silent_connection_is_called_dead_within_15_seconds() {
             tokio::spawn(async move {
                 let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
                 let _ = ws.next().await;
-                let hello = serde_json::json!({"type":"hello","protocol":"1.0","server":"silent","session":"s","role":"commander","rollout":plan,"seq":0,"now":"T+0s","speed":1.0,"mode":"snapshot"});
+                let hello = serde_json::json!({"type":"hello","protocol":"2.0","server":"silent","session":"s","role":"commander","rollout":plan,"seq":0,"now":"T+0s","speed":1.0,"mode":"snapshot"});
                 ws.send(Message::text(hello.to_string())).await.unwrap();
                 // Never another byte, never a close: half-open.
                 tokio::time::sleep(Duration::from_secs(3600)).await;
@@ -524,7 +541,7 @@ async fn a_silent_connection_is_called_dead_within_15_seconds() {
     let down = loop {
         match feed.recv().await.unwrap() {
             Feed::Hello { .. } => hello_at = Some(tokio::time::Instant::now()),
-            Feed::Link(warroom::core::source::Link::Down { reason }) if hello_at.is_some() => {
+            Feed::Link(warroom::core::source::Link::Down { reason, .. }) if hello_at.is_some() => {
                 break reason
             }
             _ => {}
@@ -565,16 +582,28 @@ async fn a_restarted_control_plane_is_rejoined_with_a_snapshot() {
         tokio::time::sleep(Duration::from_millis(300)).await;
         let (plane, next) = start().await;
         serving = next;
-        let mark = c.seen.len();
-        c.until(10, "the snapshot of the new session", |c| {
-            c.seen[mark..].iter().any(|(_, r)| matches!(&r.body, Body::Feed { text } if text.contains("rebuilt from a snapshot")))
+        let old = c.hellos.last().unwrap().0.clone();
+        c.until(10, "the hello of the new session", |c| {
+            c.hellos.last().is_some_and(|h| h.0 != old && h.2)
         })
         .await;
-        let from = c.seen[mark..].iter().map(|(s, _)| *s).max().unwrap();
+        let (from, mark) = (c.hellos.last().unwrap().1, c.hellos.last().unwrap().3);
         c.until(10, "new events", |c| {
-            c.seen.last().is_some_and(|(s, _)| *s > from + 20)
+            c.seen[mark..].last().is_some_and(|(s, _)| *s > from + 20)
         })
         .await;
+        // The console says so on its timeline, and kept what it showed before.
+        let tl = &c.app.state.timeline;
+        let lines: Vec<String> = (0..tl.len())
+            .filter_map(|i| tl.get(i))
+            .map(|e| e.text.to_string())
+            .collect();
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("control plane restarted: new session")),
+            "round {round}: {lines:?}"
+        );
         let mut got: Vec<u64> = c.seen[mark..]
             .iter()
             .map(|(s, _)| *s)

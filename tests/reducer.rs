@@ -481,11 +481,12 @@ mod app {
     use warroom::core::app::App;
     use warroom::core::command::Role;
     use warroom::core::effects::{AuditEntry, Effects, RecordOut};
-    use warroom::core::input::{Input, PlaneMsg, Sink};
+    use warroom::core::input::{Hello, Input, PlaneMsg, Sink, Start};
     use warroom::core::intent::Key;
     use warroom::core::outbox::Outbox;
     use warroom::core::overlay::Overlay;
     use warroom::core::plan::Plan;
+    use warroom::core::state::Image;
 
     fn plan() -> Arc<Plan> {
         state().plan
@@ -508,11 +509,11 @@ mod app {
         }
     }
 
-    fn active(t: i64) -> Record {
+    fn active(t: i64, wave: usize) -> Record {
         record(
             t,
             Body::Wave {
-                wave: 0,
+                wave,
                 state: WaveStatus::Active,
                 traffic: None,
                 by: None,
@@ -521,15 +522,48 @@ mod app {
         )
     }
 
-    fn hello(reset: Option<Vec<Record>>, now: i64) -> Input {
-        Input::ControlPlane(PlaneMsg::Hello {
+    fn note(t: i64, text: &str) -> Record {
+        record(
+            t,
+            Body::Note {
+                by: None,
+                text: text.into(),
+            },
+        )
+    }
+
+    /// The control plane's own state after `records`, at `now`, as an image.
+    fn image_of(records: &[Record], now: i64) -> Box<Image> {
+        let mut s = state();
+        for r in records {
+            s.apply(Event::Record(r.clone()));
+        }
+        s.apply(Event::Clock(Offset::from_secs(now)));
+        Box::new(s.image())
+    }
+
+    fn hello(session: &str, start: Start, now: i64) -> Input {
+        Input::ControlPlane(PlaneMsg::Hello(Box::new(Hello {
+            session: session.into(),
             plan: plan(),
             role: Role::Commander,
-            reset,
             now: Offset::from_secs(now),
             speed: 1.0,
             seq: 0,
-        })
+            start,
+        })))
+    }
+
+    fn connected(app: &mut App) {
+        app.apply(Input::ControlPlane(PlaneMsg::Link(Link::Connected)));
+    }
+
+    fn down(app: &mut App) {
+        app.apply(Input::ControlPlane(PlaneMsg::Link(Link::Down {
+            reason: "connection refused".into(),
+            attempt: 1,
+            retry_in: Some(warroom::core::time::Span(900)),
+        })));
     }
 
     fn events(records: Vec<Record>) -> Input {
@@ -544,12 +578,32 @@ mod app {
         fx
     }
 
+    fn texts(app: &App) -> Vec<String> {
+        let tl = &app.state.timeline;
+        (0..tl.len())
+            .filter_map(|i| tl.get(i))
+            .map(|e| e.text.to_string())
+            .collect()
+    }
+
+    /// A console past its first hello, wave 1 active, connected.
+    fn joined(headless: bool) -> App {
+        let mut app = console(None, headless);
+        app.apply(hello(
+            "s1",
+            Start::Snapshot(Some(image_of(&[active(0, 0)], 10))),
+            10,
+        ));
+        connected(&mut app);
+        app
+    }
+
     #[test]
-    fn the_first_hello_builds_the_state_and_starts_the_recording() {
+    fn the_first_hello_takes_the_image_and_starts_the_recording() {
         let mut app = console(None, false);
-        let fx = app.apply(hello(
-            Some(vec![
-                active(0),
+        let img = image_of(
+            &[
+                active(0, 0),
                 record(
                     30,
                     Body::Metric {
@@ -557,46 +611,98 @@ mod app {
                         value: Some(1.0),
                     },
                 ),
-            ]),
+            ],
             60,
-        ));
+        );
+        let fx = app.apply(hello("s1", Start::Snapshot(Some(img)), 60));
         assert_eq!(app.state.plan.spec.id, "r");
         assert_eq!(app.state.waves[0].status, WaveStatus::Active);
+        assert_eq!(app.state.slos[0].last.unwrap().value, Some(1.0));
         assert_eq!(app.state.now, Offset::from_secs(60));
         assert!(matches!(fx.record.first(), Some(RecordOut::Header(p)) if p.spec.id == "r"));
-        assert!(matches!(fx.record.get(1), Some(RecordOut::Records(r)) if r.len() == 2));
+        assert!(
+            matches!(fx.record.get(1), Some(RecordOut::Records(r)) if matches!(r[..], [Record { body: Body::Snapshot { .. }, .. }])),
+            "the recording holds the image, so that it replays to this state"
+        );
         // A resumed hello of the same session keeps the state; no second header.
-        app.apply(events(vec![record(
-            90,
-            Body::Note {
-                by: None,
-                text: "kept".into(),
-            },
-        )]));
-        let fx = app.apply(hello(None, 100));
+        connected(&mut app);
+        app.apply(events(vec![note(90, "kept")]));
+        let fx = app.apply(hello("s1", Start::Resume, 100));
         assert!(fx.record.is_empty());
         assert!(app.state.timeline.last().unwrap().text.contains("kept"));
     }
 
     #[test]
-    fn a_hello_with_a_reset_rebuilds_and_a_headless_console_keeps_reporting() {
-        let mut app = console(None, true);
-        app.apply(hello(Some(vec![active(0)]), 10));
-        let fx = app.apply(hello(Some(vec![]), 20));
+    fn a_restart_keeps_what_was_shown_marks_the_boundary_and_keeps_reporting() {
+        let mut app = joined(true);
+        app.apply(events(vec![note(20, "before the restart")]));
+        down(&mut app);
+        app.apply(Input::ControlPlane(PlaneMsg::Clock(Offset::from_secs(40))));
+        let before = app.state.now;
+        // The restarted control plane has published nothing yet; its clock starts again.
+        let fx = app.apply(hello("s2", Start::Snapshot(None), 2));
+        connected(&mut app);
+        let lines = texts(&app);
+        assert!(
+            lines.iter().any(|l| l.contains("before the restart")),
+            "{lines:?}"
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.contains("control plane restarted: new session s2")),
+            "{lines:?}"
+        );
+        assert!(app.state.now >= before, "the clock never goes back");
         assert_eq!(
             app.state.waves[0].status,
             WaveStatus::Pending,
-            "rebuilt from the reset"
+            "the new session's state"
         );
-        assert!(app.state.tracks_changes(), "still tracking after the reset");
-        let fx2 = app.apply(events(vec![active(30)]));
+        assert!(fx
+            .changes
+            .iter()
+            .any(|c| matches!(c.change, Change::Source { .. })));
+        // Its events land after the boundary, on this console's clock, and are reported.
+        let fx = app.apply(events(vec![active(3, 0)]));
+        assert!(app.state.waves[0].since.unwrap() >= before);
         assert!(
-            fx2.changes
+            fx.changes
                 .iter()
                 .any(|c| matches!(c.change, Change::Wave { .. })),
-            "{:?} {:?}",
-            fx.changes,
-            fx2.changes
+            "a headless console keeps reporting across the restart"
+        );
+    }
+
+    #[test]
+    fn one_timeline_entry_per_outage_updated_with_its_attempts() {
+        let mut app = joined(false);
+        let n = app.state.timeline.len();
+        for attempt in 1..=4 {
+            app.apply(Input::ControlPlane(PlaneMsg::Link(Link::Connecting {
+                attempt,
+            })));
+            for left in [900, 600, 300] {
+                app.apply(Input::ControlPlane(PlaneMsg::Link(Link::Down {
+                    reason: "connection refused".into(),
+                    attempt,
+                    retry_in: Some(warroom::core::time::Span(left)),
+                })));
+            }
+        }
+        assert_eq!(app.state.timeline.len(), n + 1, "{:?}", texts(&app));
+        let line = app.state.timeline.last().unwrap().text.to_string();
+        assert!(
+            line.contains("DOWN since") && line.contains("4 attempts"),
+            "{line}"
+        );
+        app.apply(hello("s1", Start::Resume, 30));
+        connected(&mut app);
+        assert_eq!(app.state.timeline.len(), n + 1);
+        let line = app.state.timeline.last().unwrap().text.to_string();
+        assert!(
+            line.contains("down for") && line.contains("connected again"),
+            "{line}"
         );
     }
 
@@ -613,7 +719,13 @@ mod app {
             auto_pause: false,
         };
         let mut app = console(Some(overlay), false);
-        app.apply(hello(Some(vec![active(0)]), 10));
+        app.apply(hello(
+            "s1",
+            Start::Snapshot(Some(image_of(&[active(0, 0)], 10))),
+            10,
+        ));
+        connected(&mut app);
+        assert_eq!(app.state.waves[0].status, WaveStatus::Active);
         assert_eq!(app.state.plan.spec.slos.len(), 1);
         assert_eq!(app.state.plan.spec.slos[0].id, "prom_err");
         // The plan's gate on its own error rate goes (the configuration does not define that
@@ -642,19 +754,32 @@ mod app {
         );
     }
 
+    fn confirm_pause(app: &mut App) -> Effects {
+        app.apply(Input::Key(Key::Char('P')));
+        keys(app, "bake looks off");
+        app.apply(Input::Key(Key::Enter))
+    }
+
     #[test]
-    fn a_confirmed_command_is_audited_then_sent_and_its_outcome_audited_and_said() {
-        let mut app = console(None, false);
-        app.apply(hello(Some(vec![active(0)]), 10));
+    fn a_confirmed_command_is_audited_sent_and_its_outcome_audited_and_said() {
+        let mut app = joined(false);
         let fx = app.apply(Input::Key(Key::Char('P')));
         assert!(fx.send.is_empty() && app.outbox.confirm.is_some());
         keys(&mut app, "bake looks off");
         let fx = app.apply(Input::Key(Key::Enter));
         assert_eq!(fx.send.len(), 1);
         let cmd = fx.send[0].clone();
-        assert_eq!((cmd.id.as_str(), cmd.wave.as_deref()), ("k-1", Some("w1")));
-        assert!(matches!(&fx.audit[..], [AuditEntry::Sent(c)] if *c == cmd));
-        assert_eq!(app.outbox.pending.len(), 1);
+        assert_eq!(
+            (cmd.id.as_str(), cmd.wave.as_deref(), cmd.session.as_deref()),
+            ("k-1", Some("w1"), Some("s1"))
+        );
+        assert!(matches!(&fx.audit[..], [AuditEntry::Confirmed(c)] if *c == cmd));
+        // "sent" only once the frame is on the socket.
+        let fx = app.apply(Input::ControlPlane(PlaneMsg::Sent { id: "k-1".into() }));
+        assert!(matches!(
+            &fx.audit[..],
+            [AuditEntry::Sent { attempt: 1, .. }]
+        ));
         let fx = app.apply(events(vec![
             record(
                 12,
@@ -687,9 +812,61 @@ mod app {
     }
 
     #[test]
+    fn a_command_confirmed_while_the_control_plane_is_down_is_not_sent_and_says_so() {
+        let mut app = joined(false);
+        down(&mut app);
+        let fx = confirm_pause(&mut app);
+        assert!(
+            fx.send.is_empty(),
+            "nothing queued behind the commander's back"
+        );
+        assert!(matches!(
+            &fx.audit[..],
+            [AuditEntry::Confirmed(_), AuditEntry::NotSent { reason, .. }] if reason == "control plane down"
+        ));
+        assert!(app.outbox.pending.is_empty());
+        assert_eq!(
+            app.ui.notice.as_deref(),
+            Some("pause NOT sent: control plane down")
+        );
+        // Reconnecting sends nothing by itself.
+        let fx = app.apply(hello("s1", Start::Resume, 40));
+        assert!(fx.send.is_empty());
+    }
+
+    #[test]
+    fn a_pending_command_goes_again_to_the_same_session_only() {
+        let mut app = joined(false);
+        let fx = confirm_pause(&mut app);
+        assert_eq!(fx.send.len(), 1);
+        app.apply(Input::ControlPlane(PlaneMsg::Sent { id: "k-1".into() }));
+        down(&mut app);
+        // Same session: sent again under the same id.
+        let fx = app.apply(hello("s1", Start::Resume, 40));
+        connected(&mut app);
+        assert_eq!(
+            fx.send.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+            ["k-1"]
+        );
+        down(&mut app);
+        // Another session: never sent again; the outcome is unknown, and said so.
+        let fx = app.apply(hello("s2", Start::Snapshot(None), 1));
+        assert!(fx.send.is_empty());
+        assert!(matches!(&fx.audit[..], [AuditEntry::Unknown { .. }]));
+        assert!(app.outbox.pending.is_empty());
+        assert!(
+            app.ui
+                .notice
+                .as_deref()
+                .is_some_and(|n| n.contains("outcome unknown: the control plane restarted")),
+            "{:?}",
+            app.ui.notice
+        );
+    }
+
+    #[test]
     fn an_audit_log_that_cannot_be_written_keeps_the_command_from_leaving() {
-        let mut app = console(None, false);
-        app.apply(hello(Some(vec![active(0)]), 10));
+        let mut app = joined(false);
         app.apply(Input::Key(Key::Char('N')));
         keys(&mut app, "note");
         let fx = app.apply(Input::Key(Key::Enter));
@@ -704,5 +881,46 @@ mod app {
             app.ui.notice.as_deref(),
             Some("audit log unwritable (disk full): command NOT sent")
         );
+    }
+
+    /// The reducer's part of "everyone sees the same state": a console that joins late, from
+    /// the control plane's image, equals one that applied every event, part for part (its
+    /// own connection lines aside).
+    #[test]
+    fn a_late_joiner_equals_a_console_that_watched_from_the_start() {
+        let history: Vec<Record> = std::iter::once(active(0, 0))
+            .chain((1..=12).map(|i| {
+                record(
+                    i * 60,
+                    Body::Metric {
+                        slo: 0,
+                        value: Some(if i > 4 { 12.0 } else { 1.0 }),
+                    },
+                )
+            }))
+            .chain([note(400, "watching the breach")])
+            .collect();
+        let mut early = console(None, false);
+        early.apply(hello("s1", Start::Snapshot(None), 0));
+        connected(&mut early);
+        early.apply(events(history.clone()));
+        early.apply(Input::ControlPlane(PlaneMsg::Clock(Offset::from_secs(800))));
+        assert!(early.state.trigger_fires > 0, "the trigger fired");
+        let mut late = console(None, false);
+        late.apply(hello(
+            "s1",
+            Start::Snapshot(Some(image_of(&history, 800))),
+            800,
+        ));
+        connected(&mut late);
+        let strip = |a: &App| {
+            let mut i = a.state.image();
+            i.timeline.retain(|e| !e.local);
+            i
+        };
+        let (a, b) = (strip(&early), strip(&late));
+        assert_eq!(a.slos, b.slos, "bands, breach clocks, histories");
+        assert_eq!(a.timeline, b.timeline, "every entry with its own source");
+        assert_eq!(a, b);
     }
 }

@@ -209,6 +209,9 @@ fn home_shows_a_full_page_from_the_oldest_entry_and_end_follows_again() {
 fn live_commander_footer_and_rollback_confirmation() {
     let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
     c.mode = warroom::core::playback::Mode::Live;
+    // As if connected to a control plane: a session, and the link up.
+    c.live.session = Some("s1".into());
+    c.state.source.link = warroom::core::source::Link::Connected;
     c.outbox = warroom::core::outbox::Outbox::new(
         warroom::core::command::Role::Commander,
         "ic@room".into(),

@@ -362,7 +362,7 @@ async fn history_known_answers_burn_rates_and_alerts() {
             .find(|u| &*u.name == "prometheus")
             .unwrap();
         assert!(
-            matches!(&prom_status.link, Link::Down { reason } if reason.starts_with("2 of 6 queries failing")),
+            matches!(&prom_status.link, Link::Down { reason, .. } if reason.starts_with("2 of 6 queries failing")),
             "{prom_status:?}"
         );
         // The alert that matches, sanitised; the other service's is not listed.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::command::{Action, Command, Role};
 use super::effects::{AuditEntry, Effects, RecordOut};
-use super::input::{Input, MetricsMsg, PlaneMsg, ReplayMsg, Sink};
+use super::input::{Hello, Input, MetricsMsg, PlaneMsg, ReplayMsg, Sink, Start};
 use super::intent::{lookup, Intent, Key};
 use super::outbox::{ConfirmKey, Outbox};
 use super::overlay::Overlay;
@@ -16,10 +16,11 @@ use super::plan::Plan;
 use super::playback::{Mode, ReplayCtl, ReplayInfo};
 use super::record::{Body, Record};
 use super::sanitize::sanitize;
-use super::slo::Sample;
+use super::slo::{Sample, SloState};
 use super::source::{Link, SourceStatus, ALERTMANAGER, CONTROL_PLANE, PROMETHEUS};
-use super::state::{Event, State, TIMELINE_CAP};
-use super::time::{parse_offset, Span};
+use super::state::{Event, Image, State, TIMELINE_CAP};
+use super::time::{parse_offset, Offset, Span};
+use super::timeline::Timeline;
 use super::ui::{Prompt, Ui};
 
 /// What a live console knows about its connection beyond the state.
@@ -30,10 +31,30 @@ pub struct Live {
     pub overlay: Option<Arc<Overlay>>,
     /// The seat asked for (`--observer` or not); the control plane may grant less.
     pub asked: Option<Role>,
-    /// A first hello has arrived: the state is the control plane's plan, not a placeholder.
-    pub greeted: bool,
-    /// The recording's header has been asked for.
-    recording_started: bool,
+    /// The control plane's run this console follows: `None` until the first hello.
+    pub session: Option<String>,
+    /// The control plane's plan as it sent it, on this console's clock (records from the
+    /// control plane refer to it; the recording is written against it).
+    pub plane_plan: Option<Arc<Plan>>,
+    /// Added to every time of the current session. The console keeps one clock for its
+    /// whole life: a control plane that restarts with another T0 is laid on it.
+    pub shift: Span,
+    /// The control plane's events applied, in this session.
+    pub seq: u64,
+    /// Where the control plane is (for the screen shown before the first hello).
+    pub url: String,
+    pub recording: Recording,
+}
+
+/// Where the recording stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Recording {
+    /// Nothing written yet: the header goes with the first hello.
+    #[default]
+    NotStarted,
+    On,
+    /// The control plane changed to another rollout: one file holds one rollout.
+    Stopped,
 }
 
 /// The whole console.
@@ -85,8 +106,7 @@ impl App {
             live: Live {
                 overlay,
                 asked,
-                greeted: false,
-                recording_started: false,
+                ..Live::default()
             },
         }
     }
@@ -138,7 +158,7 @@ impl App {
                         "{} sent, waiting for the outcome",
                         command.action.word()
                     ));
-                    send(command, fx);
+                    self.dispatch(command, fx);
                 }
             }
             return;
@@ -258,113 +278,324 @@ impl App {
 
     // ---- the control plane
 
+    /// The control plane's link is up (a hello came through it and it has not failed since).
+    #[must_use]
+    pub fn connected(&self) -> bool {
+        self.live.session.is_some() && self.state.source.link == Link::Connected
+    }
+
     fn plane(&mut self, msg: PlaneMsg, fx: &mut Effects) {
-        let status = |link| SourceStatus {
-            name: Arc::from(CONTROL_PLANE),
-            link,
-        };
-        let mut recorded: Vec<Record> = Vec::new();
+        let shift = self.live.shift;
         match msg {
-            PlaneMsg::Hello {
-                plan,
-                role,
-                reset,
-                now,
-                speed,
-                ..
-            } => {
-                fx.dirty = true;
-                let asked = self.live.asked.unwrap_or(self.outbox.role);
-                self.outbox.role = asked.min_with(role);
-                let overlay = self.live.overlay.clone();
-                let shown = match &overlay {
-                    Some(o) => {
-                        let (overlaid, notes) = o.apply(&plan.spec);
-                        if let Some(n) = notes.into_iter().next() {
-                            self.ui.notice = Some(n);
-                        }
-                        if (speed - 1.0).abs() > 1e-9 {
-                            self.ui.notice = Some(format!(
-                                "the control plane runs at ×{speed}: Prometheus samples are \
-                                 on wall time, so they will look old"
-                            ));
-                        }
-                        match Plan::new(overlaid) {
-                            Ok(r) => Arc::new(r),
-                            Err(e) => {
-                                self.ui.notice =
-                                    Some(format!("configuration does not fit the plan: {e}"));
-                                plan.clone()
-                            }
-                        }
-                    }
-                    None => plan.clone(),
-                };
-                let first = !self.live.greeted;
-                if first || reset.is_some() {
-                    // The connection is up: the hello came through it.
-                    let link = if first {
-                        Link::Connected
-                    } else {
-                        self.state.source.link.clone()
-                    };
-                    let mut state = State::new(shown, status(link), TIMELINE_CAP);
-                    state.track_changes(self.state.tracks_changes());
-                    let records = reset.unwrap_or_default();
-                    let mut replay_fx = Effects::default();
-                    for r in &records {
-                        if overlay.is_none() || !matches!(r.body, Body::Metric { .. }) {
-                            replay_fx.merge(state.apply(Event::Record(r.clone())));
-                        }
-                    }
-                    replay_fx.merge(state.apply(Event::Clock(now)));
-                    if overlay.is_some() && !first {
-                        state.carry_sources(&self.state);
-                    }
-                    fx.changes.extend(replay_fx.changes);
-                    self.state = state;
-                    recorded = records;
-                }
-                self.live.greeted = true;
-                if !self.live.recording_started {
-                    self.live.recording_started = true;
-                    fx.record.push(RecordOut::Header(plan));
-                }
-            }
-            PlaneMsg::Events { records, .. } => {
+            PlaneMsg::Hello(h) => self.on_hello(*h, fx),
+            PlaneMsg::Events { mut records, seq } => {
+                self.live.seq = seq;
                 let ours = self.live.overlay.is_some();
-                for r in &records {
+                for r in &mut records {
+                    r.t = r.t.saturating_add(shift);
                     if !(ours && matches!(r.body, Body::Metric { .. })) {
                         self.state_apply(Event::Record(r.clone()), fx);
                     }
                 }
-                recorded = records;
+                if self.live.recording == Recording::On {
+                    fx.record.push(RecordOut::Records(records));
+                }
             }
-            PlaneMsg::Link(link) => self.state_apply(Event::Source(status(link)), fx),
-            PlaneMsg::Clock(t) => self.state_apply(Event::Clock(t), fx),
-            PlaneMsg::Problem(text) => {
-                let problem = Record {
-                    t: self.state.now,
-                    source: Some("connection".into()),
-                    body: Body::Feed { text: text.into() },
-                };
-                self.state_apply(Event::Record(problem), fx);
-            }
+            PlaneMsg::Link(link) => self.state_apply(Event::Source(plane_status(link)), fx),
+            PlaneMsg::Clock(t) => self.state_apply(Event::Clock(t.saturating_add(shift)), fx),
+            PlaneMsg::Problem(text) => self.local_line("connection", &text, fx),
             PlaneMsg::Refused(why) => {
                 self.state_apply(
-                    Event::Source(status(Link::Down {
+                    Event::Source(plane_status(Link::Down {
                         reason: format!("refused: {why}").into(),
+                        attempt: 0,
+                        retry_in: None,
                     })),
                     fx,
                 );
                 self.ui.notice = Some(format!("the control plane refused this console: {why}"));
                 fx.dirty = true;
             }
-        }
-        if !recorded.is_empty() {
-            fx.record.push(RecordOut::Records(recorded));
+            PlaneMsg::Sent { id } => {
+                if let Some(p) = self.outbox.pending.iter_mut().find(|p| p.command.id == id) {
+                    p.sent += 1;
+                    fx.audit.push(AuditEntry::Sent {
+                        command: p.command.clone(),
+                        attempt: p.sent,
+                    });
+                }
+            }
+            PlaneMsg::NotSent { id, reason } => {
+                if let Some(command) = self.outbox.drop_pending(&id) {
+                    self.not_sent(command, &reason, fx);
+                }
+            }
         }
         self.settle(fx);
+    }
+
+    /// A line of this console's own on its timeline (a problem with its connection or its
+    /// sinks), marked local.
+    fn local_line(&mut self, source: &str, text: &str, fx: &mut Effects) {
+        let line = Record {
+            t: self.state.now,
+            source: Some(source.into()),
+            body: Body::Feed { text: text.into() },
+        };
+        self.state_apply(Event::Local(line), fx);
+    }
+
+    fn not_sent(&mut self, command: Command, reason: &str, fx: &mut Effects) {
+        let what = format!("{} NOT sent: {reason}", command.action.word());
+        self.ui.notice = Some(what.clone());
+        self.local_line(CONTROL_PLANE, &format!("{what} ({})", command.id), fx);
+        fx.audit.push(AuditEntry::NotSent {
+            command,
+            reason: reason.to_string(),
+        });
+        fx.dirty = true;
+    }
+
+    /// A command the commander confirmed leaves: audited first (the shell writes and syncs
+    /// that line before it sends), and only while the control plane is reachable. It is
+    /// aimed at the session and the wave this console sees.
+    fn dispatch(&mut self, mut command: Command, fx: &mut Effects) {
+        command.session.clone_from(&self.live.session);
+        if let Some(p) = self
+            .outbox
+            .pending
+            .iter_mut()
+            .find(|p| p.command.id == command.id)
+        {
+            p.command.session.clone_from(&command.session);
+        }
+        fx.audit.push(AuditEntry::Confirmed(command.clone()));
+        if self.connected() {
+            fx.send.push(command);
+        } else {
+            self.outbox.drop_pending(&command.id);
+            self.not_sent(command, "control plane down", fx);
+        }
+    }
+
+    fn on_hello(&mut self, h: Hello, fx: &mut Effects) {
+        fx.dirty = true;
+        let asked = self.live.asked.unwrap_or(self.outbox.role);
+        self.outbox.role = asked.min_with(h.role);
+        let first = self.live.session.is_none();
+        let same = self.live.session.as_deref() == Some(h.session.as_str());
+        if same {
+            if let Start::Snapshot(image) = h.start {
+                // Too far behind to resume: the same history, rebuilt.
+                let text = format!(
+                    "fell behind the control plane's event log: state rebuilt from its \
+                     snapshot at event {}",
+                    h.seq
+                );
+                self.adopt(
+                    &h.session,
+                    image,
+                    h.now.saturating_add(self.live.shift),
+                    text,
+                    fx,
+                );
+            }
+            self.live.seq = h.seq;
+            // Commands still without an outcome go again, under their own ids, to the same
+            // session only.
+            if self.outbox.role == Role::Commander {
+                fx.send
+                    .extend(self.outbox.pending.iter().map(|p| p.command.clone()));
+            }
+            return;
+        }
+        // The plan on this console's clock: the first session sets it; a later one (a
+        // restarted control plane) is laid on it, never moving the clock back.
+        let epoch = if first {
+            h.plan.spec.t0
+        } else {
+            self.state.plan.spec.t0
+        };
+        let image = match h.start {
+            Start::Snapshot(Some(i)) => Some(i),
+            Start::Snapshot(None) | Start::Resume => None,
+        };
+        let shift = if first {
+            Span::ZERO
+        } else {
+            let newest_feed = (0..self.state.timeline.len())
+                .rev()
+                .filter_map(|i| self.state.timeline.get(i))
+                .find(|e| !e.local)
+                .map(|e| e.t);
+            let first_theirs = image.as_ref().and_then(|i| i.timeline.first()).map(|e| e.t);
+            let mut s = epoch.until(h.plan.spec.t0);
+            s = s.max(self.state.now.since(h.now));
+            if let (Some(ours), Some(theirs)) = (newest_feed, first_theirs) {
+                s = s.max(ours.since(theirs));
+            }
+            s
+        };
+        let mut plane = (*h.plan).clone();
+        plane.spec.t0 = epoch;
+        let plane = Arc::new(plane);
+        let changed_rollout = !first
+            && self
+                .live
+                .plane_plan
+                .as_ref()
+                .is_some_and(|p| encode_spec(&p.spec) != encode_spec(&plane.spec));
+        let shown = self.shown_plan(&plane, h.speed);
+        if first || changed_rollout {
+            // A state on this plan, keeping what the screen showed.
+            let mut state = State::new(shown, plane_status(Link::Connected), TIMELINE_CAP);
+            state.track_changes(self.state.tracks_changes());
+            if !first {
+                state.timeline = std::mem::replace(&mut self.state.timeline, Timeline::new(0));
+                state.session = self.state.session.take();
+                state.now = self.state.now;
+                state.source = self.state.source.clone();
+                state.outage = self.state.outage.take();
+            }
+            self.state = state;
+        }
+        if first {
+            self.live.recording = Recording::On;
+            fx.record.push(RecordOut::Header(plane.clone()));
+        } else if changed_rollout && self.live.recording == Recording::On {
+            self.live.recording = Recording::Stopped;
+            self.local_line(
+                CONTROL_PLANE,
+                "recording stopped: the control plane now runs another rollout",
+                fx,
+            );
+        }
+        self.live.plane_plan = Some(plane);
+        self.live.shift = shift;
+        self.live.seq = h.seq;
+        let now = h.now.saturating_add(shift);
+        if first {
+            // An image of nothing (the control plane has published nothing yet) has nothing
+            // to restore.
+            if let Some(image) = image.filter(|i| i.applied > 0 || !i.timeline.is_empty()) {
+                let text = format!(
+                    "joined the control plane at event {}: its state, from its snapshot",
+                    h.seq
+                );
+                self.adopt(&h.session, Some(image), now, text, fx);
+            } else {
+                self.state.session = Some(h.session.as_str().into());
+                self.state_apply(Event::Clock(now), fx);
+            }
+        } else {
+            let text = format!(
+                "control plane restarted: new session {}, state rebuilt from its snapshot{}",
+                h.session,
+                if shift == epoch.until(h.plan.spec.t0) {
+                    String::new()
+                } else {
+                    format!(
+                        " (its T+0 shown as {})",
+                        Offset::ZERO.saturating_add(shift).t_label()
+                    )
+                }
+            );
+            // Commands sent to the old session have no outcome to wait for: it is gone.
+            for p in std::mem::take(&mut self.outbox.pending) {
+                let reason = "outcome unknown: the control plane restarted — check the timeline";
+                self.ui.notice = Some(format!("{}: {reason}", p.command.action.word()));
+                self.local_line(
+                    CONTROL_PLANE,
+                    &format!("{} {}: {reason}", p.command.action.word(), p.command.id),
+                    fx,
+                );
+                fx.audit.push(AuditEntry::Unknown {
+                    command: p.command,
+                    reason: reason.into(),
+                });
+            }
+            self.adopt(&h.session, image, now, text, fx);
+        }
+        self.live.session = Some(h.session);
+    }
+
+    /// The plan the screen shows: the control plane's, or with `--config` the overlay's.
+    fn shown_plan(&mut self, plane: &Arc<Plan>, speed: f64) -> Arc<Plan> {
+        let Some(o) = self.live.overlay.clone() else {
+            return plane.clone();
+        };
+        let (overlaid, notes) = o.apply(&plane.spec);
+        if let Some(n) = notes.into_iter().next() {
+            self.ui.notice = Some(n);
+        }
+        if (speed - 1.0).abs() > 1e-9 {
+            self.ui.notice = Some(format!(
+                "the control plane runs at ×{speed}: Prometheus samples are on wall time, so \
+                 they will look old"
+            ));
+        }
+        match Plan::new(overlaid) {
+            Ok(p) => Arc::new(p),
+            Err(e) => {
+                self.ui.notice = Some(format!("configuration does not fit the plan: {e}"));
+                plane.clone()
+            }
+        }
+    }
+
+    /// Takes the control plane's state from its image (moved onto this console's clock),
+    /// through a `snapshot` record: the reducer does the rest, as it does in a replay of the
+    /// recording. Without an image (nothing has happened in that session yet) the image of
+    /// an empty state stands in.
+    fn adopt(
+        &mut self,
+        session: &str,
+        image: Option<Box<Image>>,
+        now: Offset,
+        text: String,
+        fx: &mut Effects,
+    ) {
+        let Some(plane) = self.live.plane_plan.clone() else {
+            return;
+        };
+        let mut image = image.unwrap_or_else(|| {
+            let mut empty = State::new(plane.clone(), plane_status(Link::Connected), 16);
+            empty.now = now.saturating_sub(self.live.shift);
+            Box::new(empty.image())
+        });
+        image.shift(self.live.shift);
+        // The image stands for everything up to its newest record: events after it are no
+        // older than that (a control plane publishes in time order).
+        let at = match (image.last_record, self.state.last_record) {
+            (Some(a), Some(b)) => a.max(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => now,
+        };
+        let record = Record {
+            t: at,
+            source: Some(CONTROL_PLANE.into()),
+            body: Body::Snapshot {
+                session: session.into(),
+                text: text.into(),
+                image,
+            },
+        };
+        if self.live.recording == Recording::On {
+            fx.record.push(RecordOut::Records(vec![record.clone()]));
+        }
+        if self.live.overlay.is_some() {
+            // The image is of the control plane's SLOs; this console reads its own.
+            let mut on_plane = self.state.clone();
+            on_plane.plan = plane.clone();
+            on_plane.slos = plane.spec.slos.iter().map(SloState::new).collect();
+            fx.merge(on_plane.apply(Event::Local(record)));
+            let shown = self.state.plan.clone();
+            on_plane.rebase(shown, &self.state);
+            self.state = on_plane;
+        } else {
+            self.state_apply(Event::Local(record), fx);
+        }
+        self.state_apply(Event::Clock(now), fx);
     }
 
     /// Outcomes that arrived for this console's commands: audited, and said in the footer.
@@ -403,7 +634,7 @@ impl App {
                 Event::Backfill { slo, points }
             }),
             MetricsMsg::Sample { id, at_ms, value } => self.state.plan.slo(&id).map(|slo| {
-                Event::Record(Record {
+                Event::Local(Record {
                     t: at(at_ms),
                     source: Some(PROMETHEUS.into()),
                     body: Body::Metric { slo, value },
@@ -422,7 +653,7 @@ impl App {
                         source: Some(ALERTMANAGER.into()),
                         body,
                     };
-                    self.state_apply(Event::Record(r), fx);
+                    self.state_apply(Event::Local(r), fx);
                 }
                 None
             }
@@ -430,13 +661,13 @@ impl App {
         if let Some(e) = event {
             self.state_apply(e, fx);
         }
-        if !matches!(self.mode, Mode::Live) || !self.live.greeted {
+        if !matches!(self.mode, Mode::Live) || self.live.session.is_none() {
             return;
         }
         if let Some(command) = self.outbox.auto_pause_after(&self.state, &self.mode, fires) {
             let what = self.state.last_fire.clone().unwrap_or_default();
             self.ui.notice = Some(format!("auto-pause sent: rollback trigger fired: {what}"));
-            send(command, fx);
+            self.dispatch(command, fx);
             fx.dirty = true;
         }
     }
@@ -508,9 +739,17 @@ impl App {
     }
 }
 
-/// A command leaves: audited first, then sent (the shell sends it only once the audit line
-/// is written and synced).
-fn send(command: Command, fx: &mut Effects) {
-    fx.audit.push(AuditEntry::Sent(command.clone()));
-    fx.send.push(command);
+/// The control plane as a source, with its link.
+fn plane_status(link: Link) -> SourceStatus {
+    SourceStatus {
+        name: Arc::from(CONTROL_PLANE),
+        link,
+    }
+}
+
+/// A plan apart from its T0, to tell "the same rollout, restarted" from "another rollout".
+fn encode_spec(spec: &super::plan::PlanSpec) -> String {
+    let mut spec = spec.clone();
+    spec.t0 = super::time::Epoch(time::OffsetDateTime::UNIX_EPOCH);
+    serde_json::to_string(&spec).unwrap_or_default()
 }

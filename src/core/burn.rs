@@ -14,7 +14,7 @@
 
 use std::collections::VecDeque;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::time::{Offset, Span};
 
@@ -26,7 +26,7 @@ const FACTOR_TOLERANCE: f64 = 1e-9;
 const HOUR: i64 = 3_600_000;
 
 /// An SLO target over a period, e.g. 99.9 % of requests good over 30 days.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Objective {
     /// Fraction of events that must be good, e.g. `0.999`.
     pub target: f64,
@@ -49,7 +49,7 @@ impl Objective {
 }
 
 /// How loud a firing burn rule is. A page blocks advancing a wave.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BurnSeverity {
     Page,
@@ -67,7 +67,7 @@ impl BurnSeverity {
 }
 
 /// One multiwindow rule: fires when the burn rate over both `long` and `short` reaches `factor`.
-#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BurnRule {
     pub long: Span,
     pub short: Span,
@@ -147,7 +147,7 @@ pub fn any_page(alerts: &[BurnAlert]) -> bool {
 }
 
 /// Events counted in the interval that ends at `end` and starts at the previous slot's end.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct Slot {
     end: Offset,
     bad: u64,
@@ -155,7 +155,7 @@ struct Slot {
 }
 
 /// A rolling, bounded history of (bad, total) event increments for one objective.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BurnHistory {
     objective: Objective,
     /// When counting began: the first increment covers the time from here to its own time.
@@ -363,7 +363,7 @@ impl BurnHistory {
 /// bad events is weighted by the time since the previous sample (at most `max_gap`), so the
 /// counts are milliseconds of time rather than requests. The history starts at the first
 /// sample; windows it does not yet cover read as unknown, never as fine.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct BurnState {
     objective: Objective,
     history: Option<BurnHistory>,
@@ -383,6 +383,33 @@ pub struct BurnState {
 const PER_MS: f64 = 1000.0;
 
 impl BurnState {
+    /// Moves every time it holds by `by` (a console adopting another clock's history).
+    pub fn shift(&mut self, by: Span) {
+        self.last = self.last.map(|t| t.saturating_add(by));
+        if let Some(h) = self.history.as_mut() {
+            h.start = h.start.saturating_add(by);
+            h.covered_from = h.covered_from.saturating_add(by);
+            for s in &mut h.slots {
+                s.end = s.end.saturating_add(by);
+            }
+        }
+    }
+
+    /// Whether the rules and history fit the objective they are for (a state image is
+    /// checked before it is believed).
+    #[must_use]
+    pub fn holds_together(&self, objective: Objective) -> bool {
+        self.objective == objective
+            && self.history.as_ref().is_none_or(|h| {
+                h.objective == objective
+                    && h.resolution > 0
+                    && h.slots
+                        .iter()
+                        .zip(h.slots.iter().skip(1))
+                        .all(|(a, b)| a.end < b.end)
+            })
+    }
+
     #[must_use]
     pub fn new(objective: Objective) -> BurnState {
         BurnState {

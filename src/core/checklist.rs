@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::plan::{Plan, PlanSpec};
 use super::time::Offset;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ItemState {
     pub status: ItemStatus,
     pub by: Option<Box<str>>,
@@ -24,7 +24,7 @@ impl Default for ItemState {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Checklist {
     /// Per section, per item.
     pub items: Vec<Vec<ItemState>>,

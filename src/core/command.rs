@@ -40,6 +40,10 @@ pub struct Command {
     /// The wave the console saw as current when the command was confirmed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave: Option<String>,
+    /// The control plane's session the console saw: a command for a run that has ended is a
+    /// conflict, never applied to the run that replaced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<String>,
 }
 
 impl Command {

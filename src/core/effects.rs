@@ -89,9 +89,16 @@ pub struct Stamped {
 /// address; credentials never reach it.
 #[derive(Clone, Debug, PartialEq)]
 pub enum AuditEntry {
-    /// Before sending: who asked for what, why, and on which wave. The command is sent only
-    /// once this line is written and synced.
-    Sent(Command),
+    /// The commander confirmed it: who asked for what, why, and on which session and wave.
+    /// The command is sent only once this line is written and synced.
+    Confirmed(Command),
+    /// Its frame was written to the control plane's socket (`attempt` 2 and more: sent again
+    /// to the same session after a reconnect).
+    Sent { command: Command, attempt: u32 },
+    /// It did not leave (the control plane was down, the connection failed while writing).
+    NotSent { command: Command, reason: String },
+    /// Its outcome will not come: the session it was sent to has gone.
+    Unknown { command: Command, reason: String },
     /// The outcome arrived.
     Outcome {
         command: Command,

@@ -11,7 +11,7 @@ use super::plan::{Plan, SloSpec};
 use super::playback::ReplayInfo;
 use super::record::{Body, Record};
 use super::source::{Link, SourceStatus};
-use super::state::State;
+use super::state::{Image, State};
 use super::time::Offset;
 
 /// One input to the console.
@@ -61,19 +61,35 @@ impl Sink {
     }
 }
 
+/// A control plane's hello, with the state image when the console must start over.
+#[derive(Clone, Debug)]
+pub struct Hello {
+    /// This run of the control plane: another value means it restarted.
+    pub session: String,
+    pub plan: Arc<Plan>,
+    /// The seat granted.
+    pub role: Role,
+    /// The rollout's time at the control plane, and its speed.
+    pub now: Offset,
+    pub speed: f64,
+    /// The newest event the control plane had published.
+    pub seq: u64,
+    pub start: Start,
+}
+
+/// Where a hello leaves the console.
+#[derive(Clone, Debug)]
+pub enum Start {
+    /// The events after the last one this console applied follow (same session).
+    Resume,
+    /// The state is the image's (`None`: nothing has happened yet); newer events follow.
+    Snapshot(Option<Box<Image>>),
+}
+
 /// What the connection to the control plane reports.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum PlaneMsg {
-    /// A hello: the plan, the granted role, and — when the console must start over (first
-    /// connection, a new session, or too far behind) — the records that rebuild the state.
-    Hello {
-        plan: Arc<Plan>,
-        role: Role,
-        reset: Option<Vec<Record>>,
-        now: Offset,
-        speed: f64,
-        seq: u64,
-    },
+    Hello(Box<Hello>),
     /// Events, in sequence order, each once.
     Events {
         records: Vec<Record>,
@@ -87,6 +103,15 @@ pub enum PlaneMsg {
     Problem(String),
     /// The control plane refused this console for good (bad token, wrong version).
     Refused(String),
+    /// A command's frame was written to the socket.
+    Sent {
+        id: String,
+    },
+    /// A command was not written (no connection, or it failed while writing).
+    NotSent {
+        id: String,
+        reason: String,
+    },
 }
 
 /// What Prometheus and Alertmanager report.

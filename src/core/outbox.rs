@@ -28,6 +28,8 @@ pub struct Confirm {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pending {
     pub command: Command,
+    /// Times its frame was written to the socket (0: not yet).
+    pub sent: u32,
 }
 
 /// What a key did to the confirmation.
@@ -151,6 +153,7 @@ impl Outbox {
                     actor: self.actor.clone(),
                     reason: Some(c.reason.trim().to_string()).filter(|r| !r.is_empty()),
                     wave: c.wave.clone(),
+                    session: None,
                 };
                 match command.validate() {
                     Ok(()) => {
@@ -158,6 +161,7 @@ impl Outbox {
                         command.id = self.next_id();
                         self.pending.push(Pending {
                             command: command.clone(),
+                            sent: 0,
                         });
                         ConfirmKey::Confirmed(command)
                     }
@@ -240,11 +244,13 @@ impl Outbox {
             actor: format!("{} (auto-pause)", self.actor),
             reason: Some(format!("auto-pause: rollback trigger fired: {what}")),
             wave: Some(state.plan.spec.waves[w].id.clone()),
+            session: None,
         };
         command.validate().ok()?;
         command.id = self.next_id();
         self.pending.push(Pending {
             command: command.clone(),
+            sent: 0,
         });
         Some(command)
     }

@@ -73,6 +73,13 @@ pub enum Body {
     Feed { text: Box<str> },
     /// A record type from a newer minor version of the format, kept as a timeline entry.
     Other { kind: Box<str>, text: Box<str> },
+    /// The feed's whole state, from an image: a console that joined late, or whose control
+    /// plane restarted (another `session`), rebuilt from it. `text` says why, on the timeline.
+    Snapshot {
+        session: Box<str>,
+        text: Box<str>,
+        image: Box<super::state::Image>,
+    },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]

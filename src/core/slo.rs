@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::burn::{BurnState, Objective};
 use super::plan::{Direction, SloSpec, TriggerSpec};
@@ -13,7 +13,7 @@ use super::time::{Offset, Span};
 pub const HISTORY: usize = 240;
 
 /// Where a value stands against its thresholds. Missing or stale data is never PASS.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Band {
     Pass,
@@ -34,14 +34,14 @@ impl Band {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sample {
     pub t: Offset,
     pub value: Option<f64>,
 }
 
 /// A trigger's breach clock.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Breach {
     /// Sample time at which the condition started to hold, while it still holds.
     pub since: Option<Offset>,
@@ -77,7 +77,7 @@ pub fn bits(mask: u32) -> impl Iterator<Item = usize> {
     (0..32).filter(move |i| mask & (1 << i) != 0)
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct SloState {
     pub last: Option<Sample>,
     pub prev: Option<Sample>,
@@ -97,6 +97,37 @@ pub struct SloState {
 }
 
 impl SloState {
+    /// Moves every time it holds by `by`.
+    pub fn shift(&mut self, by: Span) {
+        for s in [&mut self.last, &mut self.prev].into_iter().flatten() {
+            s.t = s.t.saturating_add(by);
+        }
+        self.last_good = self.last_good.map(|t| t.saturating_add(by));
+        for b in &mut self.breaches {
+            b.since = b.since.map(|t| t.saturating_add(by));
+        }
+        if let Some(b) = self.burn.as_mut() {
+            b.shift(by);
+        }
+    }
+
+    /// Whether this reading can be the state of `spec` (a state image is checked before it
+    /// is believed): one breach clock per trigger, a burn reading exactly when the SLO has a
+    /// budget, and no more history than a gauge keeps.
+    #[must_use]
+    pub fn fits(&self, spec: &SloSpec) -> bool {
+        self.breaches.len() == spec.triggers.len()
+            && self.history.len() <= HISTORY
+            && match (&self.burn, spec.budget) {
+                (None, None) => true,
+                (Some(b), Some(budget)) => b.holds_together(Objective {
+                    target: budget.objective,
+                    period: budget.period,
+                }),
+                _ => false,
+            }
+    }
+
     #[must_use]
     pub fn new(spec: &SloSpec) -> SloState {
         SloState {

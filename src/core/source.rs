@@ -3,6 +3,8 @@
 
 use std::sync::Arc;
 
+use super::time::Span;
+
 /// The control plane, as a source on screen and on the timeline.
 pub const CONTROL_PLANE: &str = "control-plane";
 /// Prometheus's HTTP API.
@@ -27,8 +29,11 @@ pub enum Link {
     Connecting {
         attempt: u32,
     },
+    /// Not reachable: why, the attempts so far, and the time left until the next one.
     Down {
         reason: Box<str>,
+        attempt: u32,
+        retry_in: Option<Span>,
     },
 }
 
@@ -41,7 +46,7 @@ impl SourceStatus {
             Link::Replay => format!("{name}: replaying"),
             Link::Connected => format!("{name}: {up}"),
             Link::Connecting { attempt } => format!("{name}: connecting (attempt {attempt})"),
-            Link::Down { reason } => format!("{name}: {down}: {reason}"),
+            Link::Down { reason, .. } => format!("{name}: {down}: {reason}"),
         }
     }
 }

@@ -1,9 +1,9 @@
 //! The one-word answer to "how is it going?", as glyph, word and colour on screen.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The one-word answer to "how is it going?".
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Healthy,

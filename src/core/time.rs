@@ -265,6 +265,13 @@ impl Epoch {
             .unwrap_or(self.0)
     }
 
+    /// How far `other` lies after this epoch (negative when before), in milliseconds.
+    #[must_use]
+    pub fn until(self, other: Epoch) -> Span {
+        #[allow(clippy::cast_possible_truncation)]
+        Span(((other.0.unix_timestamp_nanos() - self.0.unix_timestamp_nanos()) / 1_000_000) as i64)
+    }
+
     /// The offset of a Unix time in milliseconds (a Prometheus sample's timestamp).
     #[must_use]
     pub fn offset_of_unix_ms(self, unix_ms: i64) -> Offset {
@@ -394,27 +401,45 @@ mod serde_impls {
         }
     }
 
+    // Text formats (fixtures, the protocol) carry times as people write them; binary ones
+    // (state images) as milliseconds.
     impl<'de> Deserialize<'de> for Offset {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_any(SecondsOrText::<true>).map(Offset)
+            if d.is_human_readable() {
+                d.deserialize_any(SecondsOrText::<true>).map(Offset)
+            } else {
+                i64::deserialize(d).map(Offset)
+            }
         }
     }
 
     impl<'de> Deserialize<'de> for Span {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-            d.deserialize_any(SecondsOrText::<false>).map(Span)
+            if d.is_human_readable() {
+                d.deserialize_any(SecondsOrText::<false>).map(Span)
+            } else {
+                i64::deserialize(d).map(Span)
+            }
         }
     }
 
     impl Serialize for Offset {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(&exact_offset(*self))
+            if s.is_human_readable() {
+                s.serialize_str(&exact_offset(*self))
+            } else {
+                s.serialize_i64(self.0)
+            }
         }
     }
 
     impl Serialize for Span {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(exact_offset(Offset(self.0)).trim_start_matches("T+"))
+            if s.is_human_readable() {
+                s.serialize_str(exact_offset(Offset(self.0)).trim_start_matches("T+"))
+            } else {
+                s.serialize_i64(self.0)
+            }
         }
     }
 

@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::severity::Severity;
 use super::time::Offset;
@@ -13,7 +13,7 @@ use super::time::Offset;
 const CHUNK: usize = 256;
 
 /// What kind of thing an entry records; the filter works on these.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     Wave,
@@ -61,13 +61,17 @@ impl Kind {
 }
 
 /// One row of the timeline.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
     pub t: Offset,
     pub kind: Kind,
     pub severity: Severity,
     pub source: Arc<str>,
     pub text: Box<str>,
+    /// Made by this console (its connection, its own metric sources, its notices) rather than
+    /// by a record from the feed: kept when the feed's history is rebuilt from a snapshot.
+    #[serde(skip)]
+    pub local: bool,
 }
 
 /// Which entries the timeline shows.
@@ -142,6 +146,12 @@ impl Timeline {
         }
     }
 
+    /// Counts `n` more entries as dropped (a timeline rebuilt from an image that had already
+    /// dropped some).
+    pub fn add_dropped(&mut self, n: u64) {
+        self.dropped = self.dropped.saturating_add(n);
+    }
+
     /// Drops the oldest whole chunks until at most about `n` entries remain (never fewer
     /// than `n`), counting them as dropped. Replay snapshots keep only a recent window.
     pub fn keep_newest(&mut self, n: usize) {
@@ -151,6 +161,32 @@ impl Timeline {
                 None => break,
             }
         }
+    }
+
+    /// Rewrites the text of the entry at absolute index `abs` (dropped + index), if it is
+    /// still held: an entry that follows something in progress (an outage).
+    pub fn replace_text(&mut self, abs: u64, text: Box<str>) {
+        let Some(i) = abs
+            .checked_sub(self.dropped)
+            .and_then(|i| usize::try_from(i).ok())
+        else {
+            return;
+        };
+        let (c, o) = (i / CHUNK, i % CHUNK);
+        let entry = match c.cmp(&self.full.len()) {
+            std::cmp::Ordering::Less => Arc::make_mut(&mut self.full[c]).get_mut(o),
+            std::cmp::Ordering::Equal => self.tail.get_mut(o),
+            std::cmp::Ordering::Greater => None,
+        };
+        if let Some(e) = entry {
+            e.text = text;
+        }
+    }
+
+    /// About how many entries it keeps.
+    #[must_use]
+    pub fn cap(&self) -> usize {
+        self.cap
     }
 
     #[must_use]
@@ -218,6 +254,7 @@ mod tests {
             severity: Severity::Info,
             source: "x".into(),
             text: "".into(),
+            local: false,
         }
     }
 

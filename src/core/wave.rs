@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::time::{Offset, Span};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaveState {
     pub status: WaveStatus,
     /// When the wave entered its current status.
@@ -28,6 +28,12 @@ impl Default for WaveState {
 }
 
 impl WaveState {
+    /// Moves every time it holds by `by`.
+    pub fn shift(&mut self, by: Span) {
+        self.since = self.since.map(|t| t.saturating_add(by));
+        self.active_since = self.active_since.map(|t| t.saturating_add(by));
+    }
+
     pub fn set(&mut self, status: WaveStatus, t: Offset) {
         if let Some(start) = self.active_since.take() {
             self.baked_before = Span(self.baked_before.0.saturating_add(t.since(start).0.max(0)));

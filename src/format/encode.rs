@@ -111,6 +111,16 @@ pub fn record(r: &Record, plan: &Plan) -> Value {
             m.insert("type".into(), json!(kind));
             return finish(m, r);
         }
+        Body::Snapshot {
+            session,
+            text,
+            image,
+        } => {
+            put("session", json!(session));
+            put("text", json!(text));
+            put("state", json!(image.encode()));
+            "snapshot"
+        }
     };
     m.insert("type".into(), json!(kind));
     finish(m, r)

@@ -10,9 +10,12 @@ use crate::core::plan::PlanSpec;
 use crate::core::time::Offset;
 
 /// The protocol version this build speaks.
-pub const PROTOCOL: &str = "1.0";
+pub const PROTOCOL: &str = "2.0";
 /// Largest message accepted either way (a frame or a reassembled message).
 pub const MAX_MESSAGE: usize = 1 << 20;
+/// Longest part of a state image after a snapshot hello (the image's text is split into
+/// parts so that every message stays well within [`MAX_MESSAGE`]).
+pub const IMAGE_PART: usize = 512 << 10;
 
 /// Console → control plane.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -60,12 +63,16 @@ pub enum ServerMsg {
         now: Offset,
         speed: f64,
         /// `resume`: the events after the console's `resume_after` follow. `snapshot`: that far
-        /// back is gone (or this is a new session); `snapshot` rebuilds the state, then newer
-        /// events follow.
+        /// back is gone (or this is a new session): the state's image follows in `image`
+        /// messages of `image_bytes` in all, then the events after `seq`.
         mode: Resume,
-        /// Records that rebuild the current state (only with `mode: snapshot`).
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        snapshot: Vec<serde_json::Value>,
+        /// Length of the state image's text (only with `mode: snapshot`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        image_bytes: Option<usize>,
+    },
+    /// A part of the state image announced by a snapshot hello, in order.
+    Image {
+        part: String,
     },
     Event {
         seq: u64,

@@ -18,9 +18,10 @@ use crate::core::wave::WaveStatus;
 
 use super::locate::{locate, steps};
 
-/// The record types of format v1.0, in the order the docs present them.
-pub const TYPES: [&str; 9] = [
+/// The record types of format v1.1, in the order the docs present them.
+pub const TYPES: [&str; 10] = [
     "wave", "metric", "check", "alert", "note", "command", "outcome", "incident", "source",
+    "snapshot",
 ];
 
 /// Keys every record may carry; the rest are the type-specific [`OPTIONAL`] ones.
@@ -82,6 +83,8 @@ pub struct Raw<'a> {
     pub link: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pub fingerprint: Option<Cow<'a, str>>,
+    #[serde(default, borrow)]
+    pub session: Option<Cow<'a, str>>,
 }
 
 /// `"value": null` is an explicit no-data sample, distinct from a missing key.
@@ -126,7 +129,7 @@ fn need<'r, 'a>(
 }
 
 /// The optional keys, in bit order for [`Raw::present`].
-pub const OPTIONAL: [&str; 19] = [
+pub const OPTIONAL: [&str; 20] = [
     "wave",
     "state",
     "traffic",
@@ -146,6 +149,7 @@ pub const OPTIONAL: [&str; 19] = [
     "milestone",
     "link",
     "fingerprint",
+    "session",
 ];
 
 const fn same(a: &str, b: &str) -> bool {
@@ -207,6 +211,7 @@ fn allowed(kind: &str) -> Option<(&'static [&'static str], u32)> {
         "outcome" => keys!("id", "result", "reason"),
         "incident" => keys!("milestone", "severity", "text"),
         "source" => keys!("text", "link"),
+        "snapshot" => keys!("session", "text", "state"),
         _ => return None,
     })
 }
@@ -234,6 +239,7 @@ impl Raw<'_> {
             self.milestone.is_some(),
             self.link.is_some(),
             self.fingerprint.is_some(),
+            self.session.is_some(),
         ]
         .iter()
         .enumerate()
@@ -382,6 +388,19 @@ pub fn decode(
                 summary: text(raw.summary.as_ref().or(raw.text.as_ref())),
             });
         }
+        "snapshot" => {
+            let session = need(raw.session.as_ref(), "session", "snapshot")?;
+            let state = need(raw.state.as_ref(), "state", "snapshot")?;
+            let image =
+                crate::core::state::Image::decode(state).map_err(|e| problem("state", e))?;
+            image.fits(plan).map_err(|e| problem("state", e))?;
+            emit(Body::Snapshot {
+                session: sanitize(session),
+                text: text(raw.text.as_ref())
+                    .unwrap_or_else(|| "state rebuilt from a snapshot".into()),
+                image: Box::new(image),
+            });
+        }
         "note" => {
             let t = need(raw.text.as_ref(), "text", "note")?;
             emit(Body::Note {
@@ -443,7 +462,7 @@ pub fn decode(
                 return Err(problem(
                     "type",
                     format!(
-                        "unknown record type {other:?} (version 1.0 has: {})",
+                        "unknown record type {other:?} (version 1.1 has: {})",
                         TYPES.join(", ")
                     ),
                 ));

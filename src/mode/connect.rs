@@ -17,6 +17,10 @@ use crate::shell::{self, run, ws_client};
 
 use super::on_screen;
 
+/// How long `connect` waits for the control plane's first word before opening the console
+/// anyway (a refusal within it is an error on the command line, not a screen).
+const FIRST_WORD: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// `user@host`, for commands when no `--actor` is given.
 pub(super) fn default_actor() -> String {
     let user = std::env::var("USER")
@@ -39,9 +43,10 @@ pub(super) fn token(seat: &crate::cli::Seat) -> Result<Option<String>> {
         .filter(|t| !t.is_empty()))
 }
 
-/// The console on a control plane: checks the look, the audit log and the recording, waits
-/// for the first hello (so a dead address is an error before the terminal is touched), then
-/// runs the screen (or, headless, prints every change as NDJSON).
+/// The console on a control plane: checks the look, the audit log and the recording, gives
+/// the control plane a moment to refuse it (an error on the command line), then runs the
+/// screen, which shows the connection counting down to its next attempt while the control
+/// plane cannot be reached (or, headless, prints every change as NDJSON).
 pub(super) async fn live_console(
     url: String,
     seat: crate::cli::Seat,
@@ -99,6 +104,7 @@ pub(super) async fn live_console(
         overlay.clone(),
         headless,
     );
+    app.live.url.clone_from(&url);
     let mut sinks = Sinks {
         commands: Some(cmd_tx),
         audit: Some(audit),
@@ -108,32 +114,26 @@ pub(super) async fn live_console(
         ..Sinks::default()
     };
 
-    // The first hello, before the terminal is touched.
-    let mut last = String::from("no answer");
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-    loop {
-        let Ok(Some(input)) = tokio::time::timeout_at(deadline, rx.recv()).await else {
-            bail!("{url}: cannot reach the control plane ({last})")
-        };
-        let hello = match &input {
-            Input::ControlPlane(PlaneMsg::Hello { plan, .. }) => {
+    // A refused token or protocol is final and said before the terminal is touched; an
+    // unreachable control plane is not: the console opens and counts down to the next try.
+    let deadline = tokio::time::Instant::now() + FIRST_WORD;
+    while let Ok(Some(input)) = tokio::time::timeout_at(deadline, rx.recv()).await {
+        let settled = match &input {
+            Input::ControlPlane(PlaneMsg::Hello(h)) => {
                 if let Some(o) = &overlay {
-                    Plan::new(o.apply(&plan.spec).0)
+                    Plan::new(o.apply(&h.plan.spec).0)
                         .map_err(|e| eyre!("the configuration does not fit the plan: {e}"))?;
                 }
                 true
             }
-            Input::ControlPlane(PlaneMsg::Link(Link::Down { reason })) => {
-                last = reason.to_string();
-                false
-            }
             Input::ControlPlane(PlaneMsg::Refused(why)) => {
                 bail!("{url}: the control plane refused this console: {why}")
             }
+            Input::ControlPlane(PlaneMsg::Link(Link::Down { .. })) => true,
             _ => false,
         };
         run::step(&mut app, &mut sinks, input);
-        if hello {
+        if settled {
             break;
         }
     }
@@ -141,6 +141,8 @@ pub(super) async fn live_console(
         tokio::spawn(shell::metrics_poll::run(config, client, tx.clone()));
     }
     if headless {
+        shell::keys::watch_reader(tx.clone());
+        tokio::spawn(shell::keys::signals(tx));
         run::headless(&mut app, &mut rx, &mut sinks).await;
         return Ok(0);
     }

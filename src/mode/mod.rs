@@ -69,11 +69,13 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 .worker_threads(2)
                 .enable_all()
                 .build()?;
+            // Headless when asked, and when stdout is not a terminal (a pipe, a file).
+            let headless = args.headless || !std::io::IsTerminal::is_terminal(&std::io::stdout());
             rt.block_on(live_console(
                 args.url.clone(),
                 args.seat.clone(),
                 &args.look,
-                args.headless,
+                headless,
             ))
         }
         Command::Demo(args) => demo(&args),

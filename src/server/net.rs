@@ -14,10 +14,13 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::core::command::Command;
 use crate::core::command::Role;
+use crate::core::command::{Command, OutcomeKind};
+use crate::core::record::{Body, Record};
 use crate::core::time::Offset;
-use crate::format::protocol::{ClientMsg, ErrorCode, Resume, ServerMsg, MAX_MESSAGE, PROTOCOL};
+use crate::format::protocol::{
+    ClientMsg, ErrorCode, Resume, ServerMsg, IMAGE_PART, MAX_MESSAGE, PROTOCOL,
+};
 
 use super::event_log::{CatchUp, EventLog};
 use super::scenario::Scenario;
@@ -235,25 +238,64 @@ impl ControlPlane {
         Some(due)
     }
 
+    /// Answers a command at once, without the scenario: its record and the outcome.
+    fn answer(&self, cmd: &Command, result: OutcomeKind, reason: String) {
+        let now = self.now();
+        let src = Some(crate::core::source::CONTROL_PLANE.into());
+        let records = vec![
+            Record {
+                t: now,
+                source: src.clone(),
+                body: Body::Command {
+                    id: cmd.id.clone().into(),
+                    action: cmd.action,
+                    by: Some(cmd.actor.clone().into()),
+                    reason: cmd.reason.clone().map(Into::into),
+                    wave: None,
+                },
+            },
+            Record {
+                t: now,
+                source: src,
+                body: Body::Outcome {
+                    id: cmd.id.clone().into(),
+                    result,
+                    reason: Some(reason.into()),
+                },
+            },
+        ];
+        let seq = self.hub().publish(records);
+        self.newest.send_replace(seq);
+    }
+
     /// Applies a command and publishes its records (command, outcome, effects).
     pub fn command(&self, cmd: &Command) {
         let now = self.now();
+        if let Some(theirs) = cmd.session.as_deref().filter(|s| *s != self.session) {
+            // Aimed at a run of the control plane that has ended: never applied to this one.
+            return self.answer(
+                cmd,
+                OutcomeKind::Conflict,
+                format!(
+                    "aimed at session {}; this control plane runs session {}",
+                    crate::core::sanitize::sanitize(theirs),
+                    self.session
+                ),
+            );
+        }
         if !self
             .script
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .is_empty()
         {
-            use crate::core::command::OutcomeKind;
-            use crate::core::record::{Body, Record};
-            let src = Some(crate::core::source::CONTROL_PLANE.into());
-            let records = vec![
-                Record { t: now, source: src.clone(), body: Body::Command { id: cmd.id.clone().into(), action: cmd.action, by: Some(cmd.actor.clone().into()), reason: cmd.reason.clone().map(Into::into), wave: None } },
-                Record { t: now, source: src, body: Body::Outcome { id: cmd.id.clone().into(), result: OutcomeKind::Rejected, reason: Some("the control plane is still playing its fixture; commands are answered after it ends".into()) } },
-            ];
-            let seq = self.hub().publish(records);
-            self.newest.send_replace(seq);
-            return;
+            return self.answer(
+                cmd,
+                OutcomeKind::Rejected,
+                "the control plane is still playing its fixture; commands are answered after it \
+                 ends"
+                    .into(),
+            );
         }
         let records = {
             let mut sc = self.scenario();
@@ -398,6 +440,23 @@ async fn http(mut stream: TcpStream, req: &str, plane: &ControlPlane) -> std::io
 
 type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
 
+/// `text` in pieces of at most `max` bytes, cut on character boundaries.
+fn split_text(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = rest.len().min(max.max(4));
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (head, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(head)
+    })
+}
+
 async fn send(ws: &mut Ws, msg: &ServerMsg) -> bool {
     match serde_json::to_string(msg) {
         Ok(text) => ws.send(Message::text(text)).await.is_ok(),
@@ -462,30 +521,41 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
         None
     };
     let mut newest = plane.newest.subscribe();
-    let (hello, mut sent) = {
-        let hub = plane.hub();
-        let (mode, snapshot, backlog, sent) = match hub.catch_up(resume_after) {
-            CatchUp::Events(ev) => (Resume::Resume, Vec::new(), ev, resume_after.unwrap_or(0)),
-            CatchUp::Snapshot { seq, records } => (Resume::Snapshot, records, Vec::new(), seq),
-        };
-        let hello = ServerMsg::Hello {
-            protocol: PROTOCOL.into(),
-            server: format!("warroom {}", env!("CARGO_PKG_VERSION")),
-            session: plane.session.clone(),
-            role,
-            rollout: plane.rollout.clone(),
-            seq: hub.seq(),
-            now: plane.now(),
-            speed: plane.speed,
-            mode,
-            snapshot,
-        };
-        ((hello, backlog), sent)
+    let (catch_up, seq, now) = {
+        let mut hub = plane.hub();
+        let now = plane.now();
+        (hub.catch_up(resume_after, now), hub.seq(), now)
     };
-    if !send(&mut ws, &hello.0).await {
+    let (mode, image, backlog, mut sent) = match catch_up {
+        CatchUp::Events(ev) => (Resume::Resume, None, ev, resume_after.unwrap_or(0)),
+        // Encoded outside the lock: publishing goes on meanwhile.
+        CatchUp::Snapshot { seq, image } => {
+            (Resume::Snapshot, Some(image.encode()), Vec::new(), seq)
+        }
+    };
+    let hello = ServerMsg::Hello {
+        protocol: PROTOCOL.into(),
+        server: format!("warroom {}", env!("CARGO_PKG_VERSION")),
+        session: plane.session.clone(),
+        role,
+        rollout: plane.rollout.clone(),
+        seq,
+        now,
+        speed: plane.speed,
+        mode,
+        image_bytes: image.as_ref().map(String::len),
+    };
+    if !send(&mut ws, &hello).await {
         return;
     }
-    for p in hello.1 {
+    if let Some(text) = image {
+        for part in split_text(&text, IMAGE_PART) {
+            if !send(&mut ws, &ServerMsg::Image { part: part.into() }).await {
+                return;
+            }
+        }
+    }
+    for p in backlog {
         sent = p.seq;
         if ws.send(Message::text(p.message.to_string())).await.is_err() {
             return;

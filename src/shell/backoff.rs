@@ -46,3 +46,33 @@ impl Backoff {
         self.attempt
     }
 }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_to_its_cap_with_full_jitter() {
+        let mut b = Backoff::new(3);
+        let ceilings: Vec<u128> = (0..8)
+            .map(|_| {
+                let c = b.ceiling();
+                let d = b.next_delay();
+                assert!(d <= c);
+                c.as_millis()
+            })
+            .collect();
+        assert_eq!(ceilings, vec![100, 200, 400, 800, 1600, 3200, 5000, 5000]);
+        b.reset();
+        assert_eq!(b.ceiling().as_millis(), 100);
+        // Full jitter: over many draws the waits spread over the whole range.
+        let mut b = Backoff::new(9);
+        for _ in 0..6 {
+            b.next_delay();
+        }
+        let draws: Vec<Duration> = (0..200).map(|_| b.next_delay()).collect();
+        assert!(
+            draws.iter().any(|d| d.as_millis() < 1000)
+                && draws.iter().any(|d| d.as_millis() > 4000)
+        );
+    }
+}

@@ -45,6 +45,36 @@ pub async fn signals(tx: Sender<Input>) {
     let _ = tx.send(Input::Quit).await;
 }
 
+/// Asks to quit as soon as whoever reads standard output goes away (`warroom connect | head
+/// -2` returns at once, not at the next change). A thread blocked in `poll(2)` on stdout
+/// with no events asked for: it wakes only for an error or a hang-up, so it costs nothing
+/// while the reader is there (on a terminal or a file it never wakes).
+pub fn watch_reader(tx: Sender<Input>) {
+    let spawned = std::thread::Builder::new()
+        .name("stdout-reader".into())
+        .spawn(move || {
+            use rustix::event::{poll, PollFd, PollFlags};
+            let out = std::io::stdout();
+            loop {
+                let mut fds = [PollFd::new(&out, PollFlags::empty())];
+                match poll(&mut fds, None) {
+                    Ok(_)
+                        if fds[0]
+                            .revents()
+                            .intersects(PollFlags::ERR | PollFlags::HUP | PollFlags::NVAL) =>
+                    {
+                        tx.blocking_send(Input::Quit).ok();
+                        return;
+                    }
+                    Ok(_) | Err(rustix::io::Errno::INTR) => {}
+                    Err(_) => return,
+                }
+            }
+        });
+    // Without the watcher a closed pipe is still noticed at the next write.
+    drop(spawned);
+}
+
 /// The key, if the table can know it (releases and unknown keys give `None`).
 #[must_use]
 pub fn key(ev: KeyEvent) -> Option<Key> {

@@ -99,6 +99,8 @@ impl Health {
         let link = match failing.first() {
             None => Link::Connected,
             Some(first) => Link::Down {
+                attempt: 0,
+                retry_in: None,
                 reason: format!(
                     "{} of {} queries failing: {first}",
                     failing.len(),
@@ -371,6 +373,8 @@ async fn watch_alerts(
         Ok(c) => c,
         Err(e) => {
             out.send(status(Link::Down {
+                attempt: 0,
+                retry_in: None,
                 reason: e.to_string().into(),
             }))
             .await;
@@ -394,7 +398,12 @@ async fn watch_alerts(
             }
             Err(e) => {
                 let reason = e.to_string().into();
-                if !out.send(status(Link::Down { reason })).await {
+                let down = Link::Down {
+                    reason,
+                    attempt: 0,
+                    retry_in: None,
+                };
+                if !out.send(status(down)).await {
                     return;
                 }
             }
@@ -519,7 +528,9 @@ mod tests {
         assert_eq!(
             down.link,
             Link::Down {
-                reason: "1 of 2 queries failing: no answer within 5s".into()
+                reason: "1 of 2 queries failing: no answer within 5s".into(),
+                attempt: 0,
+                retry_in: None,
             }
         );
         assert_eq!(h.report(1, Some("no answer within 5s".into())), None);

@@ -14,7 +14,6 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::core::command::Command;
-use crate::core::command::OutcomeKind;
 use crate::core::effects::{AuditEntry, Effects, RecordOut};
 use crate::core::input::{Input, Sink};
 use crate::core::plan::Plan;
@@ -70,33 +69,53 @@ impl Audit {
         self.file.sync_data()
     }
 
-    /// Before sending: who asked for what, why, and on which wave.
-    ///
-    /// # Errors
-    /// The line could not be written and synced; the command must not be sent then.
-    pub fn sent(&mut self, cmd: &Command, url: &str) -> std::io::Result<()> {
-        self.write(&json!({ "utc": now_utc(), "event": "sent", "id": cmd.id, "action": cmd.action, "actor": cmd.actor, "reason": cmd.reason, "wave": cmd.wave, "control_plane": url }))
-    }
-
-    /// After the outcome arrived.
-    ///
-    /// # Errors
-    /// The line could not be written and synced.
-    pub fn outcome(
+    /// One line about a command: when, what happened to it, the command's own fields, and
+    /// whatever `more` says.
+    fn command_line(
         &mut self,
+        event: &str,
         cmd: &Command,
-        result: OutcomeKind,
-        reason: Option<&str>,
+        more: serde_json::Value,
     ) -> std::io::Result<()> {
-        self.write(&json!({ "utc": now_utc(), "event": "outcome", "id": cmd.id, "action": cmd.action, "actor": cmd.actor, "result": result, "reason": reason }))
+        let mut line = json!({ "utc": now_utc(), "event": event, "id": cmd.id, "action": cmd.action, "actor": cmd.actor, "reason": cmd.reason, "wave": cmd.wave, "session": cmd.session });
+        if let (Some(l), serde_json::Value::Object(m)) = (line.as_object_mut(), more) {
+            l.extend(m);
+        }
+        self.write(&line)
     }
 
-    /// A command refused on this console (an observer's seat), never sent.
+    /// Writes one entry; `url` is the control plane's address.
     ///
     /// # Errors
-    /// The line could not be written and synced.
-    pub fn refused(&mut self, what: &str, actor: &str) -> std::io::Result<()> {
-        self.write(&json!({ "utc": now_utc(), "event": "refused", "what": what, "actor": actor }))
+    /// The line could not be written and synced (for `Confirmed`: the command must not be
+    /// sent then).
+    pub fn entry(&mut self, entry: &AuditEntry, url: &str) -> std::io::Result<()> {
+        match entry {
+            AuditEntry::Confirmed(c) => {
+                self.command_line("confirmed", c, json!({ "control_plane": url }))
+            }
+            AuditEntry::Sent { command, attempt } => {
+                self.command_line("sent", command, json!({ "attempt": attempt }))
+            }
+            AuditEntry::NotSent { command, reason } => {
+                self.command_line("not_sent", command, json!({ "why": reason }))
+            }
+            AuditEntry::Unknown { command, reason } => {
+                self.command_line("outcome_unknown", command, json!({ "why": reason }))
+            }
+            AuditEntry::Outcome {
+                command,
+                result,
+                reason,
+            } => self.command_line(
+                "outcome",
+                command,
+                json!({ "result": result, "outcome_reason": reason }),
+            ),
+            AuditEntry::Refused { what, actor } => self.write(
+                &json!({ "utc": now_utc(), "event": "refused", "what": what, "actor": actor }),
+            ),
+        }
     }
 }
 
@@ -137,8 +156,8 @@ impl Recorder {
         Ok(())
     }
 
-    /// Writes records (older than the newest written are skipped: a resynchronising
-    /// snapshot repeats what the recording already holds).
+    /// Writes records. A fixture never goes back in time: a record older than the newest
+    /// written (a control plane that published out of order) is written at that newest time.
     ///
     /// # Errors
     /// Writing failed.
@@ -148,10 +167,13 @@ impl Recorder {
         };
         for r in records {
             if r.t < self.last {
-                continue;
+                let mut r = r.clone();
+                r.t = self.last;
+                writeln!(self.out, "{}", encode::record(&r, &plan))?;
+            } else {
+                writeln!(self.out, "{}", encode::record(r, &plan))?;
+                self.last = r.t;
             }
-            writeln!(self.out, "{}", encode::record(r, &plan))?;
-            self.last = r.t;
         }
         self.out.flush()
     }
@@ -182,16 +204,11 @@ impl Sinks {
         let mut unlogged: Vec<String> = Vec::new();
         if let Some(a) = self.audit.as_mut() {
             for entry in &fx.audit {
-                let (written, command) = match entry {
-                    AuditEntry::Sent(c) => (a.sent(c, &self.url), Some(c.id.clone())),
-                    AuditEntry::Outcome {
-                        command,
-                        result,
-                        reason,
-                    } => (a.outcome(command, *result, reason.as_deref()), None),
-                    AuditEntry::Refused { what, actor } => (a.refused(what, actor), None),
+                let command = match entry {
+                    AuditEntry::Confirmed(c) => Some(c.id.clone()),
+                    _ => None,
                 };
-                if let Err(e) = written {
+                if let Err(e) = a.entry(entry, &self.url) {
                     unlogged.extend(command.clone());
                     back.push(Input::SinkFailed {
                         sink: Sink::Audit,

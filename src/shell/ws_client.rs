@@ -1,9 +1,13 @@
 //! The console's connection to a control plane: connect, hello (resuming after the last
-//! applied sequence number), then events in order — never one lost or applied twice across
-//! any number of reconnects — with heartbeats, size limits, capped full-jitter backoff, and
-//! commands retried under their own idempotency key until their outcome arrives.
+//! applied sequence number, or taking the state's image), then events in order — never one
+//! lost or applied twice across any number of reconnects — with heartbeats, size limits and
+//! capped full-jitter backoff.
+//!
+//! Commands are written when they are handed over and only then: while the connection is
+//! down a command is answered at once as not sent, a command is reported sent only once its
+//! frame is on the socket, and nothing here retries anything. Whether a command without an
+//! outcome goes again (only to the same session) is the console's decision.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,13 +18,14 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::core::command::Command;
-use crate::core::command::Role;
-use crate::core::input::{Input, PlaneMsg};
+use crate::core::command::{Command, Role};
+use crate::core::input::{Hello, Input, PlaneMsg, Start};
 use crate::core::plan::Plan;
-use crate::core::record::{Body, Record};
+use crate::core::record::Record;
+use crate::core::sanitize::sanitize;
 use crate::core::source::Link;
-use crate::core::time::Offset;
+use crate::core::state::{Image, MAX_IMAGE};
+use crate::core::time::{Offset, Span};
 use crate::format::protocol::{ClientMsg, ErrorCode, Resume, ServerMsg, MAX_MESSAGE, PROTOCOL};
 use crate::format::record::{decode, Raw, Strictness};
 
@@ -28,8 +33,6 @@ use crate::shell::backoff::Backoff;
 
 /// No message at all for this long means the connection is dead (or half-open).
 pub const DEAD_AFTER: Duration = Duration::from_secs(12);
-/// A command with no outcome after this long is sent again, under the same id.
-pub const RETRY_AFTER: Duration = Duration::from_secs(4);
 
 /// How to reach the control plane and who is asking.
 #[derive(Clone, Debug)]
@@ -58,23 +61,15 @@ pub async fn run(opts: Options, mut commands: mpsc::Receiver<Command>, tx: mpsc:
     let out = Out(tx);
     let mut backoff = Backoff::new(opts.seed);
     let mut resume: Option<(String, u64)> = None;
-    let mut plan: Option<Arc<Plan>> = None;
-    let mut pending: HashMap<String, (Command, Instant)> = HashMap::new();
     let mut clock = Clock::default();
     loop {
-        if !out
-            .send(PlaneMsg::Link(Link::Connecting {
-                attempt: backoff.attempt() + 1,
-            }))
-            .await
-        {
+        let attempt = backoff.attempt() + 1;
+        if !out.send(PlaneMsg::Link(Link::Connecting { attempt })).await {
             return;
         }
         let reason = match session(
             &opts,
             &mut resume,
-            &mut plan,
-            &mut pending,
             &mut commands,
             &out,
             &mut backoff,
@@ -90,28 +85,31 @@ pub async fn run(opts: Options, mut commands: mpsc::Receiver<Command>, tx: mpsc:
             End::Lost(why) => why,
         };
         let wait = backoff.next_delay();
-        if !out
-            .send(PlaneMsg::Link(Link::Down {
-                reason: format!("{reason}; retrying in {:.1}s", wait.as_secs_f64()).into(),
-            }))
-            .await
-        {
-            return;
-        }
-        // Keep taking commands while down (they are sent, same ids, once connected again),
-        // and keep the clock going: data from a dead source ages and turns stale on screen.
+        // While down: the countdown to the next attempt every second, the clock kept going
+        // (data from a dead source ages and turns stale on screen), and commands answered at
+        // once as not sent.
         let until = Instant::now() + wait;
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         loop {
             tokio::select! {
                 () = tokio::time::sleep_until(until) => break,
                 _ = tick.tick() => {
+                    let left = until.saturating_duration_since(Instant::now());
+                    let down = Link::Down {
+                        reason: reason.clone().into(),
+                        attempt,
+                        retry_in: Some(Span(i64::try_from(left.as_millis()).unwrap_or(i64::MAX))),
+                    };
+                    if !out.send(PlaneMsg::Link(down)).await { return }
                     if let Some(now) = clock.now() {
                         if !out.send(PlaneMsg::Clock(now)).await { return }
                     }
                 }
                 cmd = commands.recv() => match cmd {
-                    Some(c) => { pending.insert(c.id.clone(), (c, Instant::now() - RETRY_AFTER)); }
+                    Some(c) => {
+                        let not_sent = PlaneMsg::NotSent { id: c.id, reason: "control plane down".into() };
+                        if !out.send(not_sent).await { return }
+                    }
                     None => return,
                 },
             }
@@ -152,12 +150,17 @@ async fn send(ws: &mut Ws, msg: &ClientMsg) -> Result<(), String> {
         .map_err(|e| e.to_string())
 }
 
-#[allow(clippy::too_many_arguments)]
+/// A snapshot hello whose image is still arriving.
+struct Assembling {
+    hello: Hello,
+    text: String,
+    bytes: usize,
+}
+
+#[allow(clippy::too_many_lines)] // one select over the socket, the commands and the clock
 async fn session(
     opts: &Options,
     resume: &mut Option<(String, u64)>,
-    plan: &mut Option<Arc<Plan>>,
-    pending: &mut HashMap<String, (Command, Instant)>,
     commands: &mut mpsc::Receiver<Command>,
     out: &Out,
     backoff: &mut Backoff,
@@ -172,7 +175,7 @@ async fn session(
         tokio_tungstenite::connect_async_with_config(opts.url.as_str(), Some(config), false);
     let mut ws = match tokio::time::timeout(Duration::from_secs(5), connect).await {
         Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => return End::Lost(crate::core::sanitize::sanitize(&e.to_string()).into()),
+        Ok(Err(e)) => return End::Lost(sanitize(&e.to_string()).into()),
         Err(_) => return End::Lost("connect timed out".into()),
     };
     let hello = ClientMsg::Hello {
@@ -187,11 +190,11 @@ async fn session(
     if let Err(e) = send(&mut ws, &hello).await {
         return End::Lost(e);
     }
-    // The control plane's clock, extrapolated between messages.
     let mut last_heard = Instant::now();
     let mut ticker = tokio::time::interval(Duration::from_secs(1));
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut greeted = false;
+    let mut plan: Option<Arc<Plan>> = None;
+    let mut assembling: Option<Assembling> = None;
     loop {
         tokio::select! {
             msg = ws.next() => {
@@ -202,21 +205,22 @@ async fn session(
                     Some(Ok(Message::Binary(b))) => { if !out.send(PlaneMsg::Problem(format!("binary message of {} bytes ignored", b.len()))).await { return End::Quit } continue }
                     Some(Ok(Message::Close(_))) | None => return End::Lost("connection closed".into()),
                     Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(e))) => {
-                        let _ = out.send(PlaneMsg::Problem(format!("message over the 1 MiB limit dropped ({})", crate::core::sanitize::sanitize(&e.to_string())))).await;
+                        let problem = PlaneMsg::Problem(format!("message over the 1 MiB limit dropped ({})", sanitize(&e.to_string())));
+                        if !out.send(problem).await { return End::Quit }
                         return End::Lost("oversized message".into());
                     }
-                    Some(Err(e)) => return End::Lost(crate::core::sanitize::sanitize(&e.to_string()).into()),
+                    Some(Err(e)) => return End::Lost(sanitize(&e.to_string()).into()),
                 };
                 let parsed: ServerMsg = match serde_json::from_str(&text) {
                     Ok(m) => m,
                     Err(e) => {
-                        let msg = format!("malformed message ignored: {}", crate::core::sanitize::sanitize(&e.to_string()));
+                        let msg = format!("malformed message ignored: {}", sanitize(&e.to_string()));
                         if !out.send(PlaneMsg::Problem(msg)).await { return End::Quit }
                         continue;
                     }
                 };
                 match parsed {
-                    ServerMsg::Hello { protocol, session, role, rollout, seq, now, speed, mode, snapshot, .. } => {
+                    ServerMsg::Hello { protocol, session, role, rollout, seq, now, speed, mode, image_bytes, .. } => {
                         if protocol.split('.').next() != PROTOCOL.split('.').next() {
                             return End::Refused(format!("the control plane speaks protocol {protocol}; this console speaks {PROTOCOL}"));
                         }
@@ -225,37 +229,52 @@ async fn session(
                             Err(e) => return End::Refused(format!("the control plane's plan does not hold together: {e}")),
                         };
                         let same_session = resume.as_ref().is_some_and(|r| r.0 == session);
-                        let reset = if mode == Resume::Snapshot || !same_session {
-                            let mut records = Vec::new();
-                            for v in &snapshot {
-                                if let Err(p) = decode_value(v, &resolved, &mut records) {
-                                    if !out.send(PlaneMsg::Problem(format!("snapshot record refused: {p}"))).await { return End::Quit }
-                                }
-                            }
-                            *resume = Some((session, seq));
-                            Some(records)
-                        } else {
-                            *resume = Some((session, resume.as_ref().map_or(0, |r| r.1)));
-                            None
-                        };
-                        *plan = Some(resolved.clone());
                         *clock = Clock { at: Some((now, Instant::now())), speed: speed.clamp(0.0, 1.0e6) };
-                        greeted = true;
-                        backoff.reset();
-                        let applied = resume.as_ref().map_or(0, |r| r.1);
-                        if !out.send(PlaneMsg::Hello { plan: resolved, role, reset, now, speed, seq: applied }).await { return End::Quit }
-                        if !out.send(PlaneMsg::Link(Link::Connected)).await { return End::Quit }
-                        // Commands still without an outcome go again, under the same ids.
-                        for (c, at) in pending.values_mut() {
-                            if role == Role::Commander {
-                                if let Err(e) = send(&mut ws, &ClientMsg::Command(c.clone())).await { return End::Lost(e) }
-                                *at = Instant::now();
+                        plan = Some(resolved.clone());
+                        let hello = Hello { session: session.clone(), plan: resolved, role, now, speed, seq, start: Start::Resume };
+                        if mode == Resume::Resume {
+                            if !same_session {
+                                // Resuming is only for the session the numbers belong to.
+                                let problem = format!("the control plane offered to resume session {} this console has not seen", sanitize(&session));
+                                if !out.send(PlaneMsg::Problem(problem)).await { return End::Quit }
+                                *resume = None;
+                                return End::Lost("resume offered for another session".into());
                             }
+                            backoff.reset();
+                            if !out.send(PlaneMsg::Hello(Box::new(hello))).await { return End::Quit }
+                            if !out.send(PlaneMsg::Link(Link::Connected)).await { return End::Quit }
+                            continue;
+                        }
+                        let bytes = image_bytes.unwrap_or(0);
+                        if bytes > MAX_IMAGE {
+                            return End::Refused(format!("the control plane's state image is {bytes} bytes, over the {} MiB limit", MAX_IMAGE >> 20));
+                        }
+                        *resume = Some((session, seq));
+                        assembling = Some(Assembling { hello, text: String::with_capacity(bytes), bytes });
+                        if bytes == 0 {
+                            // Nothing to assemble: an empty state.
+                            if let Some(end) = finish(&mut assembling, out, backoff).await { return end }
+                        }
+                    }
+                    ServerMsg::Image { part } => {
+                        let Some(a) = assembling.as_mut() else {
+                            if !out.send(PlaneMsg::Problem("state image part without a snapshot hello ignored".into())).await { return End::Quit }
+                            continue;
+                        };
+                        if a.text.len() + part.len() > a.bytes {
+                            return End::Lost("the state image is longer than announced".into());
+                        }
+                        a.text.push_str(&part);
+                        if a.text.len() == a.bytes {
+                            if let Some(end) = finish(&mut assembling, out, backoff).await { return end }
                         }
                     }
                     ServerMsg::Event { seq, record } => {
+                        if assembling.is_some() {
+                            return End::Lost("an event arrived before the state image was complete".into());
+                        }
                         let (Some(p), Some((_, last))) = (plan.as_ref(), resume.as_mut()) else {
-                            let _ = out.send(PlaneMsg::Problem("event before hello ignored".into())).await;
+                            if !out.send(PlaneMsg::Problem("event before hello ignored".into())).await { return End::Quit }
                             continue;
                         };
                         if seq <= *last {
@@ -266,17 +285,11 @@ async fn session(
                             return End::Lost(format!("gap in events: expected {} but got {seq}", *last + 1));
                         }
                         let mut records = Vec::new();
+                        *last = seq;
                         if let Err(problem) = decode_value(&record, p, &mut records) {
-                            *last = seq;
                             if !out.send(PlaneMsg::Problem(format!("event {seq} ignored: {problem}"))).await { return End::Quit }
                             continue;
                         }
-                        for r in &records {
-                            if let Body::Outcome { id, .. } = &r.body {
-                                pending.remove(&**id);
-                            }
-                        }
-                        *last = seq;
                         if !out.send(PlaneMsg::Events { records, seq }).await { return End::Quit }
                     }
                     ServerMsg::Heartbeat { now, .. } => {
@@ -286,7 +299,7 @@ async fn session(
                         if !out.send(PlaneMsg::Clock(now)).await { return End::Quit }
                     }
                     ServerMsg::Error { code, message } => {
-                        let message = crate::core::sanitize::sanitize(&message).to_string();
+                        let message = sanitize(&message).to_string();
                         match code {
                             ErrorCode::Unauthorized | ErrorCode::UnsupportedVersion => return End::Refused(message),
                             _ => if !out.send(PlaneMsg::Problem(format!("control plane: {message}"))).await { return End::Quit },
@@ -294,24 +307,30 @@ async fn session(
                     }
                 }
             }
-            cmd = commands.recv(), if greeted => {
+            cmd = commands.recv() => {
                 let Some(c) = cmd else { return End::Quit };
-                pending.insert(c.id.clone(), (c.clone(), Instant::now()));
-                if let Err(e) = send(&mut ws, &ClientMsg::Command(c)).await { return End::Lost(e) }
+                let id = c.id.clone();
+                if plan.is_none() || assembling.is_some() {
+                    let not_sent = PlaneMsg::NotSent { id, reason: "not connected yet".into() };
+                    if !out.send(not_sent).await { return End::Quit }
+                    continue;
+                }
+                match send(&mut ws, &ClientMsg::Command(c)).await {
+                    Ok(()) => if !out.send(PlaneMsg::Sent { id }).await { return End::Quit },
+                    Err(e) => {
+                        let reason = format!("the connection failed while sending ({})", sanitize(&e));
+                        if !out.send(PlaneMsg::NotSent { id, reason }).await { return End::Quit }
+                        return End::Lost(e);
+                    }
+                }
             }
             _ = ticker.tick() => {
                 if last_heard.elapsed() > DEAD_AFTER {
                     return End::Lost(format!("no message for {}s", DEAD_AFTER.as_secs()));
                 }
-                if greeted {
+                if plan.is_some() {
                     if let Some(now) = clock.now() {
                         if !out.send(PlaneMsg::Clock(now)).await { return End::Quit }
-                    }
-                    for (c, at) in pending.values_mut() {
-                        if at.elapsed() >= RETRY_AFTER {
-                            if let Err(e) = send(&mut ws, &ClientMsg::Command(c.clone())).await { return End::Lost(e) }
-                            *at = Instant::now();
-                        }
                     }
                 }
             }
@@ -319,41 +338,43 @@ async fn session(
     }
 }
 
-/// A record object from the wire, checked against the plan like a fixture line.
-fn decode_value(v: &serde_json::Value, plan: &Plan, out: &mut Vec<Record>) -> Result<(), String> {
-    let raw = Raw::deserialize(v)
-        .map_err(|e| crate::core::sanitize::sanitize(&e.to_string()).to_string())?;
-    decode(&raw, plan, Strictness::Lenient, |r| out.push(r))
-        .map_err(|p| format!("{}: {}", p.key, p.message))
+/// The image of a snapshot hello has arrived whole: decode it and hand the hello over.
+/// Returns how the session ends if it must.
+async fn finish(
+    assembling: &mut Option<Assembling>,
+    out: &Out,
+    backoff: &mut Backoff,
+) -> Option<End> {
+    let a = assembling.take()?;
+    let mut hello = a.hello;
+    let image = if a.bytes == 0 {
+        None
+    } else {
+        match Image::decode(&a.text).and_then(|i| i.fits(&hello.plan).map(|()| i)) {
+            Ok(i) => Some(Box::new(i)),
+            Err(e) => {
+                let problem = PlaneMsg::Problem(format!("state image refused: {}", sanitize(&e)));
+                if !out.send(problem).await {
+                    return Some(End::Quit);
+                }
+                return Some(End::Lost("unusable state image".into()));
+            }
+        }
+    };
+    hello.start = Start::Snapshot(image);
+    backoff.reset();
+    if !out.send(PlaneMsg::Hello(Box::new(hello))).await {
+        return Some(End::Quit);
+    }
+    if !out.send(PlaneMsg::Link(Link::Connected)).await {
+        return Some(End::Quit);
+    }
+    None
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_to_its_cap_with_full_jitter() {
-        let mut b = Backoff::new(3);
-        let ceilings: Vec<u128> = (0..8)
-            .map(|_| {
-                let c = b.ceiling();
-                let d = b.next_delay();
-                assert!(d <= c);
-                c.as_millis()
-            })
-            .collect();
-        assert_eq!(ceilings, vec![100, 200, 400, 800, 1600, 3200, 5000, 5000]);
-        b.reset();
-        assert_eq!(b.ceiling().as_millis(), 100);
-        // Full jitter: over many draws the waits spread over the whole range.
-        let mut b = Backoff::new(9);
-        for _ in 0..6 {
-            b.next_delay();
-        }
-        let draws: Vec<Duration> = (0..200).map(|_| b.next_delay()).collect();
-        assert!(
-            draws.iter().any(|d| d.as_millis() < 1000)
-                && draws.iter().any(|d| d.as_millis() > 4000)
-        );
-    }
+/// A record object from the wire, checked against the plan like a fixture line.
+fn decode_value(v: &serde_json::Value, plan: &Plan, out: &mut Vec<Record>) -> Result<(), String> {
+    let raw = Raw::deserialize(v).map_err(|e| sanitize(&e.to_string()).to_string())?;
+    decode(&raw, plan, Strictness::Lenient, |r| out.push(r))
+        .map_err(|p| format!("{}: {}", p.key, p.message))
 }

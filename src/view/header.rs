@@ -45,7 +45,19 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
             ]
         }
         Mode::Live => {
-            let mut v = vec![Span::styled(" LIVE ", t.live)];
+            // The loudest thing on the screen when the source is lost.
+            let badge = match &s.source.link {
+                Link::Connected | Link::Replay => Span::styled(" LIVE ", t.live),
+                Link::Connecting { .. } => Span::styled(
+                    " CONNECTING ",
+                    t.warn.add_modifier(ratatui::style::Modifier::REVERSED),
+                ),
+                Link::Down { .. } => Span::styled(
+                    " DOWN ",
+                    t.crit.add_modifier(ratatui::style::Modifier::REVERSED),
+                ),
+            };
+            let mut v = vec![badge];
             if c.outbox.role == crate::core::command::Role::Observer {
                 v.push(Span::styled(" OBSERVER (read-only) ", t.muted));
             }
@@ -103,6 +115,13 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
         Span::styled(s.now.t_label(), t.accent),
         Span::styled(format!(" {} ", g.sep), t.border),
     ];
+    // When the control plane is lost, that comes first: the rest of the line is old news.
+    let link_spans = link_state(c, look, density);
+    let lost = !matches!(s.source.link, Link::Connected | Link::Replay);
+    if lost {
+        l2.extend(link_spans.clone());
+        l2.push(Span::styled(format!(" {} ", g.sep), t.border));
+    }
     if let Some(cur) = s.current_wave() {
         let ws = s.waves[cur].status;
         l2.push(Span::styled(
@@ -147,10 +166,16 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
             t.pending,
         ));
     }
-    // Firing alerts come before the source: at 80 columns the line is cut from the right.
+    if !lost {
+        l2.push(Span::styled(format!(" {} ", g.sep), t.border));
+        l2.extend(link_spans);
+    }
+    // Alerts come after the source: at 80 columns the line is cut from the right, and alert
+    // counts from a source that is not answering are not counted at all.
     let crit = s.firing(Severity::Critical);
     let warn = s.firing(Severity::Warning) - crit;
-    if crit + warn > 0 {
+    let unknown = s.alerts_unknown();
+    if crit + warn + unknown > 0 {
         l2.push(Span::styled(format!(" {} ", g.sep), t.border));
         if crit > 0 {
             l2.push(Span::styled(
@@ -163,7 +188,23 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
             ));
         }
         if warn > 0 {
-            l2.push(Span::styled(format!(" {} {warn} warn", g.warn), t.warn));
+            l2.push(Span::styled(
+                format!(
+                    " {} {warn} warn alert{}",
+                    g.warn,
+                    if warn == 1 { "" } else { "s" }
+                ),
+                t.warn,
+            ));
+        }
+        if unknown > 0 {
+            l2.push(Span::styled(
+                format!(
+                    " {unknown} alert{} unknown (source down)",
+                    if unknown == 1 { "" } else { "s" }
+                ),
+                t.nodata,
+            ));
         }
         if s.alerts_dropped > 0 {
             l2.push(Span::styled(
@@ -176,61 +217,6 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
             ));
         }
     }
-    l2.push(Span::styled(format!(" {} ", g.sep), t.border));
-    // Other sources (Prometheus, Alertmanager) are named only when failing, in place of a
-    // connected control plane's "ok": their reasons are on the gauges and the timeline.
-    let mut failing: Vec<&str> = s
-        .upstreams
-        .iter()
-        .filter(|u| matches!(u.link, Link::Down { .. }))
-        .map(|u| &*u.name)
-        .collect();
-    failing.sort_unstable();
-    let (src_word, src_style) = match &s.source.link {
-        Link::Replay => ("replay".to_string(), t.muted),
-        Link::Connected if s.upstreams.is_empty() => ("connected".to_string(), t.ok),
-        Link::Connected => ("ok".to_string(), t.ok),
-        Link::Connecting { attempt } => (format!("connecting #{attempt}"), t.warn),
-        Link::Down { reason } => (format!("DOWN: {reason}"), t.crit),
-    };
-    let text = if !failing.is_empty() && s.source.link == Link::Connected {
-        String::new()
-    } else if density == Density::Wide || !matches!(s.source.link, Link::Replay) {
-        format!("{} {src_word}", s.source.name)
-    } else {
-        String::new()
-    };
-    l2.push(Span::styled(text, src_style));
-    if !failing.is_empty() {
-        let sep = if l2.last().is_some_and(|x| x.content.is_empty()) {
-            ""
-        } else {
-            " · "
-        };
-        l2.push(Span::styled(
-            format!("{sep}{} FAILING", failing.join(", ")),
-            t.crit,
-        ));
-    }
-    if let Some(newest) = s.newest_data() {
-        let age = s.now.since(newest);
-        let stale = s.slos.iter().any(|x| x.stale);
-        l2.push(Span::styled(
-            format!(
-                "{}data {}",
-                if l2.last().is_some_and(|x| x.content.is_empty()) {
-                    ""
-                } else {
-                    " · "
-                },
-                age.compact()
-            ),
-            if stale { t.nodata } else { t.muted },
-        ));
-        if stale {
-            l2.push(Span::styled(" STALE", t.nodata));
-        }
-    }
     let mut lines = vec![Line::from(l1), Line::from(l2)];
     if density == Density::Wide {
         lines.push(Line::from(Span::styled(
@@ -239,4 +225,76 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
         )));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The feed's link and the data's age: "connected · data 2s", "DOWN · retry in 3s · attempt
+/// 4: connection refused · data 45s STALE", with failing metric sources named.
+fn link_state(c: &App, look: &Look, density: Density) -> Vec<Span<'static>> {
+    let (t, s) = (&look.theme, &c.state);
+    let mut out: Vec<Span<'static>> = Vec::new();
+    let mut failing: Vec<&str> = s
+        .upstreams
+        .iter()
+        .filter(|u| matches!(u.link, Link::Down { .. }))
+        .map(|u| &*u.name)
+        .collect();
+    failing.sort_unstable();
+    let name = &s.source.name;
+    match &s.source.link {
+        Link::Replay => {
+            if density == Density::Wide {
+                out.push(Span::styled(format!("{name} replay"), t.muted));
+            }
+        }
+        Link::Connected if failing.is_empty() => {
+            let word = if s.upstreams.is_empty() {
+                "connected"
+            } else {
+                "ok"
+            };
+            out.push(Span::styled(format!("{name} {word}"), t.ok));
+        }
+        Link::Connected => {}
+        Link::Connecting { attempt } => out.push(Span::styled(
+            format!("{name} connecting… (attempt {attempt})"),
+            t.warn,
+        )),
+        Link::Down {
+            reason,
+            attempt,
+            retry_in,
+        } => {
+            use std::fmt::Write as _;
+            let mut text = format!("{name} DOWN");
+            if let Some(left) = retry_in {
+                let secs = left.0.max(0).unsigned_abs().div_ceil(1000);
+                let _ = write!(text, " · retry in {secs}s");
+            }
+            if *attempt > 0 {
+                let _ = write!(text, " · attempt {attempt}");
+            }
+            let _ = write!(text, ": {reason}");
+            out.push(Span::styled(text, t.crit));
+        }
+    }
+    if !failing.is_empty() {
+        let sep = if out.is_empty() { "" } else { " · " };
+        out.push(Span::styled(
+            format!("{sep}{} FAILING", failing.join(", ")),
+            t.crit,
+        ));
+    }
+    if let Some(newest) = s.newest_data() {
+        let age = s.now.since(newest);
+        let stale = s.slos.iter().any(|x| x.stale);
+        let sep = if out.is_empty() { "" } else { " · " };
+        out.push(Span::styled(
+            format!("{sep}data {}", age.compact()),
+            if stale { t.nodata } else { t.muted },
+        ));
+        if stale {
+            out.push(Span::styled(" STALE", t.nodata));
+        }
+    }
+    out
 }

@@ -46,6 +46,62 @@ use crate::core::ui::Panel;
 use crate::view::layout::Density;
 use crate::view::look::Look;
 
+/// Before the first hello there is no rollout to show: only where the console is trying to
+/// connect, how that is going, and when it tries next.
+fn connecting(frame: &mut Frame, area: ratatui::layout::Rect, c: &App, look: &Look) {
+    use crate::core::source::Link;
+    let t = &look.theme;
+    let (word, style, detail) = match &c.state.source.link {
+        Link::Down {
+            reason,
+            attempt,
+            retry_in,
+        } => (
+            " DOWN ",
+            t.crit,
+            format!(
+                "{}attempt {attempt}: {reason}",
+                retry_in.map_or_else(String::new, |l| format!(
+                    "retry in {}s · ",
+                    l.0.max(0).unsigned_abs().div_ceil(1000)
+                ))
+            ),
+        ),
+        Link::Connecting { attempt } => (" CONNECTING ", t.warn, format!("attempt {attempt}…")),
+        _ => (
+            " CONNECTING ",
+            t.warn,
+            "waiting for the control plane's hello…".into(),
+        ),
+    };
+    let w = usize::from(area.width);
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(word, style.add_modifier(ratatui::style::Modifier::REVERSED)),
+            Span::styled(" warroom console", t.title),
+        ]),
+        Line::default(),
+        Line::from(Span::styled(
+            fit::cut(
+                &format!(" connecting to {}", c.live.url),
+                w,
+                look.glyphs.ellipsis,
+            ),
+            t.text,
+        )),
+        Line::from(Span::styled(
+            fit::cut(&format!(" {detail}"), w, look.glyphs.ellipsis),
+            style,
+        )),
+        Line::default(),
+        Line::from(Span::styled(
+            " the console keeps trying by itself; q quits",
+            t.muted,
+        )),
+    ];
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, c: &App, look: &Look) {
     let area = frame.area();
@@ -64,6 +120,16 @@ pub fn render(frame: &mut Frame, c: &App, look: &Look) {
             Line::from("(need 40×12)"),
         ]);
         frame.render_widget(msg, area);
+        return;
+    }
+    if c.mode == crate::core::playback::Mode::Live && c.live.session.is_none() {
+        connecting(frame, area, c, look);
+        if c.ui.help {
+            help::render(frame, area, c, look);
+        }
+        if look.glyphs.ascii {
+            ascii::asciify(frame.buffer_mut());
+        }
         return;
     }
     let density = Density::of(area);

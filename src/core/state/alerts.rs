@@ -6,7 +6,7 @@ use crate::core::effects::Effects;
 use crate::core::record::AlertState;
 use crate::core::severity::Severity;
 use crate::core::source::Link;
-use crate::core::source::SourceStatus;
+use crate::core::source::{SourceStatus, ALERTMANAGER};
 use crate::core::state::State;
 use crate::core::state::ALERT_CAP;
 use crate::core::time::Offset;
@@ -14,6 +14,38 @@ use crate::core::timeline::Kind;
 use std::sync::Arc;
 
 impl State {
+    /// Whether the source that reports alert `id` is answering: Alertmanager for its own
+    /// alerts (ids `am:…`), the feed for the rest.
+    #[must_use]
+    pub fn alert_source_up(&self, id: &str) -> bool {
+        if id.starts_with("am:") {
+            self.upstreams
+                .iter()
+                .find(|u| &*u.name == ALERTMANAGER)
+                .is_none_or(|u| !matches!(u.link, Link::Down { .. }))
+        } else {
+            matches!(self.source.link, Link::Connected | Link::Replay)
+        }
+    }
+
+    /// Firing alerts last heard from a source that is not answering now.
+    #[must_use]
+    pub fn alerts_unknown(&self) -> usize {
+        self.alerts
+            .iter()
+            .filter(|(id, a)| !a.silenced && !self.alert_source_up(id))
+            .count()
+    }
+
+    /// The source of alerts that is down, if one is: an alert gate cannot be green then.
+    #[must_use]
+    pub fn alert_source_down(&self) -> Option<&str> {
+        if let Some(am) = self.upstreams.iter().find(|u| &*u.name == ALERTMANAGER) {
+            return matches!(am.link, Link::Down { .. }).then_some(&*am.name);
+        }
+        (!matches!(self.source.link, Link::Connected | Link::Replay)).then_some(&*self.source.name)
+    }
+
     pub(super) fn upstream(&mut self, s: SourceStatus, fx: &mut Effects) {
         let known = self.upstreams.iter().position(|u| u.name == s.name);
         if known.is_some_and(|i| self.upstreams[i] == s) {
@@ -26,6 +58,7 @@ impl State {
             Severity::Info
         };
         let name = s.name.clone();
+        self.reconsider = true;
         match known {
             Some(i) => self.upstreams[i] = s,
             None => self.upstreams.push(s),
@@ -96,7 +129,7 @@ impl State {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AlertInfo {
     pub name: Box<str>,
     pub severity: Severity,

@@ -70,6 +70,9 @@ impl State {
                 })
             }
             GateRef::Alerts(sev) => {
+                if let Some(down) = self.alert_source_down() {
+                    return Some(format!("alerts unknown: {down} not answering"));
+                }
                 let n = self.firing(sev);
                 (n > 0).then(|| {
                     format!(

@@ -72,6 +72,7 @@ impl State {
                 severity: Severity::Warning,
                 source,
                 text: text.into_boxed_str(),
+                local: self.local,
             });
         }
     }

@@ -3,11 +3,15 @@
 
 mod alerts;
 mod gates;
+mod image;
+mod link;
 mod metric;
 mod records;
 
 pub use alerts::AlertInfo;
 pub use gates::GateReading;
+pub use image::{Image, IMAGE_VERSION, MAX_IMAGE};
+pub use link::Outage;
 pub use records::CommandInfo;
 
 use std::collections::HashMap;
@@ -24,7 +28,6 @@ use super::wave::WaveState;
 use super::wave::WaveStatus;
 use crate::core::effects::Effects;
 use crate::core::effects::{Change, Stamped};
-use crate::core::source::Link;
 use crate::core::source::SourceStatus;
 use crate::core::status::Status;
 use crate::core::words::trim_number;
@@ -39,7 +42,12 @@ pub const COMMAND_CAP: usize = 1024;
 /// Everything that can happen to the state.
 #[derive(Clone, Debug)]
 pub enum Event {
+    /// A record from the feed (the fixture, or the control plane).
     Record(Record),
+    /// A record this console made itself (its own metric sources' samples and alerts, a
+    /// problem with its connection): applied like any record, its timeline entries marked
+    /// local so that a rebuild of the feed's history keeps them.
+    Local(Record),
     /// The clock moved: the replay position, or wall time in live mode. Never goes back
     /// (a seek backwards restores a snapshot instead).
     Clock(Offset),
@@ -53,20 +61,15 @@ pub enum Event {
     AddSlo(SloSpec),
     /// Older samples of an SLO (oldest first) for its sparkline and budget, from before the
     /// console started: not judged, nothing on the timeline.
-    Backfill {
-        slo: usize,
-        points: Vec<Sample>,
-    },
+    Backfill { slo: usize, points: Vec<Sample> },
     /// Reading an SLO failed: the gauge says why until a value arrives. The timeline gets an
     /// entry when the reason changes, not on every failed poll.
-    SloError {
-        slo: usize,
-        error: Box<str>,
-    },
+    SloError { slo: usize, error: Box<str> },
 }
 
 /// The whole picture of the rollout at `now`.
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools)] // independent flags of the reducer's bookkeeping
 pub struct State {
     pub plan: Arc<Plan>,
     pub now: Offset,
@@ -99,6 +102,13 @@ pub struct State {
     reconsider: bool,
     /// No SLO can go stale before this moment, so the clock need not look before it.
     next_stale: Offset,
+    /// The event being applied came from this console, not the feed (see [`Event::Local`]).
+    local: bool,
+    /// The feed's session the history came from (a control plane's run), once a snapshot
+    /// record has named one.
+    pub session: Option<Box<str>>,
+    /// The main feed's outage in progress, if any.
+    pub outage: Option<Outage>,
 }
 
 impl State {
@@ -128,6 +138,9 @@ impl State {
             verdict_go: false,
             reconsider: true,
             next_stale: Offset(i64::MAX),
+            local: false,
+            session: None,
+            outage: None,
             plan,
         };
         s.verdict_go = s.tally().blocking == 0;
@@ -167,6 +180,15 @@ impl State {
         self.status = self.derive_status();
     }
 
+    /// Works out again what the state derives from its parts (the status, the verdict, when
+    /// a gauge may next go stale): after its parts were replaced wholesale.
+    fn settle_derived(&mut self) {
+        self.verdict_go = self.tally().blocking == 0;
+        self.next_stale = Offset(i64::MIN);
+        self.reconsider = false;
+        self.status = self.derive_status();
+    }
+
     /// Collect `Effects::changes` from now on (headless output wants them).
     pub fn track_changes(&mut self, on: bool) {
         self.track_changes = on;
@@ -183,24 +205,11 @@ impl State {
     /// headless runs, snapshots and the control plane's own copy all run this.
     pub fn apply(&mut self, event: Event) -> Effects {
         let mut fx = Effects::default();
+        self.local = !matches!(event, Event::Record(_) | Event::Clock(_));
         match event {
-            Event::Record(r) => self.record(r, &mut fx),
+            Event::Record(r) | Event::Local(r) => self.record(r, &mut fx),
             Event::Clock(t) => self.clock(t, &mut fx),
-            Event::Source(s) => {
-                if s != self.source {
-                    let text = s.describe("connected", "down");
-                    let sev = if matches!(s.link, Link::Down { .. }) {
-                        Severity::Warning
-                    } else {
-                        Severity::Info
-                    };
-                    let name = s.name.clone();
-                    self.source = s;
-                    self.reconsider = true;
-                    self.entry(Kind::Source, sev, name, text);
-                    fx.dirty = true;
-                }
-            }
+            Event::Source(s) => self.source_changed(s, &mut fx),
             Event::Upstream(s) => self.upstream(s, &mut fx),
             Event::AddSlo(spec) => {
                 if self.plan.slo(&spec.id).is_none() {
@@ -273,6 +282,7 @@ impl State {
             severity,
             source,
             text: text.into_boxed_str(),
+            local: self.local,
         });
     }
 
@@ -318,12 +328,14 @@ impl State {
         }
     }
 
-    /// Firing, unsilenced alerts at `severity` or worse.
+    /// Firing, unsilenced alerts at `severity` or worse, from sources that are answering
+    /// (an alert from a source that is down may have resolved since: it is counted by
+    /// [`State::alerts_unknown`] instead).
     #[must_use]
     pub fn firing(&self, severity: Severity) -> usize {
         self.alerts
-            .values()
-            .filter(|a| !a.silenced && a.severity >= severity)
+            .iter()
+            .filter(|(id, a)| !a.silenced && a.severity >= severity && self.alert_source_up(id))
             .count()
     }
 

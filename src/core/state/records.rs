@@ -29,8 +29,17 @@ impl State {
             return self.metric(slo, value, r.source, fx);
         }
         let source: Arc<str> = r.source.map_or_else(|| self.source.name.clone(), Arc::from);
+        if let Body::Snapshot {
+            session,
+            text,
+            image,
+        } = r.body
+        {
+            return self.restore(r.t, session, text, *image, source, fx);
+        }
         match r.body {
-            Body::Metric { .. } => {} // applied above, without a source
+            // Applied above: samples without a source, snapshots by restoring.
+            Body::Snapshot { .. } | Body::Metric { .. } => {}
             Body::Wave {
                 wave,
                 state,
@@ -233,7 +242,7 @@ impl State {
     }
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommandInfo {
     pub id: Box<str>,
     pub action: Action,

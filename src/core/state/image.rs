@@ -1,0 +1,354 @@
+//! State images: the whole rollout state of a feed (waves and bake clocks, SLO readings with
+//! their histories, breach clocks and burn rates, the checklist with who and when, alerts,
+//! commands and outcomes, milestones, and the timeline with every entry's own source), as a
+//! value that travels. A console that joins late is given the control plane's image, so it
+//! shows exactly what a console that watched from the start shows; a recording (and, later,
+//! a journal) holds images as `snapshot` records.
+//!
+//! The plan is not part of an image: it travels beside it (the hello's `rollout`, the
+//! fixture's header), and [`State::from_image`] checks that the image fits it before
+//! believing a single field. On the wire an image is [postcard] bytes in base64
+//! ([`Image::encode`]); times are milliseconds there.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde::{Deserialize, Serialize};
+
+use crate::core::checklist::Checklist;
+use crate::core::effects::{Change, Effects};
+use crate::core::plan::Plan;
+use crate::core::record::Milestone;
+use crate::core::severity::Severity;
+use crate::core::slo::SloState;
+use crate::core::source::SourceStatus;
+use crate::core::time::{Offset, Span};
+use crate::core::timeline::{Entry, Kind, Timeline};
+use crate::core::wave::WaveState;
+
+use super::{AlertInfo, CommandInfo, State, ALERT_CAP, COMMAND_CAP};
+
+/// The image format this build writes and reads.
+pub const IMAGE_VERSION: u32 = 1;
+/// Largest encoded image accepted (base64 text), so that a hostile peer cannot make a
+/// console allocate without bound.
+pub const MAX_IMAGE: usize = 64 << 20;
+
+/// Everything of a [`State`] but its plan and the health of its sources.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Image {
+    pub version: u32,
+    /// The plan's id, as a check that the image is laid on the right plan.
+    pub plan: String,
+    pub now: Offset,
+    pub waves: Vec<WaveState>,
+    pub traffic: f64,
+    pub slos: Vec<SloState>,
+    pub checklist: Checklist,
+    pub timeline_dropped: u64,
+    /// Oldest first.
+    pub timeline: Vec<Entry>,
+    /// By id, in id order.
+    pub alerts: Vec<(Box<str>, AlertInfo)>,
+    pub alerts_dropped: u64,
+    pub commands: Vec<CommandInfo>,
+    pub milestones: Vec<(Milestone, Offset)>,
+    pub trigger_fires: u64,
+    pub last_fire: Option<String>,
+    pub applied: u64,
+    pub unknown: u64,
+    pub last_record: Option<Offset>,
+}
+
+impl State {
+    /// This state as an image (the timeline's entries are cloned; chunks are shared cheaply).
+    #[must_use]
+    pub fn image(&self) -> Image {
+        let mut alerts: Vec<(Box<str>, AlertInfo)> = self
+            .alerts
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        alerts.sort_by(|a, b| a.0.cmp(&b.0));
+        Image {
+            version: IMAGE_VERSION,
+            plan: self.plan.spec.id.clone(),
+            now: self.now,
+            waves: self.waves.clone(),
+            traffic: self.traffic,
+            slos: self.slos.clone(),
+            checklist: self.checklist.clone(),
+            timeline_dropped: self.timeline.dropped(),
+            timeline: (0..self.timeline.len())
+                .filter_map(|i| self.timeline.get(i).cloned())
+                .collect(),
+            alerts,
+            alerts_dropped: self.alerts_dropped,
+            commands: self.commands.clone(),
+            milestones: self.milestones.clone(),
+            trigger_fires: self.trigger_fires,
+            last_fire: self.last_fire.clone(),
+            applied: self.applied,
+            unknown: self.unknown,
+            last_record: self.last_record,
+        }
+    }
+
+    /// The state an image stands for, on `plan`, fed from `source`, keeping at most
+    /// `timeline_cap` entries (older ones are counted as dropped).
+    ///
+    /// # Errors
+    /// The image does not fit the plan (another plan's, another version, indices out of
+    /// range): nothing of it is used.
+    pub fn from_image(
+        plan: Arc<Plan>,
+        source: SourceStatus,
+        timeline_cap: usize,
+        image: Image,
+    ) -> Result<State, String> {
+        image.fits(&plan)?;
+        let mut s = State::new(plan, source, timeline_cap);
+        let mut timeline = Timeline::new(timeline_cap);
+        timeline.add_dropped(image.timeline_dropped);
+        for mut e in image.timeline {
+            e.local = false;
+            timeline.push(e);
+        }
+        s.now = image.now;
+        s.waves = image.waves;
+        s.traffic = image.traffic;
+        s.slos = image.slos;
+        s.checklist = image.checklist;
+        s.timeline = timeline;
+        s.alerts = image.alerts.into_iter().collect::<HashMap<_, _>>();
+        s.alerts_dropped = image.alerts_dropped;
+        s.commands = image.commands;
+        s.milestones = image.milestones;
+        s.trigger_fires = image.trigger_fires;
+        s.last_fire = image.last_fire;
+        s.applied = image.applied;
+        s.unknown = image.unknown;
+        s.last_record = image.last_record;
+        s.settle_derived();
+        Ok(s)
+    }
+}
+
+impl State {
+    /// Applies a `snapshot` record: the state becomes the image's, with this state's plan,
+    /// sources and change tracking. Of the old timeline, this console's own entries stay, and
+    /// when the image is of another session (a restarted control plane) so does the rest of
+    /// it: its history is not in the image. A line at `at` marks the boundary. An image that
+    /// does not fit is refused on the timeline and changes nothing else.
+    pub(super) fn restore(
+        &mut self,
+        at: Offset,
+        session: Box<str>,
+        text: Box<str>,
+        image: Image,
+        source: Arc<str>,
+        fx: &mut Effects,
+    ) {
+        fx.dirty = true;
+        let same = self.session.as_deref() == Some(&*session);
+        let cap = self.timeline.cap();
+        let mut fresh = match State::from_image(self.plan.clone(), self.source.clone(), cap, image)
+        {
+            Ok(s) => s,
+            Err(e) => {
+                self.entry(
+                    Kind::Source,
+                    Severity::Warning,
+                    source,
+                    format!("snapshot refused: {e}"),
+                );
+                return;
+            }
+        };
+        // Oldest first, each part already in time order: what stays, the boundary, the image's.
+        let old = &self.timeline;
+        let kept = (0..old.len())
+            .filter_map(|i| old.get(i))
+            .filter(|e| e.local || !same)
+            .map(|e| (e.t, 0u8, e.clone()));
+        let boundary = Entry {
+            t: at,
+            kind: Kind::Source,
+            severity: Severity::Warning,
+            source,
+            text: text.clone(),
+            local: self.local,
+        };
+        let theirs = &fresh.timeline;
+        let imaged = (0..theirs.len())
+            .filter_map(|i| theirs.get(i))
+            .map(|e| (e.t, 2u8, e.clone()));
+        let mut all: Vec<(Offset, u8, Entry)> = kept
+            .chain(std::iter::once((at, 1, boundary)))
+            .chain(imaged)
+            .collect();
+        all.sort_by_key(|(t, part, _)| (*t, *part));
+        let mut timeline = Timeline::new(cap);
+        timeline.add_dropped(fresh.timeline.dropped() + if same { 0 } else { old.dropped() });
+        for (_, _, e) in all {
+            timeline.push(e);
+        }
+        fresh.timeline = timeline;
+        // This console's own sources stay as they are: their health, and the alerts they
+        // reported (ids `am:…`, from Alertmanager).
+        fresh.upstreams = std::mem::take(&mut self.upstreams);
+        for (id, a) in &self.alerts {
+            if id.starts_with("am:") && !fresh.alerts.contains_key(id) {
+                fresh.alerts.insert(id.clone(), a.clone());
+            }
+        }
+        fresh.track_changes = self.track_changes;
+        fresh.session = Some(session);
+        fresh.now = fresh.now.max(self.now).max(at);
+        fresh.settle_derived();
+        let status = fresh.status;
+        let changed = status != self.status;
+        *self = fresh;
+        self.change(fx, || Change::Source { text: text.into() });
+        if changed {
+            self.change(fx, || Change::Status { status });
+        }
+    }
+}
+
+impl State {
+    /// The same state shown on another plan of the same rollout (with `--config`, the
+    /// overlay's SLOs and gates): the SLO readings come from `old` where its SLOs are the
+    /// plan's, fresh otherwise, and the rollback triggers fired are `old`'s (they are the
+    /// console's own SLOs').
+    pub fn rebase(&mut self, plan: Arc<Plan>, old: &State) {
+        self.slos = plan.spec.slos.iter().map(SloState::new).collect();
+        self.plan = plan;
+        self.carry_sources(old);
+        self.settle_derived();
+    }
+}
+
+impl Image {
+    /// Whether this image can be the state of `plan`.
+    ///
+    /// # Errors
+    /// What does not fit, with the part named.
+    pub fn fits(&self, plan: &Plan) -> Result<(), String> {
+        let p = &plan.spec;
+        let fail = |what: String| Err(format!("the state image does not fit the plan: {what}"));
+        if self.version != IMAGE_VERSION {
+            return Err(format!(
+                "state image version {} (this build reads {IMAGE_VERSION})",
+                self.version
+            ));
+        }
+        if self.plan != p.id {
+            return fail(format!("it is of rollout {:?}, not {:?}", self.plan, p.id));
+        }
+        if self.waves.len() != p.waves.len() {
+            return fail(format!(
+                "{} waves, the plan has {}",
+                self.waves.len(),
+                p.waves.len()
+            ));
+        }
+        if self.slos.len() != p.slos.len() {
+            return fail(format!(
+                "{} SLOs, the plan has {}",
+                self.slos.len(),
+                p.slos.len()
+            ));
+        }
+        if let Some(i) = (0..p.slos.len()).find(|&i| !self.slos[i].fits(&p.slos[i])) {
+            return fail(format!("SLO {:?} has another shape", p.slos[i].id));
+        }
+        let shape = |c: &Checklist| c.items.iter().map(Vec::len).collect::<Vec<_>>();
+        if shape(&self.checklist)
+            != p.checklist
+                .iter()
+                .map(|s| s.items.len())
+                .collect::<Vec<_>>()
+        {
+            return fail("the checklist has another shape".into());
+        }
+        if self.commands.len() > COMMAND_CAP || self.alerts.len() > ALERT_CAP {
+            return fail("more commands or alerts than a state keeps".into());
+        }
+        if self
+            .commands
+            .iter()
+            .any(|c| c.wave.is_some_and(|w| w >= p.waves.len()))
+        {
+            return fail("a command names a wave the plan does not have".into());
+        }
+        if !self.traffic.is_finite() {
+            return fail("the traffic share is not a number".into());
+        }
+        Ok(())
+    }
+
+    /// Moves every time in the image by `by` (a console that keeps its own clock across a
+    /// control plane's restart lays the new session's history on it).
+    pub fn shift(&mut self, by: Span) {
+        if by == Span::ZERO {
+            return;
+        }
+        let mv = |t: &mut Offset| *t = t.saturating_add(by);
+        mv(&mut self.now);
+        for w in &mut self.waves {
+            w.shift(by);
+        }
+        for s in &mut self.slos {
+            s.shift(by);
+        }
+        for sec in &mut self.checklist.items {
+            for item in sec {
+                if let Some(t) = item.at.as_mut() {
+                    mv(t);
+                }
+            }
+        }
+        for e in &mut self.timeline {
+            mv(&mut e.t);
+        }
+        for (_, a) in &mut self.alerts {
+            mv(&mut a.since);
+        }
+        for c in &mut self.commands {
+            mv(&mut c.at);
+        }
+        for (_, t) in &mut self.milestones {
+            mv(t);
+        }
+        if let Some(t) = self.last_record.as_mut() {
+            mv(t);
+        }
+    }
+
+    /// The image as text: base64 of its postcard bytes.
+    #[must_use]
+    pub fn encode(&self) -> String {
+        let bytes = postcard::to_stdvec(self).unwrap_or_default();
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    /// An image from [`Image::encode`]'s text.
+    ///
+    /// # Errors
+    /// Too large, not base64, or not an image.
+    pub fn decode(text: &str) -> Result<Image, String> {
+        if text.len() > MAX_IMAGE {
+            return Err(format!(
+                "state image of {} bytes, over the {} MiB limit",
+                text.len(),
+                MAX_IMAGE >> 20
+            ));
+        }
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(text.trim())
+            .map_err(|e| format!("state image is not base64: {e}"))?;
+        postcard::from_bytes(&bytes).map_err(|e| format!("not a state image: {e}"))
+    }
+}

@@ -2,8 +2,18 @@
 
 use clap::Parser;
 
-fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
+fn main() {
+    // Panics still get the full report (with the terminal restored first); errors a person
+    // can fix are one line.
+    if let Err(e) = color_eyre::install() {
+        eprintln!("warroom: {e}");
+    }
     let cli = warroom::cli::Cli::parse();
-    std::process::exit(warroom::mode::run(cli)?)
+    match warroom::mode::run(cli) {
+        Ok(code) => std::process::exit(code),
+        Err(e) => {
+            eprintln!("warroom: {}", warroom::mode::one_line(&e));
+            std::process::exit(1)
+        }
+    }
 }

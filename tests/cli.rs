@@ -1,6 +1,6 @@
 //! The command line as a person meets it: bad themes and bad options are refused with the
 //! file, key and value named, before any screen is drawn.
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::panic)]
 
 use std::process::Command;
 
@@ -120,4 +120,190 @@ fn replay_without_a_terminal_runs_headless() {
         .unwrap()
         .to_string();
     assert!(last.starts_with("{\"summary\":"), "{last}");
+}
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::BufRead;
+use std::process::Stdio;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A child whose stdout lines arrive on a channel; killed on drop.
+struct Lines {
+    child: std::process::Child,
+    rx: mpsc::Receiver<String>,
+}
+
+impl Lines {
+    fn spawn(args: &[&str]) -> Lines {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let out = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(out).lines() {
+                let Ok(line) = line else { return };
+                if tx.send(line).is_err() {
+                    return;
+                }
+            }
+        });
+        Lines { child, rx }
+    }
+
+    /// Lines until one satisfies `stop` (included), or panics after `secs`.
+    fn until(
+        &self,
+        secs: u64,
+        what: &str,
+        stop: impl Fn(&serde_json::Value) -> bool,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        let mut got = Vec::new();
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let line = self
+                .rx
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("no line for {what} within {secs} s; got {got:#?}"));
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            let done = stop(&v);
+            got.push(v);
+            if done {
+                return got;
+            }
+        }
+    }
+}
+
+impl Drop for Lines {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn change_is(v: &serde_json::Value, kind: &str) -> bool {
+    v["change"].as_str() == Some(kind)
+}
+
+/// The keys of each change kind; every line must have the one shape.
+fn shapes(lines: &[serde_json::Value]) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.get("summary").is_none()) {
+        assert!(
+            l["t"].is_string() && l["utc"].is_string() && l["change"].is_string(),
+            "not the headless line shape: {l}"
+        );
+        let kind = l["change"].as_str().unwrap().to_string();
+        out.entry(kind)
+            .or_default()
+            .extend(l.as_object().unwrap().keys().cloned());
+    }
+    out
+}
+
+/// `replay --headless` and `connect` with stdout not a terminal write the same line shape:
+/// `{"t", "utc", "change", …}` with the change's own keys beside them.
+#[test]
+fn headless_replay_and_connect_write_one_line_shape() {
+    let replay = warroom(&[
+        "replay",
+        "fixtures/batch-patches-wave3-rollback.jsonl",
+        "--headless",
+    ]);
+    assert!(replay.status.success());
+    let replayed: Vec<serde_json::Value> = String::from_utf8_lossy(&replay.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(replayed.last().unwrap().get("summary").is_some());
+    let plane = common::Plane::start(common::free_addr(), &["--speed", "20"]);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    // No --headless: stdout is a pipe, so it goes headless on its own.
+    let live = Lines::spawn(&[
+        "connect",
+        &plane.url(),
+        "--audit-log",
+        audit.to_str().unwrap(),
+    ]);
+    let got = live.until(30, "a wave change", |v| change_is(v, "wave"));
+    let (a, b) = (shapes(&replayed), shapes(&got));
+    let common: Vec<&String> = a.keys().filter(|k| b.contains_key(*k)).collect();
+    assert!(common.iter().any(|k| *k == "wave"), "{a:?}\n{b:?}");
+    for k in common {
+        assert_eq!(
+            a[k], b[k],
+            "{k} lines have other keys live than in a replay"
+        );
+    }
+}
+
+/// `warroom connect … | head -2` returns as soon as `head` has its two lines, even when
+/// nothing else changes for a while.
+#[test]
+fn connect_piped_into_head_returns_at_once() {
+    let plane = common::Plane::start(common::free_addr(), &["--speed", "1"]);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let started = Instant::now();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "'{}' connect {} --audit-log '{}' | head -2",
+            env!("CARGO_BIN_EXE_warroom"),
+            plane.url(),
+            audit.display()
+        ))
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(text.lines().count(), 2, "{text}");
+    // At speed 1 the demo changes nothing for tens of seconds after its first lines.
+    assert!(took < Duration::from_secs(8), "took {took:?}");
+}
+
+/// A headless console keeps reporting across a control plane's restart: the restart itself
+/// is a line, and the new session's changes follow.
+#[test]
+fn headless_connect_keeps_reporting_across_a_restart() {
+    let addr = common::free_addr();
+    let plane = common::Plane::start(addr, &["--speed", "20"]);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let live = Lines::spawn(&[
+        "connect",
+        &format!("ws://{addr}"),
+        "--headless",
+        "--audit-log",
+        audit.to_str().unwrap(),
+    ]);
+    live.until(30, "a wave change", |v| change_is(v, "wave"));
+    plane.kill();
+    live.until(15, "the lost link", |v| {
+        change_is(v, "source") && v["text"].as_str().is_some_and(|t| t.contains("DOWN"))
+    });
+    let _plane = common::Plane::start(addr, &["--speed", "20"]);
+    live.until(20, "the restart", |v| {
+        change_is(v, "source")
+            && v["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("control plane restarted"))
+    });
+    let after = live.until(30, "a wave change of the new session", |v| {
+        change_is(v, "wave")
+    });
+    assert!(after.iter().all(|v| v["t"].is_string()));
 }

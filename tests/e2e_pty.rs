@@ -11,6 +11,8 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{native_pty_system, Child, CommandBuilder, ExitStatus, MasterPty, PtySize};
 
+mod common;
+
 const FIXTURE: &str = "fixtures/edgeplug-fleet-rollback-tabletop.jsonl";
 /// Longest wait for any one thing to show up on screen.
 const WAIT: Duration = Duration::from_secs(10);
@@ -677,5 +679,92 @@ fn hanging_prometheus_never_holds_up_keys() {
         Duration::from_secs(15),
     );
     assert!(screen.contains("NODATA"), "{screen}");
+    pty.quit();
+}
+
+/// The attempt number in "attempt N" on the screen's header (0 when none is shown).
+fn attempt_on(text: &str) -> u32 {
+    text.split("attempt ")
+        .nth(1)
+        .and_then(|t| t.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The room's worst five minutes at 80×24: the console starts before its control plane is
+/// up, the control plane comes, is killed, a command is confirmed while it is down, and it
+/// comes back as a new session. At every step the screen says what is true.
+#[test]
+fn the_room_loses_its_control_plane_and_gets_it_back() {
+    let addr = common::free_addr();
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let url = format!("ws://{addr}");
+    let audit_arg = audit.to_str().unwrap().to_string();
+    let mut pty = Pty::spawn(
+        &[
+            "connect",
+            &url,
+            "--actor",
+            "ic@warroom",
+            "--audit-log",
+            &audit_arg,
+        ],
+        80,
+        24,
+        &[],
+    );
+    // Nobody there yet: the console opens anyway and counts down to its next attempt.
+    let s = pty.wait_for(
+        "the connecting screen",
+        |s| s.contains("DOWN") && s.contains("retry in") && s.contains(&url),
+        WAIT,
+    );
+    let first = attempt_on(&s);
+    pty.wait_for(
+        "a later attempt",
+        |s| attempt_on(s) > first,
+        Duration::from_secs(15),
+    );
+    let plane = common::Plane::start(addr, &["--speed", "10"]);
+    pty.wait_for(
+        "the live console",
+        |s| row(s, 0).contains("LIVE") && s.contains("wave 1/4"),
+        Duration::from_secs(15),
+    );
+    plane.kill();
+    // Losing the source is the loudest thing on the screen: the badge and the line under it.
+    pty.wait_for(
+        "the lost link, first on the header",
+        |s| row(s, 0).contains("DOWN") && row(s, 1).contains("control-plane DOWN · retry in"),
+        Duration::from_secs(15),
+    );
+    // A note confirmed while the link is down is not sent, and says so at once.
+    pty.send("N");
+    pty.wait_for("the note prompt", |s| s.contains("NOTE — confirm"), WAIT);
+    pty.send("holding the bake until the plane is back");
+    pty.send("\r");
+    pty.wait_for(
+        "the refusal",
+        |s| footer(s).contains("note NOT sent: control plane down"),
+        WAIT,
+    );
+    let log = std::fs::read_to_string(&audit).unwrap();
+    let events: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
+        .collect();
+    assert_eq!(events, ["\"confirmed\"", "\"not_sent\""], "{log}");
+    // It comes back, as a new session: the console says so, and kept what it showed.
+    let _plane = common::Plane::start(addr, &["--speed", "10"]);
+    let s = pty.wait_for(
+        "the restart on the timeline",
+        |s| row(s, 0).contains("LIVE") && s.contains("control plane restarted"),
+        Duration::from_secs(20),
+    );
+    assert!(
+        s.contains("DOWN") || s.contains("down for"),
+        "the outage stays on the timeline\n{s}"
+    );
     pty.quit();
 }

@@ -772,3 +772,184 @@ async fn reconnect_attempts_follow_the_backoff_schedule() {
         "full jitter, not zero waits: {gaps:?}"
     );
 }
+
+/// Everyone in the room sees the same state: a console that joins after a rollback trigger
+/// fired shows exactly what a console that watched from the start shows, part for part —
+/// trigger state and breach clocks, bands, histories and sparklines, alerts, checklist ticks
+/// with who and when, every timeline entry with its own source — once both have applied the
+/// same events and read the same clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_joiner_shows_exactly_what_a_watcher_shows() {
+    let (plane, url) = plane(20.0, Tokens::default()).await;
+    let mut early = Console::connect(&url, Role::Observer, None);
+    early
+        .until(40, "a rollback trigger fired", |c| {
+            c.app.state.trigger_fires > 0
+        })
+        .await;
+    let mut late = Console::connect(&url, Role::Observer, None);
+    late.until(10, "the late joiner's hello", |c| !c.hellos.is_empty())
+        .await;
+    assert!(
+        late.hellos[0].2,
+        "a late joiner gets the state, not a replay"
+    );
+    // Both at the same event, then the same clock.
+    let target = plane.seq().max(late.app.live.seq);
+    for c in [&mut early, &mut late] {
+        c.until(10, "the same event", |c| c.app.live.seq >= target)
+            .await;
+    }
+    let now = early.app.state.now.max(late.app.state.now);
+    for c in [&mut early, &mut late] {
+        c.app.apply(Input::ControlPlane(Feed::Clock(now)));
+    }
+    if early.app.live.seq != late.app.live.seq {
+        let target = early.app.live.seq.max(late.app.live.seq);
+        for c in [&mut early, &mut late] {
+            c.until(10, "the same event", |c| c.app.live.seq >= target)
+                .await;
+        }
+    }
+    // Apart from the lines of their own connections, and the late joiner's one line saying
+    // that it joined.
+    let strip = |c: &Console| {
+        let mut i = c.app.state.image();
+        i.timeline
+            .retain(|e| !e.local && !e.text.starts_with("joined the control plane"));
+        i
+    };
+    let (a, b) = (strip(&early), strip(&late));
+    assert!(a.trigger_fires > 0 && b.trigger_fires == a.trigger_fires);
+    assert_eq!(
+        a.slos, b.slos,
+        "bands, breach clocks, histories and sparklines"
+    );
+    assert_eq!(a.alerts, b.alerts, "alert states");
+    assert_eq!(
+        a.checklist, b.checklist,
+        "checklist ticks with who and when"
+    );
+    assert!(
+        b.timeline.iter().all(|e| &*e.source != "snapshot"),
+        "every entry keeps its own source"
+    );
+    assert_eq!(a.timeline, b.timeline, "the same timeline");
+    assert_eq!(a, b, "the same state");
+}
+
+/// `--record` across a control plane's restart: the recording stays a fixture (one header,
+/// time never going back), and `warroom replay` of it ends in the state the live console
+/// showed, the restart included.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recording_across_a_restart_replays_to_what_the_console_showed() {
+    use warroom::core::plan::Plan;
+    use warroom::shell::run::step;
+    use warroom::shell::sinks::{Recorder, Sinks};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let start = || async move {
+        let plane = ControlPlane::new(Scenario::batch_patches_demo(4), 20.0, Tokens::default());
+        let (_, serving) = net::bind(addr, plane.clone()).await.unwrap();
+        (plane, tokio::spawn(serving))
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let rec_path = dir.path().join("session.jsonl");
+    let (tx, mut rx) = mpsc::channel(1024);
+    let (cmd_tx, cmd_rx) = mpsc::channel(16);
+    let (_first, mut serving) = start().await;
+    let task = tokio::spawn(ws_client::run(
+        Options {
+            url: format!("ws://{addr}"),
+            actor: "ic@loopback".into(),
+            role: Role::Commander,
+            token: None,
+            seed: 9,
+        },
+        cmd_rx,
+        tx,
+    ));
+    let mut app = App::live(
+        Arc::new(Plan::placeholder()),
+        warroom::core::outbox::Outbox::new(Role::Commander, "ic@loopback".into(), "r".into()),
+        None,
+        false,
+    );
+    let mut sinks = Sinks {
+        commands: Some(cmd_tx),
+        recorder: Some(Recorder::create(&rec_path).unwrap()),
+        ..Sinks::default()
+    };
+    let pump = |app: &mut App,
+                sinks: &mut Sinks,
+                rx: &mut mpsc::Receiver<Input>,
+                secs,
+                until: &dyn Fn(&App) -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+        while !until(app) {
+            assert!(std::time::Instant::now() < deadline, "timed out");
+            match rx.try_recv() {
+                Ok(input) => {
+                    step(app, sinks, input);
+                }
+                Err(_) => std::thread::sleep(Duration::from_millis(5)),
+            }
+        }
+    };
+    pump(&mut app, &mut sinks, &mut rx, 20, &|a| {
+        a.state.current_wave() == Some(1)
+    });
+    let first = app.live.session.clone();
+    serving.abort();
+    let _ = (&mut serving).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (_second, next) = start().await;
+    serving = next;
+    pump(&mut app, &mut sinks, &mut rx, 20, &|a| {
+        a.live.session.is_some() && a.live.session != first && a.state.current_wave() == Some(1)
+    });
+    task.abort();
+    serving.abort();
+    drop(sinks);
+    let recording = std::fs::read_to_string(&rec_path).unwrap();
+    assert_eq!(
+        recording
+            .lines()
+            .filter(|l| l.contains("\"warroom\""))
+            .count(),
+        1,
+        "one header"
+    );
+    assert!(recording.contains("\"type\":\"snapshot\""));
+    let replayed = warroom::shell::fixtures::play_through(
+        warroom::shell::fixtures::open(rec_path.to_str().unwrap()).unwrap(),
+    )
+    .unwrap();
+    let (a, b) = (
+        warroom::format::ndjson::summary(&replayed),
+        warroom::format::ndjson::summary(&app.state),
+    );
+    assert_eq!(
+        format!("{:?}{:?}{:?}{}", a.wave, a.slos, a.checklist, a.status),
+        format!("{:?}{:?}{:?}{}", b.wave, b.slos, b.checklist, b.status)
+    );
+    let feed = |s: &warroom::core::state::State| -> Vec<String> {
+        (0..s.timeline.len())
+            .filter_map(|i| s.timeline.get(i))
+            .filter(|e| !e.local)
+            .map(|e| format!("{} {} {}", e.t.t_label(), e.source, e.text))
+            .collect()
+    };
+    let (lines_a, lines_b) = (feed(&replayed), feed(&app.state));
+    assert!(
+        lines_b
+            .iter()
+            .any(|l| l.contains("control plane restarted")),
+        "{lines_b:#?}"
+    );
+    assert_eq!(lines_a, lines_b, "the same timeline, the boundary included");
+}

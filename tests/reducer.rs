@@ -915,7 +915,8 @@ mod app {
         connected(&mut late);
         let strip = |a: &App| {
             let mut i = a.state.image();
-            i.timeline.retain(|e| !e.local);
+            i.timeline
+                .retain(|e| !e.local && !e.text.starts_with("joined the control plane"));
             i
         };
         let (a, b) = (strip(&early), strip(&late));

@@ -43,6 +43,8 @@ pub struct Live {
     pub seq: u64,
     /// Where the control plane is (for the screen shown before the first hello).
     pub url: String,
+    /// Report changes (headless) once there is a rollout to report on.
+    pub report: bool,
     pub recording: Recording,
 }
 
@@ -96,7 +98,8 @@ impl App {
             },
             TIMELINE_CAP,
         );
-        state.track_changes(track_changes);
+        // The placeholder has no rollout and no clock: nothing of it is reported.
+        state.track_changes(false);
         let asked = Some(outbox.role);
         App {
             state,
@@ -106,6 +109,7 @@ impl App {
             live: Live {
                 overlay,
                 asked,
+                report: track_changes,
                 ..Live::default()
             },
         }
@@ -449,7 +453,7 @@ impl App {
         if first || changed_rollout {
             // A state on this plan, keeping what the screen showed.
             let mut state = State::new(shown, plane_status(Link::Connected), TIMELINE_CAP);
-            state.track_changes(self.state.tracks_changes());
+            state.track_changes(self.live.report);
             if !first {
                 state.timeline = std::mem::replace(&mut self.state.timeline, Timeline::new(0));
                 state.session = self.state.session.take();
@@ -517,6 +521,10 @@ impl App {
             self.adopt(&h.session, image, now, text, fx);
         }
         self.live.session = Some(h.session);
+        // Someone reading the changes from here on learns the whole picture first.
+        if self.state.tracks_changes() {
+            fx.changes.extend(self.state.picture());
+        }
     }
 
     /// The plan the screen shows: the control plane's, or with `--config` the overlay's.
@@ -588,12 +596,14 @@ impl App {
             let mut on_plane = self.state.clone();
             on_plane.plan = plane.clone();
             on_plane.slos = plane.spec.slos.iter().map(SloState::new).collect();
-            fx.merge(on_plane.apply(Event::Local(record)));
+            fx.merge(on_plane.apply(Event::Record(record)));
             let shown = self.state.plan.clone();
             on_plane.rebase(shown, &self.state);
             self.state = on_plane;
         } else {
-            self.state_apply(Event::Local(record), fx);
+            // A record of the feed, as it is in the recording: its line on the timeline is
+            // part of the history a replay shows.
+            self.state_apply(Event::Record(record), fx);
         }
         self.state_apply(Event::Clock(now), fx);
     }

@@ -94,6 +94,10 @@ pub struct SloState {
     pub burn: Option<Box<BurnState>>,
     /// Why the newest attempt to read this SLO failed (a query error), until a value comes.
     pub error: Option<Box<str>>,
+    /// Who reported the newest sample (its record's source): the source of the SLO's own
+    /// timeline lines, such as going stale.
+    #[serde(default)]
+    pub source: Option<Box<str>>,
 }
 
 impl SloState {
@@ -145,6 +149,7 @@ impl SloState {
                 }))
             }),
             error: None,
+            source: None,
         }
     }
 

@@ -53,6 +53,20 @@ pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
     }
 }
 
+/// An error as one line for people: its causes joined with ": ", each cleaned of terminal
+/// escapes (errors quote file names and values), without source locations or backtraces.
+#[must_use]
+pub fn one_line(e: &color_eyre::Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = crate::core::sanitize::sanitize(&cause.to_string()).to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
+}
+
 fn dispatch(cli: Cli) -> Result<i32> {
     match cli.command {
         Command::Check { file } => check(&file),

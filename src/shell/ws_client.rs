@@ -175,7 +175,7 @@ async fn session(
         tokio_tungstenite::connect_async_with_config(opts.url.as_str(), Some(config), false);
     let mut ws = match tokio::time::timeout(Duration::from_secs(5), connect).await {
         Ok(Ok((ws, _))) => ws,
-        Ok(Err(e)) => return End::Lost(sanitize(&e.to_string()).into()),
+        Ok(Err(e)) => return End::Lost(plain(&e)),
         Err(_) => return End::Lost("connect timed out".into()),
     };
     let hello = ClientMsg::Hello {
@@ -209,7 +209,7 @@ async fn session(
                         if !out.send(problem).await { return End::Quit }
                         return End::Lost("oversized message".into());
                     }
-                    Some(Err(e)) => return End::Lost(sanitize(&e.to_string()).into()),
+                    Some(Err(e)) => return End::Lost(plain(&e)),
                 };
                 let parsed: ServerMsg = match serde_json::from_str(&text) {
                     Ok(m) => m,
@@ -370,6 +370,33 @@ async fn finish(
         return Some(End::Quit);
     }
     None
+}
+
+/// A connection error in the words a person in the room would use ("connection refused",
+/// not "IO error: Connection refused (os error 111)").
+fn plain(e: &tokio_tungstenite::tungstenite::Error) -> String {
+    use std::io::ErrorKind;
+    use tokio_tungstenite::tungstenite::Error;
+    let text = match e {
+        Error::Io(io) => match io.kind() {
+            ErrorKind::ConnectionRefused => "connection refused".to_string(),
+            ErrorKind::ConnectionReset => "connection reset".to_string(),
+            ErrorKind::ConnectionAborted => "connection aborted".to_string(),
+            ErrorKind::TimedOut => "connection timed out".to_string(),
+            ErrorKind::UnexpectedEof => "connection closed".to_string(),
+            _ => {
+                let t = io.to_string();
+                t.split(" (os error").next().unwrap_or(&t).to_string()
+            }
+        },
+        Error::Url(u) => format!("bad address: {u}"),
+        Error::Http(r) => format!(
+            "the server answered HTTP {} (is it a warroom control plane?)",
+            r.status()
+        ),
+        other => other.to_string(),
+    };
+    sanitize(&text).into()
 }
 
 /// A record object from the wire, checked against the plan like a fixture line.

@@ -270,3 +270,65 @@ pub fn start_alertmanager_under(prefix: &str) -> Alertmanager {
         server,
     }
 }
+
+/// `warroom serve` as a child process of its own, on `addr`, killed (like a crash: SIGKILL)
+/// on drop or by [`Plane::kill`].
+pub struct Plane {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Plane {
+    /// Starts `warroom serve --listen ADDR` with `args`, and waits until `/healthz` answers.
+    pub fn start(addr: SocketAddr, args: &[&str]) -> Plane {
+        let child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .arg("serve")
+            .arg("--listen")
+            .arg(addr.to_string())
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start warroom serve: {e}"));
+        let mut plane = Plane { child, addr };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while get_status(addr.port(), "/healthz") != Some(200) {
+            if let Some(exit) = plane.child.try_wait().unwrap() {
+                panic!("warroom serve on {addr} exited ({exit}) before answering");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "warroom serve on {addr} did not answer /healthz within 10 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        plane
+    }
+
+    /// Kills it outright, as a crash would, and waits for it to be gone.
+    pub fn kill(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// `ws://ADDR`.
+    pub fn url(&self) -> String {
+        format!("ws://{}", self.addr)
+    }
+}
+
+impl Drop for Plane {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A loopback address with a port that was free a moment ago.
+pub fn free_addr() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], free_port()))
+}

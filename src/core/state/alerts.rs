@@ -96,7 +96,7 @@ impl State {
                     self.alerts_dropped += 1;
                     return;
                 }
-                let since = self.alerts.get(&id).map_or(self.now, |a| a.since);
+                let since = self.alerts.get(&id).map_or(self.at, |a| a.since);
                 let info = AlertInfo {
                     name: name.clone(),
                     severity,

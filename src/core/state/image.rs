@@ -17,7 +17,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::core::checklist::Checklist;
-use crate::core::effects::{Change, Effects};
+use crate::core::effects::{Change, Effects, Stamped};
 use crate::core::plan::Plan;
 use crate::core::record::Milestone;
 use crate::core::severity::Severity;
@@ -166,33 +166,56 @@ impl State {
                 return;
             }
         };
-        // Oldest first, each part already in time order: what stays, the boundary, the image's.
+        // Three parts, each in its own order (the order its entries were made): what stays,
+        // the boundary, the image's. Merged by time, never reordered within a part.
         let old = &self.timeline;
-        let kept = (0..old.len())
+        let kept: Vec<Entry> = (0..old.len())
             .filter_map(|i| old.get(i))
             .filter(|e| e.local || !same)
-            .map(|e| (e.t, 0u8, e.clone()));
+            .cloned()
+            .collect();
+        // Joining is news; a rebuild of a history already shown is a warning.
+        let severity = if self.session.is_none() {
+            Severity::Info
+        } else {
+            Severity::Warning
+        };
         let boundary = Entry {
             t: at,
             kind: Kind::Source,
-            severity: Severity::Warning,
+            severity,
             source,
             text: text.clone(),
             local: self.local,
         };
         let theirs = &fresh.timeline;
-        let imaged = (0..theirs.len())
+        let imaged: Vec<Entry> = (0..theirs.len())
             .filter_map(|i| theirs.get(i))
-            .map(|e| (e.t, 2u8, e.clone()));
-        let mut all: Vec<(Offset, u8, Entry)> = kept
-            .chain(std::iter::once((at, 1, boundary)))
-            .chain(imaged)
+            .cloned()
             .collect();
-        all.sort_by_key(|(t, part, _)| (*t, *part));
+        let all = merge_by_time([kept, vec![boundary], imaged]);
         let mut timeline = Timeline::new(cap);
         timeline.add_dropped(fresh.timeline.dropped() + if same { 0 } else { old.dropped() });
-        for (_, _, e) in all {
+        for e in all {
             timeline.push(e);
+        }
+        // An outage in progress goes on: its entry is found again in the rebuilt timeline.
+        if let Some(mut o) = self.outage.take() {
+            let was = o
+                .entry
+                .checked_sub(old.dropped())
+                .and_then(|i| usize::try_from(i).ok().and_then(|i| old.get(i)).cloned());
+            if let Some(was) = was {
+                let found = (0..timeline.len()).rev().find(|&i| {
+                    timeline
+                        .get(i)
+                        .is_some_and(|e| e.local && e.t == was.t && e.text == was.text)
+                });
+                if let Some(i) = found {
+                    o.entry = timeline.dropped() + i as u64;
+                    fresh.outage = Some(o);
+                }
+            }
         }
         fresh.timeline = timeline;
         // This console's own sources stay as they are: their health, and the alerts they
@@ -227,6 +250,25 @@ impl State {
         self.plan = plan;
         self.carry_sources(old);
         self.settle_derived();
+    }
+}
+
+/// The parts' entries in one list by time, each part's own order kept; of entries at the
+/// same time, an earlier part's come first.
+fn merge_by_time<const N: usize>(parts: [Vec<Entry>; N]) -> Vec<Entry> {
+    let mut parts = parts.map(|p| p.into_iter().peekable());
+    let mut out = Vec::new();
+    loop {
+        let mut pick: Option<(usize, Offset)> = None;
+        for (i, p) in parts.iter_mut().enumerate() {
+            if let Some(e) = p.peek() {
+                if pick.is_none_or(|(_, t)| e.t < t) {
+                    pick = Some((i, e.t));
+                }
+            }
+        }
+        let Some((i, _)) = pick else { return out };
+        out.extend(parts[i].next());
     }
 }
 
@@ -350,5 +392,61 @@ impl Image {
             .decode(text.trim())
             .map_err(|e| format!("state image is not base64: {e}"))?;
         postcard::from_bytes(&bytes).map_err(|e| format!("not a state image: {e}"))
+    }
+}
+
+impl State {
+    /// The state as changes, for someone who starts listening now (a headless console that
+    /// joins, or whose control plane restarted): the status, every wave that has moved, each
+    /// SLO's band, the checklist verdict and the alerts firing, stamped with the clock.
+    #[must_use]
+    pub fn picture(&self) -> Vec<Stamped> {
+        let t = self.now;
+        let mut out = vec![Change::Status {
+            status: self.status,
+        }];
+        let plan = &self.plan.spec;
+        for (i, w) in self.waves.iter().enumerate() {
+            if w.since.is_some() {
+                let traffic = if Some(i) == self.current_wave() {
+                    self.traffic
+                } else {
+                    plan.waves[i].traffic
+                };
+                out.push(Change::Wave {
+                    wave: plan.waves[i].id.clone(),
+                    state: w.status,
+                    traffic,
+                });
+            }
+        }
+        for (spec, s) in plan.slos.iter().zip(&self.slos) {
+            out.push(Change::Band {
+                slo: spec.id.clone(),
+                band: s.band(),
+                value: s.last.and_then(|l| l.value),
+            });
+        }
+        let tally = self.tally();
+        out.push(Change::Verdict {
+            go: tally.blocking == 0,
+            blocking: tally.blocking,
+        });
+        let mut alerts: Vec<(&Box<str>, &AlertInfo)> = self.alerts.iter().collect();
+        alerts.sort_by(|a, b| a.0.cmp(b.0));
+        for (_, a) in alerts {
+            out.push(Change::Alert {
+                name: a.name.to_string(),
+                state: if a.silenced {
+                    crate::core::record::AlertState::Silenced
+                } else {
+                    crate::core::record::AlertState::Firing
+                },
+                severity: a.severity,
+            });
+        }
+        out.into_iter()
+            .map(|change| Stamped { t, change })
+            .collect()
     }
 }

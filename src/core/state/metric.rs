@@ -65,7 +65,10 @@ impl State {
                 last.t_label(),
                 Span(interval.0 * 2)
             );
-            let source = self.source.name.clone();
+            let source = self.slos[i]
+                .source
+                .as_deref()
+                .map_or_else(|| self.source.name.clone(), Arc::from);
             self.timeline.push(Entry {
                 t: at,
                 kind: Kind::Slo,
@@ -86,8 +89,9 @@ impl State {
     ) {
         let spec = &self.plan.spec.slos[slo];
         let interval = self.plan.spec.sample_interval;
-        let out = self.slos[slo].sample(spec, Sample { t: self.now, value }, interval);
-        self.next_stale = self.next_stale.min(stale_at(self.now, interval));
+        self.slos[slo].source = source;
+        let out = self.slos[slo].sample(spec, Sample { t: self.at, value }, interval);
+        self.next_stale = self.next_stale.min(stale_at(self.at, interval));
         if out.fired != 0 {
             let first = bits(out.fired).next().unwrap_or(0);
             let what = format!("{} {}", spec.name, trigger_label(spec, first));
@@ -98,7 +102,10 @@ impl State {
             return;
         }
         self.reconsider = true;
-        let source: Arc<str> = source.map_or_else(|| self.source.name.clone(), Arc::from);
+        let source: Arc<str> = self.slos[slo]
+            .source
+            .as_deref()
+            .map_or_else(|| self.source.name.clone(), Arc::from);
         let spec = &self.plan.spec.slos[slo];
         let band = self.slos[slo].band();
         let shown = value.map_or_else(|| "no data".to_string(), |v| format_value(v, &spec.unit));
@@ -130,7 +137,7 @@ impl State {
             let id = &spec.id;
             if out.band_changed {
                 fx.changes.push(Stamped {
-                    t: self.now,
+                    t: self.at,
                     change: Change::Band {
                         slo: id.clone(),
                         band,
@@ -146,7 +153,7 @@ impl State {
             ] {
                 for i in bits(mask) {
                     fx.changes.push(Stamped {
-                        t: self.now,
+                        t: self.at,
                         change: Change::Trigger {
                             slo: id.clone(),
                             state,

@@ -104,6 +104,11 @@ pub struct State {
     next_stale: Offset,
     /// The event being applied came from this console, not the feed (see [`Event::Local`]).
     local: bool,
+    /// The moment the event being applied happened: a record's own time (which may be a
+    /// little behind a console's clock, extrapolated between heartbeats), else the clock.
+    /// Everything the event makes is stamped with it, so that every console stamps the same
+    /// record the same way, whenever it arrives.
+    at: Offset,
     /// The feed's session the history came from (a control plane's run), once a snapshot
     /// record has named one.
     pub session: Option<Box<str>>,
@@ -139,6 +144,7 @@ impl State {
             reconsider: true,
             next_stale: Offset(i64::MAX),
             local: false,
+            at: Offset(i64::MIN),
             session: None,
             outage: None,
             plan,
@@ -206,6 +212,10 @@ impl State {
     pub fn apply(&mut self, event: Event) -> Effects {
         let mut fx = Effects::default();
         self.local = !matches!(event, Event::Record(_) | Event::Clock(_));
+        self.at = match &event {
+            Event::Record(r) | Event::Local(r) => r.t,
+            _ => self.now,
+        };
         match event {
             Event::Record(r) | Event::Local(r) => self.record(r, &mut fx),
             Event::Clock(t) => self.clock(t, &mut fx),
@@ -269,7 +279,7 @@ impl State {
     fn change(&self, fx: &mut Effects, f: impl FnOnce() -> Change) {
         if self.track_changes {
             fx.changes.push(Stamped {
-                t: self.now,
+                t: self.at,
                 change: f(),
             });
         }
@@ -277,7 +287,7 @@ impl State {
 
     fn entry(&mut self, kind: Kind, severity: Severity, source: Arc<str>, text: String) {
         self.timeline.push(Entry {
-            t: self.now,
+            t: self.at,
             kind,
             severity,
             source,

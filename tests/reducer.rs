@@ -881,6 +881,11 @@ mod app {
             app.ui.notice.as_deref(),
             Some("audit log unwritable (disk full): command NOT sent")
         );
+        let last = app.state.timeline.last().unwrap();
+        assert!(
+            last.local && last.text.contains("note k-1 NOT sent"),
+            "{last:?}"
+        );
     }
 
     /// The reducer's part of "everyone sees the same state": a console that joins late, from

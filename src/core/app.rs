@@ -735,23 +735,20 @@ impl App {
     fn sink_failed(&mut self, sink: Sink, error: &str, command: Option<&str>, fx: &mut Effects) {
         fx.dirty = true;
         let error = sanitize(error);
-        let line = match command.and_then(|id| self.outbox.drop_pending(id)) {
-            Some(c) => {
-                self.ui.notice = Some(format!(
-                    "{} unwritable ({error}): command NOT sent",
-                    sink.word()
-                ));
-                format!(
-                    "{} unwritable ({error}): {} {} NOT sent",
-                    sink.word(),
-                    c.action.word(),
-                    c.id
-                )
-            }
-            None => {
-                self.ui.notice = Some(format!("{} unwritable: {error}", sink.word()));
-                format!("{} unwritable: {error}", sink.word())
-            }
+        let line = if let Some(c) = command.and_then(|id| self.outbox.drop_pending(id)) {
+            self.ui.notice = Some(format!(
+                "{} unwritable ({error}): command NOT sent",
+                sink.word()
+            ));
+            format!(
+                "{} unwritable ({error}): {} {} NOT sent",
+                sink.word(),
+                c.action.word(),
+                c.id
+            )
+        } else {
+            self.ui.notice = Some(format!("{} unwritable: {error}", sink.word()));
+            format!("{} unwritable: {error}", sink.word())
         };
         if sink == Sink::Recording {
             self.live.recording = Recording::Stopped;

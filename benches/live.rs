@@ -19,6 +19,15 @@
 //!    Requirement: after a 10 s warm-up no console lags more than 1 000 events at any
 //!    sample, and RSS at the end is within +20 % of RSS at 15 s.
 //!
+//! 4. **Late join.** A control plane with 10,000 events of history (a generated fixture
+//!    played to its end); 20 fresh consoles join one after another over a raw web socket:
+//!    the time from connecting to the last part of the state image received, the bytes of
+//!    the hello and the image, and the time to turn the image into the console's state
+//!    (decode, check against the plan, build). Requirements: median join ≤ 250 ms on
+//!    loopback, and at most 1 MiB per join.
+//!
+//! `WARROOM_LIVE_PARTS=4` (or `1,4`, …) runs only those parts.
+//!
 //! Everything is bounded in count and time, listens on 127.0.0.1 only, and stops by itself.
 //! The consoles run in the same process (and on the same 2 cores) as the control plane, so
 //! part 3 measures both sides' CPU.
@@ -39,7 +48,7 @@ use warroom::core::intent::Key;
 use warroom::core::outbox::Outbox;
 use warroom::core::record::Record;
 use warroom::core::rng::Rng;
-use warroom::core::source::Link;
+use warroom::core::source::{Link, SourceStatus};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
 use warroom::shell::ws_client::{self, Options};
@@ -607,6 +616,197 @@ async fn fan_out(secs: u64) -> bool {
     lag_ok && mem_ok
 }
 
+// ---------------------------------------------------------------------------------------
+// 4. Late join
+// ---------------------------------------------------------------------------------------
+
+/// Events of history the late joiners find.
+const HISTORY: u64 = 10_000;
+const JOINS: usize = 20;
+const MAX_JOIN_MS: f64 = 250.0;
+const MAX_JOIN_BYTES: usize = 1 << 20;
+
+/// One raw join: hello, then the image's parts. Returns (ms until the image was whole, bytes
+/// of hello and image, the image's text, the hello's rollout).
+async fn join_once(url: &str) -> (f64, usize, String, warroom::core::plan::PlanSpec) {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use warroom::format::protocol::{ClientMsg, ServerMsg, PROTOCOL};
+    let started = Instant::now();
+    let (mut ws, _) = tokio_tungstenite::connect_async(url)
+        .await
+        .unwrap_or_else(|e| fail("join: connect", &e));
+    let hello = ClientMsg::Hello {
+        protocol: PROTOCOL.into(),
+        client: "bench".into(),
+        actor: "bench@loopback".into(),
+        role: Role::Observer,
+        resume_after: None,
+        session: None,
+        token: None,
+    };
+    let text = serde_json::to_string(&hello).unwrap_or_default();
+    ws.send(Message::text(text))
+        .await
+        .unwrap_or_else(|e| fail("join: hello", &e));
+    let (mut bytes, mut want, mut image, mut rollout) =
+        (0usize, None::<usize>, String::new(), None);
+    while want.is_none_or(|w| image.len() < w) {
+        let msg = match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) => t,
+            Ok(Some(Ok(_))) => continue,
+            other => fail("join: the image", &format!("{other:?}")),
+        };
+        bytes += msg.len();
+        match serde_json::from_str::<ServerMsg>(&msg) {
+            Ok(ServerMsg::Hello {
+                image_bytes,
+                rollout: r,
+                ..
+            }) => {
+                want = Some(image_bytes.unwrap_or(0));
+                rollout = Some(r);
+            }
+            Ok(ServerMsg::Image { part }) => image.push_str(&part),
+            Ok(_) => {}
+            Err(e) => fail("join: a message", &e),
+        }
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let _ = ws.close(None).await;
+    (
+        ms,
+        bytes,
+        image,
+        rollout.unwrap_or_else(|| fail("join", &"no hello")),
+    )
+}
+
+async fn late_join() -> bool {
+    let mut ok = true;
+    for notes in [false, true] {
+        ok &= late_join_with(notes).await;
+    }
+    ok
+}
+
+/// `notes`: every event of the history is a note, so every one is a timeline entry (the
+/// largest image for that many events); otherwise the generated mix (mostly samples).
+async fn late_join_with(notes: bool) -> bool {
+    use warroom::core::state::{Image, State, TIMELINE_CAP};
+    let what = if notes {
+        "notes, each a timeline entry"
+    } else {
+        "the generated mix, mostly samples"
+    };
+    println!(
+        "== 4. late join: consoles joining a control plane with {HISTORY} events of history \
+         ({what}) =="
+    );
+    let mut bytes = Vec::new();
+    warroom::shell::generate::write(&mut bytes, HISTORY, 7)
+        .unwrap_or_else(|e| fail("generate", &e));
+    let mut reader = warroom::format::fixture::open("generated", Cursor::new(bytes))
+        .unwrap_or_else(|e| fail("open the generated fixture", &e));
+    let plan = reader.fixture().plan.clone();
+    let mut records = Vec::new();
+    while let Ok(Some(_)) = reader.next_records(&mut |r| records.push(r)) {}
+    if notes {
+        for (i, r) in records.iter_mut().enumerate() {
+            r.body = warroom::core::record::Body::Note {
+                by: Some("Maya Chen (Incident Commander)".into()),
+                text: format!(
+                    "Status update {i}: error rate steady, bake continues, next update in 15 minutes"
+                )
+                .into(),
+            };
+        }
+    }
+    let span_ms = match (records.first(), records.last()) {
+        (Some(a), Some(b)) => (b.t.0 - a.t.0).max(1) as f64,
+        _ => fail("generate", &"no records"),
+    };
+    // The whole fixture in about a second; afterwards the control plane samples on at the
+    // fixture's pace, a few events a second.
+    let n = records.len() as u64;
+    let plane = ControlPlane::from_fixture(
+        plan.clone(),
+        records,
+        span_ms / 1000.0,
+        Tokens::default(),
+        1,
+    );
+    let (addr, serving) = net::bind(loopback(0), plane.clone())
+        .await
+        .unwrap_or_else(|e| fail("bind 127.0.0.1:0", &e));
+    let server = tokio::spawn(serving);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while plane.seq() < n {
+        if Instant::now() > deadline {
+            fail(
+                "late join",
+                &format!("only {} of {n} events published in 30 s", plane.seq()),
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let url = format!("ws://{addr}");
+    let (mut ms, mut sizes, mut build_ms) = (Vec::new(), Vec::new(), Vec::new());
+    let mut entries = 0;
+    for _ in 0..JOINS {
+        let (t, b, image, rollout) = join_once(&url).await;
+        let built = Instant::now();
+        let resolved = Arc::new(
+            warroom::core::plan::Plan::new(rollout).unwrap_or_else(|e| fail("join: plan", &e)),
+        );
+        let image = Image::decode(&image).unwrap_or_else(|e| fail("join: decode", &e));
+        entries = image.timeline.len();
+        let state = State::from_image(
+            resolved,
+            SourceStatus {
+                name: Arc::from("control-plane"),
+                link: Link::Connected,
+            },
+            TIMELINE_CAP,
+            image,
+        )
+        .unwrap_or_else(|e| fail("join: state", &e));
+        build_ms.push(built.elapsed().as_secs_f64() * 1000.0);
+        assert!(state.applied >= n, "the image stands for the history");
+        ms.push(t);
+        sizes.push(b);
+    }
+    server.abort();
+    let median = |v: &mut Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    let (m, mb) = (median(&mut ms), median(&mut build_ms));
+    let max_bytes = sizes.iter().copied().max().unwrap_or(0);
+    println!(
+        "history: {} events published ({n} fixture records), image of {entries} timeline entries",
+        plane.seq()
+    );
+    println!(
+        "{JOINS} joins: connect → image whole median {m:.1} ms (max {:.1} ms); image → state median {mb:.1} ms; {max_bytes} bytes per join ({:.0} bytes per event of history)",
+        ms.last().copied().unwrap_or(0.0),
+        max_bytes as f64 / n as f64
+    );
+    let time_ok = m <= MAX_JOIN_MS;
+    let bytes_ok = max_bytes <= MAX_JOIN_BYTES;
+    println!(
+        "requirement late join median <= {MAX_JOIN_MS:.0} ms: {m:.1} ms: {}",
+        verdict(time_ok)
+    );
+    println!(
+        "requirement late join <= {} KiB per join: {} KiB: {}",
+        MAX_JOIN_BYTES >> 10,
+        max_bytes >> 10,
+        verdict(bytes_ok)
+    );
+    time_ok && bytes_ok
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; there are no options of our own.
     let secs = std::env::var("WARROOM_LIVE_SECS")
@@ -619,17 +819,31 @@ fn main() {
         .enable_all()
         .build()
         .unwrap_or_else(|e| fail("tokio runtime", &e));
-    let one = keypress(&rt);
-    println!();
-    let two = rt.block_on(restarts());
-    println!();
-    let three = rt.block_on(fan_out(secs));
-    rt.shutdown_timeout(Duration::from_secs(2));
-    println!();
-    println!(
-        "summary: keypress {}  reconnect {}  fan-out {}",
-        verdict(one),
-        verdict(two),
-        verdict(three)
+    let parts: Vec<u8> = std::env::var("WARROOM_LIVE_PARTS").ok().map_or_else(
+        || vec![1, 2, 3, 4],
+        |v| v.split(',').filter_map(|p| p.trim().parse().ok()).collect(),
     );
+    let mut results: Vec<(&str, bool)> = Vec::new();
+    if parts.contains(&1) {
+        results.push(("keypress", keypress(&rt)));
+        println!();
+    }
+    if parts.contains(&2) {
+        results.push(("reconnect", rt.block_on(restarts())));
+        println!();
+    }
+    if parts.contains(&3) {
+        results.push(("fan-out", rt.block_on(fan_out(secs))));
+        println!();
+    }
+    if parts.contains(&4) {
+        results.push(("late join", rt.block_on(late_join())));
+        println!();
+    }
+    rt.shutdown_timeout(Duration::from_secs(2));
+    let summary: Vec<String> = results
+        .iter()
+        .map(|(name, ok)| format!("{name} {}", verdict(*ok)))
+        .collect();
+    println!("summary: {}", summary.join("  "));
 }

@@ -755,7 +755,17 @@ fn the_room_loses_its_control_plane_and_gets_it_back() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
         .collect();
     assert_eq!(events, ["\"confirmed\"", "\"not_sent\""], "{log}");
-    // It comes back, as a new session: the console says so, and kept what it showed.
+    // It comes back, as a new session: the console says so, and kept what it showed. The
+    // timeline shows its source lines only (the eighth kind), so that the rollout's own
+    // entries cannot scroll them away.
+    for _ in 0..8 {
+        pty.send("f");
+    }
+    pty.wait_for(
+        "the source lines",
+        |s| footer(s).contains("timeline: source"),
+        WAIT,
+    );
     let _plane = common::Plane::start(addr, &["--speed", "10"]);
     let s = pty.wait_for(
         "the restart on the timeline",
@@ -763,8 +773,8 @@ fn the_room_loses_its_control_plane_and_gets_it_back() {
         Duration::from_secs(20),
     );
     assert!(
-        s.contains("DOWN") || s.contains("down for"),
-        "the outage stays on the timeline\n{s}"
+        s.contains("down for") && s.contains("NOT sent"),
+        "the outage and the refusal stay on the timeline\n{s}"
     );
     pty.quit();
 }

@@ -366,6 +366,8 @@ pub async fn bind(
             tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok((stream, _)) => {
+                        // A hello and its image, an event and its heartbeat: each goes at once.
+                        stream.set_nodelay(true).ok();
                         let plane = plane.clone();
                         connections.spawn(async move {
                             let _ = connection(stream, plane).await;

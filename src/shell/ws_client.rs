@@ -171,8 +171,9 @@ async fn session(
         max_frame_size: Some(MAX_MESSAGE),
         ..WebSocketConfig::default()
     };
+    // Small messages (heartbeats, commands) go at once, not after the last one's ACK.
     let connect =
-        tokio_tungstenite::connect_async_with_config(opts.url.as_str(), Some(config), false);
+        tokio_tungstenite::connect_async_with_config(opts.url.as_str(), Some(config), true);
     let mut ws = match tokio::time::timeout(Duration::from_secs(5), connect).await {
         Ok(Ok((ws, _))) => ws,
         Ok(Err(e)) => return End::Lost(plain(&e)),

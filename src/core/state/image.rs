@@ -7,7 +7,7 @@
 //!
 //! The plan is not part of an image: it travels beside it (the hello's `rollout`, the
 //! fixture's header), and [`State::from_image`] checks that the image fits it before
-//! believing a single field. On the wire an image is [postcard] bytes in base64
+//! believing a single field. On the wire an image is [postcard] bytes, deflated, in base64
 //! ([`Image::encode`]); times are milliseconds there.
 
 use std::collections::HashMap;
@@ -34,6 +34,8 @@ pub const IMAGE_VERSION: u32 = 1;
 /// Largest encoded image accepted (base64 text), so that a hostile peer cannot make a
 /// console allocate without bound.
 pub const MAX_IMAGE: usize = 64 << 20;
+/// Largest image once inflated.
+pub const MAX_INFLATED: usize = 256 << 20;
 
 /// Everything of a [`State`] but its plan and the health of its sources.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -369,11 +371,22 @@ impl Image {
         }
     }
 
-    /// The image as text: base64 of its postcard bytes.
+    /// The image as text: base64 of its postcard bytes, deflated (a timeline repeats its
+    /// sources and much of its wording).
     #[must_use]
     pub fn encode(&self) -> String {
+        use std::io::Write as _;
         let bytes = postcard::to_stdvec(self).unwrap_or_default();
-        base64::engine::general_purpose::STANDARD.encode(bytes)
+        let mut z = flate2::write::DeflateEncoder::new(
+            Vec::with_capacity(bytes.len() / 3),
+            flate2::Compression::fast(),
+        );
+        // Writing to a Vec does not fail.
+        let packed = z
+            .write_all(&bytes)
+            .and_then(|()| z.finish())
+            .unwrap_or_default();
+        base64::engine::general_purpose::STANDARD.encode(packed)
     }
 
     /// An image from [`Image::encode`]'s text.
@@ -381,6 +394,7 @@ impl Image {
     /// # Errors
     /// Too large, not base64, or not an image.
     pub fn decode(text: &str) -> Result<Image, String> {
+        use std::io::Read as _;
         if text.len() > MAX_IMAGE {
             return Err(format!(
                 "state image of {} bytes, over the {} MiB limit",
@@ -388,9 +402,21 @@ impl Image {
                 MAX_IMAGE >> 20
             ));
         }
-        let bytes = base64::engine::general_purpose::STANDARD
+        let packed = base64::engine::general_purpose::STANDARD
             .decode(text.trim())
             .map_err(|e| format!("state image is not base64: {e}"))?;
+        // Inflated, an image may be larger than its text, but not without bound.
+        let mut bytes = Vec::new();
+        flate2::read::DeflateDecoder::new(&packed[..])
+            .take(MAX_INFLATED as u64 + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("state image does not inflate: {e}"))?;
+        if bytes.len() > MAX_INFLATED {
+            return Err(format!(
+                "state image inflates to over {} MiB",
+                MAX_INFLATED >> 20
+            ));
+        }
         postcard::from_bytes(&bytes).map_err(|e| format!("not a state image: {e}"))
     }
 }

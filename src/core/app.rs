@@ -143,7 +143,7 @@ impl App {
     }
 
     fn state_apply(&mut self, event: Event, fx: &mut Effects) {
-        fx.merge(self.state.apply(event));
+        fx.absorb(self.state.apply(event));
     }
 
     // ---- keys
@@ -596,7 +596,7 @@ impl App {
             let mut on_plane = self.state.clone();
             on_plane.plan = plane.clone();
             on_plane.slos = plane.spec.slos.iter().map(SloState::new).collect();
-            fx.merge(on_plane.apply(Event::Record(record)));
+            fx.absorb(on_plane.apply(Event::Record(record)));
             let shown = self.state.plan.clone();
             on_plane.rebase(shown, &self.state);
             self.state = on_plane;

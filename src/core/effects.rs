@@ -118,6 +118,15 @@ pub enum RecordOut {
     Records(Vec<Record>),
 }
 
+/// What applying an event to the rollout's state gave: whether anything visible changed, and
+/// the changes to report (when the state tracks them). Small on purpose: the reducer returns
+/// one for every record of a replay.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub dirty: bool,
+    pub changes: Vec<Stamped>,
+}
+
 /// What applying an input asks of the world. The shell executes the fields in this order:
 /// audit, then send (a command whose audit line could not be written is not sent), record,
 /// changes, replay, and finally redraw or quit.
@@ -136,7 +145,13 @@ pub struct Effects {
 }
 
 impl Effects {
-    /// Takes in what applying something to the state produced.
+    /// Takes in what applying an event to the state produced.
+    pub fn absorb(&mut self, applied: Applied) {
+        self.dirty |= applied.dirty;
+        self.changes.extend(applied.changes);
+    }
+
+    /// Takes in another input's effects.
     pub fn merge(&mut self, other: Effects) {
         self.dirty |= other.dirty;
         self.quit |= other.quit;

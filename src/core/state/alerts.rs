@@ -2,7 +2,7 @@
 //! besides the main feed.
 
 use crate::core::effects::Change;
-use crate::core::effects::Effects;
+use crate::core::effects::Applied;
 use crate::core::record::AlertState;
 use crate::core::severity::Severity;
 use crate::core::source::Link;
@@ -46,7 +46,7 @@ impl State {
         (!matches!(self.source.link, Link::Connected | Link::Replay)).then_some(&*self.source.name)
     }
 
-    pub(super) fn upstream(&mut self, s: SourceStatus, fx: &mut Effects) {
+    pub(super) fn upstream(&mut self, s: SourceStatus, fx: &mut Applied) {
         let known = self.upstreams.iter().position(|u| u.name == s.name);
         if known.is_some_and(|i| self.upstreams[i] == s) {
             return;
@@ -77,7 +77,7 @@ impl State {
         severity: Severity,
         summary: Option<Box<str>>,
         source: Arc<str>,
-        fx: &mut Effects,
+        fx: &mut Applied,
     ) {
         self.reconsider = true;
         let known = self.alerts.get(&id).map(|a| (a.silenced, a.severity));

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::core::checklist::Checklist;
-use crate::core::effects::{Change, Effects, Stamped};
+use crate::core::effects::{Change, Applied, Stamped};
 use crate::core::plan::Plan;
 use crate::core::record::Milestone;
 use crate::core::severity::Severity;
@@ -150,7 +150,7 @@ impl State {
         text: Box<str>,
         image: Image,
         source: Arc<str>,
-        fx: &mut Effects,
+        fx: &mut Applied,
     ) {
         fx.dirty = true;
         let same = self.session.as_deref() == Some(&*session);

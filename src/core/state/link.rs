@@ -1,7 +1,7 @@
 //! The main feed's link and its outages: one timeline entry per outage, kept up to date with
 //! the attempts so far and closed with how long it lasted, never an entry per attempt.
 
-use crate::core::effects::{Change, Effects};
+use crate::core::effects::{Change, Applied};
 use crate::core::severity::Severity;
 use crate::core::source::{Link, SourceStatus};
 use crate::core::time::Offset;
@@ -26,7 +26,7 @@ fn up(link: &Link) -> bool {
 }
 
 impl State {
-    pub(super) fn source_changed(&mut self, s: SourceStatus, fx: &mut Effects) {
+    pub(super) fn source_changed(&mut self, s: SourceStatus, fx: &mut Applied) {
         if s == self.source {
             return;
         }

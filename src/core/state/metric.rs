@@ -2,7 +2,7 @@
 //! and the sweep that marks gauges stale when their data stops.
 
 use crate::core::burn::BurnSeverity;
-use crate::core::effects::Effects;
+use crate::core::effects::Applied;
 use crate::core::effects::{Change, Stamped};
 use crate::core::severity::Severity;
 use crate::core::slo::{bits, Band, Sample};
@@ -15,7 +15,7 @@ use crate::core::words::trigger_label;
 use std::sync::Arc;
 
 impl State {
-    pub(super) fn clock(&mut self, t: Offset, fx: &mut Effects) {
+    pub(super) fn clock(&mut self, t: Offset, fx: &mut Applied) {
         if t <= self.now {
             return;
         }
@@ -27,7 +27,7 @@ impl State {
     }
 
     /// Marks SLOs whose newest sample is older than two intervals at `t` as stale.
-    pub(super) fn clock_sweep(&mut self, t: Offset, fx: &mut Effects) {
+    pub(super) fn clock_sweep(&mut self, t: Offset, fx: &mut Applied) {
         if t < self.next_stale {
             return;
         }
@@ -85,7 +85,7 @@ impl State {
         slo: usize,
         value: Option<f64>,
         source: Option<Box<str>>,
-        fx: &mut Effects,
+        fx: &mut Applied,
     ) {
         let spec = &self.plan.spec.slos[slo];
         let interval = self.plan.spec.sample_interval;

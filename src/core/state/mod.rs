@@ -1,4 +1,4 @@
-//! The reducer: `State::apply(Event) -> Effects`. Pure: no I/O, no clock. Replay, live,
+//! The reducer: `State::apply(Event) -> Applied`. Pure: no I/O, no clock. Replay, live,
 //! headless and snapshots all run this same code.
 
 mod alerts;
@@ -26,7 +26,7 @@ use super::time::{Offset, Span};
 use super::timeline::{Entry, Kind, Timeline};
 use super::wave::WaveState;
 use super::wave::WaveStatus;
-use crate::core::effects::Effects;
+use crate::core::effects::Applied;
 use crate::core::effects::{Change, Stamped};
 use crate::core::source::SourceStatus;
 use crate::core::status::Status;
@@ -195,7 +195,7 @@ impl State {
         self.status = self.derive_status();
     }
 
-    /// Collect `Effects::changes` from now on (headless output wants them).
+    /// Collect `Applied::changes` from now on (headless output wants them).
     pub fn track_changes(&mut self, on: bool) {
         self.track_changes = on;
     }
@@ -209,8 +209,8 @@ impl State {
     /// world (a redraw, and the changes to report when tracking). Pure: the event carries
     /// every time it needs, and nothing here reads a clock or does I/O. Replay, live consoles,
     /// headless runs, snapshots and the control plane's own copy all run this.
-    pub fn apply(&mut self, event: Event) -> Effects {
-        let mut fx = Effects::default();
+    pub fn apply(&mut self, event: Event) -> Applied {
+        let mut fx = Applied::default();
         self.local = !matches!(event, Event::Record(_) | Event::Clock(_));
         self.at = match &event {
             Event::Record(r) | Event::Local(r) => r.t,
@@ -276,7 +276,7 @@ impl State {
         fx
     }
 
-    fn change(&self, fx: &mut Effects, f: impl FnOnce() -> Change) {
+    fn change(&self, fx: &mut Applied, f: impl FnOnce() -> Change) {
         if self.track_changes {
             fx.changes.push(Stamped {
                 t: self.at,

@@ -4,7 +4,7 @@
 use crate::core::checklist::ItemStatus;
 use crate::core::command::{Action, OutcomeKind};
 use crate::core::effects::Change;
-use crate::core::effects::Effects;
+use crate::core::effects::Applied;
 use crate::core::record::{Body, Milestone, Record};
 use crate::core::severity::Severity;
 use crate::core::state::State;
@@ -16,7 +16,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 impl State {
-    pub(super) fn record(&mut self, r: Record, fx: &mut Effects) {
+    pub(super) fn record(&mut self, r: Record, fx: &mut Applied) {
         self.applied += 1;
         fx.dirty = true;
         if r.t > self.now {
@@ -229,7 +229,7 @@ impl State {
     }
 
     /// Re-evaluates the checklist verdict (after a tick or a wave change) and reports a flip.
-    pub(super) fn verdict(&mut self, fx: &mut Effects) {
+    pub(super) fn verdict(&mut self, fx: &mut Applied) {
         let t = self.tally();
         let go = t.blocking == 0;
         if go != self.verdict_go {

@@ -32,6 +32,8 @@
 //! The consoles run in the same process (and on the same 2 cores) as the control plane, so
 //! part 3 measures both sides' CPU.
 
+#![allow(clippy::too_many_lines)] // measurement scripts read top to bottom
+
 use std::io::Cursor;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -26,6 +26,8 @@
 //! Everything listens on 127.0.0.1 only, is bounded in time, and stops by itself; the child
 //! process and Prometheus are killed at the end.
 
+#![allow(clippy::too_many_lines)] // measurement scripts read top to bottom
+
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

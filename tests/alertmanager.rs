@@ -3,7 +3,7 @@
 //! and silences go in through Alertmanager's own API, as Prometheus and people would send
 //! them; the client reads them back. When the binary is missing the harness installs the
 //! package; if that fails the test fails (it never skips).
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![allow(clippy::too_many_lines, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 

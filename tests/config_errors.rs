@@ -1,6 +1,8 @@
 //! Broken configurations, each with the exact error line it must produce, and the good ones
 //! that must load (the shipped template, a config with every optional section).
 
+#![allow(clippy::too_many_lines)] // a corpus of cases, read top to bottom
+
 use warroom::config::{self, Auth, MatchOp, Secret, SeriesMode};
 use warroom::core::time::Span;
 

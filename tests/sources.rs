@@ -2,7 +2,7 @@
 //! `prometheus-alertmanager`: history written with `promtool tsdb create-blocks-from
 //! openmetrics`, `PromQL` with known answers (several series, empty, NaN, errors), burn rates
 //! from that history, alerts, and a Prometheus killed mid-run and started again.
-#![allow(clippy::unwrap_used, clippy::panic)]
+#![allow(clippy::too_many_lines, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 

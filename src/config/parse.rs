@@ -330,6 +330,10 @@ pub(super) fn plain_id(id: &str) -> bool {
 }
 
 impl RawSlo {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one key of `[[slo]]` after the other, in the order the template documents them"
+    )]
     fn check(self, i: usize) -> Result<Slo, String> {
         let at = |key: &str| format!("slo[{i}].{key}");
         if !plain_id(&self.id) {

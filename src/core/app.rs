@@ -382,36 +382,13 @@ impl App {
         }
     }
 
-    fn on_hello(&mut self, h: Hello, fx: &mut Effects) {
+    fn on_hello(&mut self, mut h: Hello, fx: &mut Effects) {
         fx.dirty = true;
         let asked = self.live.asked.unwrap_or(self.outbox.role);
         self.outbox.role = asked.min_with(h.role);
         let first = self.live.session.is_none();
-        let same = self.live.session.as_deref() == Some(h.session.as_str());
-        if same {
-            if let Start::Snapshot(image) = h.start {
-                // Too far behind to resume: the same history, rebuilt.
-                let text = format!(
-                    "fell behind the control plane's event log: state rebuilt from its \
-                     snapshot at event {}",
-                    h.seq
-                );
-                self.adopt(
-                    &h.session,
-                    image,
-                    h.now.saturating_add(self.live.shift),
-                    text,
-                    fx,
-                );
-            }
-            self.live.seq = h.seq;
-            // Commands still without an outcome go again, under their own ids, to the same
-            // session only.
-            if self.outbox.role == Role::Commander {
-                fx.send
-                    .extend(self.outbox.pending.iter().map(|p| p.command.clone()));
-            }
-            return;
+        if self.live.session.as_deref() == Some(h.session.as_str()) {
+            return self.same_session(h, fx);
         }
         // The plan on this console's clock: the first session sets it; a later one (a
         // restarted control plane) is laid on it, never moving the clock back.
@@ -420,25 +397,14 @@ impl App {
         } else {
             self.state.plan.spec.t0
         };
-        let image = match h.start {
+        let image = match std::mem::replace(&mut h.start, Start::Resume) {
             Start::Snapshot(Some(i)) => Some(i),
             Start::Snapshot(None) | Start::Resume => None,
         };
         let shift = if first {
             Span::ZERO
         } else {
-            let newest_feed = (0..self.state.timeline.len())
-                .rev()
-                .filter_map(|i| self.state.timeline.get(i))
-                .find(|e| !e.local)
-                .map(|e| e.t);
-            let first_theirs = image.as_ref().and_then(|i| i.timeline.first()).map(|e| e.t);
-            let mut s = epoch.until(h.plan.spec.t0);
-            s = s.max(self.state.now.since(h.now));
-            if let (Some(ours), Some(theirs)) = (newest_feed, first_theirs) {
-                s = s.max(ours.since(theirs));
-            }
-            s
+            self.restart_shift(&h, epoch, image.as_deref())
         };
         let mut plane = (*h.plan).clone();
         plane.spec.t0 = epoch;
@@ -504,26 +470,69 @@ impl App {
                     )
                 }
             );
-            // Commands sent to the old session have no outcome to wait for: it is gone.
-            for p in std::mem::take(&mut self.outbox.pending) {
-                let reason = "outcome unknown: the control plane restarted — check the timeline";
-                self.ui.notice = Some(format!("{}: {reason}", p.command.action.word()));
-                self.local_line(
-                    CONTROL_PLANE,
-                    &format!("{} {}: {reason}", p.command.action.word(), p.command.id),
-                    fx,
-                );
-                fx.audit.push(AuditEntry::Unknown {
-                    command: p.command,
-                    reason: reason.into(),
-                });
-            }
+            self.outcomes_unknown(fx);
             self.adopt(&h.session, image, now, text, fx);
         }
         self.live.session = Some(h.session);
         // Someone reading the changes from here on learns the whole picture first.
         if self.state.tracks_changes() {
             fx.changes.extend(self.state.picture());
+        }
+    }
+
+    /// A hello of the session this console follows: resumed, or rebuilt from the image when
+    /// it fell too far behind. Commands still without an outcome go again, under their own
+    /// ids, to this same session only.
+    fn same_session(&mut self, h: Hello, fx: &mut Effects) {
+        if let Start::Snapshot(image) = h.start {
+            let text = format!(
+                "fell behind the control plane's event log: state rebuilt from its snapshot at \
+                 event {}",
+                h.seq
+            );
+            let now = h.now.saturating_add(self.live.shift);
+            self.adopt(&h.session, image, now, text, fx);
+        }
+        self.live.seq = h.seq;
+        if self.outbox.role == Role::Commander {
+            fx.send
+                .extend(self.outbox.pending.iter().map(|p| p.command.clone()));
+        }
+    }
+
+    /// How far a restarted control plane's times move onto this console's clock: by the
+    /// difference of the two T0s (UTC stays right), but never so little that the clock or
+    /// the timeline would go back.
+    fn restart_shift(&self, h: &Hello, epoch: super::time::Epoch, image: Option<&Image>) -> Span {
+        let newest_feed = (0..self.state.timeline.len())
+            .rev()
+            .filter_map(|i| self.state.timeline.get(i))
+            .find(|e| !e.local)
+            .map(|e| e.t);
+        let first_theirs = image.and_then(|i| i.timeline.first()).map(|e| e.t);
+        let mut s = epoch.until(h.plan.spec.t0);
+        s = s.max(self.state.now.since(h.now));
+        if let (Some(ours), Some(theirs)) = (newest_feed, first_theirs) {
+            s = s.max(ours.since(theirs));
+        }
+        s
+    }
+
+    /// Commands sent to a session that has gone have no outcome to wait for: said, audited,
+    /// and never sent again.
+    fn outcomes_unknown(&mut self, fx: &mut Effects) {
+        for p in std::mem::take(&mut self.outbox.pending) {
+            let reason = "outcome unknown: the control plane restarted — check the timeline";
+            self.ui.notice = Some(format!("{}: {reason}", p.command.action.word()));
+            self.local_line(
+                CONTROL_PLANE,
+                &format!("{} {}: {reason}", p.command.action.word(), p.command.id),
+                fx,
+            );
+            fx.audit.push(AuditEntry::Unknown {
+                command: p.command,
+                reason: reason.into(),
+            });
         }
     }
 

@@ -282,6 +282,10 @@ impl Plan {
     ///
     /// # Errors
     /// The first problem found, with the key path that holds it.
+    #[expect(
+        clippy::too_many_lines,
+        reason = "every check of a plan in one pass, each naming its key path"
+    )]
     pub fn new(mut plan: PlanSpec) -> Result<Plan, PlanError> {
         use std::collections::HashMap;
         check_ids(&plan)?;

@@ -88,6 +88,10 @@ pub struct Position {
 ///
 /// # Errors
 /// A malformed header, an unsupported version or a plan that does not hold together.
+#[expect(
+    clippy::too_many_lines,
+    reason = "the header is read and checked in the order its errors are documented"
+)]
 pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, FixtureError> {
     let file: Arc<str> = file.into();
     let at = |line, column, message: String| FixtureError {

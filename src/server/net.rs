@@ -479,6 +479,10 @@ async fn refuse(ws: &mut Ws, code: ErrorCode, message: &str) {
 }
 
 /// One console: hello, catch-up, then events, heartbeats and commands until it goes away.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one console from hello to goodbye: the catch-up, then one select over events, heartbeats and its messages"
+)]
 async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
     // The first message must be a hello.
     let first = tokio::time::timeout(IDLE_LIMIT, ws.next()).await;

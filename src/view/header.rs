@@ -17,6 +17,10 @@ use super::look::Look;
 use crate::view::style::status_style;
 use crate::view::waves::bake_remaining;
 
+#[expect(
+    clippy::too_many_lines,
+    reason = "the two header lines, left to right, as they are read"
+)]
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.spec;

@@ -1,8 +1,8 @@
 //! Alerts (deduplicated by id, counted when over the cap) and the health of the sources
 //! besides the main feed.
 
-use crate::core::effects::Change;
 use crate::core::effects::Applied;
+use crate::core::effects::Change;
 use crate::core::record::AlertState;
 use crate::core::severity::Severity;
 use crate::core::source::Link;

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::core::checklist::Checklist;
-use crate::core::effects::{Change, Applied, Stamped};
+use crate::core::effects::{Applied, Change, Stamped};
 use crate::core::plan::Plan;
 use crate::core::record::Milestone;
 use crate::core::severity::Severity;

@@ -1,7 +1,7 @@
 //! The main feed's link and its outages: one timeline entry per outage, kept up to date with
 //! the attempts so far and closed with how long it lasted, never an entry per attempt.
 
-use crate::core::effects::{Change, Applied};
+use crate::core::effects::{Applied, Change};
 use crate::core::severity::Severity;
 use crate::core::source::{Link, SourceStatus};
 use crate::core::time::Offset;

@@ -80,6 +80,10 @@ impl State {
         }
     }
 
+    #[expect(
+        clippy::too_many_lines,
+        reason = "a sample, its band, its triggers and its burn rate, with their timeline lines: the hot path of every replay"
+    )]
     pub(super) fn metric(
         &mut self,
         slo: usize,

@@ -132,6 +132,7 @@ fn the_demo_plan_is_the_flagship_header_with_short_bakes() {
 }
 
 #[test]
+#[expect(clippy::too_many_lines, reason = "the demo story, step by step")]
 fn the_demo_advances_to_wave_3_where_the_fault_holds_it() {
     let (sc, recs) = demo_to(42, 240);
     let plan = sc.plan().clone();

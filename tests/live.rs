@@ -15,6 +15,26 @@ use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::Scenario;
 use warroom::shell::ws_client::{self, Options};
 
+/// A loopback address whose port was free a moment ago.
+fn free_loopback() -> std::net::SocketAddr {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    format!("127.0.0.1:{port}").parse().unwrap()
+}
+
+/// The demo at speed 20 on `addr` (a fixed port, to be started again after a kill).
+async fn demo_on(
+    addr: std::net::SocketAddr,
+    seed: u64,
+) -> (Arc<ControlPlane>, tokio::task::JoinHandle<()>) {
+    let plane = ControlPlane::new(Scenario::batch_patches_demo(seed), 20.0, Tokens::default());
+    let (_, serving) = net::bind(addr, plane.clone()).await.unwrap();
+    (plane, tokio::spawn(serving))
+}
+
 async fn plane(speed: f64, tokens: Tokens) -> (Arc<ControlPlane>, String) {
     let plane = ControlPlane::new(Scenario::batch_patches_demo(7), speed, tokens);
     let (addr, serving) = net::bind("127.0.0.1:0".parse().unwrap(), plane.clone())
@@ -561,17 +581,8 @@ async fn a_silent_connection_is_called_dead_within_15_seconds() {
 /// applies every event of the new session once, in order.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_control_plane_is_rejoined_with_a_snapshot() {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let start = || async move {
-        let plane = ControlPlane::new(Scenario::batch_patches_demo(3), 20.0, Tokens::default());
-        let (_, serving) = net::bind(addr, plane.clone()).await.unwrap();
-        (plane, tokio::spawn(serving))
-    };
+    let addr = free_loopback();
+    let start = || demo_on(addr, 3);
     let (_first, mut serving) = start().await;
     let mut c = Console::connect(&format!("ws://{addr}"), Role::Commander, None);
     c.until(10, "events from the first run", |c| c.seen.len() > 30)
@@ -846,17 +857,8 @@ async fn a_recording_across_a_restart_replays_to_what_the_console_showed() {
     use warroom::core::plan::Plan;
     use warroom::shell::run::step;
     use warroom::shell::sinks::{Recorder, Sinks};
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr: std::net::SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let start = || async move {
-        let plane = ControlPlane::new(Scenario::batch_patches_demo(4), 20.0, Tokens::default());
-        let (_, serving) = net::bind(addr, plane.clone()).await.unwrap();
-        (plane, tokio::spawn(serving))
-    };
+    let addr = free_loopback();
+    let start = || demo_on(addr, 4);
     let dir = tempfile::tempdir().unwrap();
     let rec_path = dir.path().join("session.jsonl");
     let (tx, mut rx) = mpsc::channel(1024);

@@ -183,30 +183,19 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
         l2.push(Span::styled(format!(" {} ", g.sep), t.border));
         if crit > 0 {
             l2.push(Span::styled(
-                format!(
-                    "{} {crit} CRIT alert{}",
-                    g.crit,
-                    if crit == 1 { "" } else { "s" }
-                ),
+                format!("{} {}", g.crit, counted(crit, "CRIT alert")),
                 t.crit,
             ));
         }
         if warn > 0 {
             l2.push(Span::styled(
-                format!(
-                    " {} {warn} warn alert{}",
-                    g.warn,
-                    if warn == 1 { "" } else { "s" }
-                ),
+                format!(" {} {}", g.warn, counted(warn, "warn alert")),
                 t.warn,
             ));
         }
         if unknown > 0 {
             l2.push(Span::styled(
-                format!(
-                    " {unknown} alert{} unknown (source down)",
-                    if unknown == 1 { "" } else { "s" }
-                ),
+                format!(" {} unknown (source down)", counted(unknown, "alert")),
                 t.nodata,
             ));
         }
@@ -301,4 +290,9 @@ fn link_state(c: &App, look: &Look, density: Density) -> Vec<Span<'static>> {
         }
     }
     out
+}
+
+/// "1 CRIT alert", "3 CRIT alerts".
+fn counted(n: usize, what: &str) -> String {
+    format!("{n} {what}{}", if n == 1 { "" } else { "s" })
 }

@@ -706,6 +706,57 @@ mod app {
         );
     }
 
+    /// Samples and alerts from a control plane that is down are not counted as passing or
+    /// firing: the gauges read NODATA ("source down"), alert gates cannot be green, and the
+    /// header's alert count leaves them out; all of it comes back with the link.
+    #[test]
+    fn a_dead_source_is_neither_passing_nor_firing() {
+        let mut app = joined(false);
+        app.apply(events(vec![
+            record(
+                20,
+                Body::Metric {
+                    slo: 0,
+                    value: Some(1.0),
+                },
+            ),
+            record(
+                20,
+                Body::Alert {
+                    id: "a".into(),
+                    name: "Disk".into(),
+                    state: AlertState::Firing,
+                    severity: Severity::Critical,
+                    summary: None,
+                },
+            ),
+        ]));
+        assert_eq!(app.state.slos[0].band(), Band::Pass);
+        assert_eq!(app.state.firing(Severity::Critical), 1);
+        down(&mut app);
+        assert_eq!(app.state.slos[0].band(), Band::NoData);
+        assert_eq!(app.state.firing(Severity::Critical), 0);
+        assert_eq!(app.state.alerts_unknown(), 1);
+        let gates = app.state.next_gates();
+        let crit = gates.iter().find(|g| g.label == "No crit").unwrap();
+        assert!(!crit.green, "{crit:?}");
+        assert!(
+            crit.why.as_deref().unwrap().contains("alerts unknown"),
+            "{crit:?}"
+        );
+        assert!(
+            !gates
+                .iter()
+                .find(|g| g.label == "Error rate ok")
+                .unwrap()
+                .green
+        );
+        app.apply(hello("s1", Start::Resume, 25));
+        connected(&mut app);
+        assert_eq!(app.state.slos[0].band(), Band::Pass);
+        assert_eq!(app.state.firing(Severity::Critical), 1);
+    }
+
     #[test]
     fn with_a_configuration_the_control_planes_samples_are_left_out() {
         let mut spec = plan().spec.slos[0].clone();

@@ -98,6 +98,10 @@ pub struct SloState {
     /// timeline lines, such as going stale.
     #[serde(default)]
     pub source: Option<Box<str>>,
+    /// The source it comes from is not answering (the console's link to the control plane is
+    /// down): its last value may no longer hold, so it is neither passing nor failing.
+    #[serde(skip)]
+    pub unheard: bool,
 }
 
 impl SloState {
@@ -150,6 +154,7 @@ impl SloState {
             }),
             error: None,
             source: None,
+            unheard: false,
         }
     }
 
@@ -203,7 +208,7 @@ impl SloState {
     /// The band shown: NODATA when the data is missing or stale.
     #[must_use]
     pub fn band(&self) -> Band {
-        if self.stale {
+        if self.stale || self.unheard {
             Band::NoData
         } else {
             self.value_band
@@ -310,14 +315,15 @@ impl SloState {
         Some(self.last?.t.since(since))
     }
 
-    /// Re-evaluates staleness at `now`; returns true when the band changed.
+    /// Re-evaluates staleness at `now`; returns true when the band or the staleness changed.
     pub fn age_to(&mut self, now: Offset, interval: Span) -> bool {
         let stale = self
             .last
             .is_some_and(|l| now.since(l.t) > Span(interval.0.saturating_mul(2)));
-        let before = self.band();
+        let (before, was) = (self.band(), self.stale);
         self.stale = stale;
-        before != self.band()
+        // Going stale is news even when the band already read NODATA (its source was down).
+        before != self.band() || was != stale
     }
 
     /// Age of the newest good sample at `now`.

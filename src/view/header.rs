@@ -279,7 +279,7 @@ fn link_state(c: &App, look: &Look, density: Density) -> Vec<Span<'static>> {
     }
     if let Some(newest) = s.newest_data() {
         let age = s.now.since(newest);
-        let stale = s.slos.iter().any(|x| x.stale);
+        let stale = s.slos.iter().any(|x| x.stale || x.unheard);
         let sep = if out.is_empty() { "" } else { " · " };
         out.push(Span::styled(
             format!("{sep}data {}", age.compact()),

@@ -177,6 +177,8 @@ fn notes(
     if s.stale {
         let age = s.age(now).map_or_else(|| "—".into(), Dur::compact);
         out.push(Span::styled(format!(" stale {age}"), t.nodata));
+    } else if s.unheard {
+        out.push(Span::styled(" source down", t.nodata));
     }
     out
 }

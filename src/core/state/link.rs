@@ -3,7 +3,7 @@
 
 use crate::core::effects::{Applied, Change};
 use crate::core::severity::Severity;
-use crate::core::source::{Link, SourceStatus};
+use crate::core::source::{Link, SourceStatus, PROMETHEUS};
 use crate::core::time::Offset;
 use crate::core::timeline::Kind;
 
@@ -42,6 +42,15 @@ impl State {
             _ => (0, None),
         };
         self.source = s;
+        if was_up != is_up {
+            // The feed's own gauges are not heard while it is down (Prometheus's are read by
+            // this console itself and go on).
+            for slo in &mut self.slos {
+                if slo.source.as_deref() != Some(PROMETHEUS) {
+                    slo.unheard = !is_up;
+                }
+            }
+        }
         match (was_up, is_up, self.outage.as_mut()) {
             (true, false, _) | (false, false, None) => {
                 let reason = reason.unwrap_or_else(|| "connecting".into());

@@ -267,3 +267,39 @@ fn live_commander_footer_and_rollback_confirmation() {
     assert!(screen(&c, &look("dark", false), 120, 40)
         .contains("read-only seat: observers cannot rollback"));
 }
+
+/// A live console whose control plane has gone: the badge says DOWN, and the line under it
+/// leads with the link, the countdown and the data's age, ahead of the rollout's own news,
+/// at 80×24 as at 120×40.
+#[test]
+fn control_plane_down_leads_the_header() {
+    use warroom::core::input::PlaneMsg;
+    use warroom::core::source::Link;
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
+    c.mode = warroom::core::playback::Mode::Live;
+    c.live.session = Some("s1".into());
+    c.outbox = warroom::core::outbox::Outbox::new(
+        warroom::core::command::Role::Commander,
+        "ic@room".into(),
+        "t".into(),
+    );
+    c.apply(Input::ControlPlane(PlaneMsg::Link(Link::Connected)));
+    c.apply(Input::ControlPlane(PlaneMsg::Link(Link::Down {
+        reason: "connection refused".into(),
+        attempt: 4,
+        retry_in: Some(warroom::core::time::Span(2_300)),
+    })));
+    let l = look("dark", false);
+    let wide = screen(&c, &l, 120, 40);
+    let narrow = screen(&c, &l, 80, 24);
+    for s in [&wide, &narrow] {
+        let (top, second) = (s.lines().next().unwrap(), s.lines().nth(1).unwrap());
+        assert!(top.trim_end().ends_with("DOWN"), "{top}");
+        assert!(
+            second.contains("control-plane DOWN · retry in 3s · data"),
+            "{second}"
+        );
+    }
+    insta::assert_snapshot!("control_plane_down_120x40", wide);
+    insta::assert_snapshot!("control_plane_down_80x24", narrow);
+}

@@ -252,21 +252,14 @@ fn link_state(c: &App, look: &Look, density: Density) -> Vec<Span<'static>> {
             format!("{name} connecting… (attempt {attempt})"),
             t.warn,
         )),
-        Link::Down {
-            reason,
-            attempt,
-            retry_in,
-        } => {
-            use std::fmt::Write as _;
-            let mut text = format!("{name} DOWN");
-            if let Some(left) = retry_in {
-                let secs = left.0.max(0).unsigned_abs().div_ceil(1000);
-                let _ = write!(text, " · retry in {secs}s");
-            }
-            if *attempt > 0 {
-                let _ = write!(text, " · attempt {attempt}");
-            }
-            let _ = write!(text, ": {reason}");
+        Link::Down { retry_in, .. } => {
+            let text = match retry_in {
+                Some(left) => {
+                    let secs = left.0.max(0).unsigned_abs().div_ceil(1000);
+                    format!("{name} DOWN · retry in {secs}s")
+                }
+                None => format!("{name} DOWN"),
+            };
             out.push(Span::styled(text, t.crit));
         }
     }
@@ -288,6 +281,19 @@ fn link_state(c: &App, look: &Look, density: Density) -> Vec<Span<'static>> {
         if stale {
             out.push(Span::styled(" STALE", t.nodata));
         }
+    }
+    // Why it is down comes after the age of the data: at 80 columns the line is cut from
+    // the right, and the reason is also on the timeline.
+    if let Link::Down {
+        reason, attempt, ..
+    } = &s.source.link
+    {
+        let tries = if *attempt > 0 {
+            format!("attempt {attempt}: ")
+        } else {
+            String::new()
+        };
+        out.push(Span::styled(format!(" · {tries}{reason}"), t.crit));
     }
     out
 }

@@ -43,10 +43,11 @@ impl State {
         };
         self.source = s;
         if was_up != is_up {
-            // The feed's own gauges are not heard while it is down (Prometheus's are read by
-            // this console itself and go on).
+            // The feed's gauges are not heard while it is down; those this console reads from
+            // Prometheus itself (it reports that source's health) go on.
+            let ours = self.upstreams.iter().any(|u| &*u.name == PROMETHEUS);
             for slo in &mut self.slos {
-                if slo.source.as_deref() != Some(PROMETHEUS) {
+                if !(ours && slo.source.as_deref() == Some(PROMETHEUS)) {
                     slo.unheard = !is_up;
                 }
             }

@@ -34,6 +34,9 @@ pub enum Command {
     /// The metric and alert sources configuration (`warroom.toml`).
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Plan files: a whole rollout for `warroom serve --plan` (docs/plan-format.md).
+    #[command(subcommand)]
+    Plan(PlanCommand),
     /// Write a large synthetic fixture (for benchmarks) to stdout or a file.
     Generate {
         /// Number of records.
@@ -96,7 +99,12 @@ pub struct SnapshotArgs {
 pub struct ServeArgs {
     /// Play this fixture in real time first, then answer commands; the built-in demo
     /// scenario when omitted.
+    #[arg(conflicts_with = "plan")]
     pub fixture: Option<String>,
+    /// Conduct the rollout this plan file describes (docs/plan-format.md): bake timers, gates,
+    /// triggers, and the actuator that moves real traffic.
+    #[arg(long)]
+    pub plan: Option<PathBuf>,
     /// Address to listen on. Only loopback unless --allow-remote.
     #[arg(long, default_value = "127.0.0.1:7878")]
     pub listen: std::net::SocketAddr,
@@ -168,5 +176,11 @@ pub enum ConfigCommand {
     /// Print a fully commented example configuration.
     Template,
     /// Check a configuration file; print what it defines, or the file, key and value at fault.
+    Check { file: PathBuf },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum PlanCommand {
+    /// Check a plan file; print what it describes, or the file, line, key and value at fault.
     Check { file: PathBuf },
 }

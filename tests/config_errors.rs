@@ -70,17 +70,17 @@ fn broken_configs_name_file_key_and_value() {
         (
             "warning beyond critical",
             with("warning = 550", "warning = 700"),
-            r#"warroom.toml: slo[2].warning: 700 is beyond critical 600 (direction "lower": worse is above)"#,
+            r#"warroom.toml: line 31: slo[2].warning: 700 is beyond critical 600 (direction "lower": worse is above)"#,
         ),
         (
             "target beyond warning (higher is better)",
             with("target = 98", "target = 94"),
-            r#"warroom.toml: slo[1].target: 94 is beyond warning 95 (direction "higher": worse is below)"#,
+            r#"warroom.toml: line 20: slo[1].target: 94 is beyond warning 95 (direction "higher": worse is below)"#,
         ),
         (
             "non-finite threshold",
             with("critical = 10", "critical = nan"),
-            "warroom.toml: slo[0].critical: NaN is not a finite number",
+            "warroom.toml: line 12: slo[0].critical: NaN is not a finite number",
         ),
         (
             "unknown key in an SLO",
@@ -95,17 +95,17 @@ fn broken_configs_name_file_key_and_value() {
         (
             "not a URL",
             with("url = \"http://127.0.0.1:9090\"", "url = \"127.0.0.1:9090\""),
-            r#"warroom.toml: prometheus.url: "127.0.0.1:9090" is not a URL (relative URL without a base)"#,
+            r#"warroom.toml: line 2: prometheus.url: "127.0.0.1:9090" is not a URL (relative URL without a base)"#,
         ),
         (
             "not an http URL",
             with("http://127.0.0.1:9090", "ftp://127.0.0.1:9090"),
-            r#"warroom.toml: prometheus.url: "ftp://127.0.0.1:9090" is not an http or https URL (scheme "ftp")"#,
+            r#"warroom.toml: line 2: prometheus.url: "ftp://127.0.0.1:9090" is not an http or https URL (scheme "ftp")"#,
         ),
         (
             "user and password in the URL (not echoed)",
             with("http://127.0.0.1:9090", "http://admin:hunter2@127.0.0.1:9090"),
-            r#"warroom.toml: prometheus.url: "http://127.0.0.1:9090/" has credentials in it (use basic_user with basic_password_env or basic_password_file instead)"#,
+            r#"warroom.toml: line 2: prometheus.url: "http://127.0.0.1:9090/" has credentials in it (use basic_user with basic_password_env or basic_password_file instead)"#,
         ),
         (
             "bad duration",
@@ -115,7 +115,7 @@ fn broken_configs_name_file_key_and_value() {
         (
             "zero interval",
             with("url = \"http://127.0.0.1:9090\"", "url = \"http://127.0.0.1:9090\"\ninterval = \"0s\""),
-            r#"warroom.toml: prometheus.interval: "0s" must be longer than 0 (e.g. "15s")"#,
+            r#"warroom.toml: line 3: prometheus.interval: "0s" must be longer than 0 (e.g. "15s")"#,
         ),
         (
             "bad direction",
@@ -135,27 +135,27 @@ fn broken_configs_name_file_key_and_value() {
         (
             "empty query",
             with("query = \"1000 * histogram_quantile(0.99, sum by (le) (rate(warroom_request_duration_seconds_bucket[1m])))\"", "query = \" \""),
-            r#"warroom.toml: slo[2].query: " " is empty (write the PromQL expression that measures the SLO)"#,
+            r#"warroom.toml: line 27: slo[2].query: " " is empty (write the PromQL expression that measures the SLO)"#,
         ),
         (
             "duplicate SLO id",
             with("id = \"p99_latency\"", "id = \"error_rate\""),
-            r#"warroom.toml: slo[2].id: duplicate SLO id "error_rate" (also slo[0].id)"#,
+            r#"warroom.toml: line 25: slo[2].id: duplicate SLO id "error_rate" (also slo[0].id)"#,
         ),
         (
             "id with a space",
             with("id = \"p99_latency\"", "id = \"p99 latency\""),
-            r#"warroom.toml: slo[2].id: "p99 latency" must be non-empty printable text without spaces"#,
+            r#"warroom.toml: line 25: slo[2].id: "p99 latency" must be non-empty printable text without spaces"#,
         ),
         (
             "objective of 1",
             with("critical = 10\n", "critical = 10\nobjective = 1\nperiod = \"30d\"\n"),
-            "warroom.toml: slo[0].objective: 1 is not strictly between 0 and 1 (e.g. 0.999 for 99.9 %)",
+            "warroom.toml: line 13: slo[0].objective: 1 is not strictly between 0 and 1 (e.g. 0.999 for 99.9 %)",
         ),
         (
             "objective above 1 (a percentage)",
             with("critical = 10\n", "critical = 10\nobjective = 99.9\nperiod = \"30d\"\n"),
-            "warroom.toml: slo[0].objective: 99.9 is not strictly between 0 and 1 (e.g. 0.999 for 99.9 %)",
+            "warroom.toml: line 13: slo[0].objective: 99.9 is not strictly between 0 and 1 (e.g. 0.999 for 99.9 %)",
         ),
         (
             "objective on a latency",
@@ -163,7 +163,7 @@ fn broken_configs_name_file_key_and_value() {
                 "critical = 600\n",
                 "critical = 600\nobjective = 0.99\nperiod = \"30d\"\n",
             ),
-            r#"warroom.toml: slo[2].objective: 0.99 needs the SLO's value to be a share of events, but unit is "ms" (use unit "%" for a percentage, or "" for a fraction between 0 and 1)"#,
+            r#"warroom.toml: line 33: slo[2].objective: 0.99 needs the SLO's value to be a share of events, but unit is "ms" (use unit "%" for a percentage, or "" for a fraction between 0 and 1)"#,
         ),
         (
             "gate on a per-series SLO",
@@ -172,7 +172,7 @@ fn broken_configs_name_file_key_and_value() {
                 "critical = 10\nseries = \"each\"\n",
                 1,
             ),
-            r#"warroom.toml: gates.w1[0]: SLO "error_rate" has series = "each" (one gauge per series); gate on an SLO that aggregates to one value"#,
+            r#"warroom.toml: line 36: gates.w1[0]: SLO "error_rate" has series = "each" (one gauge per series); gate on an SLO that aggregates to one value"#,
         ),
         (
             "auto_pause not a boolean",
@@ -182,22 +182,22 @@ fn broken_configs_name_file_key_and_value() {
         (
             "objective without period",
             with("critical = 10\n", "critical = 10\nobjective = 0.999\n"),
-            r#"warroom.toml: slo[0].objective: 0.999 needs a period for the error budget (e.g. period = "30d")"#,
+            r#"warroom.toml: line 13: slo[0].objective: 0.999 needs a period for the error budget (e.g. period = "30d")"#,
         ),
         (
             "period without objective",
             with("critical = 10\n", "critical = 10\nperiod = \"30d\"\n"),
-            r#"warroom.toml: slo[0].period: "30d" is only used with an objective (e.g. objective = 0.999)"#,
+            r#"warroom.toml: line 13: slo[0].period: "30d" is only used with an objective (e.g. objective = 0.999)"#,
         ),
         (
             "trigger with both above and below",
             with("critical = 10\n", "critical = 10\ntriggers = [{ above = 10, below = 1, for = \"5m\" }]\n"),
-            r#"warroom.toml: slo[0].triggers[0]: a trigger needs exactly one of "above" or "below""#,
+            r#"warroom.toml: line 13: slo[0].triggers[0]: a trigger needs exactly one of "above" or "below""#,
         ),
         (
             "trigger with an unknown key",
             with("critical = 10\n", "critical = 10\ntriggers = [{ over = 10, for = \"5m\" }]\n"),
-            "warroom.toml: line 13: slo[0].triggers[0].over: unknown field `over`, expected one of `above`, `below`, `for`",
+            "warroom.toml: line 13: slo[0].triggers[0].over: unknown field `over`, expected one of `above`, `below`, `for`, `policy`",
         ),
         (
             "trigger with a bad duration",
@@ -207,32 +207,32 @@ fn broken_configs_name_file_key_and_value() {
         (
             "unquoted matcher value",
             plus("[alertmanager]\nurl = \"http://127.0.0.1:9093\"\nmatchers = [\"team=\\\"payments\\\"\", \"severity=critical\"]\n"),
-            r#"warroom.toml: alertmanager.matchers[1]: "severity=critical" has an unquoted value (write NAME OP "VALUE" with OP one of = != =~ !~, e.g. severity=~"critical|warning")"#,
+            r#"warroom.toml: line 36: alertmanager.matchers[1]: "severity=critical" has an unquoted value (write NAME OP "VALUE" with OP one of = != =~ !~, e.g. severity=~"critical|warning")"#,
         ),
         (
             "matcher with a bad operator",
             plus("[alertmanager]\nurl = \"http://127.0.0.1:9093\"\nmatchers = [\"team ~= \\\"payments\\\"\"]\n"),
-            r#"warroom.toml: alertmanager.matchers[0]: "team ~= \"payments\"" has no operator after "team" (write NAME OP "VALUE" with OP one of = != =~ !~, e.g. severity=~"critical|warning")"#,
+            r#"warroom.toml: line 36: alertmanager.matchers[0]: "team ~= \"payments\"" has no operator after "team" (write NAME OP "VALUE" with OP one of = != =~ !~, e.g. severity=~"critical|warning")"#,
         ),
         (
             "matcher without a name",
             plus("[alertmanager]\nurl = \"http://127.0.0.1:9093\"\nmatchers = [\"=\\\"payments\\\"\"]\n"),
-            r#"warroom.toml: alertmanager.matchers[0]: "=\"payments\"" does not start with a label name (write NAME OP "VALUE" with OP one of = != =~ !~, e.g. severity=~"critical|warning")"#,
+            r#"warroom.toml: line 36: alertmanager.matchers[0]: "=\"payments\"" does not start with a label name (write NAME OP "VALUE" with OP one of = != =~ !~, e.g. severity=~"critical|warning")"#,
         ),
         (
             "bad alertmanager URL",
             plus("[alertmanager]\nurl = \"localhost:9093\"\n"),
-            r#"warroom.toml: alertmanager.url: "localhost:9093" is not an http or https URL (scheme "localhost")"#,
+            r#"warroom.toml: line 35: alertmanager.url: "localhost:9093" is not an http or https URL (scheme "localhost")"#,
         ),
         (
             "gate naming an unknown SLO",
             plus("[gates]\nw3 = [\"error_rate\", \"p95_latency\"]\n"),
-            r#"warroom.toml: gates.w3[1]: no SLO "p95_latency" among the [[slo]] ids (error_rate, success_rate, p99_latency)"#,
+            r#"warroom.toml: line 35: gates.w3[1]: no SLO "p95_latency" among the [[slo]] ids (error_rate, success_rate, p99_latency)"#,
         ),
         (
             "gate naming an SLO twice",
             plus("[gates]\nw1 = [\"error_rate\", \"error_rate\"]\n"),
-            r#"warroom.toml: gates.w1[1]: SLO "error_rate" is listed twice"#,
+            r#"warroom.toml: line 35: gates.w1[1]: SLO "error_rate" is listed twice"#,
         ),
         (
             "gate that is not a list",
@@ -242,27 +242,27 @@ fn broken_configs_name_file_key_and_value() {
         (
             "bearer token from both env and file",
             with("url = \"http://127.0.0.1:9090\"", "url = \"http://127.0.0.1:9090\"\nbearer_token_env = \"PROM_TOKEN\"\nbearer_token_file = \"/run/secrets/prom\""),
-            "warroom.toml: prometheus: give either bearer_token_env or bearer_token_file, not both",
+            "warroom.toml: line 1: prometheus: give either bearer_token_env or bearer_token_file, not both",
         ),
         (
             "bearer token and basic auth",
             with("url = \"http://127.0.0.1:9090\"", "url = \"http://127.0.0.1:9090\"\nbearer_token_env = \"PROM_TOKEN\"\nbasic_user = \"warroom\"\nbasic_password_env = \"PROM_PASSWORD\""),
-            "warroom.toml: prometheus: give either a bearer token (bearer_token_env or bearer_token_file) or basic authentication (basic_user and a password), not both",
+            "warroom.toml: line 1: prometheus: give either a bearer token (bearer_token_env or bearer_token_file) or basic authentication (basic_user and a password), not both",
         ),
         (
             "basic user without a password",
             with("url = \"http://127.0.0.1:9090\"", "url = \"http://127.0.0.1:9090\"\nbasic_user = \"warroom\""),
-            r#"warroom.toml: prometheus.basic_user: "warroom" needs a password: set basic_password_env or basic_password_file"#,
+            r#"warroom.toml: line 3: prometheus.basic_user: "warroom" needs a password: set basic_password_env or basic_password_file"#,
         ),
         (
             "password without a user",
             with("url = \"http://127.0.0.1:9090\"", "url = \"http://127.0.0.1:9090\"\nbasic_password_file = \"/run/secrets/prom\""),
-            "warroom.toml: prometheus: a basic_password_env or basic_password_file needs basic_user",
+            "warroom.toml: line 1: prometheus: a basic_password_env or basic_password_file needs basic_user",
         ),
         (
             "environment variable name with a space",
             with("url = \"http://127.0.0.1:9090\"", "url = \"http://127.0.0.1:9090\"\nbearer_token_env = \"PROM TOKEN\""),
-            r#"warroom.toml: prometheus.bearer_token_env: "PROM TOKEN" is not an environment variable name"#,
+            r#"warroom.toml: line 3: prometheus.bearer_token_env: "PROM TOKEN" is not an environment variable name"#,
         ),
         (
             "no prometheus section",
@@ -502,7 +502,7 @@ fn load_names_the_path() {
     assert_eq!(
         e,
         format!(
-            "{}: slo[2].warning: 700 is beyond critical 600 (direction \"lower\": worse is above)",
+            "{}: line 31: slo[2].warning: 700 is beyond critical 600 (direction \"lower\": worse is above)",
             path.display()
         )
     );

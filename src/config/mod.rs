@@ -21,7 +21,9 @@ use crate::core::overlay::Overlay;
 use crate::core::plan::SloSpec;
 use crate::core::time::Span;
 
+mod line;
 mod parse;
+pub mod plan_file;
 
 /// A commented configuration for the Batch Patches rollout against `warroom serve`'s metrics;
 /// `warroom` can print it as a starting point.
@@ -210,7 +212,8 @@ pub fn parse(file_label: &str, text: &str) -> Result<Config, ConfigError> {
     };
     let raw: RawConfig = serde_path_to_error::deserialize(toml::Deserializer::new(text))
         .map_err(|e| fail(serde_message(text, &e)))?;
-    raw.check().map_err(fail)
+    raw.check()
+        .map_err(|message| fail(line::with_line(text, message)))
 }
 
 // ---------------------------------------------------------------------------------------

@@ -109,7 +109,8 @@ pub(super) fn default_interval() -> Span {
 pub(super) struct RawSlo {
     id: String,
     name: String,
-    query: String,
+    /// Required in a configuration; in a plan file, only where a `[prometheus]` reads it.
+    query: Option<String>,
     unit: String,
     direction: Direction,
     target: f64,
@@ -179,8 +180,17 @@ impl RawConfig {
             .slo
             .into_iter()
             .enumerate()
-            .map(|(i, s)| s.check(i))
+            .map(|(i, s)| s.check(i, true))
             .collect::<Result<Vec<_>, _>>()?;
+        for (i, s) in slos.iter().enumerate() {
+            if let Some(ti) = s.spec.triggers.iter().position(|t| t.policy.is_some()) {
+                return Err(format!(
+                    "slo[{i}].triggers[{ti}].policy: a console only shows its triggers (and \
+                     pauses with [rollback] auto_pause); a policy belongs in a plan file's \
+                     [[trigger]] for `warroom serve --plan`"
+                ));
+            }
+        }
         let alertmanager = self.alertmanager.map(RawAlertmanager::check).transpose()?;
         Ok(Config {
             prometheus,
@@ -193,7 +203,7 @@ impl RawConfig {
 }
 
 impl RawPrometheus {
-    fn check(self) -> Result<Prometheus, String> {
+    pub(super) fn check(self) -> Result<Prometheus, String> {
         let url = http_url("prometheus.url", &self.url)?;
         let bearer = secret(
             "prometheus",
@@ -334,7 +344,9 @@ impl RawSlo {
         clippy::too_many_lines,
         reason = "one key of `[[slo]]` after the other, in the order the template documents them"
     )]
-    fn check(self, i: usize) -> Result<Slo, String> {
+    /// `need_query`: a query is required (a configuration); otherwise it is refused (a plan
+    /// file whose SLO values come from the simulation).
+    pub(super) fn check(self, i: usize, need_query: bool) -> Result<Slo, String> {
         let at = |key: &str| format!("slo[{i}].{key}");
         if !plain_id(&self.id) {
             return Err(format!(
@@ -343,13 +355,29 @@ impl RawSlo {
                 self.id
             ));
         }
-        if self.query.trim().is_empty() {
-            return Err(format!(
-                "{}: {:?} is empty (write the PromQL expression that measures the SLO)",
-                at("query"),
-                self.query
-            ));
-        }
+        let query = match (self.query, need_query) {
+            (Some(q), true) if q.trim().is_empty() => {
+                return Err(format!(
+                    "{}: {q:?} is empty (write the PromQL expression that measures the SLO)",
+                    at("query"),
+                ));
+            }
+            (Some(q), true) => q,
+            (None, true) => {
+                return Err(format!(
+                    "{}: missing (the PromQL expression that measures the SLO)",
+                    at("query")
+                ))
+            }
+            (Some(q), false) => {
+                return Err(format!(
+                    "{}: {q:?}, but there is no [prometheus] to ask (add one, or leave the \
+                     query out for simulated values)",
+                    at("query")
+                ))
+            }
+            (None, false) => String::new(),
+        };
         for (key, v) in [
             ("target", self.target),
             ("warning", self.warning),
@@ -440,14 +468,14 @@ impl RawSlo {
                 triggers: self.triggers,
                 budget,
             },
-            query: self.query,
+            query,
             series: self.series,
         })
     }
 }
 
 impl RawAlertmanager {
-    fn check(self) -> Result<Alertmanager, String> {
+    pub(super) fn check(self) -> Result<Alertmanager, String> {
         let url = http_url("alertmanager.url", &self.url)?;
         let matchers = self
             .matchers

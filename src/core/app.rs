@@ -620,7 +620,7 @@ impl App {
     /// Outcomes that arrived for this console's commands: audited, and said in the footer.
     fn settle(&mut self, fx: &mut Effects) {
         for s in self.outbox.settle(&self.state) {
-            let word = format!("{:?}", s.result).to_lowercase();
+            let word = s.result.word().to_lowercase();
             self.ui.notice = Some(match &s.reason {
                 Some(r) => format!("{} {word}: {}", s.command.action.word(), sanitize(r)),
                 None => format!("{} {word}", s.command.action.word()),

@@ -93,7 +93,30 @@ impl Action {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OutcomeKind {
+    /// Carried out (through the actuator, where there is one).
     Accepted,
+    /// Not carried out: not allowed in this state, or malformed.
     Rejected,
+    /// Aimed at a state that has moved on (another wave, another session).
     Conflict,
+    /// Allowed, but the actuator said no: the rollout's state is as it was, and the reason
+    /// carries the actuator's own words.
+    Failed,
+    /// The actuator did not answer in time: whether it acted is not known, so the rollout is
+    /// paused until someone looks.
+    Unknown,
+}
+
+impl OutcomeKind {
+    /// How the timeline spells it: quiet for success, loud for everything else.
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            OutcomeKind::Accepted => "accepted",
+            OutcomeKind::Rejected => "REJECTED",
+            OutcomeKind::Conflict => "CONFLICT",
+            OutcomeKind::Failed => "FAILED",
+            OutcomeKind::Unknown => "OUTCOME UNKNOWN",
+        }
+    }
 }

@@ -95,6 +95,44 @@ pub struct WaveSpec {
     /// Go/no-go gates: all must be green before the rollout leaves this wave for the next.
     #[serde(default)]
     pub gates: Vec<GateSpec>,
+    /// Who moves the rollout on once this wave has baked with green gates: the conductor by
+    /// itself (`auto`), or a person (`manual`). Absent in fixtures: nobody said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approval: Option<Approval>,
+}
+
+/// Who advances a wave that has baked with every gate green.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Approval {
+    /// The conductor advances on its own, as a command by `conductor` with the green gates
+    /// as its reason.
+    Auto,
+    /// The conductor waits, saying "waiting for approval", until someone advances.
+    Manual,
+}
+
+/// What a rollback trigger does when it fires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Policy {
+    /// A critical line on every console's timeline; nothing else.
+    Notify,
+    /// Pause the current wave (a command by `conductor`, the trigger its reason).
+    Pause,
+    /// Roll the rollout back (a command by `conductor`, the trigger its reason).
+    Rollback,
+}
+
+impl Policy {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Policy::Notify => "notify",
+            Policy::Pause => "pause",
+            Policy::Rollback => "rollback",
+        }
+    }
 }
 
 /// A go/no-go criterion. Exactly one of `slo`, `check` and `alerts` is given.
@@ -180,6 +218,9 @@ pub struct TriggerSpec {
     pub below: Option<f64>,
     #[serde(rename = "for", default)]
     pub for_: Span,
+    /// What the conductor does when it fires; absent: the consoles only show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<Policy>,
 }
 
 /// A checklist section ("A. Infrastructure & environment").

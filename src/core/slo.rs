@@ -366,6 +366,7 @@ mod tests {
             warning: 5.0,
             critical: 10.0,
             triggers: vec![TriggerSpec {
+                policy: None,
                 above: Some(10.0),
                 below: None,
                 for_: Span::from_secs(300),
@@ -416,6 +417,7 @@ mod tests {
     fn a_data_gap_restarts_the_breach_and_two_triggers_report_together() {
         let mut spec = error_rate();
         spec.triggers.push(TriggerSpec {
+            policy: None,
             above: Some(5.0),
             below: None,
             for_: Span::from_secs(120),

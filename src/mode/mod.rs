@@ -120,6 +120,22 @@ fn dispatch(cli: Cli) -> Result<i32> {
                 }
             }
         }
+        Command::Plan(crate::cli::PlanCommand::Check { file }) => {
+            match crate::config::plan_file::load(&file) {
+                Ok(p) => {
+                    println!(
+                        "{}: ok: {}",
+                        file.display(),
+                        crate::config::plan_file::summary(&p)
+                    );
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("{e}");
+                    Ok(1)
+                }
+            }
+        }
         Command::Generate {
             records,
             seed,

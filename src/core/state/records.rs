@@ -209,20 +209,16 @@ impl State {
             .find(|c| c.id == id)
             .map(|c| c.action);
         let what = action.map_or_else(|| format!("command {id}"), |a| a.word().to_uppercase());
-        let word = match result {
-            OutcomeKind::Accepted => "accepted",
-            OutcomeKind::Rejected => "REJECTED",
-            OutcomeKind::Conflict => "CONFLICT",
-        };
+        let word = result.word();
         let mut line = format!("{what} {word}");
         if let Some(why) = &reason {
             line.push_str(": ");
             line.push_str(why);
         }
-        let sev = if result == OutcomeKind::Accepted {
-            Severity::Info
-        } else {
-            Severity::Warning
+        let sev = match result {
+            OutcomeKind::Accepted => Severity::Info,
+            OutcomeKind::Rejected | OutcomeKind::Conflict => Severity::Warning,
+            OutcomeKind::Failed | OutcomeKind::Unknown => Severity::Critical,
         };
         self.entry(Kind::Command, sev, source, line);
         let (cid, creason) = (id.to_string(), reason.as_deref().map(String::from));

@@ -17,7 +17,6 @@ use super::parse::{
     http_url, positive, secret, serde_message, RawAlertmanager, RawPrometheus, RawSlo,
 };
 use super::{Config, Secret, SeriesMode};
-use crate::core::command::Action;
 use crate::core::plan::{
     AllowBand, Approval, GateSpec, ItemSpec, Plan, PlanSpec, Policy, Section, SloSpec, Strategy,
     TriggerSpec, WaveSpec,
@@ -120,40 +119,7 @@ pub struct FaultSpec {
     pub ramp: Span,
 }
 
-/// The verbs an actuator carries out.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Verb {
-    Advance,
-    Pause,
-    Resume,
-    Rollback,
-}
-
-impl Verb {
-    pub const ALL: [Verb; 4] = [Verb::Advance, Verb::Pause, Verb::Resume, Verb::Rollback];
-
-    #[must_use]
-    pub fn word(self) -> &'static str {
-        match self {
-            Verb::Advance => "advance",
-            Verb::Pause => "pause",
-            Verb::Resume => "resume",
-            Verb::Rollback => "rollback",
-        }
-    }
-
-    /// The verb a command asks of the actuator; notes and ticks ask nothing of it.
-    #[must_use]
-    pub fn of(action: Action) -> Option<Verb> {
-        match action {
-            Action::Advance => Some(Verb::Advance),
-            Action::Pause => Some(Verb::Pause),
-            Action::Resume => Some(Verb::Resume),
-            Action::Rollback => Some(Verb::Rollback),
-            Action::Note => None,
-        }
-    }
-}
+pub use crate::core::command::Verb;
 
 /// A refused plan file: `{file}: line N: key.path: what and the value`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -368,39 +334,8 @@ impl RawPlan {
         if prometheus.is_some() && slos.is_empty() {
             return Err("prometheus: a [prometheus] section but no [[slo]] to query".into());
         }
-        let sample_interval = match (&prometheus, rollout.sample_interval) {
-            (Some(p), None) => p.interval,
-            (Some(_), Some(_)) => {
-                return Err(
-                    "rollout.sample_interval: samples come every prometheus.interval \
-                            when [prometheus] is given; leave this out"
-                        .into(),
-                )
-            }
-            (None, Some(s)) => {
-                positive("rollout.sample_interval", s, "15s")?;
-                s
-            }
-            (None, None) => Span::from_secs(15),
-        };
-        let checklist = self
-            .checklist
-            .into_iter()
-            .map(|s| Section {
-                id: s.id,
-                title: s.title,
-                items: s
-                    .item
-                    .into_iter()
-                    .map(|i| ItemSpec {
-                        id: i.id,
-                        text: i.text,
-                        required: i.required,
-                        owner: i.owner,
-                    })
-                    .collect(),
-            })
-            .collect::<Vec<_>>();
+        let sample_interval = sample_interval(prometheus.as_ref(), rollout.sample_interval)?;
+        let checklist = checklist_of(self.checklist);
         let alerts_known = alertmanager.is_some() || simulated;
         let waves = check_waves(self.wave, &slos, &checklist, alerts_known)?;
         let mut slo_specs: Vec<SloSpec> = slos.iter().map(|s| s.spec.clone()).collect();
@@ -420,20 +355,8 @@ impl RawPlan {
             checklist,
         };
         let plan = Plan::new(spec).map_err(|e| format!("{}: {}", file_path(&e.path), e.message))?;
-        for (wi, w) in plan.spec.waves.iter().enumerate() {
-            for (gi, g) in w.gates.iter().enumerate() {
-                if g.slo.is_none() && g.burn.is_none() {
-                    continue;
-                }
-                let id = g
-                    .slo
-                    .as_ref()
-                    .or(g.burn.as_ref())
-                    .map_or("", String::as_str);
-                if !slos.iter().any(|s| s.spec.id == id) && !simulated {
-                    return Err(format!("wave[{wi}].gates[{gi}]: no SLO {id:?}"));
-                }
-            }
+        if !simulated {
+            gate_slos_known(&plan, &slos)?;
         }
         let actuator = actuator_raw.check(&plan, dir)?;
         let sources = prometheus.map(|prometheus| Config {
@@ -450,6 +373,61 @@ impl RawPlan {
             actuator,
         })
     }
+}
+
+/// Samples come every `prometheus.interval` when the plan polls; otherwise every
+/// `rollout.sample_interval` (15 s unless given).
+fn sample_interval(
+    prometheus: Option<&super::Prometheus>,
+    given: Option<Span>,
+) -> Result<Span, String> {
+    match (prometheus, given) {
+        (Some(p), None) => Ok(p.interval),
+        (Some(_), Some(_)) => Err(
+            "rollout.sample_interval: samples come every prometheus.interval \
+                                    when [prometheus] is given; leave this out"
+                .into(),
+        ),
+        (None, Some(s)) => {
+            positive("rollout.sample_interval", s, "15s")?;
+            Ok(s)
+        }
+        (None, None) => Ok(Span::from_secs(15)),
+    }
+}
+
+fn checklist_of(raw: Vec<RawSection>) -> Vec<Section> {
+    raw.into_iter()
+        .map(|s| Section {
+            id: s.id,
+            title: s.title,
+            items: s
+                .item
+                .into_iter()
+                .map(|i| ItemSpec {
+                    id: i.id,
+                    text: i.text,
+                    required: i.required,
+                    owner: i.owner,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Every SLO or burn gate names an SLO the plan polls.
+fn gate_slos_known(plan: &Plan, slos: &[super::Slo]) -> Result<(), String> {
+    for (wi, w) in plan.spec.waves.iter().enumerate() {
+        for (gi, g) in w.gates.iter().enumerate() {
+            let Some(id) = g.slo.as_ref().or(g.burn.as_ref()) else {
+                continue;
+            };
+            if !slos.iter().any(|s| &s.spec.id == id) {
+                return Err(format!("wave[{wi}].gates[{gi}]: no SLO {id:?}"));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn check_slos(raw: Vec<RawSlo>, polled: bool) -> Result<Vec<super::Slo>, String> {

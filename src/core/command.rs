@@ -120,3 +120,38 @@ impl OutcomeKind {
         }
     }
 }
+
+/// The verbs an actuator carries out.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Verb {
+    Advance,
+    Pause,
+    Resume,
+    Rollback,
+}
+
+impl Verb {
+    pub const ALL: [Verb; 4] = [Verb::Advance, Verb::Pause, Verb::Resume, Verb::Rollback];
+
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Verb::Advance => "advance",
+            Verb::Pause => "pause",
+            Verb::Resume => "resume",
+            Verb::Rollback => "rollback",
+        }
+    }
+
+    /// The verb a command asks of the actuator; notes and ticks ask nothing of it.
+    #[must_use]
+    pub fn of(action: Action) -> Option<Verb> {
+        match action {
+            Action::Advance => Some(Verb::Advance),
+            Action::Pause => Some(Verb::Pause),
+            Action::Resume => Some(Verb::Resume),
+            Action::Rollback => Some(Verb::Rollback),
+            Action::Note => None,
+        }
+    }
+}

@@ -84,7 +84,9 @@ impl Scenario {
                 _ => Err((Rejected, format!("wave {id} is {}, not paused", wire(st)))),
             },
             Action::Advance => match st {
-                WaveStatus::Active if c + 1 == plan.waves.len() => Err((
+                // A conducted rollout completes by advancing from its last wave (through the
+                // actuator, which may have a last step to take).
+                WaveStatus::Active if c + 1 == plan.waves.len() && !self.conducts() => Err((
                     Rejected,
                     format!("wave {id} is the last wave: there is nothing to advance to"),
                 )),

@@ -39,10 +39,13 @@ use crate::server::scenario::signals::Drain;
 use crate::server::scenario::signals::Fault;
 use crate::server::scenario::signals::Model;
 
+mod conduct;
 mod demo;
 mod judge;
 mod rollout;
 mod signals;
+
+pub use conduct::{tail, Actuated, Actuation, ACTUATOR, CONDUCTOR};
 
 /// Source of what the control plane decides: wave moves, sign-offs, commands and outcomes.
 pub use crate::core::source::CONTROL_PLANE;
@@ -91,6 +94,9 @@ pub struct Scenario {
     totals_at: Offset,
     /// "BatchPatches": alert names start with it.
     alert_prefix: String,
+    /// How the rollout is conducted (the demo: everything at once, simulated).
+    conduct: conduct::Conduct,
+    conductor: conduct::Conductor,
 }
 
 impl Scenario {
@@ -184,6 +190,8 @@ impl Scenario {
             models,
             state,
             plan,
+            conduct: conduct::Conduct::default(),
+            conductor: conduct::Conductor::default(),
         }
     }
 
@@ -235,6 +243,22 @@ impl Scenario {
                 Body::Outcome { id, result, reason },
                 &mut out,
             );
+            return out;
+        }
+        if self.conducts() {
+            let again =
+                self.in_flight() == Some(&*id) || self.conductor.queue.iter().any(|q| *q.id == *id);
+            if !again {
+                self.record_command(cmd, &mut out);
+                if self.busy() {
+                    self.conductor.queue.push_back(cmd.clone());
+                } else {
+                    self.begin(cmd.clone(), &mut out);
+                }
+                let t = self.clock;
+                self.check_triggers(t, &mut out);
+                self.consider_advance(t, &mut out);
+            }
             return out;
         }
         let by = Some(sanitize(cmd.actor.trim())).filter(|b| !b.is_empty());
@@ -324,11 +348,16 @@ impl Scenario {
             let skip = (behind - MAX_CATCH_UP).saturating_mul(interval);
             self.next_sample = Offset(self.next_sample.0.saturating_add(skip));
         }
+        let simulates = self.simulates();
         loop {
-            let due = [self.start_at, Some(self.next_sample), self.bake_due()]
-                .into_iter()
-                .flatten()
-                .min();
+            let due = [
+                self.start_at,
+                Some(self.next_sample).filter(|_| simulates),
+                self.bake_due(),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let Some(t) = due.filter(|t| *t <= now) else {
                 break;
             };
@@ -339,15 +368,22 @@ impl Scenario {
                 self.start_at = None;
                 self.start(t, out);
             }
-            if self.next_sample <= t {
+            if simulates && self.next_sample <= t {
                 self.next_sample = Offset(t.0.saturating_add(interval));
                 self.sample(t, out);
             }
+            self.check_triggers(t, out);
             self.consider_advance(t, out);
         }
         self.integrate_to(now);
         self.clock = now;
         self.state.apply(Event::Clock(now));
+    }
+
+    /// Whether samples and alerts are made up here: the demo's and a fixture's control
+    /// plane, and a plan with the simulate actuator.
+    fn simulates(&self) -> bool {
+        !self.conducts() || self.conduct.simulated
     }
 
     fn note(&mut self, t: Offset, text: &str, out: &mut Vec<Record>) {

@@ -2,7 +2,8 @@
 //! and saying what blocks when they are not.
 
 use crate::core::checklist::ItemStatus;
-use crate::core::plan::GateRef;
+use crate::core::command::Action;
+use crate::core::plan::{Approval, GateRef};
 use crate::core::record::{Body, Record};
 use crate::core::source::CONTROL_PLANE;
 use crate::core::time::Offset;
@@ -29,6 +30,9 @@ impl Scenario {
         if self.state.current_wave().is_some() {
             return;
         }
+        if self.conducts() {
+            return self.conduct_advance(t, out);
+        }
         let blockers = self.blockers();
         if blockers.is_empty() {
             self.advance(t, None, None, out);
@@ -40,6 +44,9 @@ impl Scenario {
 
     /// After the current wave's bake: advance when allowed and green, or say why not (once).
     pub(super) fn consider_advance(&mut self, t: Offset, out: &mut Vec<Record>) {
+        if self.conducts() {
+            return self.conduct_advance(t, out);
+        }
         let Some(w) = self.state.current_wave() else {
             return;
         };
@@ -80,6 +87,93 @@ impl Scenario {
         }
     }
 
+    /// A planned rollout's next move: once the current wave has baked (or before the start)
+    /// and every gate is green, an `auto` wave advances by a command of the conductor's, with
+    /// the green gates as its reason; otherwise the conductor says, once per change, what it
+    /// waits for.
+    fn conduct_advance(&mut self, t: Offset, out: &mut Vec<Record>) {
+        if self.start_at.is_some() {
+            return;
+        }
+        let cur = self.state.current_wave();
+        let mut bake_text = String::new();
+        if let Some(w) = cur {
+            if self.state.waves[w].status != WaveStatus::Active {
+                return;
+            }
+            if let Some(bake) = self.plan.spec.waves[w].bake {
+                if self.state.waves[w].baked(t) < bake {
+                    return;
+                }
+                bake_text = format!("bake {bake} done; ");
+            }
+            // The bake's end is dealt with from here on: what moves next is an answer, a
+            // sample, an alert or a tick, each of which comes back here.
+            self.bake_noted = Some(w);
+        } else if self.state.waves.iter().any(|w| w.since.is_some()) {
+            return;
+        }
+        if self.busy() {
+            return;
+        }
+        let target = cur.map_or(0, |w| w + 1);
+        let blockers = self.blockers();
+        let green = blockers.is_empty();
+        let auto = self.approval(cur.unwrap_or(0)) == Approval::Auto;
+        let refused = self.conductor.auto_refused == Some(target);
+        if green && auto && !refused {
+            self.conductor.said = None;
+            let gates: Vec<String> = self
+                .state
+                .next_gates()
+                .into_iter()
+                .map(|g| g.label)
+                .collect();
+            let reason = match cur {
+                None => format!(
+                    "approval auto: {}; starting {}",
+                    gates.join(", "),
+                    self.plan.spec.waves[0].name
+                ),
+                Some(_) if gates.is_empty() => format!("approval auto: {bake_text}no gates"),
+                Some(_) => format!(
+                    "approval auto: {bake_text}gates green: {}",
+                    gates.join(", ")
+                ),
+            };
+            self.conductor_command(Action::Advance, reason, out);
+            return;
+        }
+        if self.conductor.said == Some((cur, green)) {
+            return;
+        }
+        self.conductor.said = Some((cur, green));
+        let text = match (cur, green) {
+            (None, true) if refused => "The automatic start failed; waiting for a commander to \
+                                        start the rollout"
+                .to_string(),
+            (None, true) => format!(
+                "Ready to start {}: waiting for approval",
+                self.plan.spec.waves[0].name
+            ),
+            (None, false) => format!("Not starting: {}", blockers.join("; ")),
+            (Some(w), true) if refused => format!(
+                "{} {bake_text}the automatic advance failed; waiting for approval",
+                self.state.wave_label(w)
+            ),
+            (Some(w), true) => format!(
+                "{} {bake_text}gates green: waiting for approval",
+                self.state.wave_label(w)
+            ),
+            (Some(w), false) => format!(
+                "{} {bake_text}holding, gates block: {}",
+                self.state.wave_label(w),
+                blockers.join("; ")
+            ),
+        };
+        self.note(t, &text, out);
+    }
+
     /// Sign-offs of what the gates ask, the current wave passed, the next one active (or, on
     /// the last wave, the rollout complete).
     pub(super) fn advance(
@@ -89,7 +183,12 @@ impl Scenario {
         text: Option<Box<str>>,
         out: &mut Vec<Record>,
     ) {
-        for (section, item) in self.signoffs() {
+        let signoffs = if self.conducts() && !self.conduct.sign_offs {
+            Vec::new()
+        } else {
+            self.signoffs()
+        };
+        for (section, item) in signoffs {
             let owner = self.plan.spec.checklist[section].items[item]
                 .owner
                 .as_deref()
@@ -193,8 +292,34 @@ impl Scenario {
         let plan = &self.plan.spec;
         let items = &self.state.checklist.items;
         let failed = |s: usize, i: usize| items[s][i].status == ItemStatus::Failed;
+        // With nobody simulated to sign off, an open item blocks as much as a failed one.
+        let people = self.conducts() && !self.conduct.sign_offs;
         let Some(w) = self.state.current_wave() else {
             let mut out = Vec::new();
+            if people {
+                let open: Vec<&str> = plan
+                    .checklist
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(s, sec)| {
+                        sec.items.iter().enumerate().map(move |(i, it)| (s, i, it))
+                    })
+                    .filter(|(s, i, it)| {
+                        it.required
+                            && self.plan.gate_wave(*s, *i).is_none()
+                            && items[*s][*i].status == ItemStatus::Open
+                    })
+                    .map(|(_, _, it)| it.text.as_str())
+                    .collect();
+                match open.len() {
+                    0 => {}
+                    1 => out.push(format!("pre-deployment item {:?} open", open[0])),
+                    n => out.push(format!(
+                        "{n} required pre-deployment items open (first: {:?})",
+                        open[0]
+                    )),
+                }
+            }
             for (s, sec) in plan.checklist.iter().enumerate() {
                 for (i, item) in sec.items.iter().enumerate() {
                     if item.required && self.plan.gate_wave(s, i).is_none() && failed(s, i) {
@@ -212,6 +337,7 @@ impl Scenario {
                 !r.green
                     && match **g {
                         GateRef::Slo { .. } | GateRef::Alerts(_) | GateRef::Burn(_) => true,
+                        GateRef::Item(..) | GateRef::Section(_) if people => true,
                         GateRef::Item(s, i) => failed(s, i),
                         GateRef::Section(s) => plan.checklist[s]
                             .items

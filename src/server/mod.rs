@@ -8,3 +8,4 @@ pub mod event_log;
 pub mod net;
 pub mod scenario;
 pub mod sli;
+pub mod tokens;

@@ -2,7 +2,6 @@
 //! `GET /healthz` as plain HTTP and upgrades everything else to the WebSocket protocol.
 //! A driver task moves the scenario along the wall clock; each console has its own task.
 
-use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -24,6 +23,7 @@ use crate::format::protocol::{
 
 use super::event_log::{CatchUp, EventLog};
 use super::scenario::Scenario;
+pub use super::tokens::Tokens;
 
 /// A console that sends nothing for this long is gone (heartbeats come every 5 s).
 pub const IDLE_LIMIT: Duration = Duration::from_secs(15);
@@ -31,59 +31,6 @@ pub const IDLE_LIMIT: Duration = Duration::from_secs(15);
 pub const HEARTBEAT: Duration = Duration::from_secs(5);
 /// Most events sent to one console per wake-up, so one slow console cannot hog the lock.
 const CHUNK: usize = 2_000;
-
-/// Who may connect, and as what. Empty: anyone, with the role they ask for.
-#[derive(Clone, Debug, Default)]
-pub struct Tokens(pub HashMap<String, Role>);
-
-impl Tokens {
-    /// Parses `TOKEN ROLE` lines (`#` comments and blank lines ignored).
-    ///
-    /// # Errors
-    /// A line that is not a token and a role, with its number.
-    pub fn parse(text: &str) -> Result<Tokens, String> {
-        let mut map = HashMap::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim();
-            if line.is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let mut parts = line.split_whitespace();
-            let (Some(token), Some(role), None) = (parts.next(), parts.next(), parts.next()) else {
-                return Err(format!(
-                    "line {}: expected `TOKEN commander|observer`",
-                    n + 1
-                ));
-            };
-            let role = match role {
-                "commander" => Role::Commander,
-                "observer" => Role::Observer,
-                other => {
-                    return Err(format!(
-                        "line {}: unknown role {other:?} (commander or observer)",
-                        n + 1
-                    ))
-                }
-            };
-            map.insert(token.to_string(), role);
-        }
-        Ok(Tokens(map))
-    }
-
-    /// The role granted for a hello, or `None` when the token is refused.
-    #[must_use]
-    pub fn grant(&self, token: Option<&str>, asked: Role) -> Option<Role> {
-        if self.0.is_empty() {
-            return Some(asked);
-        }
-        let granted = *self.0.get(token?)?;
-        Some(if granted == Role::Observer {
-            Role::Observer
-        } else {
-            asked
-        })
-    }
-}
 
 /// Shared by the driver and every connection.
 pub struct ControlPlane {

@@ -157,32 +157,38 @@ pub(super) fn metric_sources(
     std::sync::Arc<crate::config::Config>,
     shell::prometheus::Client,
 )> {
+    let config = crate::config::load(path).map_err(|e| eyre!("--config {e}"))?;
+    let client = prometheus_client(&config, &format!("--config {}", path.display()))?;
+    Ok((std::sync::Arc::new(config), client))
+}
+
+/// The Prometheus client of a configuration, its credentials read; errors start with `label`.
+pub(super) fn prometheus_client(
+    config: &crate::config::Config,
+    label: &str,
+) -> Result<shell::prometheus::Client> {
     use crate::config::Auth;
     use shell::prometheus::{Client, Credential};
-    let config = crate::config::load(path).map_err(|e| eyre!("--config {e}"))?;
-    let credential =
-        match &config.prometheus.auth {
-            None => None,
-            Some(Auth::Bearer(secret)) => Some(Credential::Bearer(secret.read().map_err(|e| {
-                eyre!("--config {}: prometheus bearer token: {e}", path.display())
-            })?)),
-            Some(Auth::Basic { user, password }) => Some(Credential::Basic {
-                user: user.clone(),
-                password: password.read().map_err(|e| {
-                    eyre!(
-                        "--config {}: prometheus basic password: {e}",
-                        path.display()
-                    )
-                })?,
-            }),
-        };
-    let client = Client::new(
+    let credential = match &config.prometheus.auth {
+        None => None,
+        Some(Auth::Bearer(secret)) => {
+            Some(Credential::Bearer(secret.read().map_err(|e| {
+                eyre!("{label}: prometheus bearer token: {e}")
+            })?))
+        }
+        Some(Auth::Basic { user, password }) => Some(Credential::Basic {
+            user: user.clone(),
+            password: password
+                .read()
+                .map_err(|e| eyre!("{label}: prometheus basic password: {e}"))?,
+        }),
+    };
+    Client::new(
         config.prometheus.url.clone(),
         credential,
         config.prometheus.timeout.as_duration(),
     )
-    .map_err(|e| eyre!("--config {}: {e}", path.display()))?;
-    Ok((std::sync::Arc::new(config), client))
+    .map_err(|e| eyre!("{label}: {e}"))
 }
 
 pub(super) fn demo(args: &crate::cli::DemoArgs) -> Result<i32> {

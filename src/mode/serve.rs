@@ -25,6 +25,9 @@ pub(super) fn serve(args: &crate::cli::ServeArgs) -> Result<i32> {
         .map_err(|e| eyre!("--tokens {}: {e}", p.display()))?,
         None => Tokens::default(),
     };
+    if let Some(path) = &args.plan {
+        return conduct(args, path, tokens);
+    }
     let plane = match &args.fixture {
         None => ControlPlane::new(
             crate::server::scenario::Scenario::batch_patches_demo(args.seed),
@@ -55,6 +58,60 @@ pub(super) fn serve(args: &crate::cli::ServeArgs) -> Result<i32> {
         eprintln!("warroom control plane on ws://{addr}  (GET http://{addr}/metrics, /healthz)");
         tokio::select! {
             () = serving => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+        Ok(0)
+    })
+}
+
+/// `warroom serve --plan FILE`: everything that can be wrong with the plan, its secrets and
+/// its sources is said before anything starts.
+fn conduct(
+    args: &crate::cli::ServeArgs,
+    path: &std::path::Path,
+    tokens: crate::server::net::Tokens,
+) -> Result<i32> {
+    use crate::server::conducting::{self, Conducting};
+    use crate::server::net::{self, ControlPlane};
+    use crate::shell::actuator::Actuator;
+    if (args.speed - 1.0).abs() > f64::EPSILON {
+        bail!(
+            "--speed {}: a planned rollout runs on the wall clock; leave --speed out",
+            args.speed
+        );
+    }
+    let file = crate::config::plan_file::load(path).map_err(|e| eyre!("{e}"))?;
+    let label = path.display().to_string();
+    let actuator = Actuator::from_spec(&file.actuator).map_err(|e| eyre!("{label}: {e}"))?;
+    let sources = match &file.sources {
+        Some(config) => Some((
+            std::sync::Arc::new(config.clone()),
+            super::connect::prometheus_client(config, &label)?,
+        )),
+        None => None,
+    };
+    let with = Conducting {
+        actuator: std::sync::Arc::new(actuator),
+        sources,
+        watch_every: Actuator::watch_every(&file.actuator),
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    rt.block_on(async {
+        let (plane, work) = ControlPlane::planned(&file, tokens);
+        let (addr, serving) = net::bind(args.listen, plane.clone())
+            .await
+            .map_err(|e| eyre!("--listen {}: {e}", args.listen))?;
+        eprintln!(
+            "warroom control plane on ws://{addr}  conducting {} ({})",
+            crate::core::sanitize::sanitize(&file.plan.spec.id),
+            file.actuator.kind()
+        );
+        tokio::select! {
+            () = serving => {}
+            () = conducting::run(plane, work, with) => {}
             _ = tokio::signal::ctrl_c() => {}
         }
         Ok(0)

@@ -4,6 +4,7 @@
 //! `net` is the I/O: TCP, WebSocket, `/metrics`, `/healthz`, and the driver that moves the
 //! scenario along the wall clock.
 
+pub mod conducting;
 pub mod event_log;
 pub mod net;
 pub mod scenario;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -22,7 +22,7 @@ use crate::format::protocol::{
 };
 
 use super::event_log::{CatchUp, EventLog};
-use super::scenario::Scenario;
+use super::scenario::{Actuated, Actuation, Scenario};
 pub use super::tokens::Tokens;
 
 /// A console that sends nothing for this long is gone (heartbeats come every 5 s).
@@ -49,6 +49,8 @@ pub struct ControlPlane {
     /// A fixture still being played (records in order); commands wait until it is done.
     script: Mutex<std::collections::VecDeque<crate::core::record::Record>>,
     seed: u64,
+    /// A planned rollout's actuations go here, to the task that runs the actuator.
+    to_actuator: Option<mpsc::UnboundedSender<Actuation>>,
 }
 
 impl ControlPlane {
@@ -68,6 +70,35 @@ impl ControlPlane {
             tokens,
             0,
         )
+    }
+
+    /// A control plane that conducts a plan file's rollout from now (T0 is when it starts):
+    /// the actuations to carry out come out of the receiver, one at a time, and their answers
+    /// go back through [`ControlPlane::actuated`].
+    #[must_use]
+    pub fn planned(
+        file: &crate::config::plan_file::PlanFile,
+        tokens: Tokens,
+    ) -> (Arc<ControlPlane>, mpsc::UnboundedReceiver<Actuation>) {
+        let scenario = Scenario::planned(file);
+        let mut rollout = scenario.plan().spec.clone();
+        rollout.t0 = crate::core::time::Epoch(time::OffsetDateTime::now_utc());
+        let plan = scenario.plan().clone();
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut plane = Self::build(
+            plan,
+            scenario,
+            rollout,
+            Offset::ZERO,
+            Vec::new(),
+            1.0,
+            tokens,
+            0,
+        );
+        Arc::get_mut(&mut plane)
+            .expect("not shared yet")
+            .to_actuator = Some(tx);
+        (plane, rx)
     }
 
     /// A control plane that first plays a fixture's records in real time (times `speed`),
@@ -124,6 +155,7 @@ impl ControlPlane {
             base,
             script: Mutex::new(script.into()),
             seed,
+            to_actuator: None,
         })
     }
 
@@ -156,11 +188,68 @@ impl ControlPlane {
             }
             return;
         }
-        let records = self.scenario().tick(now);
+        let records = {
+            let mut sc = self.scenario();
+            let records = sc.tick(now);
+            self.hand_out(&mut sc);
+            records
+        };
+        self.publish(records);
+    }
+
+    /// Publishes records (when there are any) and wakes every console.
+    fn publish(&self, records: Vec<Record>) {
         if !records.is_empty() {
             let seq = self.hub().publish(records);
             self.newest.send_replace(seq);
         }
+    }
+
+    /// Sends the scenario's new actuations to the actuator's task.
+    fn hand_out(&self, sc: &mut Scenario) {
+        if let Some(tx) = &self.to_actuator {
+            for a in sc.take_actuations() {
+                let _ = tx.send(a);
+            }
+        }
+    }
+
+    /// The actuator answered command `id`: its outcome and effects are published.
+    pub fn actuated(&self, id: &str, answer: Actuated) {
+        let now = self.now();
+        let records = {
+            let mut sc = self.scenario();
+            let records = sc.actuated(id, answer, now);
+            self.hand_out(&mut sc);
+            records
+        };
+        self.publish(records);
+    }
+
+    /// A report of the control plane's own Prometheus and Alertmanager polling.
+    pub fn polled(&self, msg: crate::core::input::MetricsMsg) {
+        let now = self.now();
+        let records = {
+            let mut sc = self.scenario();
+            let records = sc.polled(msg, self.rollout.t0, now);
+            self.hand_out(&mut sc);
+            records
+        };
+        self.publish(records);
+    }
+
+    /// Changes made outside warroom to what the actuator drives, on every timeline.
+    pub fn outside(&self, changes: &[crate::shell::actuator::Outside]) {
+        let now = self.now();
+        let records = {
+            let mut sc = self.scenario();
+            let mut records = Vec::new();
+            for c in changes {
+                records.extend(sc.outside(c.by.as_deref(), &c.text, now));
+            }
+            records
+        };
+        self.publish(records);
     }
 
     /// The fixture records due by `now`, while a fixture is playing (`None` once it is
@@ -248,10 +337,10 @@ impl ControlPlane {
             let mut sc = self.scenario();
             let mut records = sc.tick(now);
             records.extend(sc.command(cmd, now));
+            self.hand_out(&mut sc);
             records
         };
-        let seq = self.hub().publish(records);
-        self.newest.send_replace(seq);
+        self.publish(records);
     }
 
     /// The Prometheus exposition of the simulated SLIs.

@@ -1,5 +1,6 @@
 //! The I/O shell: files, terminal, clocks and sinks around the pure core.
 
+pub mod actuator;
 pub mod alertmanager;
 pub mod backoff;
 pub mod fixtures;

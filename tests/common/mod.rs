@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod console;
+
 /// How long a server may take to answer `GET /-/ready` with 200.
 pub const READY_WITHIN: Duration = Duration::from_secs(30);
 
@@ -281,7 +283,13 @@ pub struct Plane {
 impl Plane {
     /// Starts `warroom serve --listen ADDR` with `args`, and waits until `/healthz` answers.
     pub fn start(addr: SocketAddr, args: &[&str]) -> Plane {
+        Plane::start_with(addr, args, &[])
+    }
+
+    /// [`Plane::start`] with these environment variables.
+    pub fn start_with(addr: SocketAddr, args: &[&str], env: &[(&str, &str)]) -> Plane {
         let child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .envs(env.iter().copied())
             .arg("serve")
             .arg("--listen")
             .arg(addr.to_string())

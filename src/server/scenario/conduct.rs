@@ -15,7 +15,7 @@ use crate::core::record::{Body, Milestone, Record};
 use crate::core::sanitize::sanitize;
 use crate::core::severity::Severity;
 use crate::core::source::CONTROL_PLANE;
-use crate::core::state::{Event, State};
+use crate::core::state::State;
 use crate::core::time::Offset;
 use crate::core::wave::WaveStatus;
 
@@ -242,52 +242,6 @@ impl Scenario {
         self.next_queued(t, &mut out);
         self.consider_advance(t, &mut out);
         self.check_triggers(t, &mut out);
-        out
-    }
-
-    /// Records measured outside (Prometheus samples, Alertmanager alerts, source lines),
-    /// published as they come, at `now` or their own time when later than the scenario's
-    /// clock; then whatever they set off (a trigger, an advance once the gates are green).
-    pub fn observe(&mut self, records: Vec<Record>, now: Offset) -> Vec<Record> {
-        let mut out = Vec::new();
-        self.run_to(now, &mut out);
-        for mut r in records {
-            r.t = r.t.max(self.clock).min(now.max(self.clock));
-            let source = r.source.clone().unwrap_or_else(|| CONTROL_PLANE.into());
-            if let Body::Metric { slo, value } = r.body {
-                if let Some(v) = self.last_values.get_mut(slo) {
-                    *v = value.or(*v);
-                }
-            }
-            self.emit(r.t, &source, r.body, &mut out);
-        }
-        let t = self.clock;
-        self.check_triggers(t, &mut out);
-        self.consider_advance(t, &mut out);
-        out
-    }
-
-    /// Older samples for the sparklines and burn windows (start-up range queries): they go
-    /// into the state that late joiners get, not onto the stream.
-    pub fn backfill(&mut self, slo: usize, points: Vec<crate::core::slo::Sample>) {
-        self.state.apply(Event::Backfill { slo, points });
-    }
-
-    /// A line on every console's timeline from outside the rollout (a change made to the
-    /// flag in Unleash's UI, say), by `by`.
-    pub fn outside(&mut self, by: Option<&str>, text: &str, now: Offset) -> Vec<Record> {
-        let mut out = Vec::new();
-        self.run_to(now, &mut out);
-        let t = self.clock;
-        self.emit(
-            t,
-            ACTUATOR,
-            Body::Note {
-                by: by.map(sanitize),
-                text: sanitize(text),
-            },
-            &mut out,
-        );
         out
     }
 

@@ -42,6 +42,7 @@ use crate::server::scenario::signals::Model;
 mod conduct;
 mod demo;
 mod judge;
+mod observe;
 mod rollout;
 mod signals;
 
@@ -97,6 +98,7 @@ pub struct Scenario {
     /// How the rollout is conducted (the demo: everything at once, simulated).
     conduct: conduct::Conduct,
     conductor: conduct::Conductor,
+    heard: observe::Heard,
 }
 
 impl Scenario {
@@ -192,6 +194,7 @@ impl Scenario {
             plan,
             conduct: conduct::Conduct::default(),
             conductor: conduct::Conductor::default(),
+            heard: observe::Heard::default(),
         }
     }
 

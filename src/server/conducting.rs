@@ -1,0 +1,102 @@
+//! The I/O of a planned rollout besides the consoles: the task that runs the actuator, one
+//! actuation at a time; the control plane's own Prometheus and Alertmanager polling; and the
+//! watch for changes made to the target outside warroom.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use crate::config::Config;
+use crate::core::input::Input;
+use crate::server::net::ControlPlane;
+use crate::server::scenario::{Actuated, Actuation};
+use crate::shell::actuator::Actuator;
+use crate::shell::prometheus::Client;
+
+/// Longest an actuator may take over one command beyond its own timeouts before the
+/// conductor stops waiting and says the outcome is unknown.
+pub const GUARD: Duration = Duration::from_secs(15 * 60);
+
+/// What the conducting tasks need.
+pub struct Conducting {
+    pub actuator: Arc<Actuator>,
+    /// The plan's `[prometheus]` / `[[slo]]` / `[alertmanager]`, with its client.
+    pub sources: Option<(Arc<Config>, Client)>,
+    /// How often the actuator's target is read for outside changes.
+    pub watch_every: Option<Duration>,
+}
+
+/// Runs until the future is dropped (the control plane stops).
+pub async fn run(
+    plane: Arc<ControlPlane>,
+    mut work: mpsc::UnboundedReceiver<Actuation>,
+    with: Conducting,
+) {
+    let actuator = with.actuator.clone();
+    let actuate = {
+        let plane = plane.clone();
+        async move {
+            while let Some(a) = work.recv().await {
+                let answer = tokio::time::timeout(GUARD, actuator.actuate(&a))
+                    .await
+                    .unwrap_or_else(|_| Actuated::Unknown {
+                        reason: format!("no answer within {}s", GUARD.as_secs()),
+                    });
+                plane.actuated(&a.id, answer);
+            }
+        }
+    };
+    let poll = {
+        let plane = plane.clone();
+        async move {
+            let Some((config, client)) = with.sources else {
+                return std::future::pending().await;
+            };
+            let (tx, mut rx) = mpsc::channel(256);
+            let polling = crate::shell::metrics_poll::run(config, client, tx);
+            let publishing = async {
+                while let Some(input) = rx.recv().await {
+                    if let Input::Metrics(m) = input {
+                        plane.polled(m);
+                    }
+                }
+            };
+            tokio::join!(polling, publishing);
+        }
+    };
+    let watch = {
+        let actuator = with.actuator.clone();
+        async move {
+            let Some(every) = with.watch_every else {
+                return std::future::pending().await;
+            };
+            let mut last_error: Option<String> = None;
+            let mut tick = tokio::time::interval(every.max(Duration::from_millis(100)));
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                match actuator.outside_changes().await {
+                    Ok(changes) => {
+                        if last_error.take().is_some() {
+                            plane.outside(&[crate::shell::actuator::Outside {
+                                by: None,
+                                text: "the target's change log answers again".into(),
+                            }]);
+                        }
+                        plane.outside(&changes);
+                    }
+                    Err(e) if last_error.as_deref() != Some(e.as_str()) => {
+                        plane.outside(&[crate::shell::actuator::Outside {
+                            by: None,
+                            text: format!("cannot read the target's change log: {e}"),
+                        }]);
+                        last_error = Some(e);
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    };
+    tokio::join!(actuate, poll, watch);
+}

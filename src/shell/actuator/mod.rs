@@ -1,0 +1,119 @@
+//! Actuators: what carries a planned rollout's commands out in the world. The conductor
+//! (pure, in `server::scenario`) hands out an [`Actuation`]; the shell runs it here and hands
+//! the [`Actuated`] answer back with the time.
+//!
+//! One actuator per plan, one of four kinds: `exec` (a command per verb), `webhook` (a
+//! signed HTTP POST per command), `unleash` (a feature flag's gradual rollout) and `simulate`
+//! (nothing outside: applied at once).
+
+pub mod exec;
+pub mod unleash;
+pub mod webhook;
+
+use crate::config::plan_file::ActuatorSpec;
+use crate::server::scenario::{Actuated, Actuation};
+
+/// A change made outside warroom to what the actuator drives (a flag flipped in Unleash's
+/// UI, say): it goes on every console's timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outside {
+    /// Who made it, as the target system names them.
+    pub by: Option<String>,
+    /// What changed, in one line.
+    pub text: String,
+}
+
+/// The plan's actuator, ready to run.
+pub enum Actuator {
+    /// Nothing outside: every command is applied at once.
+    Simulate,
+    Exec(exec::Exec),
+    Webhook(webhook::Webhook),
+    Unleash(unleash::Unleash),
+}
+
+impl Actuator {
+    /// The plan's actuator, its secrets read (an I/O step, at start-up).
+    ///
+    /// # Errors
+    /// A secret cannot be read, or the HTTP client cannot be built; the message says which.
+    pub fn from_spec(spec: &ActuatorSpec) -> Result<Actuator, String> {
+        Ok(match spec {
+            ActuatorSpec::Simulate { .. } => Actuator::Simulate,
+            ActuatorSpec::Exec {
+                verbs,
+                timeout,
+                dir,
+            } => Actuator::Exec(exec::Exec::new(verbs.clone(), *timeout, dir.clone())),
+            ActuatorSpec::Webhook {
+                url,
+                secret,
+                timeout,
+                retries,
+            } => {
+                let secret = secret
+                    .as_ref()
+                    .map(|s| s.read().map_err(|e| format!("actuator.secret: {e}")))
+                    .transpose()?;
+                Actuator::Webhook(webhook::Webhook::new(
+                    url.clone(),
+                    secret,
+                    *timeout,
+                    *retries,
+                )?)
+            }
+            ActuatorSpec::Unleash {
+                url,
+                token,
+                project,
+                environment,
+                feature,
+                timeout,
+                ..
+            } => {
+                let token = token.read().map_err(|e| format!("actuator.token: {e}"))?;
+                Actuator::Unleash(unleash::Unleash::new(
+                    url.clone(),
+                    token,
+                    project.clone(),
+                    environment.clone(),
+                    feature.clone(),
+                    timeout.as_duration(),
+                )?)
+            }
+        })
+    }
+
+    /// How often changes made outside warroom are read, for actuators that can tell.
+    #[must_use]
+    pub fn watch_every(spec: &ActuatorSpec) -> Option<std::time::Duration> {
+        match spec {
+            ActuatorSpec::Unleash { poll, .. } => Some(poll.as_duration()),
+            _ => None,
+        }
+    }
+
+    /// Changes made outside warroom since the previous call (the first sets the start).
+    ///
+    /// # Errors
+    /// The target cannot be read; the message says why.
+    pub async fn outside_changes(&self) -> Result<Vec<Outside>, String> {
+        match self {
+            Actuator::Unleash(u) => u.outside_changes().await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// Carries out one command and says how it went. Never panics and never hangs past the
+    /// actuator's own timeout.
+    pub async fn actuate(&self, a: &Actuation) -> Actuated {
+        match self {
+            Actuator::Simulate => Actuated::Applied {
+                output: String::new(),
+            },
+            Actuator::Exec(e) => e.actuate(a).await,
+            Actuator::Webhook(w) => w.actuate(a).await,
+            Actuator::Unleash(u) => u.actuate(a).await,
+        }
+    }
+}

@@ -31,7 +31,10 @@ impl Unleash {
     }
 
     /// Refuses every command: this actuator is not built yet.
-    #[expect(clippy::unused_async, reason = "the same signature as the other actuators")]
+    #[expect(
+        clippy::unused_async,
+        reason = "the same signature as the other actuators"
+    )]
     pub async fn actuate(&self, a: &Actuation) -> Actuated {
         Actuated::Failed {
             reason: format!(
@@ -47,7 +50,10 @@ impl Unleash {
     ///
     /// # Errors
     /// Never yet.
-    #[expect(clippy::unused_async, reason = "the same signature as the other actuators")]
+    #[expect(
+        clippy::unused_async,
+        reason = "the same signature as the other actuators"
+    )]
     pub async fn outside_changes(&self) -> Result<Vec<Outside>, String> {
         Ok(Vec::new())
     }

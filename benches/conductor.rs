@@ -16,8 +16,9 @@
 //!
 //! `WARROOM_CONDUCTOR_PARTS=1` (or `2`) runs one part. Loopback only; bounded; stops by itself.
 
-#![allow(clippy::too_many_lines, clippy::unwrap_used)] // measurement scripts read top to bottom
+#![allow(clippy::too_many_lines, clippy::unwrap_used, clippy::panic)] // measurement scripts read top to bottom
 
+use std::fmt::Write as _;
 use std::time::{Duration, Instant};
 
 use warroom::config::plan_file;
@@ -209,10 +210,11 @@ async fn polling() {
     );
     for (id, unit, query) in QUERIES {
         // Lower is better for all but the shares and rates, which only need to be read.
-        plan.push_str(&format!(
+        let _ = write!(
+            plan,
             "[[slo]]\nid = \"{id}\"\nname = \"{id}\"\nunit = \"{unit}\"\nquery = '{query}'\n\
              direction = \"lower\"\ntarget = 1000000\nwarning = 2000000\ncritical = 3000000\n\n"
-        ));
+        );
     }
     plan.push_str("[actuator]\nkind = \"exec\"\nadvance = [\"true\"]\nrollback = [\"true\"]\n");
     let plane = conduct(&plan, addr).await;

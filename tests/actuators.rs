@@ -220,7 +220,7 @@ async fn hostile_output_reaches_the_timeline_sanitised() {
         .collect();
     assert_eq!(feed.len(), 1, "{records:?}");
     assert!(
-        !feed[0].chars().any(|c| c.is_control()),
+        !feed[0].chars().any(char::is_control),
         "control characters reached the timeline: {:?}",
         feed[0]
     );

@@ -379,7 +379,14 @@ fn sample(t: i64, value: f64) -> Record {
 #[test]
 fn a_fired_trigger_rolls_back_through_the_actuator_once() {
     let mut sc = Scenario::planned(&plan(TRIGGERED));
-    sc.tick(at(0));
+    // No automatic start before the service's health is known.
+    let first = sc.tick(at(0));
+    assert!(sc.take_actuations().is_empty());
+    assert_eq!(
+        notes(&first),
+        vec!["Not starting: no data yet from Error Rate"]
+    );
+    sc.observe(vec![sample(0, 1.0)], at(0));
     let a = one(&mut sc);
     sc.actuated(&a.id, applied(), at(0));
     assert_eq!(sc.state().current_wave(), Some(0));

@@ -117,7 +117,10 @@ impl Scenario {
             return;
         }
         let target = cur.map_or(0, |w| w + 1);
-        let blockers = self.blockers();
+        let mut blockers = self.blockers();
+        if cur.is_none() {
+            blockers.extend(self.unknown_health());
+        }
         let green = blockers.is_empty();
         let auto = self.approval(cur.unwrap_or(0)) == Approval::Auto;
         let refused = self.conductor.auto_refused == Some(target);
@@ -172,6 +175,32 @@ impl Scenario {
             ),
         };
         self.note(t, &text, out);
+    }
+
+    /// Before a conducted rollout starts by itself, every SLO it measures must have told how
+    /// the service is: no data yet, or an SLO already critical, holds the automatic start (a
+    /// person may still start it). Simulated values are always there.
+    fn unknown_health(&self) -> Vec<String> {
+        if self.conduct.simulated {
+            return Vec::new();
+        }
+        let mut waiting = Vec::new();
+        let mut critical = Vec::new();
+        for (spec, slo) in self.plan.spec.slos.iter().zip(&self.state.slos) {
+            match slo.band() {
+                crate::core::slo::Band::NoData => waiting.push(spec.name.as_str()),
+                crate::core::slo::Band::Crit => critical.push(spec.name.as_str()),
+                _ => {}
+            }
+        }
+        let mut out = Vec::new();
+        if !waiting.is_empty() {
+            out.push(format!("no data yet from {}", waiting.join(", ")));
+        }
+        if !critical.is_empty() {
+            out.push(format!("{} CRIT before the start", critical.join(", ")));
+        }
+        out
     }
 
     /// Sign-offs of what the gates ask, the current wave passed, the next one active (or, on

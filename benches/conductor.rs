@@ -25,7 +25,6 @@ use warroom::config::plan_file;
 use warroom::core::command::{Action, Role};
 use warroom::server::conducting::{self, Conducting};
 use warroom::server::net::{self, ControlPlane, Tokens};
-use warroom::shell::actuator::Actuator;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -97,24 +96,10 @@ approval = "manual"
 async fn conduct(text: &str, addr: std::net::SocketAddr) -> std::sync::Arc<ControlPlane> {
     let file = plan_file::parse("bench.toml", text, std::path::Path::new("."))
         .unwrap_or_else(|e| panic!("the bench's plan: {e}"));
-    let actuator = Actuator::from_spec(&file.actuator).unwrap();
-    let sources = file.sources.clone().map(|config| {
-        let client = warroom::shell::prometheus::Client::new(
-            config.prometheus.url.clone(),
-            None,
-            config.prometheus.timeout.as_duration(),
-        )
-        .unwrap();
-        (std::sync::Arc::new(config), client)
-    });
     let (plane, work) = ControlPlane::planned(&file, Tokens::default());
     let (_, serving) = net::bind(addr, plane.clone()).await.unwrap();
     tokio::spawn(serving);
-    let with = Conducting {
-        actuator: std::sync::Arc::new(actuator),
-        sources,
-        watch_every: None,
-    };
+    let with = Conducting::for_plan(&file).unwrap();
     tokio::spawn(conducting::run(plane.clone(), work, with));
     plane
 }

@@ -20,7 +20,6 @@ use warroom::core::wave::WaveStatus;
 use warroom::server::conducting::{self, Conducting};
 use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::CONDUCTOR;
-use warroom::shell::actuator::Actuator;
 
 mod common;
 use common::console::Console;
@@ -128,15 +127,6 @@ timeout = "10s"
         log = log.display()
     );
     let file = plan_file::parse("checkout.toml", &plan, dir.path()).unwrap();
-    let sources = file.sources.clone().map(|config| {
-        let client = warroom::shell::prometheus::Client::new(
-            config.prometheus.url.clone(),
-            None,
-            config.prometheus.timeout.as_duration(),
-        )
-        .unwrap();
-        (Arc::new(config), client)
-    });
     let (plane, work) = ControlPlane::planned(&file, Tokens::default());
     let (addr, serving) = net::bind("127.0.0.1:0".parse().unwrap(), plane.clone())
         .await
@@ -145,11 +135,7 @@ timeout = "10s"
     let conducting = tokio::spawn(conducting::run(
         plane.clone(),
         work,
-        Conducting {
-            actuator: Arc::new(Actuator::from_spec(&file.actuator).unwrap()),
-            sources,
-            watch_every: None,
-        },
+        Conducting::for_plan(&file).unwrap(),
     ));
     // A console with no configuration of its own.
     let mut c = Console::connect(&format!("ws://{addr}"), Role::Commander, None);

@@ -190,8 +190,9 @@ fn every_exec_program_with_a_relative_path_is_an_executable_file() {
             checked += 1;
         }
     }
-    // exec-demo 4, edgeplug 4, orchestrator 2, multi-sonicator 4, trackshift 1 (rollback).
-    assert_eq!(checked, 15);
+    // exec-demo 4, edgeplug 4, orchestrator 2, multi-sonicator 4, trackshift 2 (advance and
+    // rollback).
+    assert_eq!(checked, 16);
 }
 
 #[test]
@@ -529,12 +530,8 @@ fn trackshift_goes_through_the_argo_rollouts_plugin() {
     assert_eq!(
         verbs[&Verb::Advance],
         argv(&[
-            "kubectl",
-            "argo",
-            "rollouts",
-            "promote",
+            "../actuators/argo-rollouts-advance.sh",
             "trackshift-gateway",
-            "-n",
             "trackshift"
         ])
     );
@@ -550,7 +547,23 @@ fn trackshift_goes_through_the_argo_rollouts_plugin() {
             "trackshift"
         ])
     );
-    assert_eq!(verbs[&Verb::Resume], verbs[&Verb::Advance]);
+    // The plugin has no `resume`, and `promote` would move the Rollout past its pause step:
+    // resume only unpauses.
+    assert_eq!(
+        verbs[&Verb::Resume],
+        argv(&[
+            "kubectl",
+            "patch",
+            "rollout",
+            "trackshift-gateway",
+            "-n",
+            "trackshift",
+            "--type",
+            "merge",
+            "-p",
+            r#"{"spec":{"paused":false}}"#
+        ])
+    );
     assert_eq!(
         verbs[&Verb::Rollback],
         argv(&[
@@ -577,12 +590,12 @@ fn trackshift_goes_through_the_argo_rollouts_plugin() {
     assert!(latency.allow.is_some());
 }
 
-#[test]
-fn the_argo_rollback_script_aborts_then_undoes_and_fails_with_either() {
+/// A fake `kubectl` on PATH that prints what the Argo Rollouts plugin prints (backends.md
+/// §3.2), records its arguments in the file `calls`, and fails the verb named in $FAIL like
+/// the plugin does. Returns its directory (keep it alive), `calls` and the PATH to run with.
+fn fake_kubectl() -> (tempfile::TempDir, PathBuf, String) {
     use std::os::unix::fs::PermissionsExt as _;
-    // A fake `kubectl` on PATH that prints what the Argo Rollouts plugin prints (backends.md
-    // §3.2), records its arguments, and fails the verb named in $FAIL like the plugin does.
-    let bin = tempfile::tempdir().unwrap();
+    let bin = tempfile::tempdir().expect("a temporary directory");
     let calls = bin.path().join("calls");
     let fake = bin.path().join("kubectl");
     let script = r#"#!/bin/sh
@@ -594,15 +607,65 @@ fi
 case "$3" in
 abort) echo "rollout '$4' aborted" ;;
 undo) echo "rollout '$4' undo" ;;
+promote) echo "rollout '$4' promoted" ;;
 esac
 "#;
-    std::fs::write(&fake, script).unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(&fake, script).expect("write the fake kubectl");
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755))
+        .expect("make the fake kubectl executable");
     let path = format!(
         "{}:{}",
         bin.path().display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    (bin, calls, path)
+}
+
+#[test]
+fn the_argo_advance_script_promotes_and_fully_promotes_on_completion() {
+    let (_bin, calls, path) = fake_kubectl();
+    let run = |complete: Option<&str>, fail: &str| {
+        let _ = std::fs::remove_file(&calls);
+        let mut cmd = std::process::Command::new("examples/actuators/argo-rollouts-advance.sh");
+        cmd.args(["trackshift-gateway", "trackshift"])
+            .env("PATH", &path)
+            .env("CALLS", &calls)
+            .env("FAIL", fail)
+            .env_remove("WARROOM_COMPLETE");
+        if let Some(c) = complete {
+            cmd.env("WARROOM_COMPLETE", c);
+        }
+        let out = cmd.output().expect("run the advance script");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            std::fs::read_to_string(&calls).unwrap_or_default(),
+        )
+    };
+    let promote = "argo rollouts promote trackshift-gateway -n trackshift\n";
+    for complete in [None, Some("0")] {
+        let (code, stdout, called) = run(complete, "");
+        assert_eq!(code, Some(0), "WARROOM_COMPLETE={complete:?}");
+        assert_eq!(called, promote, "WARROOM_COMPLETE={complete:?}");
+        assert_eq!(stdout, "rollout 'trackshift-gateway' promoted\n");
+    }
+    // Leaving the last wave completes the rollout: a full promotion, which changes nothing on
+    // a finished Rollout.
+    let (code, _, called) = run(Some("1"), "");
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        called,
+        "argo rollouts promote trackshift-gateway -n trackshift --full\n"
+    );
+    // The plugin fails: so does the script.
+    let (code, _, called) = run(None, "promote");
+    assert_ne!(code, Some(0));
+    assert_eq!(called, promote);
+}
+
+#[test]
+fn the_argo_rollback_script_aborts_then_undoes_and_fails_with_either() {
+    let (_bin, calls, path) = fake_kubectl();
     let run = |fail: &str| {
         let _ = std::fs::remove_file(&calls);
         let out = std::process::Command::new("examples/actuators/argo-rollouts-rollback.sh")
@@ -662,12 +725,23 @@ esac
 #[test]
 fn the_print_only_actuators_change_nothing_and_say_so() {
     let all = &["advance", "pause", "resume", "rollback"][..];
-    for (script, wave, verbs) in [
-        ("examples/actuators/edgeplug-fleet.sh", "batch-1", all),
-        ("examples/actuators/multi-sonicator-pipeline.sh", "b2", all),
+    for (script, wave, last, verbs) in [
+        (
+            "examples/actuators/edgeplug-fleet.sh",
+            "batch-1",
+            "batch-3",
+            all,
+        ),
+        (
+            "examples/actuators/multi-sonicator-pipeline.sh",
+            "b2",
+            "b4",
+            all,
+        ),
         (
             "examples/actuators/orchestrator-blue-green.sh",
             "cutover-50",
+            "phase-6",
             &["advance", "rollback"][..],
         ),
     ] {
@@ -681,6 +755,7 @@ fn the_print_only_actuators_change_nothing_and_say_so() {
                 .env("WARROOM_PREVIOUS_TRAFFIC", "0")
                 .env("WARROOM_COMMAND_ID", "cmd-1")
                 .env("WARROOM_REASON", "a reason with spaces")
+                .env("WARROOM_COMPLETE", "0")
                 .output()
                 .unwrap();
             let stdout = String::from_utf8_lossy(&out.stdout);
@@ -689,7 +764,25 @@ fn the_print_only_actuators_change_nothing_and_say_so() {
                 stdout.contains("nothing was changed (example actuator)"),
                 "{script} {verb}: {stdout}"
             );
+            assert!(!stdout.contains("complete"), "{script} {verb}: {stdout}");
         }
+        // The advance out of the last step completes the rollout: nothing moves.
+        let out = std::process::Command::new(script)
+            .arg("advance")
+            .env("WARROOM_VERB", "advance")
+            .env("WARROOM_ROLLOUT", "demo")
+            .env("WARROOM_WAVE", last)
+            .env("WARROOM_TRAFFIC", "100")
+            .env("WARROOM_PREVIOUS_TRAFFIC", "100")
+            .env("WARROOM_COMPLETE", "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{script}: {out:?}");
+        assert!(
+            stdout.contains(" complete: ") && !stdout.contains("would run"),
+            "{script}: {stdout}"
+        );
         // An unknown verb, or none, is refused.
         let out = std::process::Command::new(script)
             .arg("promote")
@@ -839,7 +932,25 @@ fn broken_plans_name_file_line_key_and_value() {
         (
             "trigger with both above and below",
             with("above = 10\n", "above = 10\nbelow = 1\n"),
+            r#"plan.toml: line 36: trigger[0].below: above = 10 and below = 1: an SLO trigger needs exactly one of "above" or "below""#,
+        ),
+        (
+            "SLO trigger with neither above nor below",
+            with("above = 10\n", ""),
             r#"plan.toml: line 33: trigger[0]: an SLO trigger needs exactly one of "above" or "below""#,
+        ),
+        (
+            "below on an SLO where lower is better",
+            with("above = 10\n", "below = 1\n"),
+            r#"plan.toml: line 35: trigger[0].below: below = 1 on SLO "error_rate", whose direction is "lower" (lower is better): it would fire on good values (use above)"#,
+        ),
+        (
+            "above on an SLO where higher is better",
+            with(
+                "direction = \"lower\"\ntarget = 2\nwarning = 5\ncritical = 10\n",
+                "direction = \"higher\"\ntarget = 98\nwarning = 95\ncritical = 90\n",
+            ),
+            r#"plan.toml: line 35: trigger[0].above: above = 10 on SLO "error_rate", whose direction is "higher" (higher is better): it would fire on good values (use below)"#,
         ),
         (
             "trigger naming an unknown wave",
@@ -852,6 +963,11 @@ fn broken_plans_name_file_line_key_and_value() {
             "plan.toml: line 13: wave[0].gates[1].alerts: an alert gate needs an [alertmanager] to read alerts from",
         ),
         (
+            "gate with two kinds, one of them alerts, without [alertmanager]",
+            with("{ check = \"signed\" }", "{ alerts = \"critical\", check = \"signed\" }"),
+            r#"plan.toml: line 13: wave[0].gates[1]: a gate needs exactly one of "slo", "check", "alerts" or "burn""#,
+        ),
+        (
             "exec without rollback",
             with("rollback = [\"./rollback.sh\"]\n", ""),
             r#"plan.toml: line 47: actuator.rollback: missing: the exec actuator needs a command for advance and for rollback (an argument list, e.g. ["kubectl", "argo", "rollouts", "promote", "my-app"])"#,
@@ -860,6 +976,11 @@ fn broken_plans_name_file_line_key_and_value() {
             "exec program with spaces",
             with("advance = [\"./advance.sh\"]", "advance = [\"kubectl argo rollouts promote demo\"]"),
             r#"plan.toml: line 49: actuator.advance[0]: "kubectl argo rollouts promote demo" has spaces: the command is an argument list, never run through a shell (write ["prog", "arg", ...])"#,
+        ),
+        (
+            "exec program path with spaces",
+            with("advance = [\"./advance.sh\"]", "advance = [\"./advance.sh --dry-run\"]"),
+            r#"plan.toml: line 49: actuator.advance[0]: "./advance.sh --dry-run" has spaces: the command is an argument list, never run through a shell (write ["prog", "arg", ...])"#,
         ),
         (
             "unknown actuator kind",
@@ -892,6 +1013,14 @@ fn broken_plans_name_file_line_key_and_value() {
             r#"plan.toml: line 16: wave[1].id: duplicate wave id "w1""#,
         ),
         (
+            "simulate next to [prometheus]",
+            with(
+                "[actuator]\nkind = \"exec\"\nadvance = [\"./advance.sh\"]\nrollback = [\"./rollback.sh\"]\n",
+                "[actuator]\nkind = \"simulate\"\n",
+            ),
+            r#"plan.toml: line 20: prometheus: kind = "simulate" makes the SLO values up, and polling [prometheus] as well would fight it: leave out [prometheus] (and the SLO queries), or use another actuator"#,
+        ),
+        (
             "unleash without a token",
             with("[actuator]\nkind = \"exec\"\nadvance = [\"./advance.sh\"]\nrollback = [\"./rollback.sh\"]\n", unleash),
             "plan.toml: line 47: actuator: an admin API token is needed: set token_env to the name of an environment variable that holds it, or token_file to a file",
@@ -900,7 +1029,7 @@ fn broken_plans_name_file_line_key_and_value() {
         (
             "trigger naming an unknown SLO",
             with("slo = \"error_rate\"\nabove", "slo = \"eror_rate\"\nabove"),
-            r#"plan.toml: line 34: trigger[0].slo: no SLO "eror_rate" among the [[slo]] ids"#,
+            r#"plan.toml: line 34: trigger[0].slo: no SLO "eror_rate" in the plan"#,
         ),
         (
             "missing [actuator]",
@@ -957,6 +1086,57 @@ fn broken_plans_name_file_line_key_and_value() {
         }
     }
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+#[test]
+fn the_summary_counts_things_in_words_that_agree() {
+    let base = plan_file::parse("plan.toml", BASE, Path::new(".")).unwrap();
+    assert_eq!(
+        plan_file::summary(&base),
+        "demo: canary, 2 waves: 10% (manual) → 100% (manual); 1 SLO from http://127.0.0.1:9090/; \
+         1 trigger; checklist 1 section, 1 item; actuator exec (advance, rollback)"
+    );
+    assert_eq!(
+        plan_file::summary(&example("exec-demo.toml").unwrap()),
+        "exec-demo: canary, 3 waves: 10% (auto) → 50% (auto) → 100% (auto); no SLOs; \
+         no triggers; checklist 1 section, 1 item; actuator exec (advance, pause, resume, \
+         rollback)"
+    );
+    assert_eq!(
+        plan_file::summary(&example("batch-patches.toml").unwrap()),
+        "batch-patches-v1.0.0: canary, 4 waves: 10% (manual) → 25% (manual) → 50% (manual) → \
+         100% (manual); 4 SLOs from http://127.0.0.1:9090/, alerts from Alertmanager; \
+         5 triggers; checklist 8 sections, 34 items; actuator unleash flag batch-patches-v1 in \
+         production"
+    );
+    // The strategy's word is said once: "5 batches", not "batches 5 batches".
+    let edgeplug = plan_file::summary(&example("edgeplug-batches.toml").unwrap());
+    assert!(
+        edgeplug.starts_with(
+            "edgeplug-fleet-rollback-tabletop: 5 batches: 0 substations (manual) → 5 substations"
+        ),
+        "{edgeplug}"
+    );
+    let orchestrator = plan_file::summary(&example("orchestrator-blue-green.toml").unwrap());
+    assert!(
+        orchestrator
+            .starts_with("orchestrator-blue-green-cutover-rollback: blue-green, 8 phases: "),
+        "{orchestrator}"
+    );
+    // A simulated plan: its SLOs are counted as simulated, one of them in the singular.
+    let simulated = with(
+        "[actuator]\nkind = \"exec\"\nadvance = [\"./advance.sh\"]\nrollback = [\"./rollback.sh\"]\n",
+        "[actuator]\nkind = \"simulate\"\n",
+    )
+    .replacen("[prometheus]\nurl = \"http://127.0.0.1:9090\"\n", "", 1)
+    .replacen("query = \"100 * sum(rate(warroom_request_errors_total[1m])) / sum(rate(warroom_requests_total[1m]))\"\n", "", 1)
+    .replacen("traffic = 100", "traffic = 100\napproval = \"auto\"", 1);
+    let p = plan_file::parse("plan.toml", &simulated, Path::new(".")).unwrap();
+    assert_eq!(
+        plan_file::summary(&p),
+        "demo: canary, 2 waves: 10% (manual) → 100% (auto); 1 simulated SLO; 1 trigger; \
+         checklist 1 section, 1 item; actuator simulated traffic"
+    );
 }
 
 #[test]

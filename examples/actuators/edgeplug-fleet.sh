@@ -12,9 +12,9 @@
 #
 # warroom passes the context in the environment: WARROOM_VERB, WARROOM_ROLLOUT, WARROOM_WAVE and
 # WARROOM_WAVE_NAME (for advance: the batch it moves to), WARROOM_TRAFFIC and
-# WARROOM_PREVIOUS_TRAFFIC (substations on the new agent after and before), WARROOM_ACTOR,
-# WARROOM_REASON and WARROOM_COMMAND_ID (the idempotency key: pass it on, so a retried command
-# is applied once).
+# WARROOM_PREVIOUS_TRAFFIC (substations on the new agent after and before), WARROOM_COMPLETE
+# (1 when the advance completes the rollout, else 0), WARROOM_ACTOR, WARROOM_REASON and
+# WARROOM_COMMAND_ID (the idempotency key: pass it on, so a retried command is applied once).
 set -eu
 
 usage="usage: edgeplug-fleet.sh advance|pause|resume|rollback"
@@ -42,9 +42,9 @@ would() {
 
 case "$verb" in
 advance)
-    if [ "$wave" = "batch-3" ] && [ "$to" = "$from" ]; then
-        # Advancing out of the last batch completes the rollout (warroom names that batch and
-        # the traffic stays where it is): nothing is left to move.
+    if [ "${WARROOM_COMPLETE:-0}" = 1 ]; then
+        # Advancing out of the last batch completes the rollout (WARROOM_COMPLETE=1: warroom
+        # names that batch and the traffic stays where it is): nothing is left to move.
         echo "rollout complete: every substation is on the new agent; nothing to move"
     elif [ "$wave" = "staging" ]; then
         # Staging: the staging rig only; no substation is touched.

@@ -12,9 +12,9 @@
 #
 # warroom passes the context in the environment: WARROOM_VERB, WARROOM_ROLLOUT, WARROOM_WAVE and
 # WARROOM_WAVE_NAME (for advance: the batch it moves to), WARROOM_TRAFFIC and
-# WARROOM_PREVIOUS_TRAFFIC (controllers on fw-1.4.0 after and before), WARROOM_ACTOR,
-# WARROOM_REASON and WARROOM_COMMAND_ID (the idempotency key: pass it on, so a retried command
-# is applied once).
+# WARROOM_PREVIOUS_TRAFFIC (controllers on fw-1.4.0 after and before), WARROOM_COMPLETE (1
+# when the advance completes the rollout, else 0), WARROOM_ACTOR, WARROOM_REASON and
+# WARROOM_COMMAND_ID (the idempotency key: pass it on, so a retried command is applied once).
 set -eu
 
 usage="usage: multi-sonicator-pipeline.sh advance|pause|resume|rollback"
@@ -40,9 +40,9 @@ would() {
 
 case "$verb" in
 advance)
-    if [ "$batch" = "b4" ] && [ "${WARROOM_TRAFFIC:-}" = "${WARROOM_PREVIOUS_TRAFFIC:-}" ]; then
-        # Advancing out of the last batch completes the rollout (warroom names that batch and
-        # the traffic stays where it is): nothing is left to flash.
+    if [ "${WARROOM_COMPLETE:-0}" = 1 ]; then
+        # Advancing out of the last batch completes the rollout (WARROOM_COMPLETE=1: warroom
+        # names that batch and the traffic stays where it is): nothing is left to flash.
         echo "rollout complete: the whole fleet is on fw-1.4.0; nothing to flash"
     else
         # The pipeline flashes the batch's controllers: signed build, HIL regression as its

@@ -15,7 +15,8 @@
 #
 # warroom passes the context in the environment: WARROOM_VERB, WARROOM_ROLLOUT, WARROOM_WAVE and
 # WARROOM_WAVE_NAME (for advance: the phase it moves to), WARROOM_TRAFFIC and
-# WARROOM_PREVIOUS_TRAFFIC (Blue's share after and before), WARROOM_ACTOR, WARROOM_REASON and
+# WARROOM_PREVIOUS_TRAFFIC (Blue's share after and before), WARROOM_COMPLETE (1 when the
+# advance completes the deployment, else 0), WARROOM_ACTOR, WARROOM_REASON and
 # WARROOM_COMMAND_ID.
 #
 # The load balancer: an AWS ALB listener rule forwarding to two target groups. The ARNs come
@@ -83,9 +84,13 @@ advance)
         ;;
     phase-6)
         # warroom advances into Phase 6 and, at the end, out of it to complete the deployment;
-        # both name phase-6 with Blue at 100 % before and after, so this runs twice. The
-        # verification changes nothing, so that is harmless.
-        would scripts/post-deployment-verify.sh --immediate
+        # both name phase-6 with Blue at 100 % before and after. Only the second has
+        # WARROOM_COMPLETE=1: nothing moves then, Green stays up as the rollback target.
+        if [ "${WARROOM_COMPLETE:-0}" = 1 ]; then
+            echo "deployment complete: Blue keeps 100% of traffic; Green stays up for the rollback window"
+        else
+            would scripts/post-deployment-verify.sh --immediate
+        fi
         ;;
     *)
         printf 'advance: no phase %s in this runbook\n' "${phase:-(none)}" >&2

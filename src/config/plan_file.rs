@@ -18,8 +18,8 @@ use super::parse::{
 };
 use super::{Config, Secret, SeriesMode};
 use crate::core::plan::{
-    AllowBand, Approval, GateSpec, ItemSpec, Plan, PlanSpec, Policy, Section, SloSpec, Strategy,
-    TriggerSpec, WaveSpec,
+    AllowBand, Approval, Direction, GateSpec, ItemSpec, Plan, PlanSpec, Policy, Section, SloSpec,
+    Strategy, TriggerSpec, WaveSpec,
 };
 use crate::core::severity::Severity;
 use crate::core::time::{Epoch, Span};
@@ -321,6 +321,12 @@ impl RawPlan {
         if self.wave.is_empty() {
             return Err("wave: no [[wave]] entries (a rollout needs at least one)".into());
         }
+        if simulated && self.prometheus.is_some() {
+            let why = "prometheus: kind = \"simulate\" makes the SLO values up, and polling \
+                       [prometheus] as well would fight it: leave out [prometheus] (and the SLO \
+                       queries), or use another actuator";
+            return Err(why.into());
+        }
         let prometheus = self.prometheus.map(RawPrometheus::check).transpose()?;
         let alertmanager = self.alertmanager.map(RawAlertmanager::check).transpose()?;
         let slos = check_slos(self.slo, prometheus.is_some())?;
@@ -475,6 +481,17 @@ fn check_waves(
         let mut gates = Vec::with_capacity(w.gates.len());
         for (gi, g) in w.gates.into_iter().enumerate() {
             let at = format!("wave[{wi}].gates[{gi}]");
+            let kinds = [
+                g.slo.is_some(),
+                g.check.is_some(),
+                g.alerts.is_some(),
+                g.burn.is_some(),
+            ];
+            if kinds.iter().filter(|&&k| k).count() != 1 {
+                return Err(format!(
+                    "{at}: a gate needs exactly one of \"slo\", \"check\", \"alerts\" or \"burn\""
+                ));
+            }
             if g.alerts.is_some() && !alerts_known {
                 return Err(format!(
                     "{at}.alerts: an alert gate needs an [alertmanager] to read alerts from"
@@ -544,69 +561,8 @@ fn check_triggers(
         let at = format!("trigger[{ti}]");
         let waves_of = trigger_waves(&at, t.waves.as_deref(), waves)?;
         let (when, label) = match (&t.slo, t.alerts) {
-            (Some(id), None) => {
-                let slo = slo_specs
-                    .iter()
-                    .position(|s| s.id == *id)
-                    .ok_or_else(|| format!("{at}.slo: no SLO {id:?} among the [[slo]] ids"))?;
-                let ((Some(v), None) | (None, Some(v))) = (t.above, t.below) else {
-                    return Err(format!(
-                        "{at}: an SLO trigger needs exactly one of \"above\" or \"below\""
-                    ));
-                };
-                let which = if t.above.is_some() { "above" } else { "below" };
-                if !v.is_finite() {
-                    return Err(format!("{at}.{which}: {v} is not a finite number"));
-                }
-                let spec = &mut slo_specs[slo];
-                let label = t.label.clone().unwrap_or_else(|| {
-                    let op = if which == "above" { ">" } else { "<" };
-                    let value = crate::core::words::format_value(v, &spec.unit);
-                    if t.for_.0 > 0 {
-                        format!("{} {op} {value} for {}", spec.name, t.for_)
-                    } else {
-                        format!("{} {op} {value}", spec.name)
-                    }
-                });
-                spec.triggers.push(TriggerSpec {
-                    above: t.above,
-                    below: t.below,
-                    for_: t.for_,
-                    policy: Some(t.policy),
-                });
-                (
-                    When::Slo {
-                        slo,
-                        index: spec.triggers.len() - 1,
-                    },
-                    label,
-                )
-            }
-            (None, Some(severity)) => {
-                if t.above.is_some() || t.below.is_some() {
-                    return Err(format!(
-                        "{at}: \"above\" and \"below\" apply to SLO triggers, not to alerts"
-                    ));
-                }
-                if !alerts_known {
-                    return Err(format!(
-                        "{at}.alerts: an alert trigger needs an [alertmanager] to read \
-                             alerts from"
-                    ));
-                }
-                let label = t.label.clone().unwrap_or_else(|| match severity {
-                    Severity::Critical => "Any CRITICAL alert".into(),
-                    Severity::Warning => "Any WARNING or CRITICAL alert".into(),
-                    Severity::Info => "Any alert".into(),
-                });
-                (
-                    When::Alerts {
-                        severity,
-                        for_: t.for_,
-                    },
-                    label,
-                )
-            }
+            (Some(id), None) => slo_trigger(&at, id, &t, slo_specs)?,
+            (None, Some(severity)) => alert_trigger(&at, severity, &t, alerts_known)?,
             _ => {
                 return Err(format!(
                     "{at}: a trigger needs exactly one of \"slo\" (with above or below) or \
@@ -625,6 +581,92 @@ fn check_triggers(
         });
     }
     Ok(triggers)
+}
+
+/// An SLO trigger: its SLO, exactly one of above or below, on the side where the SLO gets
+/// worse. Adds it to the SLO's triggers, where the consoles count its breach clock.
+fn slo_trigger(
+    at: &str,
+    id: &str,
+    t: &RawTrigger,
+    slo_specs: &mut [SloSpec],
+) -> Result<(When, String), String> {
+    let slo = slo_specs
+        .iter()
+        .position(|s| s.id == id)
+        .ok_or_else(|| format!("{at}.slo: no SLO {id:?} in the plan"))?;
+    let (which, v) = match (t.above, t.below) {
+        (Some(v), None) => ("above", v),
+        (None, Some(v)) => ("below", v),
+        (Some(a), Some(b)) => {
+            return Err(format!(
+                "{at}.below: above = {a} and below = {b}: an SLO trigger needs exactly one of \
+                 \"above\" or \"below\""
+            ))
+        }
+        (None, None) => {
+            return Err(format!(
+                "{at}: an SLO trigger needs exactly one of \"above\" or \"below\""
+            ))
+        }
+    };
+    if !v.is_finite() {
+        return Err(format!("{at}.{which}: {v} is not a finite number"));
+    }
+    let spec = &mut slo_specs[slo];
+    let (dir, worse) = match spec.direction {
+        Direction::Lower => ("lower", "above"),
+        Direction::Higher => ("higher", "below"),
+    };
+    if which != worse {
+        return Err(format!(
+            "{at}.{which}: {which} = {v} on SLO {id:?}, whose direction is {dir:?} ({dir} is \
+             better): it would fire on good values (use {worse})"
+        ));
+    }
+    let label = t.label.clone().unwrap_or_else(|| {
+        let op = if which == "above" { ">" } else { "<" };
+        let value = crate::core::words::format_value(v, &spec.unit);
+        if t.for_.0 > 0 {
+            format!("{} {op} {value} for {}", spec.name, t.for_)
+        } else {
+            format!("{} {op} {value}", spec.name)
+        }
+    });
+    spec.triggers.push(TriggerSpec {
+        above: t.above,
+        below: t.below,
+        for_: t.for_,
+        policy: Some(t.policy),
+    });
+    let index = spec.triggers.len() - 1;
+    Ok((When::Slo { slo, index }, label))
+}
+
+/// An alert trigger: a severity, no above or below, and somewhere to read alerts from.
+fn alert_trigger(
+    at: &str,
+    severity: Severity,
+    t: &RawTrigger,
+    alerts_known: bool,
+) -> Result<(When, String), String> {
+    if t.above.is_some() || t.below.is_some() {
+        return Err(format!(
+            "{at}: \"above\" and \"below\" apply to SLO triggers, not to alerts"
+        ));
+    }
+    if !alerts_known {
+        return Err(format!(
+            "{at}.alerts: an alert trigger needs an [alertmanager] to read alerts from"
+        ));
+    }
+    let label = t.label.clone().unwrap_or_else(|| match severity {
+        Severity::Critical => "Any CRITICAL alert".into(),
+        Severity::Warning => "Any WARNING or CRITICAL alert".into(),
+        Severity::Info => "Any alert".into(),
+    });
+    let for_ = t.for_;
+    Ok((When::Alerts { severity, for_ }, label))
 }
 
 /// A core plan's key path in the file's words: `waves[1]` → `wave[1]`, `slos[0]` → `slo[0]`,
@@ -786,7 +828,7 @@ impl RawActuator {
                         Some(p) if p.trim().is_empty() => {
                             return Err(format!("{key}[0]: {p:?} is not a program"))
                         }
-                        Some(p) if p.contains(char::is_whitespace) && !p.contains('/') => {
+                        Some(p) if p.contains(char::is_whitespace) => {
                             return Err(format!(
                                 "{key}[0]: {p:?} has spaces: the command is an argument list, \
                                  never run through a shell (write [\"prog\", \"arg\", ...])"
@@ -894,7 +936,9 @@ impl RawActuator {
     }
 }
 
-/// One line that says what a checked plan file holds (`warroom plan check`).
+/// One line that says what a checked plan file holds (`warroom plan check`), e.g.
+/// `demo: canary, 2 waves: 10% (auto) → 100% (manual); 1 SLO from http://…/; 1 trigger;
+/// checklist 1 section, 1 item; actuator exec (advance, rollback)`.
 #[must_use]
 pub fn summary(file: &PlanFile) -> String {
     let p = &file.plan.spec;
@@ -902,9 +946,10 @@ pub fn summary(file: &PlanFile) -> String {
         .waves
         .iter()
         .map(|w| {
+            let value = crate::core::words::format_value(w.traffic, "");
             let label = match &p.traffic_unit {
-                None => format!("{}%", crate::core::words::format_value(w.traffic, "")),
-                Some(u) => format!("{} {u}", crate::core::words::format_value(w.traffic, "")),
+                None => format!("{value}%"),
+                Some(u) => format!("{value} {u}"),
             };
             let approval = match w.approval {
                 Some(Approval::Auto) => "auto",
@@ -913,11 +958,49 @@ pub fn summary(file: &PlanFile) -> String {
             format!("{label} ({approval})")
         })
         .collect();
+    let strategy = p.strategy;
+    let n_steps = count(p.waves.len(), strategy.step_word(), strategy.steps_word());
+    // "batches, 5 batches" says it twice.
+    let shape = if strategy.label() == strategy.steps_word() {
+        n_steps
+    } else {
+        format!("{}, {n_steps}", strategy.label())
+    };
     let items: usize = p.checklist.iter().map(|s| s.items.len()).sum();
-    let sources = match &file.sources {
+    let checklist = if p.checklist.is_empty() {
+        "no checklist".to_string()
+    } else {
+        format!(
+            "checklist {}, {}",
+            count(p.checklist.len(), "section", "sections"),
+            count(items, "item", "items")
+        )
+    };
+    let triggers = match file.triggers.len() {
+        0 => "no triggers".to_string(),
+        n => count(n, "trigger", "triggers"),
+    };
+    format!(
+        "{}: {shape}: {}; {}; {triggers}; {checklist}; actuator {}",
+        p.id,
+        steps.join(" → "),
+        sources_summary(file),
+        actuator_summary(&file.actuator),
+    )
+}
+
+/// `1 SLO`, `2 SLOs`.
+fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// Where the SLO values come from, for [`summary`].
+fn sources_summary(file: &PlanFile) -> String {
+    let n = file.plan.spec.slos.len();
+    match &file.sources {
         Some(c) => format!(
-            "{} SLOs from {}{}",
-            c.slos.len(),
+            "{} from {}{}",
+            count(c.slos.len(), "SLO", "SLOs"),
             super::parse::redact(&c.prometheus.url),
             if c.alertmanager.is_some() {
                 ", alerts from Alertmanager"
@@ -925,10 +1008,14 @@ pub fn summary(file: &PlanFile) -> String {
                 ""
             }
         ),
-        None if p.slos.is_empty() => "no SLOs".into(),
-        None => format!("{} simulated SLOs", p.slos.len()),
-    };
-    let actuator = match &file.actuator {
+        None if n == 0 => "no SLOs".into(),
+        None => count(n, "simulated SLO", "simulated SLOs"),
+    }
+}
+
+/// What moves the traffic, for [`summary`].
+fn actuator_summary(actuator: &ActuatorSpec) -> String {
+    match actuator {
         ActuatorSpec::Simulate { .. } => "simulated traffic".to_string(),
         ActuatorSpec::Exec { verbs, .. } => format!(
             "exec ({})",
@@ -944,17 +1031,7 @@ pub fn summary(file: &PlanFile) -> String {
             environment,
             ..
         } => format!("unleash flag {feature} in {environment}"),
-    };
-    format!(
-        "{}: {} {}: {}; {sources}; {} triggers; checklist {} sections, {items} items; \
-         actuator {actuator}",
-        p.id,
-        p.strategy.label(),
-        p.strategy.steps_word(),
-        steps.join(" → "),
-        file.triggers.len(),
-        p.checklist.len(),
-    )
+    }
 }
 
 #[cfg(test)]

@@ -158,37 +158,9 @@ pub(super) fn metric_sources(
     shell::prometheus::Client,
 )> {
     let config = crate::config::load(path).map_err(|e| eyre!("--config {e}"))?;
-    let client = prometheus_client(&config, &format!("--config {}", path.display()))?;
+    let client = shell::prometheus::Client::for_config(&config)
+        .map_err(|e| eyre!("--config {}: {e}", path.display()))?;
     Ok((std::sync::Arc::new(config), client))
-}
-
-/// The Prometheus client of a configuration, its credentials read; errors start with `label`.
-pub(super) fn prometheus_client(
-    config: &crate::config::Config,
-    label: &str,
-) -> Result<shell::prometheus::Client> {
-    use crate::config::Auth;
-    use shell::prometheus::{Client, Credential};
-    let credential = match &config.prometheus.auth {
-        None => None,
-        Some(Auth::Bearer(secret)) => {
-            Some(Credential::Bearer(secret.read().map_err(|e| {
-                eyre!("{label}: prometheus bearer token: {e}")
-            })?))
-        }
-        Some(Auth::Basic { user, password }) => Some(Credential::Basic {
-            user: user.clone(),
-            password: password
-                .read()
-                .map_err(|e| eyre!("{label}: prometheus basic password: {e}"))?,
-        }),
-    };
-    Client::new(
-        config.prometheus.url.clone(),
-        credential,
-        config.prometheus.timeout.as_duration(),
-    )
-    .map_err(|e| eyre!("{label}: {e}"))
 }
 
 pub(super) fn demo(args: &crate::cli::DemoArgs) -> Result<i32> {

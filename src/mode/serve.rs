@@ -73,7 +73,6 @@ fn conduct(
 ) -> Result<i32> {
     use crate::server::conducting::{self, Conducting};
     use crate::server::net::{self, ControlPlane};
-    use crate::shell::actuator::Actuator;
     if (args.speed - 1.0).abs() > f64::EPSILON {
         bail!(
             "--speed {}: a planned rollout runs on the wall clock; leave --speed out",
@@ -81,20 +80,7 @@ fn conduct(
         );
     }
     let file = crate::config::plan_file::load(path).map_err(|e| eyre!("{e}"))?;
-    let label = path.display().to_string();
-    let actuator = Actuator::from_spec(&file.actuator).map_err(|e| eyre!("{label}: {e}"))?;
-    let sources = match &file.sources {
-        Some(config) => Some((
-            std::sync::Arc::new(config.clone()),
-            super::connect::prometheus_client(config, &label)?,
-        )),
-        None => None,
-    };
-    let with = Conducting {
-        actuator: std::sync::Arc::new(actuator),
-        sources,
-        watch_every: Actuator::watch_every(&file.actuator),
-    };
+    let with = Conducting::for_plan(&file).map_err(|e| eyre!("{}: {e}", path.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

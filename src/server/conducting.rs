@@ -27,6 +27,25 @@ pub struct Conducting {
     pub watch_every: Option<Duration>,
 }
 
+impl Conducting {
+    /// What a plan file's rollout needs, its secrets read (an I/O step, at start-up).
+    ///
+    /// # Errors
+    /// A secret cannot be read or a client cannot be built; the message says which.
+    pub fn for_plan(file: &crate::config::plan_file::PlanFile) -> Result<Conducting, String> {
+        let actuator = Actuator::from_spec(&file.actuator)?;
+        let sources = match &file.sources {
+            Some(config) => Some((Arc::new(config.clone()), Client::for_config(config)?)),
+            None => None,
+        };
+        Ok(Conducting {
+            actuator: Arc::new(actuator),
+            sources,
+            watch_every: Actuator::watch_every(&file.actuator),
+        })
+    }
+}
+
 /// Runs until the future is dropped (the control plane stops).
 pub async fn run(
     plane: Arc<ControlPlane>,

@@ -191,6 +191,31 @@ pub struct Client {
 }
 
 impl Client {
+    /// The client of a configuration's `[prometheus]`, its credentials read (an I/O step, at
+    /// start-up).
+    ///
+    /// # Errors
+    /// A credential cannot be read, or the client cannot be built; the message says which.
+    pub fn for_config(config: &crate::config::Config) -> Result<Client, String> {
+        use crate::config::Auth;
+        let p = &config.prometheus;
+        let credential = match &p.auth {
+            None => None,
+            Some(Auth::Bearer(secret)) => Some(Credential::Bearer(
+                secret
+                    .read()
+                    .map_err(|e| format!("prometheus bearer token: {e}"))?,
+            )),
+            Some(Auth::Basic { user, password }) => Some(Credential::Basic {
+                user: user.clone(),
+                password: password
+                    .read()
+                    .map_err(|e| format!("prometheus basic password: {e}"))?,
+            }),
+        };
+        Client::new(p.url.clone(), credential, p.timeout.as_duration()).map_err(|e| e.to_string())
+    }
+
     /// # Errors
     /// The HTTP client cannot be built (TLS set-up).
     pub fn new(

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod console;
+pub mod unleash;
 
 /// How long a server may take to answer `GET /-/ready` with 200.
 pub const READY_WITHIN: Duration = Duration::from_secs(30);

@@ -33,3 +33,38 @@ fn the_exec_demo_is_three_auto_waves_through_record_sh() {
     assert_eq!(d, &dir());
     assert!(p.sources.is_none());
 }
+
+#[test]
+fn counts_agree_with_their_nouns() {
+    assert_eq!(count(0, "SLO", "SLOs"), "0 SLOs");
+    assert_eq!(count(1, "SLO", "SLOs"), "1 SLO");
+    assert_eq!(count(2, "SLO", "SLOs"), "2 SLOs");
+}
+
+#[test]
+fn a_one_batch_plan_says_1_batch_once() {
+    let text = r#"
+[rollout]
+id = "fleet"
+service = "fleet"
+from = "v1"
+to = "v2"
+strategy = "batches"
+traffic_unit = "sites"
+
+[[wave]]
+id = "all"
+name = "All sites"
+traffic = 3
+approval = "auto"
+
+[actuator]
+kind = "simulate"
+"#;
+    let p = parse("plan.toml", text, &dir()).expect("valid");
+    assert_eq!(
+        summary(&p),
+        "fleet: 1 batch: 3 sites (auto); no SLOs; no triggers; no checklist; actuator simulated \
+         traffic"
+    );
+}

@@ -1,0 +1,439 @@
+//! The Unleash actuator against a real Unleash 8.2.0 with its own Postgres, started on
+//! loopback by the harness in `common::unleash` (installed by `scripts/unleash-deps.sh` on
+//! first use; if that fails the tests fail, they never skip). What the actuator did is read
+//! back through Unleash's own admin API, not through the actuator.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::unleash::{shared_unleash, start_unleash_beside, UnleashServer, ADMIN_TOKEN};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use warroom::core::command::Verb;
+use warroom::server::scenario::{Actuated, Actuation};
+use warroom::shell::actuator::unleash::Unleash;
+use warroom::shell::actuator::Outside;
+
+const FLAG: &str = "batch-patches-v1";
+/// Per request, for the tests' own calls and the actuator's (a loaded machine is slow).
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// One admin API call with `token`: the status and the answer's JSON (`null` if empty).
+async fn api(
+    server: &UnleashServer,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = reqwest::Client::new()
+        .request(method.clone(), format!("{}{path}", server.url))
+        .header("Authorization", token)
+        .timeout(TIMEOUT);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    let status = resp.status();
+    let text = resp
+        .text()
+        .await
+        .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+fn env_path(flag: &str) -> String {
+    format!("api/admin/projects/default/features/{flag}/environments/production")
+}
+
+async fn create_flag(server: &UnleashServer, flag: &str) {
+    let (status, body) = api(
+        server,
+        ADMIN_TOKEN,
+        Method::POST,
+        "api/admin/projects/default/features",
+        Some(json!({"name": flag, "type": "release"})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "creating {flag}: {body}");
+}
+
+/// The flag in production as Unleash's API reads it: enabled, and the gradual rollouts'
+/// percentages.
+async fn read_back(server: &UnleashServer, flag: &str) -> (bool, Vec<String>) {
+    let (status, v) = api(server, ADMIN_TOKEN, Method::GET, &env_path(flag), None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let rollouts = v["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["name"] == "flexibleRollout")
+        .map(|s| s["parameters"]["rollout"].as_str().unwrap().to_string())
+        .collect();
+    (v["enabled"].as_bool().unwrap(), rollouts)
+}
+
+fn actuator(server: &UnleashServer, flag: &str, timeout: Duration) -> Unleash {
+    Unleash::new(
+        server.url.parse().unwrap(),
+        ADMIN_TOKEN.to_string(),
+        "default".into(),
+        "production".into(),
+        flag.into(),
+        timeout,
+    )
+    .unwrap()
+}
+
+fn act(verb: Verb, traffic: f64, previous: f64, complete: bool) -> Actuation {
+    Actuation {
+        id: format!("cmd-{}-{traffic}", verb.word()).into(),
+        verb,
+        rollout: "batch-patches".into(),
+        wave: Some(("w".into(), "wave".into())),
+        traffic,
+        previous_traffic: previous,
+        actor: "carol".into(),
+        reason: None,
+        complete,
+    }
+}
+
+fn applied(answer: Actuated) -> String {
+    match answer {
+        Actuated::Applied { output } => output,
+        other => panic!("expected applied, got {other:?}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn advances_to_10_then_25_and_rolls_back_read_back_from_unleash() {
+    let server = shared_unleash();
+    create_flag(&server, FLAG).await;
+    let u = actuator(&server, FLAG, TIMEOUT);
+
+    let out = applied(u.actuate(&act(Verb::Advance, 10.0, 0.0, false)).await);
+    assert_eq!(out, "batch-patches-v1 production: on, rollout 10%");
+    assert_eq!(read_back(&server, FLAG).await, (true, vec!["10".into()]));
+
+    let out = applied(u.actuate(&act(Verb::Advance, 25.0, 10.0, false)).await);
+    assert_eq!(out, "batch-patches-v1 production: on, rollout 25%");
+    assert_eq!(
+        read_back(&server, FLAG).await,
+        (true, vec!["25".into()]),
+        "the strategy is updated, not added again"
+    );
+
+    // The last wave completes: it stays at its traffic, on.
+    let out = applied(u.actuate(&act(Verb::Advance, 25.0, 25.0, true)).await);
+    assert_eq!(
+        out,
+        "batch-patches-v1 production: on, rollout 25%, complete"
+    );
+    assert_eq!(read_back(&server, FLAG).await, (true, vec!["25".into()]));
+
+    // Pause and resume change nothing in Unleash.
+    applied(u.actuate(&act(Verb::Pause, 25.0, 25.0, false)).await);
+    assert_eq!(read_back(&server, FLAG).await, (true, vec!["25".into()]));
+
+    let out = applied(u.actuate(&act(Verb::Rollback, 0.0, 25.0, false)).await);
+    assert_eq!(out, "batch-patches-v1 production: off (rollout 25% kept)");
+    assert_eq!(read_back(&server, FLAG).await, (false, vec!["25".into()]));
+    let out = applied(u.actuate(&act(Verb::Rollback, 0.0, 0.0, false)).await);
+    assert_eq!(
+        out,
+        "batch-patches-v1 production: off already (rollout 25% kept)"
+    );
+
+    // Advancing again after a rollback turns it back on.
+    applied(u.actuate(&act(Verb::Advance, 50.0, 0.0, false)).await);
+    assert_eq!(read_back(&server, FLAG).await, (true, vec!["50".into()]));
+}
+
+/// Creates user `alice` and returns a personal access token of hers, made after logging in
+/// as her (Unleash OSS has no other way to act as a named person through the API).
+async fn alice_token(server: &UnleashServer) -> String {
+    let (status, user) = api(
+        server,
+        ADMIN_TOKEN,
+        Method::POST,
+        "api/admin/user-admin",
+        Some(json!({"username": "alice", "name": "Alice Operator",
+                    "email": "alice@example.com", "rootRole": 1, "sendEmail": false})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{user}");
+    let id = user["id"].as_u64().unwrap();
+    let password = "Alice-war-room-pw1";
+    let (status, body) = api(
+        server,
+        ADMIN_TOKEN,
+        Method::POST,
+        &format!("api/admin/user-admin/{id}/change-password"),
+        Some(json!({ "password": password })),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let http = reqwest::Client::new();
+    let login = http
+        .post(format!("{}auth/simple/login", server.url))
+        .json(&json!({"username": "alice", "password": password}))
+        .timeout(TIMEOUT)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("logging in as alice: {e}"));
+    assert_eq!(login.status(), StatusCode::OK);
+    let cookie = login
+        .headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|c| c.to_str().ok()?.split(';').next())
+        .collect::<Vec<_>>()
+        .join("; ");
+    let made = http
+        .post(format!("{}api/admin/user/tokens", server.url))
+        .header(reqwest::header::COOKIE, cookie)
+        .json(&json!({"description": "alice at the console",
+                      "expiresAt": "2099-12-31T00:00:00Z"}))
+        .timeout(TIMEOUT)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("making alice's token: {e}"));
+    assert_eq!(made.status(), StatusCode::CREATED);
+    let v: Value = made.json().await.unwrap();
+    v["secret"].as_str().unwrap().to_string()
+}
+
+/// Sets the flag's gradual rollout to `pct` with `token`, as a person would through the API.
+async fn set_rollout(server: &UnleashServer, flag: &str, token: &str, pct: &str) {
+    let (_, env) = api(server, ADMIN_TOKEN, Method::GET, &env_path(flag), None).await;
+    let sid = env["strategies"][0]["id"].as_str().unwrap();
+    let (status, body) = api(
+        server,
+        token,
+        Method::PATCH,
+        &format!("{}/strategies/{sid}", env_path(flag)),
+        Some(json!([{"op": "replace", "path": "/parameters/rollout", "value": pct}])),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reports_changes_made_outside_warroom_with_who_made_them_and_not_its_own() {
+    const FLAG: &str = "outside-v1";
+    let server = shared_unleash();
+    create_flag(&server, FLAG).await;
+    let u = actuator(&server, FLAG, TIMEOUT);
+    // The first read only sets the starting point: the flag's creation is not news.
+    assert_eq!(u.outside_changes().await.unwrap(), vec![]);
+    applied(u.actuate(&act(Verb::Advance, 10.0, 0.0, false)).await);
+    assert_eq!(
+        u.outside_changes().await.unwrap(),
+        vec![],
+        "warroom's own writes are not outside changes"
+    );
+
+    let alice = alice_token(&server).await;
+    set_rollout(&server, FLAG, &alice, "40").await;
+    // Warroom acts again (it re-reads first: 40 → 25), then alice disables the flag.
+    applied(u.actuate(&act(Verb::Advance, 25.0, 10.0, false)).await);
+    let (status, body) = api(
+        &server,
+        &alice,
+        Method::POST,
+        &format!("{}/off", env_path(FLAG)),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let seen = u.outside_changes().await.unwrap();
+    let by = seen[0].by.clone().unwrap();
+    assert!(by.contains("alice"), "{seen:?}");
+    assert_eq!(
+        seen,
+        vec![
+            Outside {
+                by: Some(by.clone()),
+                text: "rollout 10% → 40% in production".into()
+            },
+            Outside {
+                by: Some(by),
+                text: "disabled in production".into()
+            },
+        ]
+    );
+    assert_eq!(
+        u.outside_changes().await.unwrap(),
+        vec![],
+        "each change once"
+    );
+
+    // A person with the same admin token as warroom is still told apart: by event id.
+    set_rollout(&server, FLAG, ADMIN_TOKEN, "30").await;
+    applied(u.actuate(&act(Verb::Advance, 50.0, 25.0, false)).await);
+    assert_eq!(
+        u.outside_changes().await.unwrap(),
+        vec![Outside {
+            by: Some("admin".into()),
+            text: "rollout 25% → 30% in production".into()
+        }]
+    );
+    assert_eq!(read_back(&server, FLAG).await, (true, vec!["50".into()]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flag_that_does_not_exist_fails_in_unleash_s_words() {
+    const FLAG: &str = "refused-v1";
+    let server = shared_unleash();
+    let u = actuator(&server, "no-such-flag", TIMEOUT);
+    for verb in [Verb::Advance, Verb::Rollback] {
+        match u.actuate(&act(verb, 10.0, 0.0, false)).await {
+            Actuated::Failed { reason } => {
+                assert!(
+                    reason.contains("no feature named \"no-such-flag\"") && reason.contains("404"),
+                    "{reason}"
+                );
+                assert!(reason.len() < 200, "{reason}");
+            }
+            other => panic!("{verb:?}: {other:?}"),
+        }
+    }
+    // A flag in another environment than there is.
+    create_flag(&server, FLAG).await;
+    let elsewhere = Unleash::new(
+        server.url.parse().unwrap(),
+        ADMIN_TOKEN.to_string(),
+        "default".into(),
+        "nowhere".into(),
+        FLAG.into(),
+        TIMEOUT,
+    )
+    .unwrap();
+    let answer = elsewhere
+        .actuate(&act(Verb::Advance, 10.0, 0.0, false))
+        .await;
+    assert!(
+        matches!(&answer, Actuated::Failed { reason } if reason.contains("404")),
+        "{answer:?}"
+    );
+    // A wrong token is refused in Unleash's words too.
+    let wrong = Unleash::new(
+        server.url.parse().unwrap(),
+        "*:*.wrong".into(),
+        "default".into(),
+        "production".into(),
+        FLAG.into(),
+        TIMEOUT,
+    )
+    .unwrap();
+    let answer = wrong.actuate(&act(Verb::Advance, 10.0, 0.0, false)).await;
+    assert!(
+        matches!(&answer, Actuated::Failed { reason } if reason.contains("401")),
+        "{answer:?}"
+    );
+    assert!(wrong.outside_changes().await.unwrap_err().contains("401"));
+    assert_eq!(read_back(&server, FLAG).await, (false, vec![]));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unleash_that_hangs_or_dies_fails_in_time_and_never_hangs() {
+    const FLAG: &str = "hang-v1";
+    // An Unleash of its own, beside the shared one on the same database.
+    let shared = shared_unleash();
+    let mut server = start_unleash_beside(&shared);
+    create_flag(&server, FLAG).await;
+    applied(
+        actuator(&server, FLAG, TIMEOUT)
+            .actuate(&act(Verb::Advance, 10.0, 0.0, false))
+            .await,
+    );
+    let u = actuator(&server, FLAG, Duration::from_secs(1));
+
+    // Frozen: connections are taken, nothing answers. The first read times out before any
+    // write, so nothing changed.
+    server.freeze();
+    let t = Instant::now();
+    let answer = u.actuate(&act(Verb::Advance, 25.0, 10.0, false)).await;
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    match &answer {
+        Actuated::Failed { reason } | Actuated::Unknown { reason } => {
+            assert!(reason.contains("within 1s"), "{reason}");
+        }
+        Actuated::Applied { .. } => panic!("{answer:?}"),
+    }
+    let t = Instant::now();
+    assert!(u.outside_changes().await.is_err());
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+
+    // Dead: the connection is refused before any write.
+    server.kill();
+    let t = Instant::now();
+    let answer = u.actuate(&act(Verb::Rollback, 0.0, 10.0, false)).await;
+    assert!(t.elapsed() < Duration::from_secs(5), "{:?}", t.elapsed());
+    assert!(
+        matches!(&answer, Actuated::Failed { reason } if reason.contains("cannot connect")),
+        "{answer:?}"
+    );
+}
+
+/// A stand-in for Unleash on loopback that answers reads (a flag at 10 %, off, no events) but
+/// takes writes and never answers them: whether they happened is not known.
+async fn swallowing_writes() -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut buf = vec![0u8; 8192];
+                let n = conn.read(&mut buf).await.unwrap_or(0);
+                let head = String::from_utf8_lossy(&buf[..n]).to_string();
+                let body = if head.starts_with("GET /api/admin/search/events") {
+                    json!({"events": [], "total": 0})
+                } else if head.starts_with("GET ") {
+                    json!({"name": FLAG, "environment": "production", "enabled": false,
+                           "strategies": [{"id": "s1", "name": "flexibleRollout",
+                                           "parameters": {"rollout": "10"}}]})
+                } else {
+                    tokio::time::sleep(Duration::from_secs(30)).await;
+                    return;
+                };
+                let body = body.to_string();
+                let answer = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = conn.write_all(answer.as_bytes()).await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_without_an_answer_is_unknown() {
+    let addr = swallowing_writes().await;
+    let u = Unleash::new(
+        format!("http://{addr}").parse().unwrap(),
+        ADMIN_TOKEN.to_string(),
+        "default".into(),
+        "production".into(),
+        FLAG.into(),
+        Duration::from_millis(500),
+    )
+    .unwrap();
+    let t = Instant::now();
+    let answer = u.actuate(&act(Verb::Advance, 25.0, 10.0, false)).await;
+    assert!(t.elapsed() < Duration::from_secs(3), "{:?}", t.elapsed());
+    assert!(
+        matches!(&answer, Actuated::Unknown { reason } if reason.contains("may or may not")),
+        "{answer:?}"
+    );
+}

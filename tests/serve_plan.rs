@@ -89,7 +89,7 @@ async fn a_planned_rollout_moves_through_its_actuator_and_every_console_sees_the
             "resume w1 10",
             "advance w2 50",
             "advance w3 100",
-            "advance w3 100",
+            "advance w3 100 complete",
         ]
     );
     // The conductor's moves are commands by it, with their reasons, on both consoles.

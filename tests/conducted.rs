@@ -10,9 +10,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
-
 use warroom::config::plan_file;
 use warroom::core::command::{Action, OutcomeKind, Role};
 use warroom::core::source::PROMETHEUS;
@@ -24,40 +21,10 @@ use warroom::server::scenario::CONDUCTOR;
 mod common;
 use common::console::Console;
 
-/// Serves `GET /metrics` with one gauge, `checkout_error_ratio`, at `value / 1000`.
-async fn target(value: Arc<AtomicU64>) -> std::net::SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut s, _)) = listener.accept().await else {
-                return;
-            };
-            let v = value.load(Ordering::SeqCst);
-            tokio::spawn(async move {
-                let mut buf = [0u8; 2048];
-                let _ = s.read(&mut buf).await;
-                #[allow(clippy::cast_precision_loss)]
-                let body = format!(
-                    "# TYPE checkout_error_ratio gauge\ncheckout_error_ratio {}\n",
-                    v as f64 / 1000.0
-                );
-                let resp = format!(
-                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                );
-                let _ = s.write_all(resp.as_bytes()).await;
-                let _ = s.shutdown().await;
-            });
-        }
-    });
-    addr
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_numbers_start_the_rollout_and_a_lasting_breach_rolls_it_back() {
     let value = Arc::new(AtomicU64::new(5)); // 0.5 %
-    let scraped = target(value.clone()).await;
+    let scraped = common::serve_gauge("checkout_error_ratio", value.clone()).await;
     let prom = common::start_prometheus(scraped);
     let dir = tempfile::tempdir().unwrap();
     let log = dir.path().join("calls");

@@ -159,18 +159,23 @@ async fn advances_to_10_then_25_and_rolls_back_read_back_from_unleash() {
 /// Creates user `alice` and returns a personal access token of hers, made after logging in
 /// as her (Unleash OSS has no other way to act as a named person through the API).
 async fn alice_token(server: &UnleashServer) -> String {
+    person_token(server, "alice", "Alice Operator", "alice@example.com").await
+}
+
+/// Creates user `username` and returns a personal access token of theirs.
+async fn person_token(server: &UnleashServer, username: &str, name: &str, email: &str) -> String {
     let (status, user) = api(
         server,
         ADMIN_TOKEN,
         Method::POST,
         "api/admin/user-admin",
-        Some(json!({"username": "alice", "name": "Alice Operator",
-                    "email": "alice@example.com", "rootRole": 1, "sendEmail": false})),
+        Some(json!({"username": username, "name": name,
+                    "email": email, "rootRole": 1, "sendEmail": false})),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{user}");
     let id = user["id"].as_u64().unwrap();
-    let password = "Alice-war-room-pw1";
+    let password = "War-room-pw1";
     let (status, body) = api(
         server,
         ADMIN_TOKEN,
@@ -183,11 +188,11 @@ async fn alice_token(server: &UnleashServer) -> String {
     let http = reqwest::Client::new();
     let login = http
         .post(format!("{}auth/simple/login", server.url))
-        .json(&json!({"username": "alice", "password": password}))
+        .json(&json!({"username": username, "password": password}))
         .timeout(TIMEOUT)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("logging in as alice: {e}"));
+        .unwrap_or_else(|e| panic!("logging in as {username}: {e}"));
     assert_eq!(login.status(), StatusCode::OK);
     let cookie = login
         .headers()
@@ -204,7 +209,7 @@ async fn alice_token(server: &UnleashServer) -> String {
         .timeout(TIMEOUT)
         .send()
         .await
-        .unwrap_or_else(|e| panic!("making alice's token: {e}"));
+        .unwrap_or_else(|e| panic!("making {username}'s token: {e}"));
     assert_eq!(made.status(), StatusCode::CREATED);
     let v: Value = made.json().await.unwrap();
     v["secret"].as_str().unwrap().to_string()
@@ -436,4 +441,181 @@ async fn a_write_without_an_answer_is_unknown() {
         matches!(&answer, Actuated::Unknown { reason } if reason.contains("may or may not")),
         "{answer:?}"
     );
+}
+
+/// The whole path with real parts: a plan conducted by the control plane against this Unleash,
+/// its SLO polled from a real Prometheus, a console over a real web socket.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planned_rollout_is_conducted_against_unleash_for_the_room() {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::Arc;
+    use warroom::core::command::{Action, Role};
+    use warroom::core::record::Body;
+    use warroom::core::wave::WaveStatus;
+    use warroom::server::conducting::{self, Conducting};
+    use warroom::server::net::{self, ControlPlane, Tokens};
+    use warroom::server::scenario::{ACTUATOR, CONDUCTOR};
+
+    const CONDUCTED: &str = "bp-conducted";
+    let server = shared_unleash();
+    create_flag(&server, CONDUCTED).await;
+    let errors = Arc::new(AtomicU64::new(5)); // 0.5 %
+    let scraped = common::serve_gauge("bp_error_ratio", errors.clone()).await;
+    let prom = common::start_prometheus(scraped);
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("unleash-token");
+    std::fs::write(&token_file, ADMIN_TOKEN).unwrap();
+    let plan = conducted_plan(&prom.url, &server.url, &token_file, CONDUCTED);
+    let file = warroom::config::plan_file::parse("batch-patches.toml", &plan, dir.path()).unwrap();
+    let (plane, work) = ControlPlane::planned(&file, Tokens::default());
+    let (addr, serving) = net::bind("127.0.0.1:0".parse().unwrap(), plane.clone())
+        .await
+        .unwrap();
+    let serving = tokio::spawn(serving);
+    let conducting = tokio::spawn(conducting::run(
+        plane,
+        work,
+        Conducting::for_plan(&file).unwrap(),
+    ));
+    let mut c = common::console::Console::connect(&format!("ws://{addr}"), Role::Commander, None);
+    // Healthy: the conductor starts wave 1, and after its 2-second bake moves to 25 %.
+    c.until(60, "wave 2 active", |c| {
+        c.app.state.current_wave() == Some(1)
+    })
+    .await;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while read_back(&server, CONDUCTED).await != (true, vec!["25".to_string()]) {
+        assert!(Instant::now() < deadline, "Unleash never read 25%");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let advances: Vec<_> = c
+        .app
+        .state
+        .commands
+        .iter()
+        .filter(|k| k.action == Action::Advance && k.by.as_deref() == Some(CONDUCTOR))
+        .collect();
+    assert_eq!(
+        advances.len(),
+        2,
+        "start and 10% → 25%, both by the conductor"
+    );
+    // Someone changes the percentage in Unleash by hand: the room sees who and what.
+    let dana = person_token(&server, "dana", "Dana Oncall", "dana@example.com").await;
+    set_rollout(&server, CONDUCTED, &dana, "40").await;
+    c.until(20, "the outside change on the timeline", |c| {
+        c.seen.iter().any(|(_, r)| {
+            r.source.as_deref() == Some(ACTUATOR)
+                && matches!(&r.body, Body::Note { by: Some(by), text }
+                    if by.contains("dana") && text.contains("25% → 40%"))
+        })
+    })
+    .await;
+    // The error rate jumps: the trigger's rollback disables the flag in Unleash.
+    errors.store(120, Ordering::SeqCst);
+    c.until(40, "the rollback", |c| {
+        c.app.state.waves[1].status == WaveStatus::RolledBack
+    })
+    .await;
+    let rollback = c
+        .app
+        .state
+        .commands
+        .iter()
+        .find(|k| k.action == Action::Rollback)
+        .cloned()
+        .unwrap();
+    assert_eq!(rollback.by.as_deref(), Some(CONDUCTOR));
+    assert!(
+        rollback
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("Error rate above 5% for 2s")),
+        "{:?}",
+        rollback.reason
+    );
+    let (enabled, _) = read_back(&server, CONDUCTED).await;
+    assert!(!enabled, "the rollback disabled the flag in Unleash");
+    // warroom's own writes are not reported as outside changes.
+    let outside: Vec<String> = c
+        .seen
+        .iter()
+        .filter_map(|(_, r)| match (&r.body, r.source.as_deref()) {
+            (Body::Note { by, text }, Some(ACTUATOR)) => Some(format!("{by:?} {text}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(outside.len(), 1, "{outside:?}");
+    serving.abort();
+    conducting.abort();
+}
+
+/// Batch Patches on this Unleash: wave 1 auto on its SLO gate, then manual waves; a rollback
+/// trigger on the error rate.
+fn conducted_plan(prom: &str, unleash: &str, token_file: &std::path::Path, flag: &str) -> String {
+    format!(
+        r#"
+[rollout]
+id = "batch-patches"
+service = "batch-patches"
+from = "v0.9"
+to = "v1.0.0"
+strategy = "canary"
+
+[[wave]]
+id = "w1"
+name = "10% of nodes"
+traffic = 10
+bake = "2s"
+approval = "auto"
+gates = [{{ slo = "error_rate" }}]
+
+[[wave]]
+id = "w2"
+name = "25% of nodes"
+traffic = 25
+bake = "1h"
+approval = "manual"
+
+[[wave]]
+id = "w3"
+name = "All nodes"
+traffic = 100
+bake = "1h"
+approval = "manual"
+
+[prometheus]
+url = "{prom}"
+interval = "1s"
+timeout = "2s"
+
+[[slo]]
+id = "error_rate"
+name = "Error Rate"
+query = "100 * max(bp_error_ratio)"
+unit = "%"
+direction = "lower"
+target = 1
+warning = 2
+critical = 5
+
+[[trigger]]
+label = "Error rate above 5% for 2s"
+slo = "error_rate"
+above = 5
+for = "2s"
+policy = "rollback"
+
+[actuator]
+kind = "unleash"
+url = "{unleash}"
+token_file = "{token}"
+project = "default"
+environment = "production"
+feature = "{flag}"
+poll = "1s"
+timeout = "20s"
+"#,
+        token = token_file.display(),
+    )
 }

@@ -341,3 +341,35 @@ impl Drop for Plane {
 pub fn free_addr() -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], free_port()))
 }
+
+/// Serves `GET /metrics` on a loopback port with one gauge, `name`, at `value / 1000`, for a
+/// Prometheus to scrape; the test moves the value. Runs until the runtime stops.
+pub async fn serve_gauge(
+    name: &'static str,
+    value: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else {
+                return;
+            };
+            let v = value.load(std::sync::atomic::Ordering::SeqCst);
+            tokio::spawn(async move {
+                let mut buf = [0u8; 2048];
+                let _ = s.read(&mut buf).await;
+                #[allow(clippy::cast_precision_loss)]
+                let body = format!("# TYPE {name} gauge\n{name} {}\n", v as f64 / 1000.0);
+                let resp = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(resp.as_bytes()).await;
+                let _ = s.shutdown().await;
+            });
+        }
+    });
+    addr
+}

@@ -454,3 +454,60 @@ async fn webhook_to_a_closed_port_is_failed() {
         "{reason}"
     );
 }
+
+/// The Trackshift plan's own verbs, run by the exec actuator against a stand-in `kubectl`
+/// (tests/fakes/kubectl: no cluster here) that prints what the Argo Rollouts plugin and
+/// `kubectl patch` print and fails as they do.
+#[tokio::test]
+async fn the_trackshift_plans_kubectl_verbs_through_the_exec_actuator() {
+    let file = plan_file::load(Path::new("examples/plans/trackshift-argo.toml")).unwrap();
+    let warroom::config::plan_file::ActuatorSpec::Exec { verbs, .. } = &file.actuator else {
+        panic!("an exec plan");
+    };
+    let fake = std::fs::canonicalize("tests/fakes/kubectl").unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let state_file = state.path().join("rollout");
+    // Every verb that calls kubectl directly, with kubectl replaced by the stand-in; `env`
+    // hands it its state file.
+    let mut direct = BTreeMap::new();
+    for (verb, argv) in verbs {
+        if argv[0] == "kubectl" {
+            let mut v = vec![
+                "/usr/bin/env".to_string(),
+                format!("FAKE_KUBECTL_STATE={}", state_file.display()),
+                fake.display().to_string(),
+            ];
+            v.extend(argv[1..].iter().cloned());
+            direct.insert(*verb, v);
+        }
+    }
+    assert!(direct.contains_key(&Verb::Pause) && direct.contains_key(&Verb::Resume));
+    let e = Exec::new(direct, Span::from_secs(10), PathBuf::from("examples/plans"));
+    assert_eq!(
+        e.actuate(&actuation(Verb::Pause)).await,
+        Actuated::Applied {
+            output: "rollout 'trackshift-gateway' paused".into()
+        }
+    );
+    assert_eq!(
+        e.actuate(&actuation(Verb::Resume)).await,
+        Actuated::Applied {
+            output: "rollout.argoproj.io/trackshift-gateway patched".into()
+        }
+    );
+    std::fs::write(&state_file, "missing\n").unwrap();
+    assert_eq!(
+        e.actuate(&actuation(Verb::Pause)).await,
+        Actuated::Failed {
+            reason: "exit status 1: Error: rollouts.argoproj.io \"trackshift-gateway\" not found"
+                .into()
+        }
+    );
+    let calls = std::fs::read_to_string(state.path().join("rollout.calls")).unwrap();
+    assert_eq!(
+        calls,
+        "argo rollouts pause trackshift-gateway -n trackshift\n\
+         patch rollout trackshift-gateway -n trackshift --type merge -p {\"spec\":{\"paused\":false}}\n\
+         argo rollouts pause trackshift-gateway -n trackshift\n"
+    );
+}

@@ -817,3 +817,161 @@ async fn a_recording_across_a_restart_replays_to_what_the_console_showed() {
     );
     assert_eq!(lines_a, lines_b, "the same timeline, the boundary included");
 }
+
+/// A plan whose canary waits for the SRE on call, served to consoles whose tokens name who
+/// sits at them: alice, the SRE on call; bob, the release manager; carol, the incident
+/// commander.
+async fn ticking_plane() -> String {
+    const HEADER: &str = r#"{"warroom":"1.2","rollout":{"id":"ticks","service":"svc","from":"v1","to":"v2","strategy":"canary","t0":"2025-02-03T09:00:00Z","sample_interval":"1m",
+"waves":[{"id":"w1","name":"Canary","traffic":10,"bake":"10m","gates":[{"label":"Canary smoke checked","check":"sb_canary"}]},{"id":"w2","name":"Everyone","traffic":100}],
+"slos":[{"id":"err","name":"Error rate","unit":"%","direction":"lower","target":2,"warning":5,"critical":10}],
+"checklist":[{"id":"pre","title":"Pre-deployment","items":[{"id":"notes","text":"Release notes ready"}]},
+{"id":"canary","title":"Canary","items":[{"id":"sb_canary","text":"Smoke tests pass on canary","owner":"SRE on-call"},{"id":"sb_dash","text":"Canary dashboards watched","owner":"SRE on-call"}]}]}}"#;
+    let plan = warroom::format::fixture::open("ticks", std::io::Cursor::new(HEADER.as_bytes()))
+        .unwrap()
+        .fixture()
+        .plan
+        .clone();
+    let state = warroom::core::state::State::new(
+        plan,
+        warroom::core::source::SourceStatus {
+            name: "control-plane".into(),
+            link: warroom::core::source::Link::Connected,
+        },
+        256,
+    );
+    let tokens = Tokens::parse(
+        "# token seat name roles\n\
+         alice-token commander alice \"SRE on-call\"\n\
+         bob-token commander bob \"Release Manager\"\n\
+         carol-token commander carol \"Incident Commander\"\n",
+    )
+    .unwrap();
+    let plane = ControlPlane::new(Scenario::from_state(&state, 3, false), 10.0, tokens);
+    let (addr, serving) = net::bind("127.0.0.1:0".parse().unwrap(), plane.clone())
+        .await
+        .unwrap();
+    tokio::spawn(serving);
+    format!("ws://{addr}")
+}
+
+fn item_of(c: &Console, id: &str) -> (warroom::core::checklist::ItemStatus, Option<String>) {
+    let (s, i) = c.app.state.plan.item(id).unwrap();
+    let st = &c.app.state.checklist.items[s][i];
+    (st.status, st.by.as_deref().map(String::from))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_ticks_every_console_sees_who_and_others_are_refused_with_the_reason() {
+    use common::console::check;
+    use warroom::core::checklist::ItemStatus;
+    let url = ticking_plane().await;
+    let mut alice = Console::connect(&url, Role::Commander, Some("alice-token"));
+    let mut bob = Console::connect(&url, Role::Commander, Some("bob-token"));
+    for c in [&mut alice, &mut bob] {
+        c.until(10, "hello", |c| c.role == Some(Role::Commander))
+            .await;
+    }
+    alice
+        .commands
+        .send(check(
+            "al-1",
+            Action::Tick,
+            "sb_canary",
+            Some("checked the canary tenants"),
+        ))
+        .await
+        .unwrap();
+    alice
+        .until(10, "the tick's outcome", |c| c.outcome("al-1").is_some())
+        .await;
+    assert_eq!(alice.outcome("al-1"), Some((OutcomeKind::Accepted, None)));
+    // The other console sees who ticked it (the tokens file's name, not the console's
+    // claimed actor), and the gate is green there too.
+    bob.until(10, "the tick", |c| {
+        item_of(c, "sb_canary").0 == ItemStatus::Done
+    })
+    .await;
+    assert_eq!(
+        item_of(&bob, "sb_canary"),
+        (ItemStatus::Done, Some("alice".into()))
+    );
+    let (s, i) = bob.app.state.plan.item("sb_canary").unwrap();
+    assert_eq!(
+        bob.app.state.checklist.items[s][i].note.as_deref(),
+        Some("checked the canary tenants")
+    );
+    assert!(bob.seen.iter().any(|(_, r)| matches!(
+        &r.body,
+        Body::Command { action: Action::Tick, by: Some(by), item: Some(item), .. }
+            if &**by == "alice" && &**item == "sb_canary"
+    )));
+    // Bob holds no role that owns the canary's items.
+    bob.commands
+        .send(check("bo-1", Action::Tick, "sb_dash", None))
+        .await
+        .unwrap();
+    bob.until(10, "the refusal", |c| c.outcome("bo-1").is_some())
+        .await;
+    assert_eq!(
+        bob.outcome("bo-1"),
+        Some((
+            OutcomeKind::Rejected,
+            Some(
+                "item \"sb_dash\" is owned by SRE on-call; bob (Release Manager) cannot tick it"
+                    .into()
+            )
+        ))
+    );
+    assert_eq!(item_of(&bob, "sb_dash").0, ItemStatus::Open);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_consoles_ticking_the_same_item_at_once_get_one_acceptance_and_one_conflict() {
+    use common::console::check;
+    let url = ticking_plane().await;
+    let mut alice = Console::connect(&url, Role::Commander, Some("alice-token"));
+    let mut carol = Console::connect(&url, Role::Commander, Some("carol-token"));
+    for c in [&mut alice, &mut carol] {
+        c.until(10, "hello", |c| c.role == Some(Role::Commander))
+            .await;
+    }
+    let (a, b) = tokio::join!(
+        alice
+            .commands
+            .send(check("al-1", Action::Tick, "notes", None)),
+        carol
+            .commands
+            .send(check("ca-1", Action::Tick, "notes", None)),
+    );
+    a.unwrap();
+    b.unwrap();
+    alice
+        .until(10, "both outcomes", |c| {
+            c.outcome("al-1").is_some() && c.outcome("ca-1").is_some()
+        })
+        .await;
+    let (first, second) = (
+        alice.outcome("al-1").unwrap(),
+        alice.outcome("ca-1").unwrap(),
+    );
+    let mut results = [first.0, second.0];
+    results.sort_by_key(|r| format!("{r:?}"));
+    assert_eq!(
+        results,
+        [OutcomeKind::Accepted, OutcomeKind::Conflict],
+        "exactly one is accepted"
+    );
+    let (winner, why) = if first.0 == OutcomeKind::Conflict {
+        ("carol", first.1)
+    } else {
+        ("alice", second.1)
+    };
+    let why = why.unwrap();
+    assert!(
+        why.starts_with(&format!(
+            "item \"notes\" is already ticked by {winner} at T+"
+        )),
+        "{why}"
+    );
+}

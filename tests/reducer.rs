@@ -105,6 +105,7 @@ fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
             by: Some("IC".into()),
             reason: Some("trigger fired".into()),
             wave: Some(0),
+            item: None,
         },
     ));
     s.apply(rec(
@@ -840,6 +841,7 @@ mod app {
                     by: Some("ic@room".into()),
                     reason: Some("bake looks off".into()),
                     wave: Some(0),
+                    item: None,
                 },
             ),
             record(
@@ -979,5 +981,199 @@ mod app {
         assert_eq!(a.slos, b.slos, "bands, breach clocks, histories");
         assert_eq!(a.timeline, b.timeline, "every entry with its own source");
         assert_eq!(a, b);
+    }
+
+    // ---- ticking the checklist
+
+    /// `joined`, with the checklist focused (its cursor on the first item, "backup").
+    fn on_checklist() -> App {
+        let mut app = joined(false);
+        app.apply(Input::Key(Key::Tab));
+        assert_eq!(app.ui.focus, warroom::core::ui::Panel::Checklist);
+        app
+    }
+
+    #[test]
+    fn space_on_the_focused_item_confirms_then_sends_a_tick_with_its_note() {
+        use warroom::core::checklist::ItemStatus;
+        let mut app = on_checklist();
+        // Down moves the cursor to the second item, the sign-off.
+        app.apply(Input::Key(Key::Down));
+        assert_eq!(app.ui.cursor_item(&app.state.plan.spec), Some((1, 0)));
+        let fx = app.apply(Input::Key(Key::Char(' ')));
+        assert!(fx.send.is_empty(), "one key never sends a command");
+        let cf = app.outbox.confirm.clone().expect("a confirmation");
+        assert_eq!(cf.action, Action::Tick);
+        let item = cf.check.expect("about an item");
+        assert_eq!(
+            (item.id.as_str(), item.text.as_str()),
+            ("signoff", "IC sign-off")
+        );
+        assert_eq!(item.now, "open");
+        // Typing is the note; Enter sends it, audited first.
+        keys(&mut app, "looks good");
+        let fx = app.apply(Input::Key(Key::Enter));
+        let cmd = fx.send.first().expect("sent").clone();
+        assert_eq!(cmd.action, Action::Tick);
+        assert_eq!(cmd.item(), Some("signoff"));
+        assert_eq!(cmd.reason.as_deref(), Some("looks good"));
+        assert_eq!(cmd.expected_wave(), None, "a tick expects no wave");
+        assert_eq!(cmd.session.as_deref(), Some("s1"));
+        assert!(matches!(&fx.audit[..], [AuditEntry::Confirmed(c)] if *c == cmd));
+        assert_eq!(
+            app.ui.notice.as_deref(),
+            Some("tick sent, waiting for the outcome")
+        );
+        // The control plane's answer settles it; the item is done, by whoever it says.
+        let fx = app.apply(events(vec![
+            record(
+                20,
+                Body::Command {
+                    id: cmd.id.clone().into(),
+                    action: Action::Tick,
+                    by: Some("ic@room".into()),
+                    reason: Some("looks good".into()),
+                    wave: None,
+                    item: Some("signoff".into()),
+                },
+            ),
+            record(
+                20,
+                Body::Outcome {
+                    id: cmd.id.clone().into(),
+                    result: OutcomeKind::Accepted,
+                    reason: None,
+                },
+            ),
+            record(
+                20,
+                Body::Check {
+                    section: 1,
+                    item: 0,
+                    state: ItemStatus::Done,
+                    by: Some("ic@room".into()),
+                    text: Some("looks good".into()),
+                },
+            ),
+        ]));
+        assert!(fx.audit.iter().any(|a| matches!(
+            a,
+            AuditEntry::Outcome {
+                result: OutcomeKind::Accepted,
+                ..
+            }
+        )));
+        assert!(app.outbox.pending.is_empty());
+        assert_eq!(app.ui.notice.as_deref(), Some("tick accepted"));
+        assert!(texts(&app)
+            .iter()
+            .any(|l| l == "TICK requested on signoff — looks good (ic@room)"));
+        // The same key on a done item unticks it.
+        app.apply(Input::Key(Key::Char('x')));
+        let cf = app.outbox.confirm.clone().unwrap();
+        assert_eq!(cf.action, Action::Untick);
+        assert!(cf.check.unwrap().now.starts_with("done by ic@room at T+"));
+        app.apply(Input::Key(Key::Esc));
+        assert!(app.outbox.confirm.is_none());
+        assert_eq!(app.ui.notice.as_deref(), Some("untick cancelled"));
+    }
+
+    #[test]
+    fn a_tick_while_the_control_plane_is_down_is_not_sent_and_says_so() {
+        let mut app = on_checklist();
+        down(&mut app);
+        app.apply(Input::Key(Key::Char('x')));
+        let fx = app.apply(Input::Key(Key::Enter));
+        assert!(fx.send.is_empty());
+        assert!(
+            matches!(&fx.audit[..], [AuditEntry::Confirmed(_), AuditEntry::NotSent { reason, .. }] if reason == "control plane down")
+        );
+        assert_eq!(
+            app.ui.notice.as_deref(),
+            Some("tick NOT sent: control plane down")
+        );
+        assert!(app.outbox.pending.is_empty());
+    }
+
+    #[test]
+    fn observers_and_replays_do_not_tick_and_say_why() {
+        let mut app = on_checklist();
+        app.outbox.role = Role::Observer;
+        let fx = app.apply(Input::Key(Key::Char(' ')));
+        assert!(app.outbox.confirm.is_none() && fx.send.is_empty());
+        assert_eq!(
+            app.ui.notice.as_deref(),
+            Some("read-only seat: observers cannot tick")
+        );
+        // A replay: x says it is read-only; space still plays.
+        let info = warroom::core::playback::ReplayInfo {
+            speed: warroom::core::playback::Speed::Times(1.0),
+            playing: false,
+            start: Offset::ZERO,
+            end: Offset::from_secs(600),
+        };
+        let mut replay = App::new(state(), warroom::core::playback::Mode::Replay(info));
+        replay.outbox = Outbox::new(Role::Commander, "ic@room".into(), "t".into());
+        replay.apply(Input::Key(Key::Tab));
+        replay.apply(Input::Key(Key::Char('x')));
+        assert!(replay.outbox.confirm.is_none());
+        assert_eq!(
+            replay.ui.notice.as_deref(),
+            Some("a replay is read-only: items are ticked live")
+        );
+        let fx = replay.apply(Input::Key(Key::Char(' ')));
+        assert_eq!(fx.replay, Some(warroom::core::playback::ReplayCtl::Toggle));
+        // The `:` line says the same.
+        keys(&mut replay, ":check backup");
+        replay.apply(Input::Key(Key::Enter));
+        assert_eq!(
+            replay.ui.line.as_ref().and_then(|l| l.error.as_deref()),
+            Some("a replay is read-only: items are ticked live")
+        );
+    }
+
+    #[test]
+    fn the_command_line_checks_an_item_with_a_note_through_the_same_confirmation() {
+        let mut app = joined(false);
+        // `:` opens the line at the bottom; Esc cancels it.
+        keys(&mut app, ":chec");
+        assert_eq!(app.ui.line.as_ref().map(|l| l.input.as_str()), Some("chec"));
+        app.apply(Input::Key(Key::Esc));
+        assert!(app.ui.line.is_none());
+        // An unknown command, a missing item and an unknown item keep the line, with why.
+        for (typed, why) in [
+            (":frobnicate now", "unknown command :frobnicate (this console knows :check ITEM [note] and :uncheck ITEM [note])"),
+            (":check", "usage: :check ITEM [note]"),
+            (":check nope", "no checklist item \"nope\" in the plan"),
+            (":uncheck backup", "item \"backup\" is open: there is nothing to untick"),
+        ] {
+            keys(&mut app, typed);
+            app.apply(Input::Key(Key::Enter));
+            let line = app.ui.line.clone().expect("still open");
+            assert_eq!(line.error.as_deref(), Some(why), "{typed}");
+            assert!(app.outbox.confirm.is_none());
+            app.apply(Input::Key(Key::Esc));
+        }
+        keys(&mut app, ":check signoff checked the canary tenants");
+        let fx = app.apply(Input::Key(Key::Enter));
+        assert!(fx.send.is_empty() && app.ui.line.is_none());
+        let cf = app.outbox.confirm.clone().expect("the same confirmation");
+        assert_eq!(cf.action, Action::Tick);
+        assert_eq!(cf.reason, "checked the canary tenants");
+        assert_eq!(
+            app.ui.cursor_item(&app.state.plan.spec),
+            Some((1, 0)),
+            "the cursor goes to the item"
+        );
+        let fx = app.apply(Input::Key(Key::Enter));
+        let cmd = &fx.send[0];
+        assert_eq!(
+            (cmd.action, cmd.item(), cmd.reason.as_deref()),
+            (
+                Action::Tick,
+                Some("signoff"),
+                Some("checked the canary tenants")
+            )
+        );
     }
 }

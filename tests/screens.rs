@@ -79,7 +79,10 @@ fn help_screen_lists_the_key_table() {
     c.intent(Intent::Help);
     let s = screen(&c, &look("dark", false), 120, 40);
     for b in warroom::core::intent::KEYMAP {
-        let applies = b.when != warroom::core::intent::When::Live;
+        let applies = matches!(
+            b.when,
+            warroom::core::intent::When::Always | warroom::core::intent::When::Replay
+        );
         assert_eq!(
             s.contains(b.help),
             applies,
@@ -302,4 +305,88 @@ fn control_plane_down_leads_the_header() {
     }
     insta::assert_snapshot!("control_plane_down_120x40", wide);
     insta::assert_snapshot!("control_plane_down_80x24", narrow);
+}
+
+/// As if connected to a control plane as a commander: a session, and the link up.
+fn as_live_commander(c: &mut App) {
+    c.mode = warroom::core::playback::Mode::Live;
+    c.live.session = Some("s1".into());
+    c.state.source.link = warroom::core::source::Link::Connected;
+    c.outbox = warroom::core::outbox::Outbox::new(
+        warroom::core::command::Role::Commander,
+        "ic@room".into(),
+        "t".into(),
+    );
+}
+
+/// The checklist focused with its cursor on an owned item that is still open, then the
+/// confirmation its tick opens: the item, its owner, its state and the note, at 80×24. The
+/// cursor is a pointer as well as reverse video, so the ASCII mono screen shows it too.
+#[test]
+fn checklist_cursor_and_the_tick_confirmation_at_80x24() {
+    use warroom::core::intent::Key;
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+30h");
+    as_live_commander(&mut c);
+    c.intent(Intent::FocusNext);
+    let plan = c.state.plan.spec.clone();
+    let (s, i) = c.state.plan.item("w2_wave1_criteria").unwrap();
+    c.ui.point_at(&plan, s, i);
+    let l = look("dark", false);
+    let screen_with_cursor = screen(&c, &l, 80, 24);
+    let footer = screen_with_cursor.lines().last().unwrap().to_string();
+    assert!(footer.contains("(un)tick"), "{footer}");
+    let row = screen_with_cursor
+        .lines()
+        .find(|r| r.contains("▸ ☐"))
+        .unwrap_or_else(|| panic!("the cursor's row:\n{screen_with_cursor}"));
+    assert!(row.contains("All Wave 1"), "{row}");
+    insta::assert_snapshot!("checklist_cursor_80x24", screen_with_cursor);
+    let mono = screen(&c, &look("mono", true), 80, 24);
+    assert!(mono.lines().any(|r| r.contains("> [ ] All Wave")), "{mono}");
+    c.apply(Input::Key(Key::Char(' ')));
+    for ch in "wave 1 held for 40s".chars() {
+        c.apply(Input::Key(Key::Char(ch)));
+    }
+    let modal = screen(&c, &l, 80, 24);
+    assert!(modal.contains("TICK — confirm"), "{modal}");
+    assert!(
+        modal.contains("owner: Incident Commander · now open"),
+        "{modal}"
+    );
+    insta::assert_snapshot!("tick_confirmation_80x24", modal);
+    // Not on a replay's footer, nor when another panel has focus.
+    c.apply(Input::Key(Key::Esc));
+    c.intent(Intent::FocusNext);
+    assert!(!screen(&c, &l, 80, 24)
+        .lines()
+        .last()
+        .unwrap()
+        .contains("(un)tick"));
+}
+
+/// The `:` line takes the footer's row, and says so when a command is unknown.
+#[test]
+fn the_command_line_sits_at_the_bottom() {
+    use warroom::core::intent::Key;
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+30h");
+    as_live_commander(&mut c);
+    for ch in ":chek w2_error_trend".chars() {
+        c.apply(Input::Key(Key::Char(ch)));
+    }
+    let l = look("dark", false);
+    let s = screen(&c, &l, 80, 24);
+    assert!(
+        s.lines()
+            .last()
+            .unwrap()
+            .starts_with(":chek w2_error_trend_  Enter runs"),
+        "{s}"
+    );
+    c.apply(Input::Key(Key::Enter));
+    let s = screen(&c, &l, 80, 24);
+    assert!(
+        s.lines().last().unwrap().contains("unknown command :chek"),
+        "{}",
+        s.lines().last().unwrap()
+    );
 }

@@ -21,7 +21,7 @@ use super::source::{Link, SourceStatus, ALERTMANAGER, CONTROL_PLANE, PROMETHEUS}
 use super::state::{Event, Image, State, TIMELINE_CAP};
 use super::time::{parse_offset, Offset, Span};
 use super::timeline::Timeline;
-use super::ui::{Prompt, Ui};
+use super::ui::{CommandLine, LineCommand, Prompt, Ui};
 
 /// What a live console knows about its connection beyond the state.
 #[derive(Clone, Debug, Default)]
@@ -171,8 +171,12 @@ impl App {
             self.prompt_key(key, fx);
             return;
         }
+        if self.ui.line.is_some() {
+            self.line_key(key, fx);
+            return;
+        }
         self.ui.notice = None;
-        if let Some(intent) = lookup(key, self.is_replay()) {
+        if let Some(intent) = lookup(key, self.is_replay(), self.ui.focus) {
             self.on_intent(intent, fx);
         }
     }
@@ -196,6 +200,7 @@ impl App {
             Mode::Live => None,
         };
         let tl = &self.state.timeline;
+        let plan = &self.state.plan.spec;
         match intent {
             Intent::TogglePlay => fx.replay = Some(ReplayCtl::Toggle),
             Intent::SeekBack10s => fx.replay = Some(ReplayCtl::SeekBy(Span(-10_000))),
@@ -215,13 +220,13 @@ impl App {
                     error: None,
                 });
             }
-            Intent::ScrollUp => self.ui.scroll(tl, 1, true),
-            Intent::ScrollDown => self.ui.scroll(tl, 1, false),
-            Intent::PageUp => self.ui.scroll(tl, self.ui.page.max(1), true),
-            Intent::PageDown => self.ui.scroll(tl, self.ui.page.max(1), false),
-            Intent::Top => self.ui.scroll(tl, usize::MAX, true),
-            Intent::Bottom => self.ui.scroll(tl, usize::MAX, false),
-            Intent::FocusNext => self.ui.focus = self.ui.focus.next(),
+            Intent::ScrollUp => self.ui.scroll(tl, plan, 1, true),
+            Intent::ScrollDown => self.ui.scroll(tl, plan, 1, false),
+            Intent::PageUp => self.ui.scroll(tl, plan, self.ui.page.max(1), true),
+            Intent::PageDown => self.ui.scroll(tl, plan, self.ui.page.max(1), false),
+            Intent::Top => self.ui.scroll(tl, plan, usize::MAX, true),
+            Intent::Bottom => self.ui.scroll(tl, plan, usize::MAX, false),
+            Intent::FocusNext => self.ui.focus_next(plan, &self.state.checklist),
             Intent::Zoom => self.ui.zoom = !self.ui.zoom,
             Intent::CycleKind => self.ui.cycle_kind(),
             Intent::CycleSeverity => self.ui.cycle_severity(),
@@ -239,6 +244,70 @@ impl App {
             Intent::Advance => self.open_confirm(Action::Advance),
             Intent::Rollback => self.open_confirm(Action::Rollback),
             Intent::Note => self.open_confirm(Action::Note),
+            Intent::Check => match self.ui.cursor_item(&self.state.plan.spec) {
+                Some(at) => {
+                    if let Err(why) = self
+                        .outbox
+                        .open_check(&self.state, &self.mode, at, None, "")
+                    {
+                        self.ui.notice = Some(why);
+                    }
+                }
+                None => self.ui.notice = Some("no checklist in this plan".into()),
+            },
+            Intent::CommandLine => self.ui.line = Some(CommandLine::default()),
+        }
+    }
+
+    /// A key while the `:` line is open: typing, Esc, or Enter to run it.
+    fn line_key(&mut self, key: Key, fx: &mut Effects) {
+        let Some(line) = self.ui.line.as_mut() else {
+            return;
+        };
+        match key {
+            Key::Esc => self.ui.line = None,
+            Key::CtrlC => fx.quit = true,
+            Key::Backspace if line.input.is_empty() => self.ui.line = None,
+            Key::Backspace => {
+                line.input.pop();
+                line.error = None;
+            }
+            Key::Enter => match line.parse() {
+                Ok(None) => self.ui.line = None,
+                Ok(Some(cmd)) => self.run_line(cmd),
+                Err(e) => line.error = Some(e),
+            },
+            Key::Char(c) if line.input.chars().count() < CommandLine::MAX && !c.is_control() => {
+                line.input.push(c);
+                line.error = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// Runs what the `:` line said: it closes once the confirmation opens, and otherwise
+    /// keeps the text with the reason it did nothing.
+    fn run_line(&mut self, cmd: LineCommand) {
+        let result = match cmd {
+            LineCommand::Check { tick, item, note } => match self.state.plan.item(&item) {
+                None => Err(format!(
+                    "no checklist item {:?} in the plan",
+                    sanitize(&item)
+                )),
+                Some((s, i)) => {
+                    self.ui.point_at(&self.state.plan.spec, s, i);
+                    self.outbox
+                        .open_check(&self.state, &self.mode, (s, i), Some(tick), &note)
+                }
+            },
+        };
+        match result {
+            Ok(()) => self.ui.line = None,
+            Err(why) => {
+                if let Some(line) = self.ui.line.as_mut() {
+                    line.error = Some(why);
+                }
+            }
         }
     }
 

@@ -26,27 +26,117 @@ impl Role {
 }
 
 /// A command as it travels from a console to the control plane.
+///
+/// On the wire a tick or untick names its checklist item in `item` (and carries no `wave`:
+/// it is not aimed at a wave). In this value the item rides in [`Command::wave`], the
+/// command's aim, so that the six fields every caller builds stay the same; read it with
+/// [`Command::item`], and a rollout command's expected wave with [`Command::expected_wave`].
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "WireCommand", into = "WireCommand")]
 pub struct Command {
     /// Idempotency key: the same id applied twice has the effect of once.
     pub id: String,
     pub action: Action,
-    /// Who asked (`--actor`, otherwise user@host).
+    /// Who asked (`--actor`, otherwise user@host). A control plane whose tokens file names
+    /// the seat's person puts that name here instead.
     pub actor: String,
-    /// Why; required for pause and rollback.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Why; required for pause and rollback. For a tick or untick: the optional note.
     pub reason: Option<String>,
-    /// The wave the console saw as current when the command was confirmed.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the command is aimed at: for the rollout's actions, the wave the console saw as
+    /// current when the command was confirmed; for a tick or untick, the checklist item's id
+    /// (the wire's `item`).
     pub wave: Option<String>,
     /// The control plane's session the console saw: a command for a run that has ended is a
     /// conflict, never applied to the run that replaced it.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
 }
 
+/// The wire shape of a command (protocol 2.1): `item` for ticks, `wave` for the rest.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireCommand {
+    id: String,
+    action: Action,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    item: Option<String>,
+    actor: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    wave: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    session: Option<String>,
+}
+
+impl From<WireCommand> for Command {
+    /// A tick's `wave` and a rollout command's `item` do not apply, and are ignored.
+    fn from(w: WireCommand) -> Command {
+        Command {
+            id: w.id,
+            action: w.action,
+            actor: w.actor,
+            reason: w.reason,
+            wave: if w.action.is_checklist() {
+                w.item
+            } else {
+                w.wave
+            },
+            session: w.session,
+        }
+    }
+}
+
+impl From<Command> for WireCommand {
+    fn from(c: Command) -> WireCommand {
+        let (item, wave) = if c.action.is_checklist() {
+            (c.wave, None)
+        } else {
+            (None, c.wave)
+        };
+        WireCommand {
+            id: c.id,
+            action: c.action,
+            item,
+            actor: c.actor,
+            reason: c.reason,
+            wave,
+            session: c.session,
+        }
+    }
+}
+
 impl Command {
+    /// A tick or untick of checklist item `item`, with an optional note.
+    #[must_use]
+    pub fn check(
+        id: String,
+        action: Action,
+        actor: String,
+        item: String,
+        note: Option<String>,
+    ) -> Command {
+        Command {
+            id,
+            action,
+            actor,
+            reason: note,
+            wave: Some(item),
+            session: None,
+        }
+    }
+
+    /// The checklist item a tick or untick is for (`None` for every other action).
+    #[must_use]
+    pub fn item(&self) -> Option<&str> {
+        self.wave.as_deref().filter(|_| self.action.is_checklist())
+    }
+
+    /// The wave a rollout command expects to act on; ticks and unticks expect none.
+    #[must_use]
+    pub fn expected_wave(&self) -> Option<&str> {
+        self.wave.as_deref().filter(|_| !self.action.is_checklist())
+    }
+
     /// Whether this action needs a reason before it may be sent.
     #[must_use]
     pub fn needs_reason(action: Action) -> bool {
@@ -56,12 +146,15 @@ impl Command {
     /// Checks what the console can check on its own.
     ///
     /// # Errors
-    /// A reason is required and missing.
+    /// A reason is required and missing; a tick or untick names no item.
     pub fn validate(&self) -> Result<(), String> {
         if Self::needs_reason(self.action)
             && self.reason.as_deref().is_none_or(|r| r.trim().is_empty())
         {
             return Err(format!("{} needs a reason", self.action.word()));
+        }
+        if self.action.is_checklist() && self.item().is_none_or(|i| i.trim().is_empty()) {
+            return Err(format!("{} needs a checklist item", self.action.word()));
         }
         Ok(())
     }
@@ -75,6 +168,10 @@ pub enum Action {
     Advance,
     Rollback,
     Note,
+    /// Marks a checklist item done (protocol 2.1).
+    Tick,
+    /// Reopens a checklist item that is done (protocol 2.1).
+    Untick,
 }
 
 impl Action {
@@ -86,7 +183,15 @@ impl Action {
             Action::Advance => "advance",
             Action::Rollback => "rollback",
             Action::Note => "note",
+            Action::Tick => "tick",
+            Action::Untick => "untick",
         }
+    }
+
+    /// A tick or an untick: about the checklist, not the rollout's waves.
+    #[must_use]
+    pub fn is_checklist(self) -> bool {
+        matches!(self, Action::Tick | Action::Untick)
     }
 }
 
@@ -151,7 +256,7 @@ impl Verb {
             Action::Pause => Some(Verb::Pause),
             Action::Resume => Some(Verb::Resume),
             Action::Rollback => Some(Verb::Rollback),
-            Action::Note => None,
+            Action::Note | Action::Tick | Action::Untick => None,
         }
     }
 }

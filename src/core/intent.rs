@@ -3,6 +3,8 @@
 
 use serde::Serialize;
 
+use super::ui::Panel;
+
 /// Something the person at the console wants.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Intent {
@@ -35,6 +37,10 @@ pub enum Intent {
     Advance,
     Rollback,
     Note,
+    /// Tick the focused checklist item, or untick it when it is done (asks for a note).
+    Check,
+    /// Open the `:` command line at the bottom of the screen.
+    CommandLine,
 }
 
 /// A key as the table knows it (independent of the terminal library).
@@ -104,6 +110,9 @@ pub enum When {
     Replay,
     /// Live, with a commander's seat (observers see these refused).
     Live,
+    /// While the checklist has focus. Footer and help show these only to a live commander's
+    /// seat; a replay or an observer who presses one is told why nothing happens.
+    Checklist,
 }
 
 /// One row of the key table.
@@ -258,6 +267,20 @@ pub const KEYMAP: &[Binding] = &[
         help: "Add a note to the timeline",
     },
     Binding {
+        keys: &[Key::Char('x'), Key::Char(' ')],
+        intent: Intent::Check,
+        when: When::Checklist,
+        footer: Some("(un)tick"),
+        help: "Tick or untick the item under the cursor (asks for a note)",
+    },
+    Binding {
+        keys: &[Key::Char(':')],
+        intent: Intent::CommandLine,
+        when: When::Always,
+        footer: None,
+        help: "Command line: :check ITEM [note], :uncheck ITEM [note]",
+    },
+    Binding {
         keys: &[Key::Char('?')],
         intent: Intent::Help,
         when: When::Always,
@@ -280,12 +303,20 @@ pub const KEYMAP: &[Binding] = &[
     },
 ];
 
-/// The intent a key stands for, if any. Pairs in one row map to the row's intent and its
-/// mirror (back/forward, up/down, start/end, slower/faster).
+/// The intent a key stands for, if any, with the panel `focus` has. Pairs in one row map to
+/// the row's intent and its mirror (back/forward, up/down, start/end, slower/faster). The
+/// table's order decides between rows that share a key: space plays a replay, and ticks a
+/// live checklist.
 #[must_use]
-pub fn lookup(key: Key, replay: bool) -> Option<Intent> {
+pub fn lookup(key: Key, replay: bool, focus: Panel) -> Option<Intent> {
     for b in KEYMAP {
-        if (b.when == When::Replay && !replay) || (b.when == When::Live && replay) {
+        let applies = match b.when {
+            When::Always => true,
+            When::Replay => replay,
+            When::Live => !replay,
+            When::Checklist => focus == Panel::Checklist,
+        };
+        if !applies {
             continue;
         }
         if let Some(i) = b.keys.iter().position(|k| *k == key) {
@@ -316,34 +347,60 @@ mod tests {
 
     #[test]
     fn every_key_maps_to_one_intent() {
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = std::collections::HashMap::new();
         for b in KEYMAP {
             for k in b.keys {
-                assert!(seen.insert(*k), "{k:?} bound twice");
+                if let Some(first) = seen.insert(*k, b.when) {
+                    // Space plays a replay and ticks a live checklist: never both at once.
+                    assert_eq!(
+                        (*k, first, b.when),
+                        (Key::Char(' '), When::Replay, When::Checklist),
+                        "{k:?} bound twice"
+                    );
+                }
             }
         }
-        assert_eq!(lookup(Key::Right, true), Some(Intent::SeekFwd10s));
-        assert_eq!(lookup(Key::Char('>'), true), Some(Intent::SeekFwd1m));
-        assert_eq!(lookup(Key::Char('<'), true), Some(Intent::SeekBack1m));
-        assert_eq!(lookup(Key::Char('j'), true), Some(Intent::ScrollDown));
-        assert_eq!(lookup(Key::Char('G'), true), Some(Intent::JumpEnd));
-        assert_eq!(lookup(Key::Char('+'), true), Some(Intent::Faster));
-        assert_eq!(lookup(Key::CtrlC, false), Some(Intent::Quit));
+        let tl = Panel::Timeline;
+        assert_eq!(lookup(Key::Right, true, tl), Some(Intent::SeekFwd10s));
+        assert_eq!(lookup(Key::Char('>'), true, tl), Some(Intent::SeekFwd1m));
+        assert_eq!(lookup(Key::Char('<'), true, tl), Some(Intent::SeekBack1m));
+        assert_eq!(lookup(Key::Char('j'), true, tl), Some(Intent::ScrollDown));
+        assert_eq!(lookup(Key::Char('G'), true, tl), Some(Intent::JumpEnd));
+        assert_eq!(lookup(Key::Char('+'), true, tl), Some(Intent::Faster));
+        assert_eq!(lookup(Key::CtrlC, false, tl), Some(Intent::Quit));
         assert_eq!(
-            lookup(Key::Char(' '), false),
+            lookup(Key::Char(' '), false, tl),
             None,
             "replay keys do nothing live"
         );
-        assert_eq!(lookup(Key::Char('B'), false), Some(Intent::Rollback));
+        assert_eq!(lookup(Key::Char('B'), false, tl), Some(Intent::Rollback));
         assert_eq!(
-            lookup(Key::Char('B'), true),
+            lookup(Key::Char('B'), true, tl),
             None,
             "no commands in a replay"
         );
         assert_eq!(
-            lookup(Key::Char('b'), false),
+            lookup(Key::Char('b'), false, tl),
             None,
             "rollback is a deliberate capital"
+        );
+        let cl = Panel::Checklist;
+        assert_eq!(lookup(Key::Char(' '), false, cl), Some(Intent::Check));
+        assert_eq!(lookup(Key::Char('x'), false, cl), Some(Intent::Check));
+        assert_eq!(
+            lookup(Key::Char('x'), false, tl),
+            None,
+            "only on the checklist"
+        );
+        assert_eq!(
+            lookup(Key::Char(' '), true, cl),
+            Some(Intent::TogglePlay),
+            "space still plays a replay"
+        );
+        assert_eq!(
+            lookup(Key::Char('x'), true, cl),
+            Some(Intent::Check),
+            "a replay says why it does not tick"
         );
     }
 }

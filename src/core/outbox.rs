@@ -3,6 +3,7 @@
 //! the auto-pause policy. Nothing here sends anything: the app turns what the outbox decides
 //! into effects.
 
+use super::checklist::ItemStatus;
 use super::command::{Action, Command, OutcomeKind, Role};
 use super::intent::Key;
 use super::playback::Mode;
@@ -22,6 +23,19 @@ pub struct Confirm {
     pub error: Option<String>,
     /// The wave the command is aimed at (a conflict if the rollout moves on first).
     pub wave: Option<String>,
+    /// For a tick or untick: the item it is for.
+    pub check: Option<CheckTarget>,
+}
+
+/// The checklist item a tick or untick is about, as the confirmation shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CheckTarget {
+    pub id: String,
+    pub text: String,
+    /// The role that owns it, which the control plane checks the seat against.
+    pub owner: Option<String>,
+    /// Its state now, in words: "open", "done by alice at T+5m".
+    pub now: String,
 }
 
 /// A command sent by this console and still waiting for its outcome.
@@ -125,6 +139,88 @@ impl Outbox {
             reason: String::new(),
             error: None,
             wave: current.map(|w| state.plan.spec.waves[w].id.clone()),
+            check: None,
+        });
+        Ok(())
+    }
+
+    /// Opens the confirmation of a tick (`tick: Some(true)`), an untick (`Some(false)`) or
+    /// whichever of the two applies to the item now (`None`: an item that is done or waived
+    /// is unticked, any other ticked), with `note` to start the note from. Or says why not.
+    ///
+    /// # Errors
+    /// The notice: a replay, an observer's seat, a tick of an item already done or an untick
+    /// of one that is not.
+    pub fn open_check(
+        &mut self,
+        state: &State,
+        mode: &Mode,
+        (section, item): (usize, usize),
+        tick: Option<bool>,
+        note: &str,
+    ) -> Result<(), String> {
+        if matches!(mode, Mode::Replay(_)) {
+            return Err("a replay is read-only: items are ticked live".into());
+        }
+        let spec = &state.plan.spec.checklist[section].items[item];
+        let st = &state.checklist.items[section][item];
+        let settled = st.status.settled();
+        let action = if tick.unwrap_or(!settled) {
+            Action::Tick
+        } else {
+            Action::Untick
+        };
+        if self.role == Role::Observer {
+            return Err(format!(
+                "read-only seat: observers cannot {}",
+                action.word()
+            ));
+        }
+        let mut now = st.status.word().to_string();
+        if let Some(by) = &st.by {
+            now.push_str(" by ");
+            now.push_str(by);
+        }
+        if let Some(at) = st.at {
+            now.push_str(" at ");
+            now.push_str(&at.t_label());
+        }
+        match (action, settled) {
+            (Action::Tick, true) => {
+                return Err(format!(
+                    "item {:?} is already {now}; :uncheck {} reopens it",
+                    spec.id, spec.id
+                ))
+            }
+            (Action::Untick, false) => {
+                return Err(format!(
+                    "item {:?} is {now}: there is nothing to untick",
+                    spec.id
+                ))
+            }
+            _ => {}
+        }
+        let preview = if action == Action::Tick {
+            if st.status == ItemStatus::Failed {
+                "marks the FAILED item done, for every console, with your name and the time"
+            } else {
+                "marks it done, for every console, with your name and the time"
+            }
+        } else {
+            "reopens it, for every console: it blocks again until it is ticked"
+        };
+        self.confirm = Some(Confirm {
+            action,
+            preview: preview.into(),
+            reason: note.chars().take(REASON_MAX).collect(),
+            error: None,
+            wave: None,
+            check: Some(CheckTarget {
+                id: spec.id.clone(),
+                text: spec.text.clone(),
+                owner: spec.owner.clone(),
+                now,
+            }),
         });
         Ok(())
     }
@@ -147,13 +243,23 @@ impl Outbox {
                 ConfirmKey::Edited
             }
             Key::Enter => {
-                let mut command = Command {
-                    id: String::new(),
-                    action: c.action,
-                    actor: self.actor.clone(),
-                    reason: Some(c.reason.trim().to_string()).filter(|r| !r.is_empty()),
-                    wave: c.wave.clone(),
-                    session: None,
+                let reason = Some(c.reason.trim().to_string()).filter(|r| !r.is_empty());
+                let mut command = match &c.check {
+                    Some(item) => Command::check(
+                        String::new(),
+                        c.action,
+                        self.actor.clone(),
+                        item.id.clone(),
+                        reason,
+                    ),
+                    None => Command {
+                        id: String::new(),
+                        action: c.action,
+                        actor: self.actor.clone(),
+                        reason,
+                        wave: c.wave.clone(),
+                        session: None,
+                    },
                 };
                 match command.validate() {
                     Ok(()) => {
@@ -308,6 +414,8 @@ pub fn preview(s: &State, action: Action) -> String {
         ),
         (Action::Resume, Some(w)) => format!("{} resumes: the bake clock runs again", label(w)),
         (Action::Note, _) => "adds a note to the timeline, for every console".into(),
+        (Action::Tick, _) => "marks the item done, for every console".into(),
+        (Action::Untick, _) => "reopens the item, for every console".into(),
         (_, None) => "the rollout has not started".into(),
     }
 }

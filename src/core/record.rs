@@ -57,6 +57,9 @@ pub enum Body {
         by: Option<Box<str>>,
         reason: Option<Box<str>>,
         wave: Option<usize>,
+        /// The checklist item a tick or untick names, as it named it (an id the plan may not
+        /// have: the outcome says so).
+        item: Option<Box<str>>,
     },
     /// The outcome of a command.
     Outcome {

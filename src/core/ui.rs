@@ -1,6 +1,9 @@
 //! What the person at the screen is doing with it: which panel has focus, zoom, help, the
-//! one-line prompt, the timeline filter and every panel's scroll position.
+//! one-line prompt, the `:` command line, the timeline filter, every panel's scroll position
+//! and the checklist's cursor.
 
+use super::checklist::Checklist;
+use super::plan::PlanSpec;
 use super::severity::Severity;
 use super::time::{Offset, Span};
 use super::timeline::{Filter, Kind, Timeline};
@@ -33,6 +36,56 @@ pub struct Prompt {
     pub error: Option<String>,
 }
 
+/// The `:` command line at the bottom of the screen, being typed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct CommandLine {
+    /// What follows the `:`.
+    pub input: String,
+    /// Why the last Enter did nothing (an unknown command, an unknown item, …).
+    pub error: Option<String>,
+}
+
+/// A command the `:` line understood.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LineCommand {
+    /// `:check ITEM [note]` (`tick: true`) or `:uncheck ITEM [note]`.
+    Check {
+        tick: bool,
+        item: String,
+        note: String,
+    },
+}
+
+impl CommandLine {
+    /// Longest command line, in characters.
+    pub const MAX: usize = 240;
+
+    /// What the line says, or why it cannot be run. `None`: nothing typed.
+    ///
+    /// # Errors
+    /// An unknown command or a missing item, in words for the line itself.
+    pub fn parse(&self) -> Result<Option<LineCommand>, String> {
+        let text = self.input.trim();
+        let Some(word) = text.split_whitespace().next() else {
+            return Ok(None);
+        };
+        let rest = text[word.len()..].trim_start();
+        let (item, note) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        match word {
+            "check" | "uncheck" if item.is_empty() => Err(format!("usage: :{word} ITEM [note]")),
+            "check" | "uncheck" => Ok(Some(LineCommand::Check {
+                tick: word == "check",
+                item: item.to_string(),
+                note: note.trim().to_string(),
+            })),
+            other => Err(format!(
+                "unknown command :{other} (this console knows :check ITEM [note] and :uncheck \
+                 ITEM [note])"
+            )),
+        }
+    }
+}
+
 /// The screen's own state, apart from the rollout's.
 #[derive(Clone, Debug)]
 pub struct Ui {
@@ -40,10 +93,16 @@ pub struct Ui {
     pub zoom: bool,
     pub help: bool,
     pub prompt: Option<Prompt>,
+    /// The `:` command line, while it is open.
+    pub line: Option<CommandLine>,
     pub filter: Filter,
     /// Absolute index (dropped + index) of the newest timeline row shown; `None` follows.
     pub timeline_anchor: Option<u64>,
-    pub checklist_scroll: usize,
+    /// The checklist item under the cursor, counted over all sections in plan order.
+    pub checklist_cursor: usize,
+    /// Whether the cursor has been put anywhere yet: the first time the checklist takes
+    /// focus, it goes to the first item still to be done.
+    pub cursor_placed: bool,
     pub slo_scroll: usize,
     /// A short message for the footer ("seek → T+5m"), cleared by the next key.
     pub notice: Option<String>,
@@ -60,9 +119,11 @@ impl Default for Ui {
             zoom: false,
             help: false,
             prompt: None,
+            line: None,
             filter: Filter::default(),
             timeline_anchor: None,
-            checklist_scroll: 0,
+            checklist_cursor: 0,
+            cursor_placed: false,
             slo_scroll: 0,
             notice: None,
             page: 10,
@@ -119,13 +180,54 @@ impl Ui {
         };
     }
 
-    /// Scrolls the focused panel by `n` rows (`usize::MAX`: to the top or the bottom).
-    pub fn scroll(&mut self, tl: &Timeline, n: usize, up: bool) {
+    /// Scrolls the focused panel by `n` rows (`usize::MAX`: to the top or the bottom); on
+    /// the checklist, moves its cursor by `n` items of `plan`'s.
+    pub fn scroll(&mut self, tl: &Timeline, plan: &PlanSpec, n: usize, up: bool) {
         match self.focus {
             Panel::Timeline => self.scroll_timeline(tl, n, up),
-            Panel::Checklist => self.checklist_scroll = step(self.checklist_scroll, n, !up),
+            Panel::Checklist => {
+                let last = item_count(plan).saturating_sub(1);
+                self.checklist_cursor = step(self.checklist_cursor.min(last), n, !up).min(last);
+                self.cursor_placed = true;
+            }
             Panel::Slos => self.slo_scroll = step(self.slo_scroll, n, !up),
         }
+    }
+
+    /// The checklist item under the cursor: (section, item) in `plan`, or `None` for a plan
+    /// without items.
+    #[must_use]
+    pub fn cursor_item(&self, plan: &PlanSpec) -> Option<(usize, usize)> {
+        let last = item_count(plan).checked_sub(1)?;
+        item_at(plan, self.checklist_cursor.min(last))
+    }
+
+    /// Moves focus to the next panel. The first time the checklist takes it, its cursor goes
+    /// to the first item of `checklist` that is neither done nor waived.
+    pub fn focus_next(&mut self, plan: &PlanSpec, checklist: &Checklist) {
+        self.focus = self.focus.next();
+        if self.focus != Panel::Checklist || self.cursor_placed {
+            return;
+        }
+        let todo = checklist
+            .items
+            .iter()
+            .flatten()
+            .position(|st| !st.status.settled());
+        if let Some(n) = todo {
+            self.checklist_cursor = n;
+        }
+        self.cursor_placed = plan.checklist.iter().any(|s| !s.items.is_empty());
+    }
+
+    /// Puts the checklist's cursor on item (`section`, `item`).
+    pub fn point_at(&mut self, plan: &PlanSpec, section: usize, item: usize) {
+        self.cursor_placed = true;
+        self.checklist_cursor = plan.checklist[..section.min(plan.checklist.len())]
+            .iter()
+            .map(|s| s.items.len())
+            .sum::<usize>()
+            + item;
     }
 
     fn scroll_timeline(&mut self, tl: &Timeline, n: usize, up: bool) {
@@ -193,6 +295,24 @@ impl Ui {
             }
         }
     }
+}
+
+/// Items in the checklist, over all sections.
+#[must_use]
+pub fn item_count(plan: &PlanSpec) -> usize {
+    plan.checklist.iter().map(|s| s.items.len()).sum()
+}
+
+/// The `n`-th item of the checklist (counted over all sections), as (section, item).
+#[must_use]
+pub fn item_at(plan: &PlanSpec, mut n: usize) -> Option<(usize, usize)> {
+    for (s, sec) in plan.checklist.iter().enumerate() {
+        if n < sec.items.len() {
+            return Some((s, n));
+        }
+        n -= sec.items.len();
+    }
+    None
 }
 
 fn step(v: usize, n: usize, down: bool) -> usize {

@@ -82,9 +82,11 @@ pub fn record(r: &Record, plan: &Plan) -> Value {
             by,
             reason,
             wave,
+            item,
         } => {
             put("id", json!(id));
             put("action", json!(action));
+            put("item", json!(item));
             put("by", json!(by));
             put("reason", json!(reason));
             put("wave", json!(wave.map(|w| p.waves[w].id.clone())));

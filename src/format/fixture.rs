@@ -15,7 +15,7 @@ use super::locate::{line_col, locate, steps};
 use super::record::{column_of, decode, is_known_key, Raw, Strictness};
 
 /// The format version this build writes, and the newest minor it fully understands.
-pub const VERSION: (u32, u32) = (1, 1);
+pub const VERSION: (u32, u32) = (1, 2);
 
 /// Longest record line accepted; longer lines are refused, not truncated.
 pub const MAX_LINE: usize = 1 << 20;

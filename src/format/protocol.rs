@@ -1,4 +1,4 @@
-//! Protocol v1: JSON text frames over WebSocket between a console and a control plane.
+//! Protocol v2: JSON text frames over WebSocket between a console and a control plane.
 //! Events carry the fixture's record objects unchanged, so a recording is a fixture.
 //! docs/protocol.md is the reference.
 
@@ -10,7 +10,7 @@ use crate::core::plan::PlanSpec;
 use crate::core::time::Offset;
 
 /// The protocol version this build speaks.
-pub const PROTOCOL: &str = "2.0";
+pub const PROTOCOL: &str = "2.1";
 /// Largest message accepted either way (a frame or a reassembled message).
 pub const MAX_MESSAGE: usize = 1 << 20;
 /// Longest part of a state image after a snapshot hello (the image's text is split into

@@ -207,7 +207,7 @@ fn allowed(kind: &str) -> Option<(&'static [&'static str], u32)> {
             "id"
         ),
         "note" => keys!("by", "text"),
-        "command" => keys!("id", "action", "by", "reason", "wave"),
+        "command" => keys!("id", "action", "by", "reason", "wave", "item"),
         "outcome" => keys!("id", "result", "reason"),
         "incident" => keys!("milestone", "severity", "text"),
         "source" => keys!("text", "link"),
@@ -430,6 +430,7 @@ pub fn decode(
                 by: text(raw.by.as_ref()),
                 reason: text(raw.reason.as_ref()),
                 wave,
+                item: text(raw.item.as_ref()),
             });
         }
         "outcome" => {

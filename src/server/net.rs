@@ -23,7 +23,8 @@ use crate::format::protocol::{
 
 use super::event_log::{CatchUp, EventLog};
 use super::scenario::{Actuated, Actuation, Scenario};
-pub use super::tokens::Tokens;
+use super::tokens::Grant;
+pub use super::tokens::{Seat, Tokens};
 
 /// A console that sends nothing for this long is gone (heartbeats come every 5 s).
 pub const IDLE_LIMIT: Duration = Duration::from_secs(15);
@@ -275,7 +276,7 @@ impl ControlPlane {
     }
 
     /// Answers a command at once, without the scenario: its record and the outcome.
-    fn answer(&self, cmd: &Command, result: OutcomeKind, reason: String) {
+    fn answer(&self, cmd: &Command, seat: &Seat, result: OutcomeKind, reason: String) {
         let now = self.now();
         let src = Some(crate::core::source::CONTROL_PLANE.into());
         let records = vec![
@@ -285,9 +286,10 @@ impl ControlPlane {
                 body: Body::Command {
                     id: cmd.id.clone().into(),
                     action: cmd.action,
-                    by: Some(cmd.actor.clone().into()),
+                    by: Some(seat.name().unwrap_or(&cmd.actor).into()),
                     reason: cmd.reason.clone().map(Into::into),
                     wave: None,
+                    item: cmd.item().map(crate::core::sanitize::sanitize),
                 },
             },
             Record {
@@ -304,13 +306,21 @@ impl ControlPlane {
         self.newest.send_replace(seq);
     }
 
-    /// Applies a command and publishes its records (command, outcome, effects).
+    /// Applies a command from a seat without a token (a control plane without a tokens
+    /// file) and publishes its records: see [`ControlPlane::command_from`].
     pub fn command(&self, cmd: &Command) {
+        self.command_from(cmd, &Seat::Open);
+    }
+
+    /// Applies a command from `seat` (the seat of the connection it came on, from the tokens
+    /// file) and publishes its records (command, outcome, effects).
+    pub fn command_from(&self, cmd: &Command, seat: &Seat) {
         let now = self.now();
         if let Some(theirs) = cmd.session.as_deref().filter(|s| *s != self.session) {
             // Aimed at a run of the control plane that has ended: never applied to this one.
             return self.answer(
                 cmd,
+                seat,
                 OutcomeKind::Conflict,
                 format!(
                     "aimed at session {}; this control plane runs session {}",
@@ -327,6 +337,7 @@ impl ControlPlane {
         {
             return self.answer(
                 cmd,
+                seat,
                 OutcomeKind::Rejected,
                 "the control plane is still playing its fixture; commands are answered after it \
                  ends"
@@ -336,7 +347,7 @@ impl ControlPlane {
         let records = {
             let mut sc = self.scenario();
             let mut records = sc.tick(now);
-            records.extend(sc.command(cmd, now));
+            records.extend(sc.command_from(cmd, seat, now));
             self.hand_out(&mut sc);
             records
         };
@@ -554,7 +565,7 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
         )
         .await;
     }
-    let Some(role) = plane.tokens.grant(token.as_deref(), role) else {
+    let Some(Grant { role, seat }) = plane.tokens.grant(token.as_deref(), role) else {
         return refuse(&mut ws, ErrorCode::Unauthorized, "unknown or missing token").await;
     };
     let resume_after = if session.as_deref() == Some(plane.session.as_str()) {
@@ -645,7 +656,7 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
                             if role == Role::Observer {
                                 let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
                             } else {
-                                plane.command(&cmd);
+                                plane.command_from(&cmd, &seat);
                             }
                         }
                         Ok(ClientMsg::Heartbeat { .. }) => {}

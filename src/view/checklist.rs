@@ -1,5 +1,7 @@
 //! Checklist: sections with done / total, each item's state with who and when, and the
-//! go/no-go verdict. Finished sections fold to one line; open ones list their items.
+//! go/no-go verdict. Finished sections fold to one line; open ones list their items. With
+//! focus, a cursor marks one item (a pointer and reverse video, so it reads without colour)
+//! and the section under it stays open; the list shows the page that holds the cursor.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -45,6 +47,9 @@ pub(crate) fn render(
     let focused = c.ui.focus == Panel::Checklist;
     let inner = panel(frame, area, title, focused, look, density);
     let w = usize::from(inner.width);
+    let cursor = c.ui.cursor_item(plan);
+    // The row the cursor is on (or its folded section's), for the page to show.
+    let mut cursor_row = 0;
     let mut lines: Vec<Line> = Vec::new();
     for (si, sec) in plan.checklist.iter().enumerate() {
         let st = s.checklist.tally_section(&s.plan, si, s.current_wave());
@@ -69,39 +74,22 @@ pub(crate) fn render(
             ),
             Span::styled(count, style),
         ]));
-        if complete && !zoomed {
+        let here = cursor.is_some_and(|(cs, _)| cs == si);
+        if here {
+            cursor_row = lines.len() - 1;
+        }
+        if complete && !zoomed && !(focused && here) {
             continue;
         }
-        for (spec, item) in sec.items.iter().zip(&s.checklist.items[si]) {
-            let (glyph, style) = match item.status {
-                ItemStatus::Done => (g.item(item.status), t.ok),
-                ItemStatus::Failed => (g.item(item.status), t.crit),
-                ItemStatus::Open if spec.required => (g.item(item.status), t.warn),
-                ItemStatus::Waived | ItemStatus::Open => (g.item(item.status), t.muted),
-            };
-            let who = match (&item.by, item.at) {
-                (Some(by), Some(at)) => format!("{by} {}", at.t_label()),
-                (None, Some(at)) => at.t_label(),
-                _ => spec
-                    .owner
-                    .clone()
-                    .map(|o| format!("owner: {o}"))
-                    .unwrap_or_default(),
-            };
-            let opt = if spec.required { "" } else { " (optional)" };
-            let text = format!("{}{opt}", spec.text);
-            let who_w = fit::width(&who).min(w * 2 / 5);
-            let text_w = w.saturating_sub(3 + fit::width(glyph) + who_w + 1);
-            let text_style = if item.status.settled() {
-                t.muted
-            } else {
-                t.text
-            };
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {glyph} "), style),
-                Span::styled(fit::pad(&text, text_w, g.ellipsis), text_style),
-                Span::styled(format!(" {}", fit::cut(&who, who_w, g.ellipsis)), t.muted),
-            ]));
+        for (ii, (spec, item)) in sec.items.iter().zip(&s.checklist.items[si]).enumerate() {
+            let mut line = item_line(spec, item, w, look);
+            if cursor == Some((si, ii)) {
+                cursor_row = lines.len();
+                if focused {
+                    line = under_cursor(line, look);
+                }
+            }
+            lines.push(line);
         }
     }
     if lines.is_empty() {
@@ -110,8 +98,67 @@ pub(crate) fn render(
             t.muted,
         )));
     }
-    let h = usize::from(inner.height);
-    let skip = c.ui.checklist_scroll.min(lines.len().saturating_sub(h));
+    let h = usize::from(inner.height).max(1);
+    let skip = (cursor_row / h * h).min(lines.len().saturating_sub(h));
     let shown: Vec<Line> = lines.into_iter().skip(skip).take(h).collect();
     frame.render_widget(Paragraph::new(shown), inner);
+}
+
+/// An item's row under the cursor: a pointer in place of the indent, and the whole row in
+/// the theme's selection style (reverse video in every built-in theme).
+fn under_cursor(line: Line<'static>, look: &Look) -> Line<'static> {
+    let pointer = if look.glyphs.ascii { ">" } else { "▸" };
+    let mut spans = line.spans;
+    if let Some(first) = spans.first_mut() {
+        let rest: String = first.content.chars().skip(1).collect();
+        first.content = format!("{pointer}{rest}").into();
+    }
+    Line::from(
+        spans
+            .into_iter()
+            .map(|sp| {
+                let style = sp.style.patch(look.theme.selection);
+                sp.style(style)
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// One item's row: its state's glyph, its text, and who settled it when (or its owner).
+fn item_line(
+    spec: &crate::core::plan::ItemSpec,
+    item: &crate::core::checklist::ItemState,
+    w: usize,
+    look: &Look,
+) -> Line<'static> {
+    let (t, g) = (&look.theme, &look.glyphs);
+    let (glyph, style) = match item.status {
+        ItemStatus::Done => (g.item(item.status), t.ok),
+        ItemStatus::Failed => (g.item(item.status), t.crit),
+        ItemStatus::Open if spec.required => (g.item(item.status), t.warn),
+        ItemStatus::Waived | ItemStatus::Open => (g.item(item.status), t.muted),
+    };
+    let who = match (&item.by, item.at) {
+        (Some(by), Some(at)) => format!("{by} {}", at.t_label()),
+        (None, Some(at)) => at.t_label(),
+        _ => spec
+            .owner
+            .clone()
+            .map(|o| format!("owner: {o}"))
+            .unwrap_or_default(),
+    };
+    let opt = if spec.required { "" } else { " (optional)" };
+    let text = format!("{}{opt}", spec.text);
+    let who_w = fit::width(&who).min(w * 2 / 5);
+    let text_w = w.saturating_sub(3 + fit::width(glyph) + who_w + 1);
+    let text_style = if item.status.settled() {
+        t.muted
+    } else {
+        t.text
+    };
+    Line::from(vec![
+        Span::styled(format!("  {glyph} "), style),
+        Span::styled(fit::pad(&text, text_w, g.ellipsis), text_style),
+        Span::styled(format!(" {}", fit::cut(&who, who_w, g.ellipsis)), t.muted),
+    ])
 }

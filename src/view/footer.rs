@@ -31,11 +31,19 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
             When::Always => true,
             When::Replay => replay,
             When::Live => !replay && c.outbox.role == crate::core::command::Role::Commander,
+            When::Checklist => {
+                !replay
+                    && c.outbox.role == crate::core::command::Role::Commander
+                    && c.ui.focus == crate::core::ui::Panel::Checklist
+            }
         })
         .filter_map(|b| {
             let text = b.footer?;
             // Rows list keys in (back, forward) pairs: show the shortest pair, or the lone key.
-            let pairs = !matches!(b.intent, Intent::Help | Intent::Quit | Intent::TogglePlay);
+            let pairs = !matches!(
+                b.intent,
+                Intent::Help | Intent::Quit | Intent::TogglePlay | Intent::Check
+            );
             let key = b
                 .keys
                 .chunks(if pairs { 2 } else { 1 })
@@ -52,7 +60,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
                 .unwrap_or_default();
             let rank = if matches!(b.intent, Intent::Help | Intent::Quit) {
                 0
-            } else if b.when == When::Live {
+            } else if matches!(b.when, When::Live | When::Checklist) {
                 1
             } else {
                 2

@@ -21,6 +21,11 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
             When::Always => true,
             When::Replay => replay,
             When::Live => !replay,
+            When::Checklist => {
+                !replay
+                    && c.outbox.role == crate::core::command::Role::Commander
+                    && c.ui.focus == crate::core::ui::Panel::Checklist
+            }
         })
         .map(|b| {
             let keys: Vec<String> = b

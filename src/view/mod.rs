@@ -152,6 +152,9 @@ pub fn render(frame: &mut Frame, c: &App, look: &Look) {
     if let Some(p) = &c.ui.prompt {
         modal::prompt(frame, area, p, look);
     }
+    if let Some(line) = &c.ui.line {
+        modal::command_line(frame, area, line, look);
+    }
     if let Some(cf) = &c.outbox.confirm {
         modal::confirm(frame, area, cf, look);
     }

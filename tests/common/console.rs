@@ -151,3 +151,14 @@ pub fn command(id: &str, action: Action, wave: Option<&str>, reason: Option<&str
         session: None,
     }
 }
+
+/// A tick or untick (`action`) of checklist item `item`, with an optional note.
+pub fn check(id: &str, action: Action, item: &str, note: Option<&str>) -> Command {
+    Command::check(
+        id.into(),
+        action,
+        "tester@loopback".into(),
+        item.into(),
+        note.map(String::from),
+    )
+}

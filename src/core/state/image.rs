@@ -9,6 +9,10 @@
 //! fixture's header), and [`State::from_image`] checks that the image fits it before
 //! believing a single field. On the wire an image is [postcard] bytes, deflated, in base64
 //! ([`Image::encode`]); times are milliseconds there.
+//!
+//! Protocol 2.1 added ticks and unticks. Their commands travel after the fields a 2.0
+//! console reads (which ignores trailing bytes), each with its place among the others, so
+//! that a 2.0 console still takes the image of a rollout whose checklist was ticked.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -61,6 +65,10 @@ pub struct Image {
     pub applied: u64,
     pub unknown: u64,
     pub last_record: Option<Offset>,
+    /// The tick and untick commands, with their index among all the commands: after the
+    /// fields above in the encoding (see the module documentation).
+    #[serde(skip)]
+    pub checklist_commands: Vec<(u32, CommandInfo)>,
 }
 
 impl State {
@@ -87,13 +95,25 @@ impl State {
                 .collect(),
             alerts,
             alerts_dropped: self.alerts_dropped,
-            commands: self.commands.clone(),
+            commands: self
+                .commands
+                .iter()
+                .filter(|c| !c.action.is_checklist())
+                .cloned()
+                .collect(),
             milestones: self.milestones.clone(),
             trigger_fires: self.trigger_fires,
             last_fire: self.last_fire.clone(),
             applied: self.applied,
             unknown: self.unknown,
             last_record: self.last_record,
+            checklist_commands: self
+                .commands
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.action.is_checklist())
+                .map(|(i, c)| (u32::try_from(i).unwrap_or(u32::MAX), c.clone()))
+                .collect(),
         }
     }
 
@@ -126,6 +146,10 @@ impl State {
         s.alerts = image.alerts.into_iter().collect::<HashMap<_, _>>();
         s.alerts_dropped = image.alerts_dropped;
         s.commands = image.commands;
+        for (i, c) in image.checklist_commands {
+            let at = usize::try_from(i).map_or(s.commands.len(), |i| i.min(s.commands.len()));
+            s.commands.insert(at, c);
+        }
         s.milestones = image.milestones;
         s.trigger_fires = image.trigger_fires;
         s.last_fire = image.last_fire;
@@ -317,12 +341,15 @@ impl Image {
         {
             return fail("the checklist has another shape".into());
         }
-        if self.commands.len() > COMMAND_CAP || self.alerts.len() > ALERT_CAP {
+        if self.commands.len() + self.checklist_commands.len() > COMMAND_CAP
+            || self.alerts.len() > ALERT_CAP
+        {
             return fail("more commands or alerts than a state keeps".into());
         }
         if self
             .commands
             .iter()
+            .chain(self.checklist_commands.iter().map(|(_, c)| c))
             .any(|c| c.wave.is_some_and(|w| w >= p.waves.len()))
         {
             return fail("a command names a wave the plan does not have".into());
@@ -360,7 +387,11 @@ impl Image {
         for (_, a) in &mut self.alerts {
             mv(&mut a.since);
         }
-        for c in &mut self.commands {
+        for c in self
+            .commands
+            .iter_mut()
+            .chain(self.checklist_commands.iter_mut().map(|(_, c)| c))
+        {
             mv(&mut c.at);
         }
         for (_, t) in &mut self.milestones {
@@ -376,7 +407,10 @@ impl Image {
     #[must_use]
     pub fn encode(&self) -> String {
         use std::io::Write as _;
-        let bytes = postcard::to_stdvec(self).unwrap_or_default();
+        let mut bytes = postcard::to_stdvec(self).unwrap_or_default();
+        if !self.checklist_commands.is_empty() {
+            bytes.extend(postcard::to_stdvec(&self.checklist_commands).unwrap_or_default());
+        }
         let mut z = flate2::write::DeflateEncoder::new(
             Vec::with_capacity(bytes.len() / 3),
             flate2::Compression::fast(),
@@ -417,7 +451,13 @@ impl Image {
                 MAX_INFLATED >> 20
             ));
         }
-        postcard::from_bytes(&bytes).map_err(|e| format!("not a state image: {e}"))
+        let (mut image, rest): (Image, _) =
+            postcard::take_from_bytes(&bytes).map_err(|e| format!("not a state image: {e}"))?;
+        if !rest.is_empty() {
+            image.checklist_commands = postcard::from_bytes(rest)
+                .map_err(|e| format!("not a state image (its ticks): {e}"))?;
+        }
+        Ok(image)
     }
 }
 

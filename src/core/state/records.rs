@@ -157,6 +157,7 @@ impl State {
             by,
             reason,
             wave,
+            item,
         } = body
         else {
             return;
@@ -164,6 +165,9 @@ impl State {
         let mut line = format!("{} requested", action.word().to_uppercase());
         if let Some(w) = wave {
             let _ = write!(line, " on {}", self.wave_label(w));
+        }
+        if let Some(i) = &item {
+            let _ = write!(line, " on {i}");
         }
         push_detail(&mut line, by.as_deref(), reason.as_deref());
         let sev = if action == Action::Rollback {

@@ -328,7 +328,7 @@ impl Scenario {
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(sanitize);
-        let wave = cmd.wave.as_deref().and_then(|w| self.plan.wave(w));
+        let wave = cmd.expected_wave().and_then(|w| self.plan.wave(w));
         self.emit(
             t,
             CONTROL_PLANE,
@@ -338,6 +338,7 @@ impl Scenario {
                 by,
                 reason,
                 wave,
+                item: cmd.item().map(sanitize),
             },
             out,
         );

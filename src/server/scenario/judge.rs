@@ -1,15 +1,19 @@
 //! Commands: judged against the state they were aimed at, carried out, and remembered by id
-//! so that a repeated id gets the first outcome and has no second effect.
+//! so that a repeated id gets the first outcome and has no second effect. Ticks and unticks
+//! are judged against the checklist and the seat that sent them, and carried out at once.
 
+use crate::core::checklist::{ItemState, ItemStatus};
 use crate::core::command::Command;
 use crate::core::command::{Action, OutcomeKind};
 use crate::core::record::{Body, Record};
+use crate::core::sanitize::sanitize;
 use crate::core::source::CONTROL_PLANE;
 use crate::core::time::Offset;
 use crate::core::wave::WaveStatus;
 use crate::server::scenario::Refusal;
 use crate::server::scenario::Scenario;
 use crate::server::scenario::REMEMBERED_COMMANDS;
+use crate::server::tokens::Seat;
 
 impl Scenario {
     /// Whether `cmd` may be carried out now, or why not.
@@ -22,36 +26,23 @@ impl Scenario {
         if cmd.id.trim().is_empty() {
             return Err((Rejected, "a command needs an id".into()));
         }
+        if cmd.action.is_checklist() {
+            // They take the seat that sent them: see `checklist_command`.
+            return Err((
+                Rejected,
+                format!(
+                    "a {} is judged with the seat that sent it",
+                    cmd.action.word()
+                ),
+            ));
+        }
         cmd.validate().map_err(|e| (Rejected, e))?;
         let plan = &self.plan.spec;
         let cur = self.state.current_wave();
-        if let Some((name, index)) = named {
-            let Some(w) = index else {
-                return Err((Rejected, format!("no wave {name:?} in the plan")));
-            };
-            if Some(w) != cur {
-                let named_state = self.state.waves[w].status;
-                let head = if named_state == WaveStatus::Pending {
-                    format!("wave {name} has not started")
-                } else {
-                    format!("wave {name} is now {}", wire(named_state))
-                };
-                return Err((
-                    Conflict,
-                    match cur {
-                        None => format!("{head}; the rollout has not started"),
-                        Some(c) => format!(
-                            "{head}; current wave is {} ({})",
-                            plan.waves[c].id,
-                            wire(self.state.waves[c].status)
-                        ),
-                    },
-                ));
-            }
-        }
+        self.still_current(named)?;
         let Some(c) = cur else {
             return match cmd.action {
-                Action::Note => Ok(()),
+                Action::Note | Action::Tick | Action::Untick => Ok(()),
                 Action::Advance => {
                     let b = self.blockers();
                     if b.is_empty() {
@@ -73,7 +64,7 @@ impl Scenario {
         let id = &plan.waves[c].id;
         let moved = || (Conflict, format!("wave {id} is now {}", wire(st)));
         match cmd.action {
-            Action::Note => Ok(()),
+            Action::Note | Action::Tick | Action::Untick => Ok(()),
             Action::Pause => match st {
                 WaveStatus::Active => Ok(()),
                 WaveStatus::Paused => Err((Conflict, format!("wave {id} is already paused"))),
@@ -118,6 +109,41 @@ impl Scenario {
         }
     }
 
+    /// A command aimed at a wave (`named`: its id, and its index when the plan has it) that is
+    /// no longer the current one is a conflict naming where the rollout is.
+    fn still_current(&self, named: Option<(&str, Option<usize>)>) -> Result<(), Refusal> {
+        let Some((name, index)) = named else {
+            return Ok(());
+        };
+        let Some(w) = index else {
+            return Err((
+                OutcomeKind::Rejected,
+                format!("no wave {name:?} in the plan"),
+            ));
+        };
+        let cur = self.state.current_wave();
+        if Some(w) == cur {
+            return Ok(());
+        }
+        let named_state = self.state.waves[w].status;
+        let head = if named_state == WaveStatus::Pending {
+            format!("wave {name} has not started")
+        } else {
+            format!("wave {name} is now {}", wire(named_state))
+        };
+        Err((
+            OutcomeKind::Conflict,
+            match cur {
+                None => format!("{head}; the rollout has not started"),
+                Some(c) => format!(
+                    "{head}; current wave is {} ({})",
+                    self.plan.spec.waves[c].id,
+                    wire(self.state.waves[c].status)
+                ),
+            },
+        ))
+    }
+
     /// The effects of an accepted command.
     pub(super) fn carry_out(
         &mut self,
@@ -131,12 +157,18 @@ impl Scenario {
             match action {
                 Action::Note => self.note_by(t, by, reason, out),
                 Action::Advance => self.advance(t, by, reason, out),
-                Action::Pause | Action::Resume | Action::Rollback => {}
+                // Ticks are carried out by `checklist_command`, which knows their item.
+                Action::Pause
+                | Action::Resume
+                | Action::Rollback
+                | Action::Tick
+                | Action::Untick => {}
             }
             return;
         };
         let (state, traffic) = match action {
             Action::Note => return self.note_by(t, by, reason, out),
+            Action::Tick | Action::Untick => return,
             Action::Advance => return self.advance(t, by, reason, out),
             Action::Pause => (WaveStatus::Paused, None),
             Action::Resume => (WaveStatus::Active, None),
@@ -155,6 +187,119 @@ impl Scenario {
             text: reason,
         };
         self.emit(t, CONTROL_PLANE, body, out);
+    }
+
+    /// A tick or untick, from `seat`: its `command` record, its outcome, and when accepted
+    /// the `check` record that moves the item, all at once (never through an actuator, and
+    /// with no wave expected).
+    pub(super) fn checklist_command(&mut self, cmd: &Command, seat: &Seat, out: &mut Vec<Record>) {
+        let t = self.clock;
+        let id = sanitize(&cmd.id);
+        let by = Some(sanitize(cmd.actor.trim())).filter(|b| !b.is_empty());
+        let note = cmd
+            .reason
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(sanitize);
+        self.emit(
+            t,
+            CONTROL_PLANE,
+            Body::Command {
+                id: id.clone(),
+                action: cmd.action,
+                by: by.clone(),
+                reason: note.clone(),
+                wave: None,
+                item: cmd.item().map(sanitize),
+            },
+            out,
+        );
+        match self.judge_check(cmd, seat) {
+            Err((kind, why)) => self.outcome(t, &id, kind, Some(why), out),
+            Ok((section, item)) => {
+                self.outcome(t, &id, OutcomeKind::Accepted, None, out);
+                let state = if cmd.action == Action::Tick {
+                    ItemStatus::Done
+                } else {
+                    ItemStatus::Open
+                };
+                let body = Body::Check {
+                    section,
+                    item,
+                    state,
+                    by,
+                    text: note,
+                };
+                self.emit(t, CONTROL_PLANE, body, out);
+            }
+        }
+    }
+
+    /// Whether `seat` may tick or untick the item `cmd` names now: the item's place, or why
+    /// not. An unknown item or a seat without the owner's role is `rejected`; a tick of an
+    /// item already done (or waived) and an untick of one that is not is a `conflict`
+    /// naming who settled it and when. A failed item may be ticked (a check that now
+    /// passes); it is not done, so it cannot be unticked.
+    pub(super) fn judge_check(
+        &self,
+        cmd: &Command,
+        seat: &Seat,
+    ) -> Result<(usize, usize), Refusal> {
+        use OutcomeKind::{Conflict, Rejected};
+        if cmd.id.trim().is_empty() {
+            return Err((Rejected, "a command needs an id".into()));
+        }
+        cmd.validate().map_err(|e| (Rejected, e))?;
+        let name = cmd.item().unwrap_or_default();
+        let Some((s, i)) = self.plan.item(name) else {
+            return Err((Rejected, format!("no checklist item {name:?} in the plan")));
+        };
+        let spec = &self.plan.spec.checklist[s].items[i];
+        let verb = cmd.action.word();
+        if !seat.may_check(spec.owner.as_deref()) {
+            return Err((
+                Rejected,
+                format!(
+                    "item {name:?} is owned by {}; {} cannot {verb} it",
+                    spec.owner.as_deref().unwrap_or_default(),
+                    seat.describe(&cmd.actor)
+                ),
+            ));
+        }
+        let st = &self.state.checklist.items[s][i];
+        match (cmd.action, st.status) {
+            (Action::Tick, ItemStatus::Open | ItemStatus::Failed)
+            | (Action::Untick, ItemStatus::Done | ItemStatus::Waived) => Ok((s, i)),
+            (Action::Tick, ItemStatus::Done) => Err((
+                Conflict,
+                format!("item {name:?} is already ticked{}", by_at(st)),
+            )),
+            (Action::Tick, ItemStatus::Waived) => Err((
+                Conflict,
+                format!("item {name:?} is already waived{}", by_at(st)),
+            )),
+            (_, ItemStatus::Open) => Err((
+                Conflict,
+                match by_at(st) {
+                    again if again.is_empty() => {
+                        format!("item {name:?} is open: there is nothing to untick")
+                    }
+                    again => format!(
+                        "item {name:?} is already open (reopened{again}): there is nothing to \
+                         untick"
+                    ),
+                },
+            )),
+            (_, status) => Err((
+                Conflict,
+                format!(
+                    "item {name:?} is {}{}, not done: there is nothing to untick",
+                    status.word(),
+                    by_at(st)
+                ),
+            )),
+        }
     }
 
     pub(super) fn note_by(
@@ -176,6 +321,16 @@ impl Scenario {
         }
         self.order.push_back(id.clone());
         self.outcomes.insert(id, (result, reason));
+    }
+}
+
+/// " by alice at T+5m12s": who last moved an item, and when, for a refusal.
+fn by_at(st: &ItemState) -> String {
+    match (&st.by, st.at) {
+        (Some(by), Some(at)) => format!(" by {by} at {}", at.t_label()),
+        (Some(by), None) => format!(" by {by}"),
+        (None, Some(at)) => format!(" at {}", at.t_label()),
+        (None, None) => String::new(),
     }
 }
 

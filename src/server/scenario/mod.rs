@@ -32,6 +32,7 @@ use crate::core::time::{Offset, Span};
 use crate::core::wave::WaveStatus;
 
 use super::sli::{self, Totals};
+use super::tokens::Seat;
 use crate::server::scenario::signals::alert_name;
 use crate::server::scenario::signals::alert_prefix;
 use crate::server::scenario::signals::generic_model;
@@ -225,16 +226,26 @@ impl Scenario {
         out
     }
 
-    /// Applies a command at `now` and returns the records to publish, in order: the `command`
-    /// record, its `outcome`, then the effects (wave moves, sign-offs, a note). Anything still
-    /// due before `now` (as [`Scenario::tick`] would return it) comes first, so the records
-    /// stay in time order; callers that tick first get exactly the command's records.
-    ///
-    /// The same command id again gets only an outcome equal to the first one, and changes
-    /// nothing. A command aimed at a wave that is no longer current, or whose action the state
-    /// has moved past, is a `conflict` naming the current state; one that cannot apply
-    /// (no reason, nothing to resume, the last wave, blocking gates) is `rejected`.
+    /// Applies a command at `now` from a console without a token (a control plane without a
+    /// tokens file, which lets anyone tick any item): see [`Scenario::command_from`].
     pub fn command(&mut self, cmd: &Command, now: Offset) -> Vec<Record> {
+        self.command_from(cmd, &Seat::Open, now)
+    }
+
+    /// Applies a command at `now` from `seat` and returns the records to publish, in order: the
+    /// `command` record, its `outcome`, then the effects (wave moves, sign-offs, a note, a
+    /// checklist item moved). Anything still due before `now` (as [`Scenario::tick`] would
+    /// return it) comes first, so the records stay in time order; callers that tick first get
+    /// exactly the command's records.
+    ///
+    /// When the tokens file names the seat's person, that name is the command's actor,
+    /// whatever the console claimed. The same command id again gets only an outcome equal to
+    /// the first one, and changes nothing. A command aimed at a wave that is no longer
+    /// current, or whose action the state has moved past, is a `conflict` naming the current
+    /// state; one that cannot apply (no reason, nothing to resume, the last wave, blocking
+    /// gates) is `rejected`. Ticks and unticks are judged against the checklist and the
+    /// seat, and carried out at once, even while a conducted rollout waits for its actuator.
+    pub fn command_from(&mut self, cmd: &Command, seat: &Seat, now: Offset) -> Vec<Record> {
         let mut out = Vec::new();
         self.run_to(now, &mut out);
         let t = self.clock;
@@ -246,6 +257,24 @@ impl Scenario {
                 Body::Outcome { id, result, reason },
                 &mut out,
             );
+            return out;
+        }
+        // The tokens file's name for the seat is the actor, whatever the console claimed.
+        let renamed;
+        let cmd = match seat.name() {
+            Some(name) if name != cmd.actor => {
+                renamed = Command {
+                    actor: name.to_string(),
+                    ..cmd.clone()
+                };
+                &renamed
+            }
+            _ => cmd,
+        };
+        if cmd.action.is_checklist() {
+            self.checklist_command(cmd, seat, &mut out);
+            // A gate may have turned green: a wave that waited for it moves now.
+            self.consider_advance(t, &mut out);
             return out;
         }
         if self.conducts() {
@@ -271,7 +300,7 @@ impl Scenario {
             .map(str::trim)
             .filter(|r| !r.is_empty())
             .map(sanitize);
-        let named = cmd.wave.as_deref().map(|w| (w, self.plan.wave(w)));
+        let named = cmd.expected_wave().map(|w| (w, self.plan.wave(w)));
         self.emit(
             t,
             CONTROL_PLANE,
@@ -281,6 +310,7 @@ impl Scenario {
                 by: by.clone(),
                 reason: reason.clone(),
                 wave: named.and_then(|(_, w)| w),
+                item: None,
             },
             &mut out,
         );

@@ -204,6 +204,7 @@ async fn hostile_output_reaches_the_timeline_sanitised() {
             actor: "alice".into(),
             reason: None,
             wave: None,
+            item: None,
             session: None,
         },
         Offset::from_secs(1),

@@ -311,6 +311,7 @@ fn a_tick_turns_its_gate_green_at_once() {
         actor: "ic".into(),
         reason: None,
         wave: None,
+        item: None,
         session: None,
     };
     assert_eq!(outcome(&sc.command(&start, at(0))).0, OutcomeKind::Accepted);
@@ -413,6 +414,7 @@ fn in_a_conducted_rollout_ticks_never_reach_the_actuator_and_do_not_wait_for_it(
         actor: "ic".into(),
         reason: None,
         wave: None,
+        item: None,
         session: None,
     };
     sc.command(&start, at(1));
@@ -448,6 +450,7 @@ fn a_state_image_with_ticks_is_still_read_by_a_2_0_console() {
         actor: "ic".into(),
         reason: Some("watching".into()),
         wave: None,
+        item: None,
         session: None,
     };
     sc.command(&pause, at(11));
@@ -483,7 +486,7 @@ fn the_wire_names_the_item_and_leaves_the_wave_out() {
     let text = serde_json::to_string(&t).unwrap();
     assert_eq!(
         text,
-        r#"{"id":"k-1","action":"tick","item":"sb_canary","actor":"someone@laptop","reason":"ok"}"#
+        r#"{"id":"k-1","action":"tick","actor":"someone@laptop","reason":"ok","item":"sb_canary"}"#
     );
     let back: Command = serde_json::from_str(&text).unwrap();
     assert_eq!(back, t);

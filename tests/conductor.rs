@@ -32,6 +32,7 @@ fn cmd(id: &str, action: Action, wave: Option<&str>, reason: Option<&str>) -> Co
         actor: "alice".into(),
         reason: reason.map(Into::into),
         wave: wave.map(Into::into),
+        item: None,
         session: None,
     }
 }

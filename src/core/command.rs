@@ -25,14 +25,11 @@ impl Role {
     }
 }
 
-/// A command as it travels from a console to the control plane.
-///
-/// On the wire a tick or untick names its checklist item in `item` (and carries no `wave`:
-/// it is not aimed at a wave). In this value the item rides in [`Command::wave`], the
-/// command's aim, so that the six fields every caller builds stay the same; read it with
-/// [`Command::item`], and a rollout command's expected wave with [`Command::expected_wave`].
+/// A command as it travels from a console to the control plane. A tick or untick names its
+/// checklist item in `item` and is not aimed at a wave; the rollout's actions are aimed at
+/// `wave` and carry no item.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(from = "WireCommand", into = "WireCommand")]
+#[serde(deny_unknown_fields)]
 pub struct Command {
     /// Idempotency key: the same id applied twice has the effect of once.
     pub id: String,
@@ -41,68 +38,19 @@ pub struct Command {
     /// the seat's person puts that name here instead.
     pub actor: String,
     /// Why; required for pause and rollback. For a tick or untick: the optional note.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
-    /// What the command is aimed at: for the rollout's actions, the wave the console saw as
-    /// current when the command was confirmed; for a tick or untick, the checklist item's id
-    /// (the wire's `item`).
+    /// For the rollout's actions, the wave the console saw as current when the command was
+    /// confirmed (a tick or untick ignores it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave: Option<String>,
+    /// For a tick or untick, the checklist item's id (the other actions ignore it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub item: Option<String>,
     /// The control plane's session the console saw: a command for a run that has ended is a
     /// conflict, never applied to the run that replaced it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
-}
-
-/// The wire shape of a command (protocol 2.1): `item` for ticks, `wave` for the rest.
-#[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WireCommand {
-    id: String,
-    action: Action,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    item: Option<String>,
-    actor: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    reason: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    wave: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    session: Option<String>,
-}
-
-impl From<WireCommand> for Command {
-    /// A tick's `wave` and a rollout command's `item` do not apply, and are ignored.
-    fn from(w: WireCommand) -> Command {
-        Command {
-            id: w.id,
-            action: w.action,
-            actor: w.actor,
-            reason: w.reason,
-            wave: if w.action.is_checklist() {
-                w.item
-            } else {
-                w.wave
-            },
-            session: w.session,
-        }
-    }
-}
-
-impl From<Command> for WireCommand {
-    fn from(c: Command) -> WireCommand {
-        let (item, wave) = if c.action.is_checklist() {
-            (c.wave, None)
-        } else {
-            (None, c.wave)
-        };
-        WireCommand {
-            id: c.id,
-            action: c.action,
-            item,
-            actor: c.actor,
-            reason: c.reason,
-            wave,
-            session: c.session,
-        }
-    }
 }
 
 impl Command {
@@ -120,7 +68,8 @@ impl Command {
             action,
             actor,
             reason: note,
-            wave: Some(item),
+            wave: None,
+            item: Some(item),
             session: None,
         }
     }
@@ -128,7 +77,7 @@ impl Command {
     /// The checklist item a tick or untick is for (`None` for every other action).
     #[must_use]
     pub fn item(&self) -> Option<&str> {
-        self.wave.as_deref().filter(|_| self.action.is_checklist())
+        self.item.as_deref().filter(|_| self.action.is_checklist())
     }
 
     /// The wave a rollout command expects to act on; ticks and unticks expect none.

@@ -258,6 +258,7 @@ impl Outbox {
                         actor: self.actor.clone(),
                         reason,
                         wave: c.wave.clone(),
+                        item: None,
                         session: None,
                     },
                 };
@@ -350,6 +351,7 @@ impl Outbox {
             actor: format!("{} (auto-pause)", self.actor),
             reason: Some(format!("auto-pause: rollback trigger fired: {what}")),
             wave: Some(state.plan.spec.waves[w].id.clone()),
+            item: None,
             session: None,
         };
         command.validate().ok()?;

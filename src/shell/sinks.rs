@@ -77,7 +77,7 @@ impl Audit {
         cmd: &Command,
         more: serde_json::Value,
     ) -> std::io::Result<()> {
-        let mut line = json!({ "utc": now_utc(), "event": event, "id": cmd.id, "action": cmd.action, "actor": cmd.actor, "reason": cmd.reason, "wave": cmd.wave, "session": cmd.session });
+        let mut line = json!({ "utc": now_utc(), "event": event, "id": cmd.id, "action": cmd.action, "actor": cmd.actor, "reason": cmd.reason, "wave": cmd.wave, "item": cmd.item, "session": cmd.session });
         if let (Some(l), serde_json::Value::Object(m)) = (line.as_object_mut(), more) {
             l.extend(m);
         }

@@ -148,6 +148,7 @@ pub fn command(id: &str, action: Action, wave: Option<&str>, reason: Option<&str
         actor: "tester@loopback".into(),
         reason: reason.map(String::from),
         wave: wave.map(String::from),
+        item: None,
         session: None,
     }
 }

@@ -308,6 +308,7 @@ impl Scenario {
                 .state
                 .current_wave()
                 .map(|w| self.plan.spec.waves[w].id.clone()),
+            item: None,
             session: None,
         };
         self.record_command(&cmd, out);

@@ -21,6 +21,7 @@ use warroom::core::time::{Offset, Span};
 use warroom::server::scenario::{Actuated, Actuation, Scenario};
 use warroom::shell::actuator::exec::Exec;
 use warroom::shell::actuator::webhook::Webhook;
+use warroom::shell::actuator::Actuate as _;
 
 fn actuation(verb: Verb) -> Actuation {
     Actuation {

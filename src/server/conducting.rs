@@ -11,7 +11,7 @@ use crate::config::Config;
 use crate::core::input::Input;
 use crate::server::net::ControlPlane;
 use crate::server::scenario::{Actuated, Actuation};
-use crate::shell::actuator::Actuator;
+use crate::shell::actuator::{Actuate, Actuator};
 use crate::shell::prometheus::Client;
 
 /// Longest an actuator may take over one command beyond its own timeouts before the

@@ -23,7 +23,60 @@ pub struct Outside {
     pub text: String,
 }
 
-/// The plan's actuator, ready to run.
+/// What every actuator promises: it carries out one command and says how it went, never
+/// panics, and never hangs past its own timeout. `Applied` only once the change is made (and,
+/// where the target can tell, read back); `Failed` when nothing changed, in the target's own
+/// words; `Unknown` when it cannot tell (no answer in time), which pauses the rollout for a
+/// person. Those that can also report changes made outside warroom.
+pub trait Actuate {
+    /// Carries out one command.
+    fn actuate(&self, a: &Actuation) -> impl std::future::Future<Output = Actuated> + Send;
+
+    /// Changes made outside warroom since the previous call (the first sets the start).
+    ///
+    /// # Errors
+    /// The target cannot be read; the message says why.
+    fn outside_changes(
+        &self,
+    ) -> impl std::future::Future<Output = Result<Vec<Outside>, String>> + Send {
+        std::future::ready(Ok(Vec::new()))
+    }
+}
+
+/// The `simulate` actuator: nothing outside, every command applied at once.
+pub struct Simulate;
+
+impl Actuate for Simulate {
+    async fn actuate(&self, _: &Actuation) -> Actuated {
+        Actuated::Applied {
+            output: String::new(),
+        }
+    }
+}
+
+impl Actuate for exec::Exec {
+    async fn actuate(&self, a: &Actuation) -> Actuated {
+        exec::Exec::actuate(self, a).await
+    }
+}
+
+impl Actuate for webhook::Webhook {
+    async fn actuate(&self, a: &Actuation) -> Actuated {
+        webhook::Webhook::actuate(self, a).await
+    }
+}
+
+impl Actuate for unleash::Unleash {
+    async fn actuate(&self, a: &Actuation) -> Actuated {
+        unleash::Unleash::actuate(self, a).await
+    }
+
+    async fn outside_changes(&self) -> Result<Vec<Outside>, String> {
+        unleash::Unleash::outside_changes(self).await
+    }
+}
+
+/// The plan's actuator, ready to run: one of the four kinds.
 pub enum Actuator {
     /// Nothing outside: every command is applied at once.
     Simulate,
@@ -92,28 +145,22 @@ impl Actuator {
             _ => None,
         }
     }
+}
 
-    /// Changes made outside warroom since the previous call (the first sets the start).
-    ///
-    /// # Errors
-    /// The target cannot be read; the message says why.
-    pub async fn outside_changes(&self) -> Result<Vec<Outside>, String> {
+impl Actuate for Actuator {
+    async fn actuate(&self, a: &Actuation) -> Actuated {
         match self {
-            Actuator::Unleash(u) => u.outside_changes().await,
-            _ => Ok(Vec::new()),
+            Actuator::Simulate => Simulate.actuate(a).await,
+            Actuator::Exec(e) => Actuate::actuate(e, a).await,
+            Actuator::Webhook(w) => Actuate::actuate(w, a).await,
+            Actuator::Unleash(u) => Actuate::actuate(u, a).await,
         }
     }
 
-    /// Carries out one command and says how it went. Never panics and never hangs past the
-    /// actuator's own timeout.
-    pub async fn actuate(&self, a: &Actuation) -> Actuated {
+    async fn outside_changes(&self) -> Result<Vec<Outside>, String> {
         match self {
-            Actuator::Simulate => Actuated::Applied {
-                output: String::new(),
-            },
-            Actuator::Exec(e) => e.actuate(a).await,
-            Actuator::Webhook(w) => w.actuate(a).await,
-            Actuator::Unleash(u) => u.actuate(a).await,
+            Actuator::Unleash(u) => Actuate::outside_changes(u).await,
+            Actuator::Simulate | Actuator::Exec(_) | Actuator::Webhook(_) => Ok(Vec::new()),
         }
     }
 }

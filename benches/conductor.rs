@@ -23,8 +23,7 @@ use std::time::{Duration, Instant};
 
 use warroom::config::plan_file;
 use warroom::core::command::{Action, Role};
-use warroom::server::conducting::{self, Conducting};
-use warroom::server::net::{self, ControlPlane, Tokens};
+use warroom::server::net::ControlPlane;
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -92,16 +91,11 @@ bake = "1h"
 approval = "manual"
 "#;
 
-/// Serves `text` as a plan: the control plane, its serving and conducting tasks.
-async fn conduct(text: &str, addr: std::net::SocketAddr) -> std::sync::Arc<ControlPlane> {
+/// Serves `text` as a plan on `addr`, conducted (see `common::conduct`).
+async fn conduct(text: &str, addr: std::net::SocketAddr) -> common::Conducted {
     let file = plan_file::parse("bench.toml", text, std::path::Path::new("."))
         .unwrap_or_else(|e| panic!("the bench's plan: {e}"));
-    let (plane, work) = ControlPlane::planned(&file, Tokens::default());
-    let (_, serving) = net::bind(addr, plane.clone()).await.unwrap();
-    tokio::spawn(serving);
-    let with = Conducting::for_plan(&file).unwrap();
-    tokio::spawn(conducting::run(plane.clone(), work, with));
-    plane
+    common::conduct(&file, addr).await
 }
 
 async fn round_trip() {
@@ -110,7 +104,7 @@ async fn round_trip() {
          [actuator]\nkind = \"exec\"\nadvance = [\"true\"]\npause = [\"true\"]\nresume = [\"true\"]\nrollback = [\"true\"]\n"
     );
     let addr = common::free_addr();
-    let _plane = conduct(&plan, addr).await;
+    let _conducted = conduct(&plan, addr).await;
     let mut c = Console::connect(&format!("ws://{addr}"), Role::Commander, None);
     c.until(10, "the hello", |c| c.app.state.plan.spec.id == "bench")
         .await;
@@ -202,7 +196,8 @@ async fn polling() {
         );
     }
     plan.push_str("[actuator]\nkind = \"exec\"\nadvance = [\"true\"]\nrollback = [\"true\"]\n");
-    let plane = conduct(&plan, addr).await;
+    let conducted = conduct(&plan, addr).await;
+    let plane = &conducted.plane;
     // Start the rollout, so the conductor has a wave with a bake clock to look after.
     plane.command(&command("start", Action::Advance, None, Some("bench")));
     // Let Prometheus gather a minute of scrapes for the rate windows, and the start-up
@@ -215,9 +210,9 @@ async fn polling() {
             .filter(|(_, r)| r["type"] == "metric")
             .count()
     };
-    let (seen_before, ticks_before, t) = (samples(&plane), cpu_ticks(), Instant::now());
+    let (seen_before, ticks_before, t) = (samples(plane), cpu_ticks(), Instant::now());
     tokio::time::sleep(Duration::from_secs(secs)).await;
-    let (seen_after, ticks_after, wall) = (samples(&plane), cpu_ticks(), t.elapsed());
+    let (seen_after, ticks_after, wall) = (samples(plane), cpu_ticks(), t.elapsed());
     #[allow(clippy::cast_precision_loss)]
     let pct = (ticks_after - ticks_before) as f64 / 100.0 / wall.as_secs_f64() * 100.0;
     let published = seen_after - seen_before;

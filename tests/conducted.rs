@@ -14,8 +14,6 @@ use warroom::config::plan_file;
 use warroom::core::command::{Action, OutcomeKind, Role};
 use warroom::core::source::PROMETHEUS;
 use warroom::core::wave::WaveStatus;
-use warroom::server::conducting::{self, Conducting};
-use warroom::server::net::{self, ControlPlane, Tokens};
 use warroom::server::scenario::CONDUCTOR;
 
 mod common;
@@ -94,18 +92,9 @@ timeout = "10s"
         log = log.display()
     );
     let file = plan_file::parse("checkout.toml", &plan, dir.path()).unwrap();
-    let (plane, work) = ControlPlane::planned(&file, Tokens::default());
-    let (addr, serving) = net::bind("127.0.0.1:0".parse().unwrap(), plane.clone())
-        .await
-        .unwrap();
-    let serving = tokio::spawn(serving);
-    let conducting = tokio::spawn(conducting::run(
-        plane.clone(),
-        work,
-        Conducting::for_plan(&file).unwrap(),
-    ));
+    let conducted = common::conduct(&file, "127.0.0.1:0".parse().unwrap()).await;
     // A console with no configuration of its own.
-    let mut c = Console::connect(&format!("ws://{addr}"), Role::Commander, None);
+    let mut c = Console::connect(&conducted.url, Role::Commander, None);
     c.until(30, "wave 1 started on a green gate", |c| {
         c.app.state.current_wave() == Some(0)
     })
@@ -167,6 +156,4 @@ timeout = "10s"
     // Once: the breach goes on, but nothing is rolled back twice.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(std::fs::read_to_string(&log).unwrap(), calls);
-    serving.abort();
-    conducting.abort();
 }

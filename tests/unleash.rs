@@ -452,8 +452,6 @@ async fn a_planned_rollout_is_conducted_against_unleash_for_the_room() {
     use warroom::core::command::{Action, Role};
     use warroom::core::record::Body;
     use warroom::core::wave::WaveStatus;
-    use warroom::server::conducting::{self, Conducting};
-    use warroom::server::net::{self, ControlPlane, Tokens};
     use warroom::server::scenario::{ACTUATOR, CONDUCTOR};
 
     const CONDUCTED: &str = "bp-conducted";
@@ -467,17 +465,8 @@ async fn a_planned_rollout_is_conducted_against_unleash_for_the_room() {
     std::fs::write(&token_file, ADMIN_TOKEN).unwrap();
     let plan = conducted_plan(&prom.url, &server.url, &token_file, CONDUCTED);
     let file = warroom::config::plan_file::parse("batch-patches.toml", &plan, dir.path()).unwrap();
-    let (plane, work) = ControlPlane::planned(&file, Tokens::default());
-    let (addr, serving) = net::bind("127.0.0.1:0".parse().unwrap(), plane.clone())
-        .await
-        .unwrap();
-    let serving = tokio::spawn(serving);
-    let conducting = tokio::spawn(conducting::run(
-        plane,
-        work,
-        Conducting::for_plan(&file).unwrap(),
-    ));
-    let mut c = common::console::Console::connect(&format!("ws://{addr}"), Role::Commander, None);
+    let conducted = common::conduct(&file, "127.0.0.1:0".parse().unwrap()).await;
+    let mut c = common::console::Console::connect(&conducted.url, Role::Commander, None);
     // Healthy: the conductor starts wave 1, and after its 2-second bake moves to 25 %.
     c.until(60, "wave 2 active", |c| {
         c.app.state.current_wave() == Some(1)
@@ -546,8 +535,6 @@ async fn a_planned_rollout_is_conducted_against_unleash_for_the_room() {
         })
         .collect();
     assert_eq!(outside.len(), 1, "{outside:?}");
-    serving.abort();
-    conducting.abort();
 }
 
 /// Batch Patches on this Unleash: wave 1 auto on its SLO gate, then manual waves; a rollback

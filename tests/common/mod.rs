@@ -373,3 +373,38 @@ pub async fn serve_gauge(
     });
     addr
 }
+
+/// A planned rollout conducted in this process, as `warroom serve --plan` conducts it: the
+/// control plane on `addr` (port 0 for any) and its conducting tasks, both stopped on drop.
+pub struct Conducted {
+    pub plane: std::sync::Arc<warroom::server::net::ControlPlane>,
+    /// `ws://ADDR`.
+    pub url: String,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Drop for Conducted {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Serves and conducts `file` on `addr`.
+pub async fn conduct(file: &warroom::config::plan_file::PlanFile, addr: SocketAddr) -> Conducted {
+    use warroom::server::conducting::{self, Conducting};
+    use warroom::server::net::{self, ControlPlane, Tokens};
+    let (plane, work) = ControlPlane::planned(file, Tokens::default());
+    let (addr, serving) = net::bind(addr, plane.clone()).await.unwrap();
+    let with = Conducting::for_plan(file).unwrap();
+    let tasks = vec![
+        tokio::spawn(serving),
+        tokio::spawn(conducting::run(plane.clone(), work, with)),
+    ];
+    Conducted {
+        plane,
+        url: format!("ws://{addr}"),
+        tasks,
+    }
+}

@@ -20,7 +20,7 @@ use crate::core::time::Offset;
 use crate::core::wave::WaveStatus;
 
 use super::signals::{generic_model, Fault, Model};
-use super::{control_plane_source, Scenario, TIMELINE_CAP};
+use super::{control_plane_source, who_and_why, Scenario, TIMELINE_CAP};
 
 /// Who the conductor's own commands are by.
 pub const CONDUCTOR: &str = "conductor";
@@ -189,14 +189,7 @@ impl Scenario {
             return out;
         };
         let cid: Box<str> = sanitize(&f.cmd.id);
-        let by = Some(sanitize(f.cmd.actor.trim())).filter(|b| !b.is_empty());
-        let reason = f
-            .cmd
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(sanitize);
+        let (by, reason) = who_and_why(&f.cmd);
         match answer {
             Actuated::Applied { output } => {
                 self.actuator_line(t, f.verb, &output, &mut out);
@@ -262,13 +255,7 @@ impl Scenario {
             self.conductor.in_flight = Some(InFlight { cmd, verb });
             return;
         }
-        let by = Some(sanitize(cmd.actor.trim())).filter(|b| !b.is_empty());
-        let reason = cmd
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(sanitize);
+        let (by, reason) = who_and_why(&cmd);
         self.outcome(t, &id, OutcomeKind::Accepted, None, out);
         self.carry_out(cmd.action, t, by, reason, out);
     }
@@ -322,13 +309,7 @@ impl Scenario {
     /// The `command` record of a command as it arrives.
     pub(super) fn record_command(&mut self, cmd: &Command, out: &mut Vec<Record>) {
         let t = self.clock;
-        let by = Some(sanitize(cmd.actor.trim())).filter(|b| !b.is_empty());
-        let reason = cmd
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(sanitize);
+        let (by, reason) = who_and_why(cmd);
         let wave = cmd.expected_wave().and_then(|w| self.plan.wave(w));
         self.emit(
             t,

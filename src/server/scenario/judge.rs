@@ -10,6 +10,7 @@ use crate::core::sanitize::sanitize;
 use crate::core::source::CONTROL_PLANE;
 use crate::core::time::Offset;
 use crate::core::wave::WaveStatus;
+use crate::server::scenario::who_and_why;
 use crate::server::scenario::Refusal;
 use crate::server::scenario::Scenario;
 use crate::server::scenario::REMEMBERED_COMMANDS;
@@ -195,13 +196,7 @@ impl Scenario {
     pub(super) fn checklist_command(&mut self, cmd: &Command, seat: &Seat, out: &mut Vec<Record>) {
         let t = self.clock;
         let id = sanitize(&cmd.id);
-        let by = Some(sanitize(cmd.actor.trim())).filter(|b| !b.is_empty());
-        let note = cmd
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(sanitize);
+        let (by, note) = who_and_why(cmd);
         self.emit(
             t,
             CONTROL_PLANE,

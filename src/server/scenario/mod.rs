@@ -293,13 +293,7 @@ impl Scenario {
             }
             return out;
         }
-        let by = Some(sanitize(cmd.actor.trim())).filter(|b| !b.is_empty());
-        let reason = cmd
-            .reason
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(sanitize);
+        let (by, reason) = who_and_why(cmd);
         let named = cmd.expected_wave().map(|w| (w, self.plan.wave(w)));
         self.emit(
             t,
@@ -454,6 +448,18 @@ impl Scenario {
         }
         out.push(record);
     }
+}
+
+/// Who asked and why, as the timeline shows them: sanitised, and `None` when blank.
+fn who_and_why(cmd: &Command) -> (Option<Box<str>>, Option<Box<str>>) {
+    let by = Some(sanitize(cmd.actor.trim())).filter(|b| !b.is_empty());
+    let why = cmd
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(sanitize);
+    (by, why)
 }
 
 fn control_plane_source() -> SourceStatus {

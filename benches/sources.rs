@@ -843,7 +843,7 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
     let config = Arc::new(hanging_config(&format!("http://{}/", server.addr)));
     let c = client(&config);
     let mut console = Console::new(state_for(&config), Mode::Live);
-    let look = Look {
+    let mut look = Look {
         theme: Theme::load("dark").unwrap_or_else(|e| fail("theme", &e)),
         glyphs: glyphs::UNICODE,
     };
@@ -899,7 +899,7 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
         let stats = run::run(
             &mut term,
             &mut console,
-            &look,
+            &mut look,
             &mut rx,
             &mut Sinks::default(),
             |term: &mut Terminal<TestBackend>, draw: &dyn Fn(&mut ratatui::Frame)| {

@@ -48,7 +48,7 @@ fn plain_draw(
 
 #[tokio::test(start_paused = true)]
 async fn draws_only_when_something_changed_and_coalesces_bursts() {
-    let (mut console, look) = setup();
+    let (mut console, mut look) = setup();
     let mut term = Terminal::new(TestBackend::new(120, 40)).unwrap();
     let (tx, mut rx) = mpsc::channel(run::CHANNEL);
     let sender = tokio::spawn(async move {
@@ -84,7 +84,7 @@ async fn draws_only_when_something_changed_and_coalesces_bursts() {
     let stats = run::run(
         &mut term,
         &mut console,
-        &look,
+        &mut look,
         &mut rx,
         &mut Sinks::default(),
         plain_draw,
@@ -106,7 +106,7 @@ async fn draws_only_when_something_changed_and_coalesces_bursts() {
 
 #[tokio::test(start_paused = true)]
 async fn an_unbound_key_does_not_quit_and_q_does() {
-    let (mut console, look) = setup();
+    let (mut console, mut look) = setup();
     let mut term = Terminal::new(TestBackend::new(80, 24)).unwrap();
     let (tx, mut rx) = mpsc::channel(run::CHANNEL);
     tx.send(Input::Key(Key::Char('x'))).await.unwrap();
@@ -115,7 +115,7 @@ async fn an_unbound_key_does_not_quit_and_q_does() {
     let stats = run::run(
         &mut term,
         &mut console,
-        &look,
+        &mut look,
         &mut rx,
         &mut Sinks::default(),
         plain_draw,

@@ -988,7 +988,10 @@ mod app {
     /// `joined`, with the checklist focused (its cursor on the first item, "backup").
     fn on_checklist() -> App {
         let mut app = joined(false);
-        app.apply(Input::Key(Key::Tab));
+        // Shift+Tab goes back from the timeline: the alerts, then the checklist.
+        app.apply(Input::Key(Key::BackTab));
+        assert_eq!(app.ui.focus, warroom::core::ui::Panel::Alerts);
+        app.apply(Input::Key(Key::BackTab));
         assert_eq!(app.ui.focus, warroom::core::ui::Panel::Checklist);
         app
     }
@@ -1114,7 +1117,10 @@ mod app {
         };
         let mut replay = App::new(state(), warroom::core::playback::Mode::Replay(info));
         replay.outbox = Outbox::new(Role::Commander, "ic@room".into(), "t".into());
-        replay.apply(Input::Key(Key::Tab));
+        for _ in 0..3 {
+            replay.apply(Input::Key(Key::Tab));
+        }
+        assert_eq!(replay.ui.focus, warroom::core::ui::Panel::Checklist);
         replay.apply(Input::Key(Key::Char('x')));
         assert!(replay.outbox.confirm.is_none());
         assert_eq!(
@@ -1142,7 +1148,7 @@ mod app {
         assert!(app.ui.line.is_none());
         // An unknown command, a missing item and an unknown item keep the line, with why.
         for (typed, why) in [
-            (":frobnicate now", "unknown command :frobnicate (this console knows :check ITEM [note] and :uncheck ITEM [note])"),
+            (":frobnicate now", "unknown command :frobnicate (Tab completes; known: pause resume advance rollback note check uncheck goto filter theme help q)"),
             (":check", "usage: :check ITEM [note]"),
             (":check nope", "no checklist item \"nope\" in the plan"),
             (":uncheck backup", "item \"backup\" is open: there is nothing to untick"),
@@ -1175,5 +1181,221 @@ mod app {
                 Some("checked the canary tenants")
             )
         );
+    }
+}
+
+/// Keys as a person at 3 a.m. presses them: Ctrl+C in a box closes the box, `q` with a
+/// command in flight asks first, the footer offers only what applies, go-to clamps and says
+/// where, the kind picker.
+mod keys {
+    use super::*;
+    use warroom::core::app::App;
+    use warroom::core::command::Role;
+    use warroom::core::input::Input;
+    use warroom::core::intent::{Intent, Key, KEYMAP};
+    use warroom::core::outbox::Outbox;
+    use warroom::core::playback::{Mode, ReplayCtl, ReplayInfo, Speed};
+
+    fn press(app: &mut App, keys: &[Key]) -> bool {
+        let mut quit = false;
+        for k in keys {
+            quit |= app.apply(Input::Key(*k)).quit;
+        }
+        quit
+    }
+
+    fn typed(text: &str) -> Vec<Key> {
+        text.chars().map(Key::Char).collect()
+    }
+
+    /// A commander's live console on `state()`, connected to session s1.
+    fn live() -> App {
+        let mut app = App::new(state(), Mode::Live);
+        app.outbox = Outbox::new(Role::Commander, "ic@room".into(), "t".into());
+        app.live.session = Some("s1".into());
+        app.state.source.link = Link::Connected;
+        app
+    }
+
+    fn replay() -> App {
+        let info = ReplayInfo {
+            speed: Speed::Times(60.0),
+            playing: true,
+            start: Offset::ZERO,
+            end: Offset::from_secs(600),
+        };
+        App::new(state(), Mode::Replay(info))
+    }
+
+    #[test]
+    fn ctrl_c_in_a_box_closes_the_box_not_the_program() {
+        let mut app = live();
+        for open in [
+            vec![Key::Char('t')],
+            typed(":pau"),
+            typed("/err"),
+            vec![Key::Char('N')],
+            vec![Key::Char('f')],
+        ] {
+            assert!(!press(&mut app, &open));
+            assert!(
+                app.ui.modal() || app.outbox.confirm.is_some(),
+                "{open:?} opened nothing"
+            );
+            assert!(!press(&mut app, &[Key::CtrlC]), "{open:?}: Ctrl+C quit");
+            assert!(
+                !app.ui.modal() && app.outbox.confirm.is_none(),
+                "{open:?} still open"
+            );
+        }
+        assert!(
+            press(&mut app, &[Key::CtrlC]),
+            "with nothing open, Ctrl+C quits"
+        );
+    }
+
+    #[test]
+    fn q_with_a_command_in_flight_asks_first() {
+        let mut app = live();
+        press(&mut app, &[Key::Char('N')]);
+        press(&mut app, &typed("war room open"));
+        let fx = app.apply(Input::Key(Key::Enter));
+        assert_eq!(fx.send.len(), 1);
+        assert_eq!(app.outbox.pending.len(), 1);
+        assert!(!press(&mut app, &[Key::Char('q')]));
+        assert!(app.ui.quit_ask);
+        assert!(!press(&mut app, &[Key::Char('x')]), "any other key stays");
+        assert!(!app.ui.quit_ask);
+        assert!(!press(&mut app, &typed(":q")));
+        assert!(!press(&mut app, &[Key::Enter]));
+        assert!(app.ui.quit_ask, ":q asks too");
+        assert!(press(&mut app, &[Key::Char('y')]));
+    }
+
+    #[test]
+    fn the_footer_offers_only_the_commands_that_apply_now() {
+        let offered = |app: &App| -> Vec<Intent> {
+            KEYMAP
+                .iter()
+                .filter(|b| b.when == warroom::core::intent::When::Live && app.offers(b))
+                .map(|b| b.intent)
+                .collect()
+        };
+        let mut app = live();
+        // Not started: advance (start) and note; nothing to pause, resume or roll back.
+        assert_eq!(offered(&app), [Intent::Advance, Intent::Note]);
+        let t = Offset::from_secs(10);
+        app.state.waves[0].set(WaveStatus::Active, t);
+        assert_eq!(
+            offered(&app),
+            [
+                Intent::Pause,
+                Intent::Advance,
+                Intent::Rollback,
+                Intent::Note
+            ]
+        );
+        app.state.waves[0].set(WaveStatus::Paused, t);
+        assert_eq!(
+            offered(&app),
+            [
+                Intent::Resume,
+                Intent::Advance,
+                Intent::Rollback,
+                Intent::Note
+            ]
+        );
+        app.state.waves[0].set(WaveStatus::RolledBack, t);
+        assert_eq!(offered(&app), [Intent::Note]);
+        // And a key for what is not offered says why instead of opening a confirmation.
+        press(&mut app, &[Key::Char('A')]);
+        assert!(app.outbox.confirm.is_none());
+        assert_eq!(
+            app.ui.notice.as_deref(),
+            Some("rolled back: there is no next wave")
+        );
+    }
+
+    #[test]
+    fn go_to_pauses_at_the_target_and_says_where_it_was_clamped() {
+        let mut app = replay();
+        press(&mut app, &[Key::Char('t')]);
+        press(&mut app, &typed("T+99h"));
+        let fx = app.apply(Input::Key(Key::Enter));
+        assert_eq!(fx.replay, Some(ReplayCtl::GoTo(Offset::from_secs(600))));
+        assert_eq!(
+            app.ui.notice.as_deref(),
+            Some("T+4d03h is after the recording's end: went to T+10m (the end)")
+        );
+        // A UTC clock time, and a full timestamp, through the `:` line.
+        let t0 = app.state.plan.spec.t0;
+        let at = t0.hms_label(Offset::from_secs(300));
+        press(&mut app, &typed(&format!(":goto {at}")));
+        let fx = app.apply(Input::Key(Key::Enter));
+        assert_eq!(fx.replay, Some(ReplayCtl::GoTo(Offset::from_secs(300))));
+        let full = t0.rfc3339(Offset::from_secs(120));
+        press(&mut app, &[Key::Char('t')]);
+        press(&mut app, &typed(&full));
+        let fx = app.apply(Input::Key(Key::Enter));
+        assert_eq!(fx.replay, Some(ReplayCtl::GoTo(Offset::from_secs(120))));
+        // Nonsense keeps the prompt open with what it accepts.
+        press(&mut app, &[Key::Char('t')]);
+        press(&mut app, &typed("soon"));
+        app.apply(Input::Key(Key::Enter));
+        let p = app.ui.prompt.clone().expect("still open");
+        assert!(p.error.unwrap_or_default().contains("09:17:38Z"));
+    }
+
+    #[test]
+    fn the_kind_filter_is_chosen_from_a_list() {
+        let mut app = replay();
+        press(&mut app, &[Key::Char('f')]);
+        assert_eq!(
+            app.ui.picker,
+            Some(0),
+            "the list opens on what is shown now: all kinds"
+        );
+        press(&mut app, &[Key::Char('a')]);
+        press(&mut app, &[Key::Enter]);
+        assert!(app.ui.picker.is_none());
+        assert_eq!(app.ui.filter_label(), "alert");
+        press(&mut app, &[Key::Char('f'), Key::Up, Key::Enter]);
+        assert_eq!(app.ui.filter_label(), "check", "the row above alert");
+        press(&mut app, &[Key::Char('f'), Key::Home, Key::Enter]);
+        assert_eq!(app.ui.filter_label(), "all kinds");
+    }
+
+    #[test]
+    fn tab_and_shift_tab_visit_every_panel_and_enter_opens_what_is_selected() {
+        use warroom::core::ui::Panel;
+        let mut app = live();
+        let mut seen = vec![app.ui.focus];
+        for _ in 0..5 {
+            press(&mut app, &[Key::Tab]);
+            seen.push(app.ui.focus);
+        }
+        assert_eq!(
+            seen,
+            [
+                Panel::Timeline,
+                Panel::Waves,
+                Panel::Slos,
+                Panel::Checklist,
+                Panel::Alerts,
+                Panel::Timeline
+            ]
+        );
+        press(&mut app, &[Key::BackTab]);
+        assert_eq!(app.ui.focus, Panel::Alerts);
+        // The SLOs: Enter opens the one under the cursor.
+        press(&mut app, &[Key::BackTab, Key::BackTab, Key::Enter]);
+        assert_eq!(
+            app.ui.detail.as_ref().map(|d| d.of.clone()),
+            Some(warroom::core::ui::Detail::Slo(0))
+        );
+        press(&mut app, &[Key::Esc]);
+        assert!(app.ui.detail.is_none());
+        press(&mut app, &[Key::Char('z')]);
+        assert!(app.ui.zoom);
     }
 }

@@ -99,7 +99,7 @@ fn zoomed_checklist_lists_every_item_with_who_and_when() {
         "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
         "T-2h",
     );
-    c.intent(Intent::FocusNext);
+    focus(&mut c, warroom::core::ui::Panel::Checklist);
     c.intent(Intent::Zoom);
     insta::assert_snapshot!(screen(&c, &look("dark", false), 120, 40));
 }
@@ -191,7 +191,10 @@ fn home_shows_a_full_page_from_the_oldest_entry_and_end_follows_again() {
     let s = screen(&c, &look("dark", false), 120, 40);
     let rows: Vec<&str> = s
         .lines()
-        .filter(|l| l.starts_with("│ T-") || l.starts_with("│ T+") || l.starts_with("│   T"))
+        .filter(|l| {
+            let l = l.replacen('▸', " ", 1);
+            l.starts_with("│ T-") || l.starts_with("│ T+") || l.starts_with("│   T")
+        })
         .collect();
     assert_eq!(rows.len(), c.ui.page, "a full page of rows, not one:\n{s}");
     let oldest = c.state.timeline.get(0).unwrap().t.clock_label();
@@ -307,6 +310,17 @@ fn control_plane_down_leads_the_header() {
     insta::assert_snapshot!("control_plane_down_80x24", narrow);
 }
 
+/// Tabs to `panel`, as a person would.
+fn focus(c: &mut App, panel: warroom::core::ui::Panel) {
+    for _ in 0..5 {
+        if c.ui.focus == panel {
+            return;
+        }
+        c.intent(Intent::FocusNext);
+    }
+    assert_eq!(c.ui.focus, panel);
+}
+
 /// As if connected to a control plane as a commander: a session, and the link up.
 fn as_live_commander(c: &mut App) {
     c.mode = warroom::core::playback::Mode::Live;
@@ -327,7 +341,7 @@ fn checklist_cursor_and_the_tick_confirmation_at_80x24() {
     use warroom::core::intent::Key;
     let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+30h");
     as_live_commander(&mut c);
-    c.intent(Intent::FocusNext);
+    focus(&mut c, warroom::core::ui::Panel::Checklist);
     let plan = c.state.plan.spec.clone();
     let (s, i) = c.state.plan.item("w2_wave1_criteria").unwrap();
     c.ui.point_at(&plan, s, i);
@@ -379,7 +393,7 @@ fn the_command_line_sits_at_the_bottom() {
         s.lines()
             .last()
             .unwrap()
-            .starts_with(":chek w2_error_trend_  Enter runs"),
+            .starts_with(":chek w2_error_trend_  Tab completes · Enter runs"),
         "{s}"
     );
     c.apply(Input::Key(Key::Enter));
@@ -389,4 +403,230 @@ fn the_command_line_sits_at_the_bottom() {
         "{}",
         s.lines().last().unwrap()
     );
+}
+
+/// Zoomed, the waves panel lists every wave and every gate of the next wave with its whole
+/// reason, blocking ones first, at 80×24 as at 120×40.
+#[test]
+fn zoomed_gates_list_every_gate_whole_blocking_first() {
+    use warroom::core::ui::Panel;
+    let mut c = console(
+        "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
+        "T+59m30s",
+    );
+    focus(&mut c, Panel::Waves);
+    c.intent(Intent::Zoom);
+    let l = look("dark", false);
+    for (cols, rows) in [(80u16, 24u16), (120, 40)] {
+        let s = screen(&c, &l, cols, rows);
+        // Reflowed to one line, every gate's label and reason are there whole.
+        let flat = s
+            .lines()
+            .map(|l| l.trim_matches(|ch| ch == '│' || ch == ' '))
+            .collect::<Vec<_>>()
+            .join(" ");
+        for g in c.state.next_gates() {
+            let whole = match &g.why {
+                Some(why) => format!("{} — {why}", g.label),
+                None => g.label.clone(),
+            };
+            let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+            assert!(
+                flat.contains(&whole),
+                "{whole:?} not whole at {cols}x{rows}:\n{s}"
+            );
+        }
+        let first_green = s.find("green:").unwrap_or(usize::MAX);
+        let last_blocking = s.rfind("BLOCKING:").unwrap_or(0);
+        assert!(last_blocking < first_green, "blocking gates first:\n{s}");
+        insta::assert_snapshot!(format!("zoomed_gates_{cols}x{rows}"), s);
+    }
+}
+
+/// The alerts list: firing ones (critical first), then the recently resolved, with severity,
+/// state, source and age; focused in the compact layout it takes the checklist's place.
+#[test]
+fn the_alerts_list_counts_as_the_header_does() {
+    use warroom::core::ui::Panel;
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
+    let l = look("dark", false);
+    let wide = screen(&c, &l, 120, 40);
+    let n = c.state.alert_counts();
+    assert!(wide.contains(&format!("✖ {} crit alert", n.crit)), "{wide}");
+    assert!(
+        wide.contains(&format!("Alerts ✖ {} crit ▲ {} warn", n.crit, n.warn)),
+        "{wide}"
+    );
+    insta::assert_snapshot!("alerts_list_120x40", wide);
+    focus(&mut c, Panel::Alerts);
+    c.intent(Intent::Zoom);
+    let zoomed = screen(&c, &l, 120, 40);
+    for r in c.state.alert_rows() {
+        assert!(
+            zoomed.contains(&*r.info.name),
+            "{} missing:\n{zoomed}",
+            r.info.name
+        );
+    }
+    assert!(
+        zoomed.contains("FIRING") && zoomed.contains("resolved"),
+        "{zoomed}"
+    );
+    insta::assert_snapshot!("alerts_list_zoomed_120x40", zoomed);
+    c.intent(Intent::Zoom);
+    let narrow = screen(&c, &l, 80, 24);
+    assert!(narrow.contains("▸Alerts"), "{narrow}");
+    insta::assert_snapshot!("alerts_list_80x24", narrow);
+}
+
+/// Enter opens the selected timeline entry whole: its text wrapped, T+ and UTC, kind,
+/// severity and source.
+#[test]
+fn enter_shows_the_selected_entry_whole() {
+    use warroom::core::intent::Key;
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
+    // Up twice: the entry three from the newest.
+    c.apply(Input::Key(Key::Up));
+    c.apply(Input::Key(Key::Up));
+    let i = c.ui.selected_entry(&c.state.timeline).unwrap();
+    let e = c.state.timeline.get(i).unwrap().clone();
+    c.apply(Input::Key(Key::Enter));
+    assert!(c.ui.detail.is_some());
+    let l = look("dark", false);
+    for (cols, rows) in [(80u16, 24u16), (120, 40)] {
+        let s = screen(&c, &l, cols, rows);
+        let flat: String = s
+            .lines()
+            .map(|l| l.trim_matches(|ch| ch == '│' || ch == ' '))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let flat = flat.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            flat.contains(&*e.text),
+            "the whole text at {cols}x{rows}:\n{s}"
+        );
+        assert!(s.contains(&e.t.clock_label()), "{s}");
+        assert!(s.contains(&c.state.plan.spec.t0.utc_label(e.t)), "{s}");
+        assert!(s.contains(&*e.source), "{s}");
+        insta::assert_snapshot!(format!("detail_entry_{cols}x{rows}"), s);
+    }
+    c.apply(Input::Key(Key::Esc));
+    assert!(c.ui.detail.is_none());
+}
+
+/// A fired rollback trigger is a call to action, with the key, until someone acts.
+#[test]
+fn a_fired_trigger_calls_for_rollback_with_the_key() {
+    let c = console(
+        "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
+        "T+59m30s",
+    );
+    let l = look("dark", false);
+    for (cols, rows) in [(80u16, 24u16), (120, 40)] {
+        let s = screen(&c, &l, cols, rows);
+        let line = s.lines().nth(if cols == 80 { 2 } else { 3 }).unwrap();
+        assert!(
+            line.contains("Error rate above 10% for 2m: rollback trigger FIRED — B to roll back"),
+            "{line}"
+        );
+        insta::assert_snapshot!(format!("call_to_action_{cols}x{rows}"), s);
+    }
+    // After the rollback, nothing is asked any more.
+    let after = console(
+        "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
+        "T+1h10m",
+    );
+    assert!(!screen(&after, &l, 120, 40).contains("rollback trigger FIRED —"));
+}
+
+/// The `:` line completes command names and their arguments with Tab, and lists the choices
+/// when there are several.
+#[test]
+fn the_command_line_completes_with_tab() {
+    use warroom::core::intent::Key;
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
+    as_live_commander(&mut c);
+    let l = look("dark", false);
+    for ch in ":rol".chars() {
+        c.apply(Input::Key(Key::Char(ch)));
+    }
+    c.apply(Input::Key(Key::Tab));
+    let s = screen(&c, &l, 80, 24);
+    let last = s.lines().last().unwrap();
+    assert!(
+        last.starts_with(":rollback _  :rollback REASON · Tab completes"),
+        "{last}"
+    );
+    c.apply(Input::Key(Key::Esc));
+    for ch in ":filter al".chars() {
+        c.apply(Input::Key(Key::Char(ch)));
+    }
+    c.apply(Input::Key(Key::Tab));
+    let s = screen(&c, &l, 80, 24);
+    assert!(
+        s.lines()
+            .last()
+            .unwrap()
+            .starts_with(":filter al_  all  alert"),
+        "{s}"
+    );
+    insta::assert_snapshot!("command_line_completion_80x24", s);
+    let wide = screen(&c, &l, 120, 40);
+    insta::assert_snapshot!("command_line_completion_120x40", wide);
+    // The same confirmations as the keys: `:rollback REASON` opens the rollback's, typed.
+    c.apply(Input::Key(Key::Esc));
+    for ch in ":rollback error rate over 10%".chars() {
+        c.apply(Input::Key(Key::Char(ch)));
+    }
+    c.apply(Input::Key(Key::Enter));
+    let cf = c
+        .outbox
+        .confirm
+        .clone()
+        .expect("the rollback's confirmation");
+    assert_eq!(cf.action, warroom::core::command::Action::Rollback);
+    assert_eq!(cf.reason, "error rate over 10%");
+}
+
+/// `/` searches the timeline as it is typed; matches are highlighted, the title counts them,
+/// and n / N go back and forward.
+#[test]
+fn search_highlights_and_steps_through_matches() {
+    use warroom::core::intent::Key;
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
+    for ch in "/maya".chars() {
+        c.apply(Input::Key(Key::Char(ch)));
+    }
+    let s = c.ui.search.clone().unwrap();
+    assert!(s.editing && s.total >= 2, "{s:?}");
+    assert_eq!(s.ordinal, s.total, "typing finds the newest match first");
+    c.apply(Input::Key(Key::Enter));
+    c.apply(Input::Key(Key::Char('n')));
+    let back = c.ui.search.clone().unwrap();
+    assert_eq!(back.ordinal, s.total - 1, "n goes back in time");
+    let l = look("dark", false);
+    let screen80 = screen(&c, &l, 80, 24);
+    assert!(
+        screen80.contains(&format!("match {} of {}", back.ordinal, back.total)),
+        "{screen80}"
+    );
+    insta::assert_snapshot!("search_80x24", screen80);
+    insta::assert_snapshot!("search_120x40", screen(&c, &l, 120, 40));
+    // The highlight is reverse video on the matched text (it reads without colour).
+    let buf = warroom::shell::snapshot::draw(&c, &l, 120, 40).unwrap();
+    let highlighted: String = buf
+        .content()
+        .iter()
+        .filter(|cell| cell.modifier.contains(ratatui::style::Modifier::REVERSED))
+        .map(ratatui::buffer::Cell::symbol)
+        .collect();
+    assert!(highlighted.to_lowercase().contains("maya"), "{highlighted}");
+    c.apply(Input::Key(Key::Char('N')));
+    assert_eq!(
+        c.ui.search.as_ref().unwrap().ordinal,
+        s.total,
+        "N comes forward"
+    );
+    c.apply(Input::Key(Key::Esc));
+    assert!(c.ui.search.is_none());
 }

@@ -6,22 +6,21 @@
 
 use std::sync::Arc;
 
-use super::command::{Action, Command, Role};
+use super::command::{Command, Role};
 use super::effects::{AuditEntry, Effects, RecordOut};
 use super::input::{Hello, Input, MetricsMsg, PlaneMsg, ReplayMsg, Sink, Start};
-use super::intent::{lookup, Intent, Key};
-use super::outbox::{ConfirmKey, Outbox};
+use super::outbox::Outbox;
 use super::overlay::Overlay;
 use super::plan::Plan;
-use super::playback::{Mode, ReplayCtl, ReplayInfo};
+use super::playback::{Mode, ReplayInfo};
 use super::record::{Body, Record};
 use super::sanitize::sanitize;
 use super::slo::{Sample, SloState};
 use super::source::{Link, SourceStatus, ALERTMANAGER, CONTROL_PLANE, PROMETHEUS};
 use super::state::{Event, Image, State, TIMELINE_CAP};
-use super::time::{parse_offset, Offset, Span};
+use super::time::{Offset, Span};
 use super::timeline::Timeline;
-use super::ui::{CommandLine, LineCommand, Prompt, Ui};
+use super::ui::Ui;
 
 /// What a live console knows about its connection beyond the state.
 #[derive(Clone, Debug, Default)]
@@ -142,211 +141,8 @@ impl App {
         fx
     }
 
-    fn state_apply(&mut self, event: Event, fx: &mut Effects) {
+    pub(super) fn state_apply(&mut self, event: Event, fx: &mut Effects) {
         fx.absorb(self.state.apply(event));
-    }
-
-    // ---- keys
-
-    fn key(&mut self, key: Key, fx: &mut Effects) {
-        fx.dirty = true;
-        if self.outbox.confirm.is_some() {
-            match self.outbox.key(key) {
-                ConfirmKey::Edited => {}
-                ConfirmKey::Cancelled(action) => {
-                    self.ui.notice = Some(format!("{} cancelled", action.word()));
-                }
-                ConfirmKey::Quit => fx.quit = true,
-                ConfirmKey::Confirmed(command) => {
-                    self.ui.notice = Some(format!(
-                        "{} sent, waiting for the outcome",
-                        command.action.word()
-                    ));
-                    self.dispatch(command, fx);
-                }
-            }
-            return;
-        }
-        if self.ui.prompt.is_some() {
-            self.prompt_key(key, fx);
-            return;
-        }
-        if self.ui.line.is_some() {
-            self.line_key(key, fx);
-            return;
-        }
-        self.ui.notice = None;
-        if let Some(intent) = lookup(key, self.is_replay(), self.ui.focus) {
-            self.on_intent(intent, fx);
-        }
-    }
-
-    /// What a key bound to `intent` does (tests and the key table share this path).
-    pub fn intent(&mut self, intent: Intent) -> Effects {
-        let mut fx = Effects {
-            dirty: true,
-            ..Effects::default()
-        };
-        self.on_intent(intent, &mut fx);
-        fx
-    }
-
-    fn on_intent(&mut self, intent: Intent, fx: &mut Effects) {
-        if self.ui.help && !matches!(intent, Intent::Help | Intent::Back | Intent::Quit) {
-            self.ui.help = false;
-        }
-        let info = match self.mode {
-            Mode::Replay(i) => Some(i),
-            Mode::Live => None,
-        };
-        let tl = &self.state.timeline;
-        let plan = &self.state.plan.spec;
-        match intent {
-            Intent::TogglePlay => fx.replay = Some(ReplayCtl::Toggle),
-            Intent::SeekBack10s => fx.replay = Some(ReplayCtl::SeekBy(Span(-10_000))),
-            Intent::SeekFwd10s => fx.replay = Some(ReplayCtl::SeekBy(Span(10_000))),
-            Intent::SeekBack1m => fx.replay = Some(ReplayCtl::SeekBy(Span(-60_000))),
-            Intent::SeekFwd1m => fx.replay = Some(ReplayCtl::SeekBy(Span(60_000))),
-            Intent::JumpStart => fx.replay = info.map(|i| ReplayCtl::SeekTo(i.start)),
-            Intent::JumpEnd => fx.replay = info.map(|i| ReplayCtl::SeekTo(i.end)),
-            Intent::NextEvent => fx.replay = Some(ReplayCtl::NextEvent),
-            Intent::Faster | Intent::Slower => {
-                fx.replay = info.map(|i| ReplayCtl::Speed(i.speed.step(intent == Intent::Faster)));
-            }
-            Intent::JumpTo => {
-                self.ui.prompt = Some(Prompt {
-                    label: "Go to (T+5m, T-1h, 00:30:00)",
-                    input: String::new(),
-                    error: None,
-                });
-            }
-            Intent::ScrollUp => self.ui.scroll(tl, plan, 1, true),
-            Intent::ScrollDown => self.ui.scroll(tl, plan, 1, false),
-            Intent::PageUp => self.ui.scroll(tl, plan, self.ui.page.max(1), true),
-            Intent::PageDown => self.ui.scroll(tl, plan, self.ui.page.max(1), false),
-            Intent::Top => self.ui.scroll(tl, plan, usize::MAX, true),
-            Intent::Bottom => self.ui.scroll(tl, plan, usize::MAX, false),
-            Intent::FocusNext => self.ui.focus_next(plan, &self.state.checklist),
-            Intent::Zoom => self.ui.zoom = !self.ui.zoom,
-            Intent::CycleKind => self.ui.cycle_kind(),
-            Intent::CycleSeverity => self.ui.cycle_severity(),
-            Intent::Help => self.ui.help = !self.ui.help,
-            Intent::Back => {
-                if self.ui.help {
-                    self.ui.help = false;
-                } else if self.ui.zoom {
-                    self.ui.zoom = false;
-                }
-            }
-            Intent::Quit => fx.quit = true,
-            Intent::Pause => self.open_confirm(Action::Pause),
-            Intent::Resume => self.open_confirm(Action::Resume),
-            Intent::Advance => self.open_confirm(Action::Advance),
-            Intent::Rollback => self.open_confirm(Action::Rollback),
-            Intent::Note => self.open_confirm(Action::Note),
-            Intent::Check => match self.ui.cursor_item(&self.state.plan.spec) {
-                Some(at) => {
-                    if let Err(why) = self
-                        .outbox
-                        .open_check(&self.state, &self.mode, at, None, "")
-                    {
-                        self.ui.notice = Some(why);
-                    }
-                }
-                None => self.ui.notice = Some("no checklist in this plan".into()),
-            },
-            Intent::CommandLine => self.ui.line = Some(CommandLine::default()),
-        }
-    }
-
-    /// A key while the `:` line is open: typing, Esc, or Enter to run it.
-    fn line_key(&mut self, key: Key, fx: &mut Effects) {
-        let Some(line) = self.ui.line.as_mut() else {
-            return;
-        };
-        match key {
-            Key::Esc => self.ui.line = None,
-            Key::CtrlC => fx.quit = true,
-            Key::Backspace if line.input.is_empty() => self.ui.line = None,
-            Key::Backspace => {
-                line.input.pop();
-                line.error = None;
-            }
-            Key::Enter => match line.parse() {
-                Ok(None) => self.ui.line = None,
-                Ok(Some(cmd)) => self.run_line(cmd),
-                Err(e) => line.error = Some(e),
-            },
-            Key::Char(c) if line.input.chars().count() < CommandLine::MAX && !c.is_control() => {
-                line.input.push(c);
-                line.error = None;
-            }
-            _ => {}
-        }
-    }
-
-    /// Runs what the `:` line said: it closes once the confirmation opens, and otherwise
-    /// keeps the text with the reason it did nothing.
-    fn run_line(&mut self, cmd: LineCommand) {
-        let result = match cmd {
-            LineCommand::Check { tick, item, note } => match self.state.plan.item(&item) {
-                None => Err(format!(
-                    "no checklist item {:?} in the plan",
-                    sanitize(&item)
-                )),
-                Some((s, i)) => {
-                    self.ui.point_at(&self.state.plan.spec, s, i);
-                    self.outbox
-                        .open_check(&self.state, &self.mode, (s, i), Some(tick), &note)
-                }
-            },
-        };
-        match result {
-            Ok(()) => self.ui.line = None,
-            Err(why) => {
-                if let Some(line) = self.ui.line.as_mut() {
-                    line.error = Some(why);
-                }
-            }
-        }
-    }
-
-    fn open_confirm(&mut self, action: Action) {
-        if let Err(why) = self.outbox.open(&self.state, &self.mode, action) {
-            self.ui.notice = Some(why);
-        }
-    }
-
-    fn prompt_key(&mut self, key: Key, fx: &mut Effects) {
-        let Some(p) = self.ui.prompt.as_mut() else {
-            return;
-        };
-        match key {
-            Key::Esc => self.ui.prompt = None,
-            Key::CtrlC => fx.quit = true,
-            Key::Backspace => {
-                p.input.pop();
-                p.error = None;
-            }
-            Key::Enter => match parse_offset(&p.input) {
-                Ok(t) => {
-                    self.ui.prompt = None;
-                    self.ui.notice = Some(format!("go to {}", t.t_label()));
-                    if self.is_replay() {
-                        self.ui.timeline_anchor = None;
-                        fx.replay = Some(ReplayCtl::SeekTo(t));
-                    } else {
-                        self.ui.jump_timeline(&self.state.timeline, t);
-                    }
-                }
-                Err(e) => p.error = Some(e.0),
-            },
-            Key::Char(c) if p.input.len() < 32 && !c.is_control() => {
-                p.input.push(c);
-                p.error = None;
-            }
-            _ => {}
-        }
     }
 
     // ---- the control plane
@@ -409,7 +205,7 @@ impl App {
 
     /// A line of this console's own on its timeline (a problem with its connection or its
     /// sinks), marked local.
-    fn local_line(&mut self, source: &str, text: &str, fx: &mut Effects) {
+    pub(super) fn local_line(&mut self, source: &str, text: &str, fx: &mut Effects) {
         let line = Record {
             t: self.state.now,
             source: Some(source.into()),
@@ -432,7 +228,7 @@ impl App {
     /// A command the commander confirmed leaves: audited first (the shell writes and syncs
     /// that line before it sends), and only while the control plane is reachable. It is
     /// aimed at the session and the wave this console sees.
-    fn dispatch(&mut self, mut command: Command, fx: &mut Effects) {
+    pub(super) fn dispatch(&mut self, mut command: Command, fx: &mut Effects) {
         command.session.clone_from(&self.live.session);
         if let Some(p) = self
             .outbox

@@ -25,6 +25,8 @@ pub struct Confirm {
     pub wave: Option<String>,
     /// For a tick or untick: the item it is for.
     pub check: Option<CheckTarget>,
+    /// For an advance: the gates still blocking, each with why.
+    pub blocking: Vec<String>,
 }
 
 /// The checklist item a tick or untick is about, as the confirmation shows it.
@@ -128,11 +130,22 @@ impl Outbox {
             ));
         }
         let current = state.current_wave();
-        if action == Action::Resume
-            && !current.is_some_and(|w| state.waves[w].status == WaveStatus::Paused)
-        {
-            return Err("nothing is paused".into());
+        if let Some(why) = why_not(state, action) {
+            return Err(why);
         }
+        let blocking = if action == Action::Advance {
+            state
+                .gates_sorted()
+                .into_iter()
+                .filter(|g| !g.green)
+                .map(|g| match g.why {
+                    Some(why) => format!("{} — {why}", g.label),
+                    None => g.label,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.confirm = Some(Confirm {
             action,
             preview: preview(state, action),
@@ -140,6 +153,7 @@ impl Outbox {
             error: None,
             wave: current.map(|w| state.plan.spec.waves[w].id.clone()),
             check: None,
+            blocking,
         });
         Ok(())
     }
@@ -221,6 +235,7 @@ impl Outbox {
                 owner: spec.owner.clone(),
                 now,
             }),
+            blocking: Vec::new(),
         });
         Ok(())
     }
@@ -231,12 +246,12 @@ impl Outbox {
             return ConfirmKey::Edited;
         };
         match key {
-            Key::Esc => {
+            // Ctrl+C cancels the confirmation, not the program.
+            Key::Esc | Key::CtrlC => {
                 let action = c.action;
                 self.confirm = None;
                 ConfirmKey::Cancelled(action)
             }
-            Key::CtrlC => ConfirmKey::Quit,
             Key::Backspace => {
                 c.reason.pop();
                 c.error = None;
@@ -364,6 +379,36 @@ impl Outbox {
     }
 }
 
+/// Why `action` cannot be sent now, in the footer's words; `None` when it can. The footer
+/// and the help offer only the commands for which this is `None`.
+#[must_use]
+pub fn why_not(state: &State, action: Action) -> Option<String> {
+    let cur = state.current_wave();
+    let status = cur.map(|w| state.waves[w].status);
+    let last = cur.is_some_and(|w| w + 1 == state.waves.len());
+    let rolled_back = status == Some(WaveStatus::RolledBack);
+    match action {
+        Action::Resume if status != Some(WaveStatus::Paused) => Some("nothing is paused".into()),
+        Action::Pause if rolled_back => Some("rolled back: nothing to pause".into()),
+        Action::Pause if status == Some(WaveStatus::Paused) => {
+            Some("already paused (R resumes)".into())
+        }
+        Action::Pause if last => {
+            Some("the last wave holds all the traffic: nothing to hold back".into())
+        }
+        Action::Pause if status != Some(WaveStatus::Active) => {
+            Some("no wave is active: nothing to pause".into())
+        }
+        Action::Advance if rolled_back => Some("rolled back: there is no next wave".into()),
+        Action::Advance if state.next_wave().is_none() => {
+            Some("this is the last wave: there is nothing to advance to".into())
+        }
+        Action::Rollback if cur.is_none() => Some("the rollout has not started".into()),
+        Action::Rollback if rolled_back => Some("already rolled back".into()),
+        _ => None,
+    }
+}
+
 /// What a command would do now, in the room's words.
 #[must_use]
 pub fn preview(s: &State, action: Action) -> String {
@@ -379,20 +424,11 @@ pub fn preview(s: &State, action: Action) -> String {
         ),
         (Action::Advance, Some(w)) => match s.next_wave() {
             Some(n) => {
-                let blocking: Vec<String> = s
-                    .next_gates()
-                    .into_iter()
-                    .filter(|g| !g.green)
-                    .map(|g| g.label)
-                    .collect();
-                let warn = if blocking.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " — {} gate(s) blocking: {}",
-                        blocking.len(),
-                        blocking.join(", ")
-                    )
+                let blocking = s.next_gates().iter().filter(|g| !g.green).count();
+                let warn = match blocking {
+                    0 => String::new(),
+                    1 => " — 1 gate still blocking:".into(),
+                    n => format!(" — {n} gates still blocking:"),
                 };
                 format!(
                     "{} passed → {} active: traffic {} → {}{warn}",

@@ -167,7 +167,10 @@ pub enum ReplayCtl {
     Toggle,
     SeekBy(Span),
     SeekTo(Offset),
+    /// Seek, and pause there (go to a moment).
+    GoTo(Offset),
     NextEvent,
+    PrevEvent,
     Speed(Speed),
 }
 

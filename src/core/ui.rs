@@ -1,29 +1,52 @@
-//! What the person at the screen is doing with it: which panel has focus, zoom, help, the
-//! one-line prompt, the `:` command line, the timeline filter, every panel's scroll position
-//! and the checklist's cursor.
+//! What the person at the screen is doing with it: which panel has focus and what is selected
+//! in each, zoom, help, the detail view, the one-line prompt, the `:` command line, the `/`
+//! search, the kind picker, the timeline filter and every panel's position.
 
 use super::checklist::Checklist;
+use super::line::CommandLine;
 use super::plan::PlanSpec;
+use super::search::Search;
 use super::severity::Severity;
+use super::state::State;
 use super::time::{Offset, Span};
 use super::timeline::{Filter, Kind, Timeline};
 
-/// The panels that take focus, in Tab order.
+/// The panels that take focus, in Tab order (the order they are read, top to bottom, left to
+/// right).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Panel {
-    Timeline,
-    Checklist,
+    Waves,
     Slos,
+    Checklist,
+    Alerts,
+    Timeline,
 }
 
 impl Panel {
-    /// The next panel in Tab order.
+    pub const ALL: [Panel; 5] = [
+        Panel::Waves,
+        Panel::Slos,
+        Panel::Checklist,
+        Panel::Alerts,
+        Panel::Timeline,
+    ];
+
+    /// The next panel in Tab order (`back`: Shift+Tab's).
     #[must_use]
-    pub fn next(self) -> Panel {
+    pub fn step(self, back: bool) -> Panel {
+        let i = Panel::ALL.iter().position(|p| *p == self).unwrap_or(0);
+        let n = Panel::ALL.len();
+        Panel::ALL[if back { (i + n - 1) % n } else { (i + 1) % n }]
+    }
+
+    #[must_use]
+    pub fn word(self) -> &'static str {
         match self {
-            Panel::Timeline => Panel::Checklist,
-            Panel::Checklist => Panel::Slos,
-            Panel::Slos => Panel::Timeline,
+            Panel::Waves => "waves and gates",
+            Panel::Slos => "SLOs",
+            Panel::Checklist => "checklist",
+            Panel::Alerts => "alerts",
+            Panel::Timeline => "timeline",
         }
     }
 }
@@ -36,58 +59,37 @@ pub struct Prompt {
     pub error: Option<String>,
 }
 
-/// The `:` command line at the bottom of the screen, being typed.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct CommandLine {
-    /// What follows the `:`.
-    pub input: String,
-    /// Why the last Enter did nothing (an unknown command, an unknown item, …).
-    pub error: Option<String>,
-}
-
-/// A command the `:` line understood.
+/// What the detail view shows: one thing, read afresh from the state every frame.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum LineCommand {
-    /// `:check ITEM [note]` (`tick: true`) or `:uncheck ITEM [note]`.
-    Check {
-        tick: bool,
-        item: String,
-        note: String,
-    },
+pub enum Detail {
+    /// A timeline entry, by absolute index (dropped + index).
+    Entry(u64),
+    /// A gate of the next wave, by its label.
+    Gate(String),
+    /// An alert, by id.
+    Alert(Box<str>),
+    Slo(usize),
+    /// A checklist item: (section, item).
+    Item(usize, usize),
 }
 
-impl CommandLine {
-    /// Longest command line, in characters.
-    pub const MAX: usize = 240;
+/// The detail view, open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DetailView {
+    pub of: Detail,
+    /// Rows scrolled down inside the view.
+    pub scroll: usize,
+}
 
-    /// What the line says, or why it cannot be run. `None`: nothing typed.
-    ///
-    /// # Errors
-    /// An unknown command or a missing item, in words for the line itself.
-    pub fn parse(&self) -> Result<Option<LineCommand>, String> {
-        let text = self.input.trim();
-        let Some(word) = text.split_whitespace().next() else {
-            return Ok(None);
-        };
-        let rest = text[word.len()..].trim_start();
-        let (item, note) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-        match word {
-            "check" | "uncheck" if item.is_empty() => Err(format!("usage: :{word} ITEM [note]")),
-            "check" | "uncheck" => Ok(Some(LineCommand::Check {
-                tick: word == "check",
-                item: item.to_string(),
-                note: note.trim().to_string(),
-            })),
-            other => Err(format!(
-                "unknown command :{other} (this console knows :check ITEM [note] and :uncheck \
-                 ITEM [note])"
-            )),
-        }
-    }
+/// The kind filter's choices, in the picker's order: all kinds, then each kind.
+#[must_use]
+pub fn kind_choices() -> Vec<Option<Kind>> {
+    std::iter::once(None).chain(Kind::ALL.map(Some)).collect()
 }
 
 /// The screen's own state, apart from the rollout's.
 #[derive(Clone, Debug)]
+#[allow(clippy::struct_excessive_bools)] // independent switches of the screen
 pub struct Ui {
     pub focus: Panel,
     pub zoom: bool,
@@ -95,6 +97,14 @@ pub struct Ui {
     pub prompt: Option<Prompt>,
     /// The `:` command line, while it is open.
     pub line: Option<CommandLine>,
+    /// The `/` search: being typed, or done and highlighted until Esc.
+    pub search: Option<Search>,
+    pub detail: Option<DetailView>,
+    /// The kind picker, open, with the choice under its cursor (an index of
+    /// [`kind_choices`]).
+    pub picker: Option<usize>,
+    /// `q` with a command still waiting for its outcome: asks before quitting.
+    pub quit_ask: bool,
     pub filter: Filter,
     /// Absolute index (dropped + index) of the newest timeline row shown; `None` follows.
     pub timeline_anchor: Option<u64>,
@@ -103,13 +113,22 @@ pub struct Ui {
     /// Whether the cursor has been put anywhere yet: the first time the checklist takes
     /// focus, it goes to the first item still to be done.
     pub cursor_placed: bool,
-    pub slo_scroll: usize,
+    /// The SLO under the cursor (plan order).
+    pub slo_cursor: usize,
+    /// The gate under the cursor, in [`State::gates_sorted`] order.
+    pub gate_cursor: usize,
+    /// The alert under the cursor, in [`State::alert_rows`] order.
+    pub alert_cursor: usize,
     /// A short message for the footer ("seek → T+5m"), cleared by the next key.
     pub notice: Option<String>,
     /// Rows of entries the timeline shows on this terminal (measured by the shell from the
     /// layout and passed in as an input): a page for `PgUp` / `PgDn`, and the first page for
     /// `Home`.
     pub page: usize,
+    /// Theme names `:theme` completes (set by the shell).
+    pub themes: Vec<String>,
+    /// `:theme NAME` asks the shell for another theme (it reads the file, if one is named).
+    pub theme_request: Option<String>,
 }
 
 impl Default for Ui {
@@ -120,13 +139,21 @@ impl Default for Ui {
             help: false,
             prompt: None,
             line: None,
+            search: None,
+            detail: None,
+            picker: None,
+            quit_ask: false,
             filter: Filter::default(),
             timeline_anchor: None,
             checklist_cursor: 0,
             cursor_placed: false,
-            slo_scroll: 0,
+            slo_cursor: 0,
+            gate_cursor: 0,
+            alert_cursor: 0,
             notice: None,
             page: 10,
+            themes: Vec::new(),
+            theme_request: None,
         }
     }
 }
@@ -142,6 +169,13 @@ impl Ui {
         }
     }
 
+    /// Shows only `kind` (`None`: every kind), keeping the lowest severity.
+    pub fn set_kind(&mut self, kind: Option<Kind>) {
+        self.filter = Filter::only(kind, self.filter.min_severity);
+        self.timeline_anchor = None;
+        self.notice = Some(format!("timeline: {}", self.filter_label()));
+    }
+
     /// The kind filter's next step: all kinds, then each kind alone, then all again.
     pub fn cycle_kind(&mut self) {
         let all = Filter::only(None, self.filter.min_severity) == self.filter;
@@ -153,9 +187,7 @@ impl Ui {
                 .and_then(|i| Kind::ALL.get(i + 1).copied()),
             None => None,
         };
-        self.filter = Filter::only(next, self.filter.min_severity);
-        self.timeline_anchor = None;
-        self.notice = Some(format!("timeline: {}", self.filter_label()));
+        self.set_kind(next);
     }
 
     /// The lowest severity shown: info, warn, crit, then info again.
@@ -180,17 +212,24 @@ impl Ui {
         };
     }
 
-    /// Scrolls the focused panel by `n` rows (`usize::MAX`: to the top or the bottom); on
-    /// the checklist, moves its cursor by `n` items of `plan`'s.
-    pub fn scroll(&mut self, tl: &Timeline, plan: &PlanSpec, n: usize, up: bool) {
+    /// Scrolls the focused panel by `n` rows (`usize::MAX`: to the top or the bottom), or
+    /// moves its cursor by `n`.
+    pub fn scroll(&mut self, state: &State, n: usize, up: bool) {
+        let plan = &state.plan.spec;
+        let bounded = |v: usize, len: usize| {
+            step(v.min(len.saturating_sub(1)), n, !up).min(len.saturating_sub(1))
+        };
         match self.focus {
-            Panel::Timeline => self.scroll_timeline(tl, n, up),
+            Panel::Timeline => self.scroll_timeline(&state.timeline, n, up),
             Panel::Checklist => {
-                let last = item_count(plan).saturating_sub(1);
-                self.checklist_cursor = step(self.checklist_cursor.min(last), n, !up).min(last);
+                self.checklist_cursor = bounded(self.checklist_cursor, item_count(plan));
                 self.cursor_placed = true;
             }
-            Panel::Slos => self.slo_scroll = step(self.slo_scroll, n, !up),
+            Panel::Slos => self.slo_cursor = bounded(self.slo_cursor, state.slos.len()),
+            Panel::Waves => self.gate_cursor = bounded(self.gate_cursor, state.next_gates().len()),
+            Panel::Alerts => {
+                self.alert_cursor = bounded(self.alert_cursor, state.alert_rows().len());
+            }
         }
     }
 
@@ -202,10 +241,11 @@ impl Ui {
         item_at(plan, self.checklist_cursor.min(last))
     }
 
-    /// Moves focus to the next panel. The first time the checklist takes it, its cursor goes
-    /// to the first item of `checklist` that is neither done nor waived.
-    pub fn focus_next(&mut self, plan: &PlanSpec, checklist: &Checklist) {
-        self.focus = self.focus.next();
+    /// Moves focus to the next panel (`back`: the previous one). The first time the
+    /// checklist takes it, its cursor goes to the first item of `checklist` that is neither
+    /// done nor waived.
+    pub fn focus_step(&mut self, plan: &PlanSpec, checklist: &Checklist, back: bool) {
+        self.focus = self.focus.step(back);
         if self.focus != Panel::Checklist || self.cursor_placed {
             return;
         }
@@ -230,18 +270,44 @@ impl Ui {
             + item;
     }
 
+    /// The timeline entry selected: the newest row shown (the one the anchor names, or the
+    /// newest the filter shows when following).
+    #[must_use]
+    pub fn selected_entry(&self, tl: &Timeline) -> Option<usize> {
+        tl.iter_rev_from(self.timeline_end(tl))
+            .find(|(_, e)| self.filter.matches(e))
+            .map(|(i, _)| i)
+    }
+
+    /// What Enter opens on the focused panel, if it has anything selected.
+    #[must_use]
+    pub fn detail_target(&self, state: &State) -> Option<Detail> {
+        match self.focus {
+            Panel::Timeline => self
+                .selected_entry(&state.timeline)
+                .map(|i| Detail::Entry(state.timeline.dropped() + i as u64)),
+            Panel::Checklist => self
+                .cursor_item(&state.plan.spec)
+                .map(|(s, i)| Detail::Item(s, i)),
+            Panel::Slos => (!state.slos.is_empty())
+                .then(|| Detail::Slo(self.slo_cursor.min(state.slos.len() - 1))),
+            Panel::Waves => {
+                let gates = state.gates_sorted();
+                let i = self.gate_cursor.min(gates.len().checked_sub(1)?);
+                Some(Detail::Gate(gates[i].label.clone()))
+            }
+            Panel::Alerts => {
+                let rows = state.alert_rows();
+                let i = self.alert_cursor.min(rows.len().checked_sub(1)?);
+                Some(Detail::Alert(rows[i].id.into()))
+            }
+        }
+    }
+
     fn scroll_timeline(&mut self, tl: &Timeline, n: usize, up: bool) {
         let dropped = tl.dropped();
         // Index one past the newest row shown.
-        let end = match self.timeline_anchor {
-            None => tl.len(),
-            Some(abs) => {
-                usize::try_from(abs.saturating_sub(dropped))
-                    .unwrap_or(0)
-                    .min(tl.len().saturating_sub(1))
-                    + 1
-            }
-        };
+        let end = self.timeline_end(tl);
         if up {
             let mut it = tl
                 .iter_rev_from(end)
@@ -294,6 +360,18 @@ impl Ui {
                 (usize::try_from(abs.saturating_sub(tl.dropped())).unwrap_or(0) + 1).min(tl.len())
             }
         }
+    }
+
+    /// Whether any box over the panels takes the keys (the view draws them; keys go to
+    /// them first).
+    #[must_use]
+    pub fn modal(&self) -> bool {
+        self.prompt.is_some()
+            || self.line.is_some()
+            || self.detail.is_some()
+            || self.picker.is_some()
+            || self.quit_ask
+            || self.search.as_ref().is_some_and(|s| s.editing)
     }
 }
 

@@ -53,7 +53,7 @@ pub(super) async fn live_console(
     look_args: &crate::cli::Look,
     headless: bool,
 ) -> Result<i32> {
-    let look = super::look(look_args)?;
+    let mut look = super::look(look_args)?;
     let audit_path = seat
         .audit_log
         .clone()
@@ -146,7 +146,7 @@ pub(super) async fn live_console(
         run::headless(&mut app, &mut rx, &mut sinks).await;
         return Ok(0);
     }
-    on_screen(&mut app, &look, tx, &mut rx, &mut sinks).await
+    on_screen(&mut app, &mut look, tx, &mut rx, &mut sinks).await
 }
 
 /// Reads `--config` and its credentials: everything that can be wrong is said before the

@@ -163,7 +163,7 @@ pub(super) fn parse_at(at: Option<&str>) -> Result<Option<Offset>> {
 /// every way out: the guard restores it on drop and on panic).
 pub(super) async fn on_screen(
     app: &mut App,
-    look: &crate::view::look::Look,
+    look: &mut crate::view::look::Look,
     tx: tokio::sync::mpsc::Sender<Input>,
     rx: &mut tokio::sync::mpsc::Receiver<Input>,
     sinks: &mut Sinks,

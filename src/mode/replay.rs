@@ -91,7 +91,7 @@ pub(super) fn replay_headless(args: &ReplayArgs) -> Result<i32> {
 }
 
 pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
-    let look = super::look(&args.look)?;
+    let mut look = super::look(&args.look)?;
     let mut src = fixtures::open(&fixture_name(args.file.as_ref()))?;
     let initial = fixtures::initial_state(&src);
     let prep = replay::prepare(&mut src, initial.clone())?;
@@ -129,6 +129,6 @@ pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
             replay: Some(ctl_tx),
             ..Sinks::default()
         };
-        on_screen(&mut app, &look, tx, &mut rx, &mut sinks).await
+        on_screen(&mut app, &mut look, tx, &mut rx, &mut sinks).await
     })
 }

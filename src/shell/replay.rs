@@ -272,6 +272,20 @@ impl Engine {
             }
             ReplayCtl::SeekBy(d) => self.seek(here.saturating_add(d), send)?,
             ReplayCtl::SeekTo(t) => self.seek(t, send)?,
+            ReplayCtl::GoTo(t) => {
+                self.playback.set_playing(false, wall, here);
+                self.seek(t, send)?;
+            }
+            ReplayCtl::PrevEvent => {
+                // The newest event before where playback is; a second press goes further.
+                let i = self.prep.event_times.partition_point(|t| *t < here);
+                let to = i
+                    .checked_sub(1)
+                    .and_then(|i| self.prep.event_times.get(i))
+                    .copied()
+                    .unwrap_or(self.prep.start);
+                self.seek(to, send)?;
+            }
             ReplayCtl::NextEvent => {
                 let i = self.prep.event_times.partition_point(|t| *t <= here);
                 let to = self
@@ -326,7 +340,7 @@ impl Engine {
                             (ReplayCtl::SeekBy(a), ReplayCtl::SeekBy(b)) => {
                                 ReplayCtl::SeekBy(crate::core::time::Span(a.0.saturating_add(b.0)))
                             }
-                            (_, seek @ ReplayCtl::SeekTo(_)) => seek,
+                            (_, seek @ (ReplayCtl::SeekTo(_) | ReplayCtl::GoTo(_))) => seek,
                             (earlier, later) => {
                                 self.control(earlier, &mut send)?;
                                 later

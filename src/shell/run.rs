@@ -51,7 +51,7 @@ pub fn step(app: &mut App, sinks: &mut Sinks, input: Input) -> (bool, bool) {
 pub async fn run<B: Backend>(
     terminal: &mut Terminal<B>,
     app: &mut App,
-    look: &Look,
+    look: &mut Look,
     rx: &mut mpsc::Receiver<Input>,
     sinks: &mut Sinks,
     mut wrap_draw: impl FnMut(&mut Terminal<B>, &dyn Fn(&mut ratatui::Frame)) -> std::io::Result<()>,
@@ -59,12 +59,21 @@ pub async fn run<B: Backend>(
     let mut stats = Stats::default();
     let mut dirty = true;
     let mut last_draw: Option<Instant> = None;
-    let mut handle = |m: Input, app: &mut App, dirty: &mut bool, stats: &mut Stats| {
-        stats.inputs += 1;
-        let (d, q) = step(app, sinks, m);
-        *dirty |= d;
-        q
-    };
+    app.ui.themes = crate::view::theme::BUILTIN
+        .iter()
+        .map(|(n, _)| (*n).to_string())
+        .collect();
+    let mut handle =
+        |m: Input, app: &mut App, look: &mut Look, dirty: &mut bool, stats: &mut Stats| {
+            stats.inputs += 1;
+            let (d, q) = step(app, sinks, m);
+            *dirty |= d;
+            if let Some(name) = app.ui.theme_request.take() {
+                switch_theme(app, look, &name);
+                *dirty = true;
+            }
+            q
+        };
     loop {
         if dirty {
             let due = last_draw.map_or(Instant::now(), |t| t + FRAME_BUDGET);
@@ -89,14 +98,14 @@ pub async fn run<B: Backend>(
             tokio::select! {
                 () = tokio::time::sleep_until(due.into()) => continue,
                 msg = rx.recv() => match msg {
-                    Some(m) => if handle(m, app, &mut dirty, &mut stats) { return Ok(stats) },
+                    Some(m) => if handle(m, app, look, &mut dirty, &mut stats) { return Ok(stats) },
                     None => return Ok(stats),
                 },
             }
         } else {
             match rx.recv().await {
                 Some(m) => {
-                    if handle(m, app, &mut dirty, &mut stats) {
+                    if handle(m, app, look, &mut dirty, &mut stats) {
                         return Ok(stats);
                     }
                 }
@@ -105,9 +114,37 @@ pub async fn run<B: Backend>(
         }
         // Drain whatever else is already queued before drawing.
         while let Ok(m) = rx.try_recv() {
-            if handle(m, app, &mut dirty, &mut stats) {
+            if handle(m, app, look, &mut dirty, &mut stats) {
                 return Ok(stats);
             }
+        }
+    }
+}
+
+/// `:theme NAME`: a built-in theme or a theme file, with `NO_COLOR` still honoured; what
+/// went wrong goes to the footer and the old theme stays.
+fn switch_theme(app: &mut App, look: &mut Look, name: &str) {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    match crate::view::theme::Theme::load(name) {
+        Ok(theme) => {
+            look.theme = if no_color {
+                theme.without_color()
+            } else {
+                theme
+            };
+            app.ui.notice = Some(format!(
+                "theme {}{}",
+                crate::core::sanitize::sanitize(name),
+                if no_color {
+                    " (NO_COLOR: without colour)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        Err(e) => {
+            app.ui.notice =
+                Some(crate::core::sanitize::sanitize(&format!("theme not changed: {e}")).into());
         }
     }
 }

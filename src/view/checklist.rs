@@ -38,10 +38,13 @@ pub(crate) fn render(
         if tally.blocking == 0 {
             title.push(Span::styled(format!("{} GO", g.ok), t.ok));
         } else {
-            title.push(Span::styled(
-                format!("{} NO-GO · {} blocking", g.crit, tally.blocking),
-                t.crit,
-            ));
+            // A narrow column keeps the verdict whole; the count is on the gates' line.
+            let text = if area.width < 40 {
+                format!("{} NO-GO", g.crit)
+            } else {
+                format!("{} NO-GO · {} blocking", g.crit, tally.blocking)
+            };
+            title.push(Span::styled(text, t.crit));
         }
     }
     let focused = c.ui.focus == Panel::Checklist;
@@ -113,6 +116,12 @@ fn under_cursor(line: Line<'static>, look: &Look) -> Line<'static> {
         let rest: String = first.content.chars().skip(1).collect();
         first.content = format!("{pointer}{rest}").into();
     }
+    selected(Line::from(spans), look)
+}
+
+/// A whole row in the theme's selection style.
+pub(crate) fn selected(line: Line<'static>, look: &Look) -> Line<'static> {
+    let spans = line.spans;
     Line::from(
         spans
             .into_iter()
@@ -149,7 +158,13 @@ fn item_line(
     };
     let opt = if spec.required { "" } else { " (optional)" };
     let text = format!("{}{opt}", spec.text);
-    let who_w = fit::width(&who).min(w * 2 / 5);
+    // A narrow column gives the item's text the room: who and when are in the zoomed list
+    // and the detail view.
+    let who_w = if w < 40 {
+        0
+    } else {
+        fit::width(&who).min(w * 2 / 5)
+    };
     let text_w = w.saturating_sub(3 + fit::width(glyph) + who_w + 1);
     let text_style = if item.status.settled() {
         t.muted
@@ -159,6 +174,13 @@ fn item_line(
     Line::from(vec![
         Span::styled(format!("  {glyph} "), style),
         Span::styled(fit::pad(&text, text_w, g.ellipsis), text_style),
-        Span::styled(format!(" {}", fit::cut(&who, who_w, g.ellipsis)), t.muted),
+        Span::styled(
+            if who_w == 0 {
+                String::new()
+            } else {
+                format!(" {}", fit::cut(&who, who_w, g.ellipsis))
+            },
+            t.muted,
+        ),
     ])
 }

@@ -14,7 +14,6 @@ use ratatui::Frame;
 pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
     use crate::core::intent::Intent;
     let t = &look.theme;
-    let replay = c.is_replay();
     let max = usize::from(area.width);
     let label = |k: &crate::core::intent::Key| {
         if look.glyphs.ascii {
@@ -27,16 +26,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
     // most when they apply; 2 the rest, as room allows.
     let pieces: Vec<(String, &str, u8)> = KEYMAP
         .iter()
-        .filter(|b| match b.when {
-            When::Always => true,
-            When::Replay => replay,
-            When::Live => !replay && c.outbox.role == crate::core::command::Role::Commander,
-            When::Checklist => {
-                !replay
-                    && c.outbox.role == crate::core::command::Role::Commander
-                    && c.ui.focus == crate::core::ui::Panel::Checklist
-            }
-        })
+        .filter(|b| c.offers(b))
         .filter_map(|b| {
             let text = b.footer?;
             // Rows list keys in (back, forward) pairs: show the shortest pair, or the lone key.
@@ -49,6 +39,14 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
                 .chunks(if pairs { 2 } else { 1 })
                 .take(if pairs { usize::MAX } else { 1 })
                 .map(|pair| match pair {
+                    // Shift+Tab is offered in the help: the footer names Tab.
+                    [_, z] if b.intent == Intent::FocusPrev => label(z),
+                    [a, z]
+                        if label(a).chars().all(char::is_alphanumeric)
+                            && label(z).chars().all(char::is_alphanumeric) =>
+                    {
+                        format!("{}/{}", label(a), label(z))
+                    }
                     [a, z] if fit::width(&label(a)) == 1 && fit::width(&label(z)) == 1 => {
                         format!("{}{}", label(a), label(z))
                     }
@@ -72,8 +70,18 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
     let essential_w: usize = pieces.iter().filter(|p| p.2 == 0).map(piece_w).sum();
     let mut left: Vec<Span> = Vec::new();
     if let Some(n) = &c.ui.notice {
-        left.push(Span::styled(format!(" {n} "), t.accent));
+        let room = max.saturating_sub(essential_w + 3);
+        left.push(Span::styled(
+            format!(" {} ", fit::cut(n, room, look.glyphs.ellipsis)),
+            t.accent,
+        ));
         left.push(Span::styled(look.glyphs.sep, t.border));
+    }
+    if c.ui.search.as_ref().is_some_and(|x| !x.editing) {
+        left.push(Span::styled(" n N", t.accent));
+        left.push(Span::styled(" match  ", t.muted));
+        left.push(Span::styled("Esc", t.accent));
+        left.push(Span::styled(" end search ", t.muted));
     }
     let mut used: usize = left.iter().map(Span::width).sum();
     let mut rest: Vec<_> = pieces.iter().filter(|p| p.2 > 0).collect();

@@ -8,7 +8,6 @@ use ratatui::Frame;
 use crate::core::app::App;
 
 use crate::core::playback::Mode;
-use crate::core::severity::Severity;
 use crate::core::source::Link;
 
 use super::fit;
@@ -17,10 +16,6 @@ use super::look::Look;
 use crate::view::style::status_style;
 use crate::view::waves::bake_remaining;
 
-#[expect(
-    clippy::too_many_lines,
-    reason = "the two header lines, left to right, as they are read"
-)]
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.spec;
@@ -97,119 +92,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
     ];
     l1.extend(mode);
 
-    // Line 2: clocks, wave, source and data age, alerts.
-    let mut l2 = vec![
-        Span::styled(
-            if density == Density::Wide {
-                " UTC "
-            } else {
-                " "
-            },
-            t.muted,
-        ),
-        Span::styled(
-            if density == Density::Wide {
-                plan.t0.utc_label(s.now)
-            } else {
-                plan.t0.utc_label(s.now)[5..].to_string()
-            },
-            t.text,
-        ),
-        Span::styled("  ", t.muted),
-        Span::styled(s.now.t_label(), t.accent),
-        Span::styled(format!(" {} ", g.sep), t.border),
-    ];
-    // When the control plane is lost, that comes first: the rest of the line is old news.
-    let link_spans = link_state(c, look, density);
-    let lost = !matches!(s.source.link, Link::Connected | Link::Replay);
-    if lost {
-        l2.extend(link_spans.clone());
-        l2.push(Span::styled(format!(" {} ", g.sep), t.border));
-    }
-    if let Some(cur) = s.current_wave() {
-        let ws = s.waves[cur].status;
-        l2.push(Span::styled(
-            format!(
-                "{} {}/{} ",
-                plan.strategy.step_word(),
-                cur + 1,
-                plan.waves.len()
-            ),
-            t.text,
-        ));
-        l2.push(Span::styled(
-            format!("{} {}", g.wave(ws), ws.word()),
-            super::style::wave_style(ws, t),
-        ));
-        l2.push(Span::styled(
-            format!(
-                " {}{}",
-                s.traffic_label(s.traffic),
-                if density == Density::Wide {
-                    " traffic"
-                } else {
-                    ""
-                }
-            ),
-            t.text,
-        ));
-        if let Some((_, done, bake)) = s.bake_left() {
-            l2.push(Span::styled(
-                format!(" · {}", bake_remaining(done, bake)),
-                t.text,
-            ));
-        }
-    } else {
-        let word = if plan.waves.len() == 1 {
-            plan.strategy.step_word()
-        } else {
-            plan.strategy.steps_word()
-        };
-        l2.push(Span::styled(
-            format!("not started · {} {word}", plan.waves.len()),
-            t.pending,
-        ));
-    }
-    if !lost {
-        l2.push(Span::styled(format!(" {} ", g.sep), t.border));
-        l2.extend(link_spans);
-    }
-    // Alerts come after the source: at 80 columns the line is cut from the right, and alert
-    // counts from a source that is not answering are not counted at all.
-    let crit = s.firing(Severity::Critical);
-    let warn = s.firing(Severity::Warning) - crit;
-    let unknown = s.alerts_unknown();
-    if crit + warn + unknown > 0 {
-        l2.push(Span::styled(format!(" {} ", g.sep), t.border));
-        if crit > 0 {
-            l2.push(Span::styled(
-                format!("{} {}", g.crit, counted(crit, "CRIT alert")),
-                t.crit,
-            ));
-        }
-        if warn > 0 {
-            l2.push(Span::styled(
-                format!(" {} {}", g.warn, counted(warn, "warn alert")),
-                t.warn,
-            ));
-        }
-        if unknown > 0 {
-            l2.push(Span::styled(
-                format!(" {} unknown (source down)", counted(unknown, "alert")),
-                t.nodata,
-            ));
-        }
-        if s.alerts_dropped > 0 {
-            l2.push(Span::styled(
-                format!(
-                    " (+{} over the {} tracked)",
-                    s.alerts_dropped,
-                    crate::core::state::ALERT_CAP
-                ),
-                t.warn,
-            ));
-        }
-    }
+    let l2 = line_two(c, look, density, w);
     let mut lines = vec![Line::from(l1), Line::from(l2)];
     if density == Density::Wide {
         lines.push(Line::from(Span::styled(
@@ -218,6 +101,164 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
         )));
     }
     frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// Line 2: clocks, wave, source and data age, alerts. Each part is shown whole or not at
+/// all: on a narrow screen the least needed go first (the bake time left, then the link and
+/// the data's age while they are fine), so that no badge is cut or written over another.
+fn line_two(c: &App, look: &Look, density: Density, w: usize) -> Vec<Span<'static>> {
+    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
+    let plan = &s.plan.spec;
+    let sep = || Span::styled(format!(" {} ", g.sep), t.border);
+    let wide = density == Density::Wide;
+    // (spans, rank): lower ranks are kept first.
+    let mut parts: Vec<(Vec<Span<'static>>, u8)> = Vec::new();
+    let utc = plan.t0.utc_label(s.now);
+    parts.push((
+        vec![
+            Span::styled(if wide { " UTC " } else { " " }, t.muted),
+            Span::styled(if wide { utc } else { utc[11..].to_string() }, t.text),
+            Span::styled("  ", t.muted),
+            Span::styled(s.now.t_label(), t.accent),
+        ],
+        0,
+    ));
+    // When the control plane is lost, that comes first: the rest of the line is old news.
+    let link_spans = link_state(c, look, density);
+    let lost = !matches!(s.source.link, Link::Connected | Link::Replay);
+    if lost {
+        let mut v = vec![sep()];
+        let mut spans = link_spans.clone();
+        // Why it is down is also on the timeline: it goes first when room is short.
+        let reason = matches!(s.source.link, Link::Down { .. })
+            .then(|| spans.pop())
+            .flatten();
+        v.extend(spans);
+        parts.push((v, 0));
+        if let Some(r) = reason {
+            parts.push((vec![r], 5));
+        }
+    }
+    wave_parts(c, look, wide, &mut parts);
+    if !lost && !link_spans.is_empty() {
+        let stale = s.slos.iter().any(|x| x.stale || x.unheard);
+        let mut v = vec![sep()];
+        v.extend(link_spans);
+        parts.push((v, if stale { 1 } else { 3 }));
+    }
+    alert_parts(c, look, &mut parts);
+    if s.alerts_dropped > 0 {
+        parts.push((
+            vec![Span::styled(
+                format!(
+                    " (+{} over the {} tracked)",
+                    s.alerts_dropped,
+                    crate::core::state::ALERT_CAP
+                ),
+                t.warn,
+            )],
+            4,
+        ));
+    }
+    let pieces: Vec<(Vec<Span<'static>>, usize, u8)> = parts
+        .into_iter()
+        .map(|(v, rank)| {
+            let width = v.iter().map(Span::width).sum();
+            (v, width, rank)
+        })
+        .collect();
+    fit::keep_whole(&pieces, w).into_iter().flatten().collect()
+}
+
+/// The wave now, its traffic and the bake time left (which goes first when room is short).
+fn wave_parts(c: &App, look: &Look, wide: bool, parts: &mut Vec<(Vec<Span<'static>>, u8)>) {
+    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
+    let plan = &s.plan.spec;
+    let sep = || Span::styled(format!(" {} ", g.sep), t.border);
+    if let Some(cur) = s.current_wave() {
+        let ws = s.waves[cur].status;
+        parts.push((
+            vec![
+                sep(),
+                Span::styled(
+                    format!(
+                        "{} {}/{} ",
+                        plan.strategy.step_word(),
+                        cur + 1,
+                        plan.waves.len()
+                    ),
+                    t.text,
+                ),
+                Span::styled(
+                    format!("{} {}", g.wave(ws), ws.word()),
+                    super::style::wave_style(ws, t),
+                ),
+                Span::styled(
+                    format!(
+                        " {}{}",
+                        s.traffic_label(s.traffic),
+                        if wide { " traffic" } else { "" }
+                    ),
+                    t.text,
+                ),
+            ],
+            0,
+        ));
+        if let Some((_, done, bake)) = s.bake_left() {
+            parts.push((
+                vec![Span::styled(
+                    format!(" · {}", bake_remaining(done, bake)),
+                    t.text,
+                )],
+                2,
+            ));
+        }
+    } else {
+        let word = if plan.waves.len() == 1 {
+            plan.strategy.step_word()
+        } else {
+            plan.strategy.steps_word()
+        };
+        parts.push((
+            vec![
+                sep(),
+                Span::styled(
+                    format!("not started · {} {word}", plan.waves.len()),
+                    t.pending,
+                ),
+            ],
+            0,
+        ));
+    }
+}
+
+/// The alerts firing, by the rule the gates and the alerts list use, in the same words:
+/// each count a part of its own, the critical one kept first.
+fn alert_parts(c: &App, look: &Look, parts: &mut Vec<(Vec<Span<'static>>, u8)>) {
+    let (t, g) = (&look.theme, &look.glyphs);
+    let n = c.state.alert_counts();
+    let sep = || Span::styled(format!(" {} ", g.sep), t.border);
+    let mut lead = Some(sep());
+    for (count, what, glyph, style, rank) in [
+        (n.crit, "crit alert", g.crit, t.crit, 1),
+        (n.warn, "warn alert", g.warn, t.warn, 2),
+        (n.unknown, "alert", "?", t.nodata, 2),
+    ] {
+        if count == 0 {
+            continue;
+        }
+        let mut v = vec![lead.take().unwrap_or_else(|| Span::raw(" "))];
+        let tail = if what == "alert" {
+            " unknown (source down)"
+        } else {
+            ""
+        };
+        v.push(Span::styled(
+            format!("{glyph} {}{tail}", counted(count, what)),
+            style,
+        ));
+        parts.push((v, rank));
+    }
 }
 
 /// The feed's link and the data's age: "connected · data 2s", "DOWN · retry in 3s · attempt

@@ -7,6 +7,7 @@ use ratatui::Frame;
 
 use crate::core::app::App;
 use crate::core::intent::{When, KEYMAP};
+use crate::core::outbox::why_not;
 
 use super::fit;
 
@@ -14,19 +15,9 @@ use super::look::Look;
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
     let (t, g) = (&look.theme, &look.glyphs);
-    let replay = c.is_replay();
     let rows: Vec<(String, &str)> = KEYMAP
         .iter()
-        .filter(|b| match b.when {
-            When::Always => true,
-            When::Replay => replay,
-            When::Live => !replay,
-            When::Checklist => {
-                !replay
-                    && c.outbox.role == crate::core::command::Role::Commander
-                    && c.ui.focus == crate::core::ui::Panel::Checklist
-            }
-        })
+        .filter(|b| c.offers(b))
         .map(|b| {
             let keys: Vec<String> = b
                 .keys
@@ -41,7 +32,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
     let w = u16::try_from(key_w + text_w + 6)
         .unwrap_or(u16::MAX)
         .min(area.width);
-    let h = u16::try_from(rows.len() + 4)
+    let h = u16::try_from(rows.len() + 5)
         .unwrap_or(u16::MAX)
         .min(area.height);
     let r = Rect {
@@ -66,6 +57,38 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
             ])
         })
         .collect();
+    // The seat's commands that do not apply now, and why: the keys are not forgotten, only
+    // not offered.
+    let mut not_now = Vec::new();
+    if !c.is_replay() && c.outbox.role == crate::core::command::Role::Commander {
+        for b in KEYMAP
+            .iter()
+            .filter(|b| b.when == When::Live && !c.offers(b))
+        {
+            let action = match b.intent {
+                crate::core::intent::Intent::Pause => crate::core::command::Action::Pause,
+                crate::core::intent::Intent::Resume => crate::core::command::Action::Resume,
+                crate::core::intent::Intent::Advance => crate::core::command::Action::Advance,
+                _ => crate::core::command::Action::Rollback,
+            };
+            if let Some(why) = why_not(&c.state, action) {
+                not_now.push(format!(
+                    "{} {why}",
+                    b.keys.first().map(|k| k.label()).unwrap_or_default()
+                ));
+            }
+        }
+    }
+    if !not_now.is_empty() {
+        lines.push(Line::from(Span::styled(
+            fit::cut(
+                &format!(" not now: {}", not_now.join("; ")),
+                usize::from(inner.width),
+                g.ellipsis,
+            ),
+            t.muted,
+        )));
+    }
     lines.push(Line::from(Span::styled(
         " Every status shows a glyph and a word; colour only repeats it.",
         t.muted,

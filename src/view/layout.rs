@@ -29,11 +29,16 @@ impl Density {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Screen {
     pub header: Rect,
+    /// The call to action's row, when the moment asks for one (height 0 otherwise).
+    pub call: Rect,
     pub body: Rect,
     pub footer: Rect,
     pub waves: Rect,
     pub slos: Rect,
     pub checklist: Rect,
+    /// The alerts list: below the checklist in the wide layout; in the compact one it takes
+    /// the checklist's place while it has focus (height 0 otherwise).
+    pub alerts: Rect,
     pub timeline: Rect,
 }
 
@@ -42,8 +47,10 @@ pub struct Screen {
 pub fn layout(area: Rect, c: &App) -> Screen {
     let density = Density::of(area);
     let header_h = if density == Density::Wide { 3 } else { 2 };
-    let [header, body, footer] = Layout::vertical([
+    let call_h = u16::from(crate::core::cta::call(&c.state, true).is_some());
+    let [header, call, body, footer] = Layout::vertical([
         Constraint::Length(header_h),
+        Constraint::Length(call_h),
         Constraint::Min(5),
         Constraint::Length(1),
     ])
@@ -79,31 +86,50 @@ pub fn layout(area: Rect, c: &App) -> Screen {
             (w, m, t)
         }
     };
-    let (slos, checklist) = match density {
+    let (slos, checklist, alerts) = match density {
         Density::Wide => {
             let [a, b] =
                 Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)])
                     .areas(mid);
-            (a, b)
+            // The alerts list takes what it needs below the checklist, up to a third, and
+            // at least a row inside its box.
+            let rows = u16::try_from(c.state.alert_rows().len())
+                .unwrap_or(u16::MAX)
+                .max(1);
+            let alerts_h = (rows + 2).min((b.height / 3).max(3));
+            let [check, al] =
+                Layout::vertical([Constraint::Min(3), Constraint::Length(alerts_h)]).areas(b);
+            (a, check, al)
         }
         Density::Compact => {
-            let check_w = (body.width / 3).clamp(24, 40);
+            // The alerts list, with focus, takes half the row: names need the room.
+            let check_w = if c.ui.focus == Panel::Alerts {
+                body.width / 2
+            } else {
+                (body.width / 3).clamp(24, 40)
+            };
             let [a, _, b] = Layout::horizontal([
                 Constraint::Min(40),
                 Constraint::Length(1),
                 Constraint::Length(check_w),
             ])
             .areas(mid);
-            (a, b)
+            if c.ui.focus == Panel::Alerts {
+                (a, Rect { height: 0, ..b }, b)
+            } else {
+                (a, b, Rect { height: 0, ..b })
+            }
         }
     };
     Screen {
         header,
+        call,
         body,
         footer,
         waves,
         slos,
         checklist,
+        alerts,
         timeline,
     }
 }

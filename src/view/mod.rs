@@ -18,8 +18,11 @@
 //! The compact layout (80×24) keeps the same order with one-line rows and rules instead of
 //! boxes.
 
+mod alerts;
 mod ascii;
+mod call;
 mod checklist;
+mod detail;
 pub mod fit;
 mod footer;
 pub mod glyphs;
@@ -29,6 +32,7 @@ pub mod layout;
 pub mod look;
 mod modal;
 mod panel;
+mod picker;
 mod slo_gauge;
 mod style;
 pub mod theme;
@@ -135,19 +139,32 @@ pub fn render(frame: &mut Frame, c: &App, look: &Look) {
     let density = Density::of(area);
     let l = layout::layout(area, c);
     header::render(frame, l.header, c, look, density);
+    call::render(frame, l.call, c, look);
     footer::render(frame, l.footer, c, look);
     if c.ui.zoom {
-        let focused = match c.ui.focus {
-            Panel::Timeline => timeline::render,
-            Panel::Checklist => checklist::render,
-            Panel::Slos => slo_gauge::render,
-        };
-        focused(frame, l.body, c, look, density, true);
+        match c.ui.focus {
+            Panel::Timeline => timeline::render(frame, l.body, c, look, density, true),
+            Panel::Checklist => checklist::render(frame, l.body, c, look, density, true),
+            Panel::Slos => slo_gauge::render(frame, l.body, c, look, density, true),
+            Panel::Alerts => alerts::render(frame, l.body, c, look, density, true),
+            Panel::Waves => waves::zoomed(frame, l.body, c, look, density),
+        }
     } else {
         waves::render(frame, l.waves, c, look, density);
         slo_gauge::render(frame, l.slos, c, look, density, false);
-        checklist::render(frame, l.checklist, c, look, density, false);
+        if l.checklist.height > 0 {
+            checklist::render(frame, l.checklist, c, look, density, false);
+        }
+        if l.alerts.height > 0 {
+            alerts::render(frame, l.alerts, c, look, density, false);
+        }
         timeline::render(frame, l.timeline, c, look, density, false);
+    }
+    if let Some(d) = &c.ui.detail {
+        detail::render(frame, l.body, c, d, look);
+    }
+    if let Some(at) = c.ui.picker {
+        picker::render(frame, area, c, at, look);
     }
     if let Some(p) = &c.ui.prompt {
         modal::prompt(frame, area, p, look);
@@ -155,8 +172,14 @@ pub fn render(frame: &mut Frame, c: &App, look: &Look) {
     if let Some(line) = &c.ui.line {
         modal::command_line(frame, area, line, look);
     }
+    if let Some(s) = c.ui.search.as_ref().filter(|s| s.editing) {
+        modal::search_line(frame, area, s, look);
+    }
     if let Some(cf) = &c.outbox.confirm {
         modal::confirm(frame, area, cf, look);
+    }
+    if c.ui.quit_ask {
+        modal::quit_ask(frame, area, c, look);
     }
     if c.ui.help {
         help::render(frame, area, c, look);

@@ -17,25 +17,19 @@ pub(super) fn confirm(
 ) {
     use crate::core::command::Action;
     let t = &look.theme;
+    let g = &look.glyphs;
     let w = area.width.min(76);
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + area.height.saturating_sub(10) / 2,
-        width: w,
-        height: 8.min(area.height),
-    };
-    frame.render_widget(Clear, r);
+    let inner_w = usize::from(w.saturating_sub(2));
     if let Some(item) = &cf.check {
+        let r = Rect {
+            x: area.x + (area.width - w) / 2,
+            y: area.y + area.height.saturating_sub(10) / 2,
+            width: w,
+            height: 8.min(area.height),
+        };
+        frame.render_widget(Clear, r);
         return check(frame, r, cf, item, look);
     }
-    let danger = matches!(cf.action, Action::Rollback | Action::Advance);
-    let title = format!(" {} — confirm ", cf.action.word().to_uppercase());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if danger { t.crit } else { t.border_focus })
-        .title(Span::styled(title, if danger { t.crit } else { t.title }));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
     let needs = crate::core::command::Command::needs_reason(cf.action);
     let label = if cf.action == Action::Note {
         "Note: "
@@ -44,17 +38,100 @@ pub(super) fn confirm(
     } else {
         "Reason (optional): "
     };
-    let lines = vec![
-        Line::from(Span::styled(fit::cut(&cf.preview, usize::from(inner.width), look.glyphs.ellipsis), t.text)),
-        Line::from(Span::styled(cf.wave.as_deref().map_or_else(String::new, |w| format!("aimed at wave {w}: if the rollout moves on first, it is a conflict, not a retry")), t.muted)),
-        Line::default(),
-        Line::from(vec![Span::styled(label, t.accent), Span::styled(cf.reason.clone(), t.text), Span::styled("_", t.accent)]),
-        match &cf.error {
-            Some(e) => Line::from(Span::styled(e.clone(), t.crit)),
-            None => Line::from(Span::styled("Enter sends it · Esc cancels", t.muted)),
-        },
-    ];
+    // What it does, wrapped; then, for an advance, every gate still blocking with why.
+    let mut lines: Vec<Line> = fit::wrap(&cf.preview, inner_w)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, t.text)))
+        .collect();
+    for b in &cf.blocking {
+        for (k, part) in fit::wrap(b, inner_w.saturating_sub(3))
+            .into_iter()
+            .enumerate()
+        {
+            let head = if k == 0 {
+                format!(" {} ", g.crit)
+            } else {
+                "   ".into()
+            };
+            lines.push(Line::from(vec![
+                Span::styled(head, t.crit),
+                Span::styled(part, t.crit),
+            ]));
+        }
+    }
+    if let Some(wave) = &cf.wave {
+        for l in fit::wrap(
+            &format!("aimed at wave {wave}: if the rollout moves on first, it is a conflict, not a retry"),
+            inner_w,
+        ) {
+            lines.push(Line::from(Span::styled(l, t.muted)));
+        }
+    }
+    lines.push(Line::default());
+    lines.push(field(label, &cf.reason, inner_w, look));
+    lines.push(match &cf.error {
+        Some(e) => Line::from(Span::styled(fit::cut(e, inner_w, g.ellipsis), t.crit)),
+        None => Line::from(Span::styled("Enter sends it · Esc cancels", t.muted)),
+    });
+    let h = u16::try_from(lines.len() + 2)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, r);
+    let danger = matches!(cf.action, Action::Rollback | Action::Advance);
+    let title = format!(" {} — confirm ", cf.action.word().to_uppercase());
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(if danger { t.crit } else { t.border_focus })
+        .title(Span::styled(title, if danger { t.crit } else { t.title }));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    // When the box cannot hold it all, the reason being typed stays on screen.
+    let room = usize::from(inner.height);
+    if lines.len() > room {
+        let tail = lines.split_off(lines.len() - 3);
+        lines.truncate(room.saturating_sub(3));
+        lines.extend(tail);
+    }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// A text field in one line: the label, then as much of the text as fits with the cursor
+/// at its end (a long text scrolls, its start marked with the ellipsis).
+fn field(label: &str, text: &str, width: usize, look: &Look) -> Line<'static> {
+    let (t, g) = (&look.theme, &look.glyphs);
+    let room = width.saturating_sub(fit::width(label) + 1).max(1);
+    let shown = tail(text, room, g.ellipsis);
+    Line::from(vec![
+        Span::styled(label.to_string(), t.accent),
+        Span::styled(shown, t.text),
+        Span::styled("_", t.accent),
+    ])
+}
+
+/// The end of `text` that fits in `room` cells, its cut start marked with `ellipsis`.
+fn tail(text: &str, room: usize, ellipsis: &str) -> String {
+    if fit::width(text) <= room {
+        return text.to_string();
+    }
+    let keep = room.saturating_sub(fit::width(ellipsis));
+    let mut out: Vec<char> = Vec::new();
+    let mut w = 0;
+    for c in text.chars().rev() {
+        let cw = fit::width(c.encode_utf8(&mut [0; 4]));
+        if w + cw > keep {
+            break;
+        }
+        w += cw;
+        out.push(c);
+    }
+    out.reverse();
+    format!("{ellipsis}{}", out.into_iter().collect::<String>())
 }
 
 /// The confirmation of a tick or untick: the item, its owner and state, what the command
@@ -88,11 +165,7 @@ fn check(
         )),
         Line::from(Span::styled(fit::cut(&cf.preview, w, g.ellipsis), t.text)),
         Line::default(),
-        Line::from(vec![
-            Span::styled("Note (optional): ", t.accent),
-            Span::styled(cf.reason.clone(), t.text),
-            Span::styled("_", t.accent),
-        ]),
+        field("Note (optional): ", &cf.reason, w, look),
         match &cf.error {
             Some(e) => Line::from(Span::styled(e.clone(), t.crit)),
             None => Line::from(Span::styled("Enter sends it · Esc cancels", t.muted)),
@@ -105,7 +178,7 @@ fn check(
 pub(super) fn command_line(
     frame: &mut Frame,
     area: Rect,
-    line: &crate::core::ui::CommandLine,
+    line: &crate::core::line::CommandLine,
     look: &Look,
 ) {
     let t = &look.theme;
@@ -119,31 +192,146 @@ pub(super) fn command_line(
     };
     frame.render_widget(Clear, r);
     let w = usize::from(r.width);
-    let mut spans = vec![
-        Span::styled(":", t.accent),
-        Span::styled(line.input.clone(), t.text),
-        Span::styled("_", t.accent),
-    ];
     let help = match &line.error {
         Some(e) => Span::styled(format!("  {e}"), t.crit),
-        None => Span::styled("  Enter runs · Esc cancels", t.muted),
+        None if !line.choices.is_empty() => {
+            Span::styled(format!("  {}", line.choices.join("  ")), t.accent)
+        }
+        None => Span::styled(
+            match line.hint() {
+                Some(h) => format!("  {h} · Tab completes · Enter runs · Esc cancels"),
+                None => {
+                    "  Tab completes · Enter runs · Esc cancels · :pause :rollback :note :check \
+                         :goto :filter :theme :q"
+                        .into()
+                }
+            },
+            t.muted,
+        ),
     };
-    let used = fit::width(&line.input) + 2;
-    spans.push(Span::styled(
-        fit::cut(&help.content, w.saturating_sub(used), look.glyphs.ellipsis),
-        help.style,
-    ));
+    // The typed text keeps at least half the row; what is said about it takes the rest.
+    let input = tail(
+        &line.input,
+        (w / 2)
+            .max(w.saturating_sub(fit::width(&help.content) + 2))
+            .saturating_sub(2),
+        look.glyphs.ellipsis,
+    );
+    let used = fit::width(&input) + 2;
+    let spans = vec![
+        Span::styled(":", t.accent),
+        Span::styled(input, t.text),
+        Span::styled("_", t.accent),
+        Span::styled(
+            fit::cut(&help.content, w.saturating_sub(used), look.glyphs.ellipsis),
+            help.style,
+        ),
+    ];
     frame.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+/// The `/` line, on the screen's last row: what is searched for, and how many entries match.
+pub(super) fn search_line(
+    frame: &mut Frame,
+    area: Rect,
+    s: &crate::core::search::Search,
+    look: &Look,
+) {
+    let t = &look.theme;
+    if area.height == 0 {
+        return;
+    }
+    let r = Rect {
+        y: area.y + area.height - 1,
+        height: 1,
+        ..area
+    };
+    frame.render_widget(Clear, r);
+    let w = usize::from(r.width);
+    let said = if s.query.is_empty() {
+        "  type to search the timeline · Enter keeps it (n / N: back / forward) · Esc".to_string()
+    } else if s.current.is_some() {
+        format!(
+            "  match {} of {} · Enter keeps it · Esc",
+            s.ordinal, s.total
+        )
+    } else {
+        "  no match".to_string()
+    };
+    let style = if !s.query.is_empty() && s.current.is_none() {
+        t.crit
+    } else {
+        t.muted
+    };
+    let input = tail(&s.query, (w / 2).max(8), look.glyphs.ellipsis);
+    let used = fit::width(&input) + 2;
+    let spans = vec![
+        Span::styled("/", t.accent),
+        Span::styled(input, t.text),
+        Span::styled("_", t.accent),
+        Span::styled(
+            fit::cut(&said, w.saturating_sub(used), look.glyphs.ellipsis),
+            style,
+        ),
+    ];
+    frame.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+/// "Quit?" while commands still wait for their outcome.
+pub(super) fn quit_ask(frame: &mut Frame, area: Rect, c: &crate::core::app::App, look: &Look) {
+    let t = &look.theme;
+    let w = area.width.min(64);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(6) / 2,
+        width: w,
+        height: 6.min(area.height),
+    };
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.warn)
+        .title(Span::styled(" Quit? ", t.warn));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let what: Vec<String> = c
+        .outbox
+        .pending
+        .iter()
+        .map(|p| format!("{} {}", p.command.action.word(), p.command.id))
+        .collect();
+    let iw = usize::from(inner.width);
+    let lines = vec![
+        Line::from(Span::styled(
+            fit::cut(
+                &format!("still waiting for the outcome of: {}", what.join(", ")),
+                iw,
+                look.glyphs.ellipsis,
+            ),
+            t.text,
+        )),
+        Line::from(Span::styled(
+            fit::cut(
+                "quitting now, the outcome is not seen here (the audit log keeps what was sent)",
+                iw,
+                look.glyphs.ellipsis,
+            ),
+            t.muted,
+        )),
+        Line::default(),
+        Line::from(Span::styled("y or q quits · any other key stays", t.accent)),
+    ];
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 pub(super) fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::ui::Prompt, look: &Look) {
     let t = &look.theme;
-    let w = area.width.min(60);
+    let w = area.width.min(64);
     let r = Rect {
         x: area.x + (area.width - w) / 2,
-        y: area.y + area.height.saturating_sub(6),
+        y: area.y + area.height.saturating_sub(7),
         width: w,
-        height: 4,
+        height: 5,
     };
     frame.render_widget(Clear, r);
     let block = Block::default()
@@ -152,14 +340,19 @@ pub(super) fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::ui::Prompt,
         .title(Span::styled(format!(" {} ", p.label), t.title));
     let inner = block.inner(r);
     frame.render_widget(block, r);
-    let mut lines = vec![Line::from(vec![
-        Span::styled("> ", t.accent),
-        Span::styled(p.input.clone(), t.text),
-        Span::styled("_", t.accent),
-    ])];
-    lines.push(match &p.error {
-        Some(e) => Line::from(Span::styled(e.clone(), t.crit)),
-        None => Line::from(Span::styled("Enter to go, Esc to cancel", t.muted)),
-    });
+    let iw = usize::from(inner.width);
+    let mut lines = vec![field("> ", &p.input, iw, look)];
+    match &p.error {
+        Some(e) => lines.extend(
+            fit::wrap(e, iw)
+                .into_iter()
+                .take(2)
+                .map(|l| Line::from(Span::styled(l, t.crit))),
+        ),
+        None => lines.push(Line::from(Span::styled(
+            "Enter to go, Esc to cancel",
+            t.muted,
+        ))),
+    }
     frame.render_widget(Paragraph::new(lines), inner);
 }

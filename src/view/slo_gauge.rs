@@ -183,6 +183,55 @@ fn notes(
     out
 }
 
+/// Widths of the name, value and trend columns: names get the room they need before trends
+/// and sparklines do (on one row, the notes that must show whole are kept, then the name,
+/// then the trend, then the sparkline).
+fn columns(c: &App, look: &Look, w: usize, rows_per: usize, short: bool) -> (usize, usize, usize) {
+    let s = &c.state;
+    let plan = &s.plan.spec;
+    let relative = w >= 60;
+    let val_w = plan
+        .slos
+        .iter()
+        .zip(&s.slos)
+        .map(|(spec, st)| fit::width(&value_text(st, spec, relative)))
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 24);
+    let widest_name = plan
+        .slos
+        .iter()
+        .map(|x| fit::width(&x.name))
+        .max()
+        .unwrap_or(8);
+    // Names get the room they need before trends and sparklines do: on one row, the notes
+    // that must show whole (a fired trigger, a breach clock, stale) are kept, then the name,
+    // then the trend, then the sparkline.
+    let notes_w = plan
+        .slos
+        .iter()
+        .zip(&s.slos)
+        .map(|(spec, st)| {
+            notes(st, spec, s.now, look, short)
+                .iter()
+                .map(Span::width)
+                .sum::<usize>()
+        })
+        .max()
+        .unwrap_or(0);
+    let band_w = 9;
+    let mut trend_w = 9;
+    let fixed = |trend: usize| band_w + 1 + val_w + trend + if rows_per == 1 { notes_w } else { 0 };
+    if rows_per == 1 && fixed(trend_w) + widest_name > w {
+        trend_w = 0;
+    }
+    let name_w = widest_name
+        .min(40)
+        .min(w.saturating_sub(fixed(trend_w)))
+        .max(6);
+    (name_w, val_w, trend_w)
+}
+
 pub(crate) fn render(
     frame: &mut Frame,
     area: Rect,
@@ -220,36 +269,37 @@ pub(crate) fn render(
         } else {
             1
         };
-    let name_w = plan
-        .slos
-        .iter()
-        .map(|x| fit::width(&x.name))
-        .max()
-        .unwrap_or(8)
-        .clamp(6, if w < 60 { 12 } else { 22 });
-    let val_w = plan
-        .slos
-        .iter()
-        .zip(&s.slos)
-        .map(|(spec, st)| fit::width(&value_text(st, spec, w >= 60)))
-        .max()
-        .unwrap_or(6)
-        .clamp(6, if w < 60 { 12 } else { 22 });
+    let short = rows_per == 1 && w < 90;
+    let relative = w >= 60;
+    let (name_w, val_w, trend_w) = columns(c, look, w, rows_per, short);
+    let focused = c.ui.focus == Panel::Slos;
+    let cursor = c.ui.slo_cursor.min(s.slos.len().saturating_sub(1));
+    let per_page = (usize::from(inner.height) / rows_per).max(1);
+    let skip = (cursor / per_page) * per_page;
     let mut lines = Vec::new();
-    let skip = c.ui.slo_scroll.min(s.slos.len().saturating_sub(1));
-    for (spec, st) in plan.slos.iter().zip(&s.slos).skip(skip) {
+    for (i, (spec, st)) in plan.slos.iter().zip(&s.slos).enumerate().skip(skip) {
         let band = st.band();
         let bs = band_style(band, t);
-        let val = value_text(st, spec, w >= 60);
+        let val = value_text(st, spec, relative);
         let tr = trend(st, spec, g);
-        let head = vec![
+        let name = Span::styled(fit::pad(&spec.name, name_w, g.ellipsis) + " ", t.text);
+        let mut head = vec![
             Span::styled(format!("{} {:<6} ", g.band(band), band.word()), bs),
-            Span::styled(fit::pad(&spec.name, name_w, g.ellipsis) + " ", t.text),
+            if focused && i == cursor {
+                name.patch_style(t.selection)
+            } else {
+                name
+            },
             Span::styled(fit::rpad(&val, val_w, g.ellipsis), bs),
-            Span::styled(format!(" {:<8}", fit::cut(&tr, 8, g.ellipsis)), t.muted),
         ];
+        if trend_w > 0 {
+            head.push(Span::styled(
+                format!(" {:<8}", fit::cut(&tr, 8, g.ellipsis)),
+                t.muted,
+            ));
+        }
         let used: usize = head.iter().map(Span::width).sum();
-        let note = notes(st, spec, s.now, look, rows_per == 1 && w < 90);
+        let note = notes(st, spec, s.now, look, short);
         if rows_per == 2 {
             let mut l1 = head;
             let th = thresholds(spec);
@@ -268,13 +318,15 @@ pub(crate) fn render(
                 Span::styled(sparkline(&st.history, spark_w, g), bs),
             ];
             l2.push(Span::styled(age, t.muted));
-            l2.extend(note);
+            l2.extend(keep_fitting(note, w.saturating_sub(9 + spark_w)));
             lines.push(Line::from(l2));
         } else {
             let mut l1 = head;
+            let note = keep_fitting(note, w.saturating_sub(used));
             let note_w: usize = note.iter().map(Span::width).sum();
             let spark_w = w.saturating_sub(used + note_w + 1).min(40);
             if spark_w >= 4 {
+                l1.push(Span::styled(" ", t.muted));
                 l1.push(Span::styled(sparkline(&st.history, spark_w, g), bs));
             }
             l1.extend(note);
@@ -288,6 +340,21 @@ pub(crate) fn render(
         lines.push(Line::from(Span::styled("no SLOs in this plan", t.muted)));
     }
     frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// The notes that fit whole in `room` cells, in order; a note never shows cut.
+fn keep_fitting(notes: Vec<Span<'static>>, room: usize) -> Vec<Span<'static>> {
+    let mut used = 0;
+    notes
+        .into_iter()
+        .filter(|n| {
+            let fits = used + n.width() <= room;
+            if fits {
+                used += n.width();
+            }
+            fits
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -18,15 +18,93 @@ use super::layout::Density;
 
 use super::look::Look;
 
-pub(crate) fn render(
-    frame: &mut Frame,
-    area: Rect,
-    c: &App,
-    look: &Look,
-    density: Density,
-    _zoomed: bool,
-) {
-    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
+/// How the visible rows are drawn: which is selected, what the search highlights, the
+/// source column's width and the panel's.
+struct Row<'a> {
+    selected: Option<usize>,
+    needle: Option<&'a str>,
+    current: Option<u64>,
+    src_w: usize,
+    w: usize,
+    scrolled: bool,
+}
+
+impl Row<'_> {
+    fn line(
+        &self,
+        abs: u64,
+        i: usize,
+        e: &crate::core::timeline::Entry,
+        epoch: crate::core::time::Epoch,
+        look: &Look,
+    ) -> Line<'static> {
+        let (t, g) = (&look.theme, &look.glyphs);
+        let (selected, needle, current, src_w, w) =
+            (self.selected, self.needle, self.current, self.src_w, self.w);
+
+        let sev_style = match e.severity {
+            Severity::Critical => t.crit,
+            Severity::Warning => t.warn,
+            Severity::Info => t.muted,
+        };
+        let mut clock = format!("{:>13} ", e.t.clock_label());
+        let here = selected == Some(i);
+        if here {
+            let pointer = if g.ascii { '>' } else { '▸' };
+            clock = match clock.strip_prefix(' ') {
+                Some(rest) => format!("{pointer}{rest}"),
+                None => format!("{pointer}{clock}"),
+            };
+        }
+        let mut spans = vec![
+            Span::styled(clock, t.accent),
+            Span::styled(format!("{} ", epoch.hms_label(e.t)), t.muted),
+            Span::styled(format!("{} ", g.kind(e.kind)), sev_style),
+            Span::styled(format!("{:<4} ", e.severity.word()), sev_style),
+        ];
+        if src_w > 0 {
+            spans.push(Span::styled(
+                fit::pad(&e.source, src_w, g.ellipsis) + " ",
+                t.muted,
+            ));
+        }
+        let used: usize = spans.iter().map(Span::width).sum();
+        let text_style = if e.severity == Severity::Info {
+            t.text
+        } else {
+            sev_style
+        };
+        let text = fit::cut(&e.text, w.saturating_sub(used), g.ellipsis);
+        match needle.and_then(|n| crate::core::search::find(&text, n)) {
+            Some((a, b)) => {
+                // The match stands out in reverse video (the current one also bold), so
+                // it reads without colour.
+                let mut hl = t.selection;
+                if current == Some(abs) {
+                    hl = hl.add_modifier(
+                        ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED,
+                    );
+                }
+                spans.push(Span::styled(text[..a].to_string(), text_style));
+                spans.push(Span::styled(text[a..b].to_string(), text_style.patch(hl)));
+                spans.push(Span::styled(text[b..].to_string(), text_style));
+            }
+            None => spans.push(Span::styled(text, text_style)),
+        }
+        let line = Line::from(spans);
+        if here && self.scrolled {
+            line.patch_style(
+                ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD),
+            )
+        } else {
+            line
+        }
+    }
+}
+
+/// The title: filter, counts, what was dropped, the search and whether it follows.
+fn title(c: &App, look: &Look) -> Vec<Span<'static>> {
+    let (t, s) = (&look.theme, &c.state);
     let tl = &s.timeline;
     let mut title = vec![
         Span::styled("Timeline", t.title),
@@ -48,9 +126,34 @@ pub(crate) fn render(
             t.warn,
         ));
     }
+    if let Some(q) = c.ui.search.as_ref().filter(|q| !q.query.is_empty()) {
+        let said = if q.current.is_some() {
+            format!(
+                " · /{} match {} of {} (n older, N newer)",
+                q.query, q.ordinal, q.total
+            )
+        } else {
+            format!(" · /{} no match", q.query)
+        };
+        title.push(Span::styled(said, t.accent));
+    }
     if c.ui.timeline_anchor.is_some() {
         title.push(Span::styled(" · SCROLLED (End follows)", t.accent));
     }
+    title
+}
+
+pub(crate) fn render(
+    frame: &mut Frame,
+    area: Rect,
+    c: &App,
+    look: &Look,
+    density: Density,
+    _zoomed: bool,
+) {
+    let (t, s) = (&look.theme, &c.state);
+    let tl = &s.timeline;
+    let title = title(c, look);
     let focused = c.ui.focus == Panel::Timeline;
     let inner = panel(frame, area, title, focused, look, density);
     let h = usize::from(inner.height);
@@ -61,53 +164,42 @@ pub(crate) fn render(
     // The rows that end at the anchor; if they do not fill the panel (scrolled to the oldest),
     // the rows after it fill the rest. Either way only visible rows are built.
     let end = c.ui.timeline_end(&c.state.timeline);
-    let mut shown: Vec<&crate::core::timeline::Entry> = tl
+    let mut shown: Vec<(usize, &crate::core::timeline::Entry)> = tl
         .iter_rev_from(end)
         .filter(|(_, e)| c.ui.filter.matches(e))
         .take(h)
-        .map(|(_, e)| e)
         .collect();
     shown.reverse();
     let more = h.saturating_sub(shown.len());
     shown.extend(
         (end..tl.len())
-            .filter_map(|i| tl.get(i))
-            .filter(|e| c.ui.filter.matches(e))
+            .filter_map(|i| tl.get(i).map(|e| (i, e)))
+            .filter(|(_, e)| c.ui.filter.matches(e))
             .take(more),
     );
+    let selected = if focused {
+        c.ui.selected_entry(tl)
+    } else {
+        None
+    };
+    let needle =
+        c.ui.search
+            .as_ref()
+            .map(crate::core::search::Search::needle)
+            .filter(|n| !n.is_empty());
+    let current = c.ui.search.as_ref().and_then(|x| x.current);
+    let row = Row {
+        selected,
+        needle: needle.as_deref(),
+        current,
+        src_w,
+        w,
+        scrolled: c.ui.timeline_anchor.is_some(),
+    };
     let mut rows: Vec<Line> = shown
         .into_iter()
         .rev()
-        .map(|e| {
-            let sev_style = match e.severity {
-                Severity::Critical => t.crit,
-                Severity::Warning => t.warn,
-                Severity::Info => t.muted,
-            };
-            let mut spans = vec![
-                Span::styled(format!("{:>13} ", e.t.clock_label()), t.accent),
-                Span::styled(format!("{} ", epoch.hms_label(e.t)), t.muted),
-                Span::styled(format!("{} ", g.kind(e.kind)), sev_style),
-                Span::styled(format!("{:<4} ", e.severity.word()), sev_style),
-            ];
-            if src_w > 0 {
-                spans.push(Span::styled(
-                    fit::pad(&e.source, src_w, g.ellipsis) + " ",
-                    t.muted,
-                ));
-            }
-            let used: usize = spans.iter().map(Span::width).sum();
-            let text_style = if e.severity == Severity::Info {
-                t.text
-            } else {
-                sev_style
-            };
-            spans.push(Span::styled(
-                fit::cut(&e.text, w.saturating_sub(used), g.ellipsis),
-                text_style,
-            ));
-            Line::from(spans)
-        })
+        .map(|(i, e)| row.line(tl.dropped() + i as u64, i, e, epoch, look))
         .collect();
     rows.reverse();
     if rows.is_empty() {

@@ -7,6 +7,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
+use crate::core::ui::Panel;
 use crate::core::wave::WaveStatus;
 
 use super::fit;
@@ -177,31 +178,125 @@ fn gate_lines(c: &App, look: &Look, width: usize, max_rows: usize) -> Vec<Line<'
     };
     let mut lines = vec![Line::from(vec![Span::styled(head, t.muted), verdict])];
     // Blocking gates first: they are what the room needs to read.
-    let mut sorted: Vec<_> = readings.iter().collect();
-    sorted.sort_by_key(|r| (r.green, !r.live));
+    let sorted = s.gates_sorted();
+    let focused = c.ui.focus == Panel::Waves;
+    let cursor = c.ui.gate_cursor.min(sorted.len().saturating_sub(1));
     let cols = if width >= 100 { 2 } else { 1 };
     let col_w = width / cols;
-    for chunk in sorted.chunks(cols).take(max_rows.saturating_sub(1)) {
+    let rows = max_rows.saturating_sub(1).max(1);
+    // The page of rows that holds the cursor.
+    let first_row = (cursor / cols / rows) * rows;
+    for (row, chunk) in sorted.chunks(cols).enumerate().skip(first_row).take(rows) {
         let mut spans = Vec::new();
-        for r in chunk {
-            let (glyph, style) = if r.green {
-                (g.ok, t.ok)
-            } else {
-                (g.crit, t.crit)
-            };
+        for (k, r) in chunk.iter().enumerate() {
+            let style = if r.green { t.text } else { t.crit };
+            let glyph = if r.green { g.ok } else { g.crit };
             let mut text = format!(" {glyph} {}", r.label);
             if let Some(why) = &r.why {
                 text.push_str(" — ");
                 text.push_str(why);
             }
-            spans.push(Span::styled(
-                fit::pad(&text, col_w, g.ellipsis),
-                if r.green { t.text } else { style },
-            ));
+            let span = Span::styled(fit::pad(&text, col_w, g.ellipsis), style);
+            spans.push(if focused && row * cols + k == cursor {
+                span.patch_style(t.selection)
+            } else {
+                span
+            });
         }
         lines.push(Line::from(spans));
     }
     lines
+}
+
+/// The waves panel zoomed: every wave on its own line with its state, and every gate of the
+/// next wave with its whole reason, blocking ones first.
+pub(crate) fn zoomed(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
+    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
+    let plan = &s.plan.spec;
+    let title = vec![
+        Span::styled(capital(plan.strategy.steps_word()), t.title),
+        Span::styled(format!(" · {} {} {}", plan.from, g.arrow, plan.to), t.muted),
+    ];
+    let inner = panel(
+        frame,
+        area,
+        title,
+        c.ui.focus == Panel::Waves,
+        look,
+        density,
+    );
+    let w = usize::from(inner.width);
+    let mut lines = Vec::new();
+    for (i, wave) in plan.waves.iter().enumerate() {
+        let st = &s.waves[i];
+        let since = st
+            .since
+            .map(|x| format!(" since {}", x.t_label()))
+            .unwrap_or_default();
+        let bake = wave
+            .bake
+            .map(|b| format!(" · bake {}", b.compact()))
+            .unwrap_or_default();
+        let text = format!(
+            "{} {} {} · {} · {}{since}{bake}",
+            g.wave(st.status),
+            i + 1,
+            wave.name,
+            s.traffic_label(wave.traffic),
+            st.status.word()
+        );
+        lines.push(Line::from(Span::styled(
+            fit::cut(&text, w, g.ellipsis),
+            wave_style(st.status, t),
+        )));
+    }
+    lines.push(bake_line(c, look, w));
+    lines.push(Line::default());
+    let readings = s.gates_sorted();
+    // The heading and verdict: the first of the panel's gate lines.
+    lines.extend(gate_lines(c, look, w, 1).into_iter().take(1));
+    let cursor = c.ui.gate_cursor.min(readings.len().saturating_sub(1));
+    for (i, r) in readings.iter().enumerate() {
+        let (glyph, style) = if r.green {
+            (g.ok, t.ok)
+        } else {
+            (g.crit, t.crit)
+        };
+        let mut text = r.label.clone();
+        if let Some(why) = &r.why {
+            text.push_str(" — ");
+            text.push_str(why);
+        }
+        let word = if r.green { "green" } else { "BLOCKING" };
+        for (k, part) in fit::wrap(&format!("{word}: {text}"), w.saturating_sub(4))
+            .into_iter()
+            .enumerate()
+        {
+            let head = if k == 0 {
+                format!(" {glyph} ")
+            } else {
+                "   ".into()
+            };
+            let mut line = Line::from(vec![
+                Span::styled(head, style),
+                Span::styled(part, if r.green { t.text } else { t.crit }),
+            ]);
+            if i == cursor {
+                line = super::checklist::selected(line, look);
+            }
+            lines.push(line);
+        }
+    }
+    // The page that holds the cursor's gate.
+    let h = usize::from(inner.height).max(1);
+    let cursor_line = plan.waves.len() + 3 + cursor;
+    let skip = if cursor_line >= h {
+        cursor_line + 1 - h
+    } else {
+        0
+    };
+    let shown: Vec<Line> = lines.into_iter().skip(skip).take(h).collect();
+    frame.render_widget(Paragraph::new(shown), inner);
 }
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
@@ -213,7 +308,14 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
                 Span::styled(capital(plan.strategy.steps_word()), t.title),
                 Span::styled(format!(" · {} {} {}", plan.from, g.arrow, plan.to), t.muted),
             ];
-            let inner = panel(frame, area, title, false, look, density);
+            let inner = panel(
+                frame,
+                area,
+                title,
+                c.ui.focus == Panel::Waves,
+                look,
+                density,
+            );
             let w = usize::from(inner.width);
             let mut lines = vec![pipeline(c, look, w), bake_line(c, look, w)];
             lines.extend(gate_lines(
@@ -249,7 +351,28 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
             } else {
                 ("exit criteria met", "exit criteria not met")
             };
-            if rolled_back {
+            let sorted = s.gates_sorted();
+            if c.ui.focus == Panel::Waves && !sorted.is_empty() {
+                // With focus, the gate under the cursor, whole as far as the row allows.
+                let i = c.ui.gate_cursor.min(sorted.len() - 1);
+                let r = &sorted[i];
+                let pointer = if g.ascii { ">" } else { "▸" };
+                let mut text = format!(
+                    "{pointer}gate {}/{} {} {}",
+                    i + 1,
+                    sorted.len(),
+                    if r.green { g.ok } else { g.crit },
+                    r.label
+                );
+                if let Some(why) = &r.why {
+                    text.push_str(" — ");
+                    text.push_str(why);
+                }
+                spans = vec![Span::styled(
+                    fit::cut(&text, w, g.ellipsis),
+                    if r.green { t.ok } else { t.crit }.patch(t.selection),
+                )];
+            } else if rolled_back {
                 spans.push(Span::styled("rolled back · no next step", t.muted));
             } else if readings.is_empty() {
                 spans.push(Span::styled("no gates", t.muted));
@@ -257,8 +380,16 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
                 spans.push(Span::styled(format!("{} {green_word}", g.ok), t.ok));
             } else {
                 let names: Vec<String> = blocking.iter().map(|r| r.label.clone()).collect();
+                let used: usize = spans.iter().map(Span::width).sum();
+                let text = format!(
+                    "{} {red_word} ({} of {}): {}",
+                    g.crit,
+                    blocking.len(),
+                    readings.len(),
+                    names.join(", ")
+                );
                 spans.push(Span::styled(
-                    format!("{} {red_word}: {}", g.crit, names.join(", ")),
+                    fit::cut(&text, w.saturating_sub(used), g.ellipsis),
                     t.crit,
                 ));
             }

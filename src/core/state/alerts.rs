@@ -97,6 +97,8 @@ impl State {
                     return;
                 }
                 let since = self.alerts.get(&id).map_or(self.at, |a| a.since);
+                self.alert_sources.insert(id.clone(), source.clone());
+                self.resolved.retain(|r| r.id != id);
                 let info = AlertInfo {
                     name: name.clone(),
                     severity,
@@ -116,7 +118,20 @@ impl State {
                 }
             }
             AlertState::Resolved => match self.alerts.remove(&id) {
-                Some(was) => (line_for("resolved"), Severity::Info, was.severity),
+                Some(was) => {
+                    let severity = was.severity;
+                    let source = self.alert_sources.remove(&id).unwrap_or(source.clone());
+                    if self.resolved.len() >= RESOLVED_CAP {
+                        self.resolved.pop_front();
+                    }
+                    self.resolved.push_back(ResolvedAlert {
+                        id: id.clone(),
+                        info: was,
+                        source,
+                        at: self.at,
+                    });
+                    (line_for("resolved"), Severity::Info, severity)
+                }
                 None => return,
             },
         };
@@ -136,4 +151,144 @@ pub struct AlertInfo {
     pub summary: Option<Box<str>>,
     pub since: Offset,
     pub silenced: bool,
+}
+
+/// Resolved alerts the alerts list keeps (the newest).
+pub const RESOLVED_CAP: usize = 32;
+
+/// An alert that resolved, as the alerts list shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedAlert {
+    pub id: Box<str>,
+    pub info: AlertInfo,
+    pub source: Arc<str>,
+    pub at: Offset,
+}
+
+/// The alerts firing, by the one rule the header, the gates and the alerts list share:
+/// unsilenced, from a source that is answering.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AlertCounts {
+    pub crit: usize,
+    /// Firing at warning severity (not counting the critical ones).
+    pub warn: usize,
+    pub silenced: usize,
+    /// Firing when last heard, from a source that is not answering now.
+    pub unknown: usize,
+}
+
+/// Where an alert in the list stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AlertRowState {
+    Firing,
+    /// Firing when last heard; its source is not answering.
+    Unknown,
+    Silenced,
+    Resolved,
+}
+
+impl AlertRowState {
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            AlertRowState::Firing => "FIRING",
+            AlertRowState::Unknown => "UNKNOWN",
+            AlertRowState::Silenced => "SILENCED",
+            AlertRowState::Resolved => "resolved",
+        }
+    }
+}
+
+/// One row of the alerts list.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AlertRow<'a> {
+    pub id: &'a str,
+    pub state: AlertRowState,
+    pub info: &'a AlertInfo,
+    pub source: &'a str,
+    /// When it resolved (resolved alerts only).
+    pub resolved_at: Option<Offset>,
+}
+
+impl State {
+    /// The alerts firing, by the rule every part of the screen uses.
+    #[must_use]
+    pub fn alert_counts(&self) -> AlertCounts {
+        let mut c = AlertCounts::default();
+        for (id, a) in &self.alerts {
+            if a.silenced {
+                c.silenced += 1;
+            } else if !self.alert_source_up(id) {
+                c.unknown += 1;
+            } else if a.severity == Severity::Critical {
+                c.crit += 1;
+            } else if a.severity == Severity::Warning {
+                c.warn += 1;
+            }
+        }
+        c
+    }
+
+    /// Where the alert `id` came from: the source its record named, else Alertmanager for
+    /// its own ids and the feed for the rest.
+    #[must_use]
+    pub fn alert_source(&self, id: &str) -> &str {
+        match self.alert_sources.get(id) {
+            Some(s) => s,
+            None if id.starts_with("am:") => ALERTMANAGER,
+            None => &self.source.name,
+        }
+    }
+
+    /// The alerts list: firing ones first (critical, then warning, then info; the oldest
+    /// first within a severity), then those whose source is down, the silenced ones, and the
+    /// recently resolved ones, newest first.
+    #[must_use]
+    pub fn alert_rows(&self) -> Vec<AlertRow<'_>> {
+        let mut rows: Vec<AlertRow<'_>> = self
+            .alerts
+            .iter()
+            .map(|(id, a)| AlertRow {
+                id,
+                state: if a.silenced {
+                    AlertRowState::Silenced
+                } else if self.alert_source_up(id) {
+                    AlertRowState::Firing
+                } else {
+                    AlertRowState::Unknown
+                },
+                info: a,
+                source: self.alert_source(id),
+                resolved_at: None,
+            })
+            .collect();
+        let rank = |s: AlertRowState| match s {
+            AlertRowState::Firing => 0,
+            AlertRowState::Unknown => 1,
+            AlertRowState::Silenced => 2,
+            AlertRowState::Resolved => 3,
+        };
+        rows.sort_by(|a, b| {
+            (
+                rank(a.state),
+                std::cmp::Reverse(a.info.severity),
+                a.info.since,
+                a.id,
+            )
+                .cmp(&(
+                    rank(b.state),
+                    std::cmp::Reverse(b.info.severity),
+                    b.info.since,
+                    b.id,
+                ))
+        });
+        rows.extend(self.resolved.iter().rev().map(|r| AlertRow {
+            id: &r.id,
+            state: AlertRowState::Resolved,
+            info: &r.info,
+            source: &r.source,
+            resolved_at: Some(r.at),
+        }));
+        rows
+    }
 }

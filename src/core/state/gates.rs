@@ -40,6 +40,15 @@ impl State {
             .collect()
     }
 
+    /// The gates in the order the screen lists them: blocking ones first, and of those the
+    /// ones that change under the room's eyes (metrics, alerts) before checklist ones.
+    #[must_use]
+    pub fn gates_sorted(&self) -> Vec<GateReading> {
+        let mut g = self.next_gates();
+        g.sort_by_key(|r| (r.green, !r.live));
+        g
+    }
+
     pub(super) fn gate_blocker(&self, g: GateRef) -> Option<String> {
         let plan = &self.plan.spec;
         match g {

@@ -8,7 +8,7 @@ mod link;
 mod metric;
 mod records;
 
-pub use alerts::AlertInfo;
+pub use alerts::{AlertCounts, AlertInfo, AlertRow, AlertRowState, ResolvedAlert, RESOLVED_CAP};
 pub use gates::GateReading;
 pub use image::{Image, IMAGE_VERSION, MAX_IMAGE};
 pub use link::Outage;
@@ -81,6 +81,11 @@ pub struct State {
     pub timeline: Timeline,
     pub alerts: HashMap<Box<str>, AlertInfo>,
     pub alerts_dropped: u64,
+    /// Alerts resolved lately, oldest first, for the alerts list (this console's view: not
+    /// part of an image).
+    pub resolved: std::collections::VecDeque<ResolvedAlert>,
+    /// Where each alert tracked came from, as this console saw it arrive.
+    pub alert_sources: HashMap<Box<str>, Arc<str>>,
     pub commands: Vec<CommandInfo>,
     pub milestones: Vec<(Milestone, Offset)>,
     pub source: SourceStatus,
@@ -129,6 +134,8 @@ impl State {
             timeline: Timeline::new(timeline_cap),
             alerts: HashMap::new(),
             alerts_dropped: 0,
+            resolved: std::collections::VecDeque::new(),
+            alert_sources: HashMap::new(),
             commands: Vec::new(),
             milestones: Vec::new(),
             source,

@@ -1,0 +1,42 @@
+//! The call-to-action line under the header: what the moment asks of the room, and the key.
+
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+use crate::core::app::App;
+use crate::core::command::Role;
+use crate::core::severity::Severity;
+
+use super::fit;
+use super::look::Look;
+
+pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
+    if area.height == 0 {
+        return;
+    }
+    let keys = c.is_replay() || c.outbox.role == Role::Commander;
+    let Some(call) = crate::core::cta::call(&c.state, keys) else {
+        return;
+    };
+    let (t, g) = (&look.theme, &look.glyphs);
+    let (glyph, style) = match call.severity {
+        Severity::Critical => (g.crit, t.crit.add_modifier(Modifier::BOLD)),
+        Severity::Warning => (g.warn, t.warn),
+        Severity::Info => (g.active, t.accent),
+    };
+    let w = usize::from(area.width);
+    // The key is never cut: the text gives way.
+    let key = format!(" — {} ", call.key);
+    let room = w.saturating_sub(fit::width(&key) + fit::width(glyph) + 2);
+    let text = format!(" {glyph} {}", fit::cut(&call.text, room, g.ellipsis));
+    let pad = w.saturating_sub(fit::width(&text) + fit::width(&key));
+    let line = Line::from(vec![
+        Span::styled(text, style.add_modifier(Modifier::REVERSED)),
+        Span::styled(key, style.add_modifier(Modifier::REVERSED)),
+        Span::styled(" ".repeat(pad), t.text),
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,63 @@
+//! The kind picker: the timeline filter's kinds as a list, the one shown now marked.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::Frame;
+
+use crate::core::app::App;
+use crate::core::timeline::Kind;
+use crate::core::ui::kind_choices;
+
+use super::look::Look;
+
+pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, at: usize, look: &Look) {
+    let (t, g) = (&look.theme, &look.glyphs);
+    let choices = kind_choices();
+    let now = c.ui.filter.kind();
+    let h = u16::try_from(choices.len() + 3)
+        .unwrap_or(u16::MAX)
+        .min(area.height);
+    let w = 34.min(area.width);
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + area.height.saturating_sub(h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(t.border_focus)
+        .title(Span::styled(" Show on the timeline ", t.title));
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    let mut lines: Vec<Line> = choices
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            let name = k.map_or("all kinds", Kind::word);
+            let glyph = k.map_or(" ", |k| g.kind(k));
+            let mark = if *k == now { " (shown now)" } else { "" };
+            let pointer = match (i == at, g.ascii) {
+                (false, _) => " ",
+                (true, true) => ">",
+                (true, false) => "▸",
+            };
+            let line = Line::from(vec![
+                Span::styled(format!("{pointer}{glyph} "), t.accent),
+                Span::styled(format!("{name}{mark}"), t.text),
+            ]);
+            if i == at {
+                super::checklist::selected(line, look)
+            } else {
+                line
+            }
+        })
+        .collect();
+    lines.push(Line::from(Span::styled(
+        " ↑↓ or a letter · Enter · Esc",
+        t.muted,
+    )));
+    frame.render_widget(Paragraph::new(lines), inner);
+}

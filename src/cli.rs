@@ -68,9 +68,15 @@ pub struct ReplayArgs {
     /// Run without a screen: print state changes as NDJSON and a final summary.
     #[arg(long)]
     pub headless: bool,
-    /// Playback speed (0.5 to 1000), or "max" for as fast as possible.
+    /// Playback speed: 0.5 to 1000 (fixture seconds per second), "max" for as fast as
+    /// possible, or "auto" for the speed that plays the whole fixture in about three minutes.
     #[arg(long, default_value = "60")]
     pub speed: String,
+    /// Longest time, in seconds, a quiet stretch (nothing new on the timeline) takes to play:
+    /// the replay moves on to just before the next event, and the clocks show the real time.
+    /// 0 plays quiet stretches at speed.
+    #[arg(long, default_value = "2", value_name = "SECONDS")]
+    pub idle_limit: f64,
     /// Start paused at this offset (e.g. T+2h, T-30m).
     #[arg(long)]
     pub at: Option<String>,

@@ -1399,3 +1399,39 @@ mod keys {
         assert!(app.ui.zoom);
     }
 }
+
+/// An optional item named by a gate never blocks it: the gate and the checklist count it
+/// the same way.
+#[test]
+fn an_optional_item_never_blocks_its_gate() {
+    let header = HEADER.replace(
+        r#"{"id":"signoff","text":"IC sign-off"}"#,
+        r#"{"id":"signoff","text":"IC sign-off","required":false}"#,
+    );
+    let r = fixture::open("h", Cursor::new(header.as_bytes())).unwrap();
+    let mut s = State::new(
+        r.fixture().plan.clone(),
+        SourceStatus {
+            name: Arc::from("test"),
+            link: Link::Replay,
+        },
+        1000,
+    );
+    s.apply(rec(
+        0,
+        Body::Wave {
+            wave: 0,
+            state: WaveStatus::Active,
+            traffic: None,
+            by: None,
+            text: None,
+        },
+    ));
+    let gate = s
+        .next_gates()
+        .into_iter()
+        .find(|g| g.label == "Sign-off")
+        .unwrap();
+    assert!(gate.green, "{gate:?}");
+    assert_eq!(s.checklist.tally_section(&s.plan, 1, Some(0)).blocking, 0);
+}

@@ -73,7 +73,7 @@ fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
                 }
                 state.apply(Event::Clock(clock));
             }
-            ReplayMsg::Info(_) => {}
+            ReplayMsg::Info(_) | ReplayMsg::Skipped { .. } => {}
             ReplayMsg::Failed(e) => panic!("{e}"),
         }
     }
@@ -162,4 +162,59 @@ fn next_event_steps_to_the_next_timeline_entry() {
         "stops exactly on the event"
     );
     assert!(b.timeline.len() > a.timeline.len());
+}
+
+/// Quiet stretches play in at most the idle limit: Batch Patches' first day, with events
+/// hours apart, goes by in seconds of wall time at ×60, and every record on the way is still
+/// delivered, in order.
+#[test]
+fn quiet_stretches_play_in_at_most_the_idle_limit() {
+    let path = format!(
+        "{}/fixtures/batch-patches-wave3-rollback.jsonl",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    let mut src = fixtures::open(&path).unwrap();
+    let initial = fixtures::initial_state(&src);
+    let prep = replay::prepare(&mut src, initial.clone()).unwrap();
+    let src = src.reopen(prep.first_pos).unwrap();
+    let engine = Engine::new(src, prep, Speed::Times(60.0))
+        .idle_limit(Some(std::time::Duration::from_millis(50)));
+    let (ctl_tx, ctl_rx) = mpsc::channel::<ReplayCtl>();
+    let (feed_tx, feed_rx) = mpsc::channel();
+    let t = std::thread::spawn(move || {
+        engine.run(&ctl_rx, None, true, |f| feed_tx.send(f).is_ok());
+    });
+    let started = std::time::Instant::now();
+    let mut skipped = Vec::new();
+    let mut clock = Offset(i64::MIN);
+    let mut last_record = Offset(i64::MIN);
+    while started.elapsed() < std::time::Duration::from_secs(4) {
+        match feed_rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            Ok(ReplayMsg::Batch {
+                records, clock: c, ..
+            }) => {
+                for r in &records {
+                    assert!(r.t >= last_record, "in order");
+                    last_record = r.t;
+                }
+                clock = c;
+            }
+            Ok(ReplayMsg::Skipped { quiet, limit }) => {
+                assert_eq!(limit.0, 50);
+                skipped.push(quiet);
+            }
+            Ok(_) | Err(_) => {}
+        }
+    }
+    drop(ctl_tx);
+    drop(feed_rx);
+    t.join().unwrap();
+    assert!(!skipped.is_empty(), "nothing was skipped");
+    // At ×60, four seconds of wall time are four minutes of fixture; with the idle limit the
+    // replay is past the first day.
+    assert!(
+        clock > parse_offset("T+1d").unwrap(),
+        "only at {}",
+        clock.t_label()
+    );
 }

@@ -630,3 +630,22 @@ fn search_highlights_and_steps_through_matches() {
     c.apply(Input::Key(Key::Esc));
     assert!(c.ui.search.is_none());
 }
+
+/// At 80×24 the help does not fit: it shows a page, says there is more, and scrolls.
+#[test]
+fn help_scrolls_where_it_does_not_fit() {
+    use warroom::core::intent::Key;
+    let mut c = console("fixtures/trackshift-progressive-delivery.jsonl", "T+40h");
+    c.intent(Intent::Help);
+    let l = look("dark", false);
+    let first = screen(&c, &l, 80, 24);
+    assert!(first.contains("PgUp PgDn: more (rows 1–"), "{first}");
+    assert!(first.contains("Play or pause the replay"), "{first}");
+    assert!(!first.contains("colour only repeats it"), "{first}");
+    c.apply(Input::Key(Key::PageDown));
+    c.apply(Input::Key(Key::PageDown));
+    let last = screen(&c, &l, 80, 24);
+    assert!(c.ui.help, "scrolling keeps the help open");
+    assert!(last.contains("colour only repeats it"), "{last}");
+    insta::assert_snapshot!("help_80x24_scrolled", last);
+}

@@ -588,6 +588,14 @@ impl App {
                 fx.dirty = true;
             }
             ReplayMsg::Info(info) => fx.dirty |= self.set_info(info),
+            ReplayMsg::Skipped { quiet, limit } => {
+                self.ui.notice = Some(format!(
+                    "{} of quiet played in {} (--idle-limit 0 plays it at speed)",
+                    quiet.compact(),
+                    limit.compact()
+                ));
+                fx.dirty = true;
+            }
             ReplayMsg::Failed(e) => {
                 self.ui.notice = Some(format!("replay stopped: {}", sanitize(&e)));
                 fx.dirty = true;

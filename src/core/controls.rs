@@ -104,9 +104,31 @@ impl App {
         }
     }
 
+    /// While the help is open, the scroll keys scroll it (a short terminal shows a page);
+    /// any other key closes it and acts. True when the key was the help's.
+    fn help_scrolled(&mut self, intent: Intent) -> bool {
+        if !self.ui.help {
+            return false;
+        }
+        let by = self.ui.page.max(1);
+        let h = &mut self.ui.help_scroll;
+        match intent {
+            Intent::ScrollUp => *h = h.saturating_sub(1),
+            Intent::ScrollDown => *h += 1,
+            Intent::PageUp => *h = h.saturating_sub(by),
+            Intent::PageDown => *h += by,
+            Intent::Help | Intent::Back | Intent::Quit => return false,
+            _ => {
+                self.ui.help = false;
+                return false;
+            }
+        }
+        true
+    }
+
     fn on_intent(&mut self, intent: Intent, fx: &mut Effects) {
-        if self.ui.help && !matches!(intent, Intent::Help | Intent::Back | Intent::Quit) {
-            self.ui.help = false;
+        if self.help_scrolled(intent) {
+            return;
         }
         let info = match self.mode {
             Mode::Replay(i) => Some(i),
@@ -164,7 +186,10 @@ impl App {
             }
             Intent::CycleKind => self.ui.cycle_kind(),
             Intent::CycleSeverity => self.ui.cycle_severity(),
-            Intent::Help => self.ui.help = !self.ui.help,
+            Intent::Help => {
+                self.ui.help = !self.ui.help;
+                self.ui.help_scroll = 0;
+            }
             Intent::Back => {
                 if self.ui.help {
                     self.ui.help = false;

@@ -12,7 +12,7 @@ use super::playback::ReplayInfo;
 use super::record::{Body, Record};
 use super::source::{Link, SourceStatus};
 use super::state::{Image, State};
-use super::time::Offset;
+use super::time::{Offset, Span};
 
 /// One input to the console.
 #[derive(Debug)]
@@ -157,6 +157,9 @@ pub enum ReplayMsg {
     },
     /// Playback changed without new records (pause, speed).
     Info(ReplayInfo),
+    /// A quiet stretch was played fast: this much fixture time went by in at most the idle
+    /// limit (`--idle-limit`) of wall time.
+    Skipped { quiet: Span, limit: Span },
     /// Reading failed after start-up (the file changed under us).
     Failed(String),
 }

@@ -43,7 +43,8 @@ impl Speed {
         match t.parse::<f64>() {
             Ok(v) if (0.5..=1000.0).contains(&v) => Ok(Speed::Times(v)),
             _ => Err(format!(
-                "speed {s:?}: use a number from 0.5 to 1000, or max"
+                "speed {s:?}: use a number from 0.5 to 1000, max (as fast as possible) or auto \
+                 (the whole fixture in about three minutes)"
             )),
         }
     }

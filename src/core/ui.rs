@@ -94,6 +94,8 @@ pub struct Ui {
     pub focus: Panel,
     pub zoom: bool,
     pub help: bool,
+    /// Rows the help screen is scrolled down (a short terminal cannot hold it all).
+    pub help_scroll: usize,
     pub prompt: Option<Prompt>,
     /// The `:` command line, while it is open.
     pub line: Option<CommandLine>,
@@ -137,6 +139,7 @@ impl Default for Ui {
             focus: Panel::Timeline,
             zoom: false,
             help: false,
+            help_scroll: 0,
             prompt: None,
             line: None,
             search: None,

@@ -108,7 +108,14 @@ pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
         start: prep.start,
         end: prep.end,
     };
-    let engine = replay::Engine::new(src, prep, speed);
+    if !(0.0..=86_400.0).contains(&args.idle_limit) {
+        return Err(eyre!(
+            "--idle-limit {}: use a number of seconds from 0 (off) to 86400",
+            args.idle_limit
+        ));
+    }
+    let engine = replay::Engine::new(src, prep, speed)
+        .idle_limit(Some(std::time::Duration::from_secs_f64(args.idle_limit)));
     let mut app = App::new(initial, Mode::Replay(info));
 
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -11,7 +11,7 @@ use crate::core::playback::{Playback, Speed};
 use crate::core::playback::{ReplayCtl, ReplayInfo};
 use crate::core::record::Record;
 use crate::core::state::{Event, State};
-use crate::core::time::Offset;
+use crate::core::time::{Offset, Span};
 use crate::format::fixture::{FixtureError, Position};
 
 use super::fixtures::Source;
@@ -138,6 +138,9 @@ pub struct Engine {
     pending: Option<Pending>,
     done: bool,
     origin: Instant,
+    /// Longest wall time a quiet stretch (no timeline event) takes to play; `None`: play it
+    /// at speed.
+    idle_limit: Option<Duration>,
 }
 
 impl Engine {
@@ -152,7 +155,41 @@ impl Engine {
             done: false,
             origin: Instant::now(),
             prep,
+            idle_limit: None,
         }
+    }
+
+    /// Plays quiet stretches (no timeline event) in at most `limit` of wall time, as
+    /// asciinema's idle limit does; `None` plays them at speed.
+    #[must_use]
+    pub fn idle_limit(mut self, limit: Option<Duration>) -> Engine {
+        self.idle_limit = limit.filter(|l| !l.is_zero());
+        self
+    }
+
+    /// Past a quiet stretch that would take longer than the idle limit at this speed: moves
+    /// playback on to `limit` before the next event, and says how much quiet it skipped.
+    fn skip_idle(&mut self, clock: Offset, send: &mut impl FnMut(ReplayMsg) -> bool) -> bool {
+        let (Some(limit), Speed::Times(x), true) =
+            (self.idle_limit, self.playback.speed, self.playback.playing)
+        else {
+            return true;
+        };
+        let i = self.prep.event_times.partition_point(|t| *t <= clock);
+        let Some(&next) = self.prep.event_times.get(i) else {
+            return true;
+        };
+        #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+        let lead = Span((limit.as_millis() as f64 * x) as i64);
+        let to = next.saturating_sub(lead);
+        if to <= clock.saturating_add(Span(1000)) {
+            return true;
+        }
+        self.playback.set_playing(true, self.wall(), to);
+        send(ReplayMsg::Skipped {
+            quiet: to.since(clock),
+            limit: Span(i64::try_from(limit.as_millis()).unwrap_or(i64::MAX)),
+        })
     }
 
     fn wall(&self) -> u64 {
@@ -357,6 +394,9 @@ impl Engine {
                     usize::MAX
                 };
                 let (records, clock) = self.read_until(target, limit)?;
+                if !self.skip_idle(clock, &mut send) {
+                    return Ok(());
+                }
                 let finished = clock >= self.prep.end && self.pending.is_none() && self.done;
                 if finished {
                     self.playback.set_playing(false, self.wall(), clock);

@@ -61,8 +61,10 @@ impl State {
                 (!ok).then(|| format!("{} {}", plan.slos[slo].name, band.word()))
             }
             GateRef::Item(s, i) => {
+                // An optional item never blocks: the checklist does not count it either.
+                let required = plan.checklist[s].items[i].required;
                 let st = self.checklist.items[s][i].status;
-                (!st.settled()).then(|| format!("item {}", st.word()))
+                (required && !st.settled()).then(|| format!("item {}", st.word()))
             }
             GateRef::Section(s) => {
                 let t = self.checklist.tally_section(&self.plan, s, None);

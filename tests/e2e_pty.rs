@@ -779,3 +779,95 @@ fn the_room_loses_its_control_plane_and_gets_it_back() {
     );
     pty.quit();
 }
+
+/// The keys of the panels and the boxes, typed into the real binary at 80×24: Tab and
+/// Shift+Tab move the focus marker, z zooms the waves panel to every gate, Enter opens the
+/// detail view, / searches, : runs a command, and Ctrl+C in a prompt closes the prompt and
+/// leaves the console running.
+#[test]
+fn panels_boxes_and_ctrl_c_in_a_prompt() {
+    let mut pty = Pty::spawn(
+        &[
+            "replay",
+            "fixtures/batch-patches-wave3-rollback.jsonl",
+            "--at",
+            "T+101h54m",
+        ],
+        80,
+        24,
+        &[],
+    );
+    pty.wait_for("the timeline focused", |s| s.contains("▸Timeline"), WAIT);
+    // Tab: the waves panel; its gates line says which gate the cursor is on.
+    pty.send("\t");
+    pty.wait_for(
+        "the waves panel focused",
+        |s| s.contains("▸gate 1/9") && !s.contains("▸Timeline"),
+        WAIT,
+    );
+    // z: every gate of the next wave, whole, blocking first.
+    pty.send("z");
+    pty.wait_for(
+        "the zoomed gates",
+        |s| {
+            s.contains("BLOCKING: Zero CRITICAL alerts — 1 crit alert firing")
+                && s.contains("green: ")
+        },
+        WAIT,
+    );
+    pty.send("z");
+    // Shift+Tab (CSI Z) twice: back past the waves to the alerts.
+    pty.send("\x1b[Z");
+    pty.wait_for(
+        "the timeline focused again",
+        |s| s.contains("▸Timeline"),
+        WAIT,
+    );
+    pty.send("\x1b[Z");
+    pty.wait_for("the alerts list focused", |s| s.contains("▸Alerts"), WAIT);
+    // Enter: the alert under the cursor, whole.
+    pty.send("\r");
+    pty.wait_for(
+        "the alert's details",
+        |s| {
+            s.contains("Alert: BatchPatchesErrorRateCritical") && s.contains("source: alertmanager")
+        },
+        WAIT,
+    );
+    pty.send("\x1b");
+    pty.wait_for("the details closed", |s| !s.contains("Alert: Batch"), WAIT);
+    // /: the search line; matches are counted in the timeline's title.
+    pty.send("/maya");
+    pty.wait_for(
+        "the search line",
+        |s| s.contains("/maya_") && s.contains("match 16 of 16"),
+        WAIT,
+    );
+    pty.send("\r");
+    pty.send("n");
+    pty.wait_for("the previous match", |s| s.contains("match 15 of 16"), WAIT);
+    pty.send("\x1b");
+    // :goto through the command line pauses the replay there.
+    pty.send(":goto T+12m\r");
+    pty.wait_for(
+        "the clock at T+12m and the footer saying where",
+        |s| clock(s) == Some("T+12m") && footer(s).contains("go to T+12m"),
+        WAIT,
+    );
+    // Ctrl+C in the go-to prompt closes the prompt; the console is still there.
+    pty.send("t");
+    pty.wait_for("the go-to prompt", |s| s.contains("Go to ("), WAIT);
+    pty.send("\x03");
+    pty.wait_for(
+        "the prompt closed",
+        |s| !s.contains("Go to (") && s.contains("REPLAY"),
+        WAIT,
+    );
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(
+        pty.text().contains("REPLAY"),
+        "still running\n{}",
+        pty.dump()
+    );
+    pty.quit();
+}

@@ -189,14 +189,19 @@ fn home_shows_a_full_page_from_the_oldest_entry_and_end_follows_again() {
     });
     c.intent(Intent::Top);
     let s = screen(&c, &look("dark", false), 120, 40);
+    // Every row of the timeline's box is filled, from the oldest entry down.
     let rows: Vec<&str> = s
         .lines()
-        .filter(|l| {
-            let l = l.replacen('▸', " ", 1);
-            l.starts_with("│ T-") || l.starts_with("│ T+") || l.starts_with("│   T")
-        })
+        .skip_while(|l| !l.contains("Timeline ·"))
+        .skip(1)
+        .take_while(|l| !l.starts_with('└'))
         .collect();
-    assert_eq!(rows.len(), c.ui.page, "a full page of rows, not one:\n{s}");
+    assert!(
+        rows.iter()
+            .all(|r| !r.trim_matches(|ch| ch == '│' || ch == ' ').is_empty()),
+        "a full page of rows, not one:\n{s}"
+    );
+    assert_eq!(rows.len(), c.ui.page, "{s}");
     let oldest = c.state.timeline.get(0).unwrap().t.clock_label();
     assert!(
         rows[0].contains(&oldest),

@@ -590,7 +590,7 @@ impl App {
             ReplayMsg::Info(info) => fx.dirty |= self.set_info(info),
             ReplayMsg::Skipped { quiet, limit } => {
                 self.ui.notice = Some(format!(
-                    "{} of quiet played in {} (--idle-limit 0 plays it at speed)",
+                    "skipped {} of quiet (idle limit {})",
                     quiet.compact(),
                     limit.compact()
                 ));

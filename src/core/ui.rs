@@ -318,12 +318,8 @@ impl Ui {
                 .map(|(i, _)| i);
             let newest_shown = it.next();
             let target = if n == usize::MAX {
-                // Home: the newest row of the first page, so that the oldest entry is on top.
-                let page = self.page.max(1);
-                (0..tl.len())
-                    .filter(|&i| tl.get(i).is_some_and(|e| self.filter.matches(e)))
-                    .take(page)
-                    .last()
+                // Home: the oldest entry (the screen shows the page that begins with it).
+                (0..tl.len()).find(|&i| tl.get(i).is_some_and(|e| self.filter.matches(e)))
             } else {
                 it.take(n).last().or(newest_shown)
             };

@@ -77,7 +77,7 @@ pub(crate) fn render(
         .enumerate()
         .skip(skip)
         .take(h)
-        .map(|(i, r)| {
+        .flat_map(|(i, r)| {
             let style = match (r.state, r.info.severity) {
                 (AlertRowState::Resolved | AlertRowState::Silenced, _) => t.muted,
                 (AlertRowState::Unknown, _) => t.nodata,
@@ -112,6 +112,7 @@ pub(crate) fn render(
             } else {
                 String::new()
             };
+            let indent = fit::width(&head) + fit::width(&state);
             let tail = if wide {
                 format!(" {} {}", fit::cut(r.source, 14, g.ellipsis), age)
             } else {
@@ -119,8 +120,10 @@ pub(crate) fn render(
             };
             let fixed = fit::width(&head) + fit::width(&state) + fit::width(&tail);
             let room = w.saturating_sub(fixed);
+            // The name whole if it can be (the summary is in the detail view), the summary
+            // in what is left.
             let name_w = if wide {
-                fit::width(&r.info.name).min(room * 3 / 5).max(room.min(12))
+                fit::width(&r.info.name).min(room * 3 / 4).max(room.min(12))
             } else {
                 room
             };
@@ -130,26 +133,35 @@ pub(crate) fn render(
                 Span::styled(fit::pad(&r.info.name, name_w, g.ellipsis), style),
             ];
             let summary_w = room.saturating_sub(name_w);
-            if wide && summary_w > 4 {
-                let text = r
-                    .info
-                    .summary
-                    .as_deref()
-                    .map(|x| format!(" {x}"))
-                    .unwrap_or_default();
+            // The summary whole, or not at all: Enter shows it.
+            let text = r
+                .info
+                .summary
+                .as_deref()
+                .map(|x| format!(" {x}"))
+                .unwrap_or_default();
+            if wide && fit::width(&text) <= summary_w {
                 spans.push(Span::styled(fit::pad(&text, summary_w, g.ellipsis), t.text));
             } else {
                 spans.push(Span::raw(" ".repeat(summary_w)));
             }
             spans.push(Span::styled(tail, t.muted));
-            let line = Line::from(spans);
+            let mut line = Line::from(spans);
             if focused && i == cursor {
-                super::checklist::selected(line, look)
-            } else {
-                line
+                line = super::checklist::selected(line, look);
             }
+            let mut rows = vec![line];
+            // Zoomed, a summary that does not fit beside its name wraps under it.
+            if zoomed && wide && fit::width(&text) > summary_w {
+                for part in fit::wrap(text.trim_start(), w.saturating_sub(indent + 1)) {
+                    rows.push(Line::from(vec![
+                        Span::raw(" ".repeat(indent)),
+                        Span::styled(part, t.text),
+                    ]));
+                }
+            }
+            rows
         })
         .collect();
-    let _ = zoomed;
     frame.render_widget(Paragraph::new(lines), inner);
 }

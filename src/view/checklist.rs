@@ -163,7 +163,9 @@ fn item_line(
     let who_w = if w < 40 {
         0
     } else {
-        fit::width(&who).min(w * 2 / 5)
+        // Two fifths of the row, or whatever the item's text leaves.
+        let left = w.saturating_sub(4 + fit::width(glyph) + fit::width(&text));
+        fit::width(&who).min((w * 2 / 5).max(left))
     };
     let text_w = w.saturating_sub(3 + fit::width(glyph) + who_w + 1);
     let text_style = if item.status.settled() {

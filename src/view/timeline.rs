@@ -27,6 +27,8 @@ struct Row<'a> {
     src_w: usize,
     w: usize,
     scrolled: bool,
+    /// Most rows an entry takes: its text wraps under itself on a wide screen (1: cut).
+    wrap: usize,
 }
 
 impl Row<'_> {
@@ -37,7 +39,7 @@ impl Row<'_> {
         e: &crate::core::timeline::Entry,
         epoch: crate::core::time::Epoch,
         look: &Look,
-    ) -> Line<'static> {
+    ) -> Vec<Line<'static>> {
         let (t, g) = (&look.theme, &look.glyphs);
         let (selected, needle, current, src_w, w) =
             (self.selected, self.needle, self.current, self.src_w, self.w);
@@ -74,31 +76,53 @@ impl Row<'_> {
         } else {
             sev_style
         };
-        let text = fit::cut(&e.text, w.saturating_sub(used), g.ellipsis);
-        match needle.and_then(|n| crate::core::search::find(&text, n)) {
-            Some((a, b)) => {
-                // The match stands out in reverse video (the current one also bold), so
-                // it reads without colour.
-                let mut hl = t.selection;
-                if current == Some(abs) {
-                    hl = hl.add_modifier(
-                        ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED,
-                    );
-                }
-                spans.push(Span::styled(text[..a].to_string(), text_style));
-                spans.push(Span::styled(text[a..b].to_string(), text_style.patch(hl)));
-                spans.push(Span::styled(text[b..].to_string(), text_style));
+        let room = w.saturating_sub(used);
+        let parts: Vec<String> = if self.wrap > 1 && fit::width(&e.text) > room {
+            let mut parts = fit::wrap(&e.text, room);
+            if parts.len() > self.wrap {
+                let rest = parts.split_off(self.wrap - 1).join(" ");
+                parts.push(fit::cut(&rest, room, g.ellipsis));
             }
-            None => spans.push(Span::styled(text, text_style)),
-        }
-        let line = Line::from(spans);
-        if here && self.scrolled {
-            line.patch_style(
-                ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD),
-            )
+            parts
         } else {
-            line
+            vec![fit::cut(&e.text, room, g.ellipsis)]
+        };
+        // The match stands out in reverse video (the current one also bold and underlined),
+        // so it reads without colour.
+        let mut hl = t.selection;
+        if current == Some(abs) {
+            hl = hl.add_modifier(
+                ratatui::style::Modifier::BOLD | ratatui::style::Modifier::UNDERLINED,
+            );
         }
+        let text_spans = |text: String| -> Vec<Span<'static>> {
+            match needle.and_then(|n| crate::core::search::find(&text, n)) {
+                Some((a, b)) => vec![
+                    Span::styled(text[..a].to_string(), text_style),
+                    Span::styled(text[a..b].to_string(), text_style.patch(hl)),
+                    Span::styled(text[b..].to_string(), text_style),
+                ],
+                None => vec![Span::styled(text, text_style)],
+            }
+        };
+        let mut lines = Vec::with_capacity(parts.len());
+        for (k, part) in parts.into_iter().enumerate() {
+            let mut row = if k == 0 {
+                std::mem::take(&mut spans)
+            } else {
+                vec![Span::raw(" ".repeat(used))]
+            };
+            row.extend(text_spans(part));
+            let line = Line::from(row);
+            lines.push(if here && self.scrolled {
+                line.patch_style(
+                    ratatui::style::Style::default().add_modifier(ratatui::style::Modifier::BOLD),
+                )
+            } else {
+                line
+            });
+        }
+        lines
     }
 }
 
@@ -164,19 +188,6 @@ pub(crate) fn render(
     // The rows that end at the anchor; if they do not fill the panel (scrolled to the oldest),
     // the rows after it fill the rest. Either way only visible rows are built.
     let end = c.ui.timeline_end(&c.state.timeline);
-    let mut shown: Vec<(usize, &crate::core::timeline::Entry)> = tl
-        .iter_rev_from(end)
-        .filter(|(_, e)| c.ui.filter.matches(e))
-        .take(h)
-        .collect();
-    shown.reverse();
-    let more = h.saturating_sub(shown.len());
-    shown.extend(
-        (end..tl.len())
-            .filter_map(|i| tl.get(i).map(|e| (i, e)))
-            .filter(|(_, e)| c.ui.filter.matches(e))
-            .take(more),
-    );
     let selected = if focused {
         c.ui.selected_entry(tl)
     } else {
@@ -187,21 +198,65 @@ pub(crate) fn render(
             .as_ref()
             .map(crate::core::search::Search::needle)
             .filter(|n| !n.is_empty());
-    let current = c.ui.search.as_ref().and_then(|x| x.current);
     let row = Row {
         selected,
         needle: needle.as_deref(),
-        current,
+        current: c.ui.search.as_ref().and_then(|x| x.current),
         src_w,
         w,
         scrolled: c.ui.timeline_anchor.is_some(),
+        wrap: if wide { 3 } else { 1 },
     };
-    let mut rows: Vec<Line> = shown
-        .into_iter()
-        .rev()
-        .map(|(i, e)| row.line(tl.dropped() + i as u64, i, e, epoch, look))
-        .collect();
-    rows.reverse();
+    let lines_of = |i: usize, e| row.line(tl.dropped() + i as u64, i, e, epoch, look);
+    // The entries that end at the anchor, newest last, until the panel is full (the oldest
+    // shown may lose its first rows); if they do not fill it (scrolled to the oldest), the
+    // entries after the anchor fill the rest. Either way only visible rows are built.
+    let matching = |i: &usize| tl.get(*i).is_some_and(|e| c.ui.filter.matches(e));
+    // Scrolled near the oldest: the page from the oldest entry, when it holds the anchor.
+    if c.ui.timeline_anchor.is_some() {
+        let mut rows: Vec<Line> = Vec::new();
+        let mut holds = false;
+        for i in (0..tl.len()).filter(matching) {
+            if rows.len() >= h {
+                break;
+            }
+            holds |= i + 1 == end;
+            rows.extend(tl.get(i).map(|e| lines_of(i, e)).unwrap_or_default());
+        }
+        if holds {
+            rows.truncate(h);
+            frame.render_widget(Paragraph::new(rows), inner);
+            return;
+        }
+    }
+    let mut blocks: Vec<Vec<Line>> = Vec::new();
+    let mut used = 0;
+    for (i, e) in tl
+        .iter_rev_from(end)
+        .filter(|(_, e)| c.ui.filter.matches(e))
+    {
+        if used >= h {
+            break;
+        }
+        let b = lines_of(i, e);
+        used += b.len();
+        blocks.push(b);
+    }
+    blocks.reverse();
+    let mut rows: Vec<Line> = blocks.into_iter().flatten().collect();
+    if rows.len() > h {
+        rows.drain(..rows.len() - h);
+    }
+    for (i, e) in (end..tl.len())
+        .filter_map(|i| tl.get(i).map(|e| (i, e)))
+        .filter(|(_, e)| c.ui.filter.matches(e))
+    {
+        if rows.len() >= h {
+            break;
+        }
+        rows.extend(lines_of(i, e));
+    }
+    rows.truncate(h);
     if rows.is_empty() {
         let msg = if tl.is_empty() {
             "nothing has happened yet"

@@ -46,6 +46,23 @@ fn title(c: &App, look: &Look) -> Vec<Span<'static>> {
     title
 }
 
+/// An alert row's style and glyph: by severity while it fires, muted once it is silenced
+/// or resolved, the no-data look while its source is down.
+fn marks(
+    r: &crate::core::state::AlertRow<'_>,
+    look: &Look,
+) -> (ratatui::style::Style, &'static str) {
+    let (t, g) = (&look.theme, &look.glyphs);
+    match (r.state, r.info.severity) {
+        (AlertRowState::Resolved, _) => (t.muted, g.ok),
+        (AlertRowState::Silenced, _) => (t.muted, g.waived),
+        (AlertRowState::Unknown, _) => (t.nodata, g.nodata),
+        (_, Severity::Critical) => (t.crit, g.crit),
+        (_, Severity::Warning) => (t.warn, g.warn),
+        (_, Severity::Info) => (t.text, g.pending),
+    }
+}
+
 pub(crate) fn render(
     frame: &mut Frame,
     area: Rect,
@@ -78,21 +95,7 @@ pub(crate) fn render(
         .skip(skip)
         .take(h)
         .flat_map(|(i, r)| {
-            let style = match (r.state, r.info.severity) {
-                (AlertRowState::Resolved | AlertRowState::Silenced, _) => t.muted,
-                (AlertRowState::Unknown, _) => t.nodata,
-                (_, Severity::Critical) => t.crit,
-                (_, Severity::Warning) => t.warn,
-                (_, Severity::Info) => t.text,
-            };
-            let glyph = match (r.state, r.info.severity) {
-                (AlertRowState::Resolved, _) => g.ok,
-                (AlertRowState::Silenced, _) => g.waived,
-                (AlertRowState::Unknown, _) => g.nodata,
-                (_, Severity::Critical) => g.crit,
-                (_, Severity::Warning) => g.warn,
-                (_, Severity::Info) => g.pending,
-            };
+            let (style, glyph) = marks(r, look);
             let age = match r.resolved_at {
                 Some(at) => s.now.since(at).compact(),
                 None => s.now.since(r.info.since).compact(),

@@ -119,7 +119,10 @@ fn main() {
     for query in ["shard 7 restarted", "#1", "zz-nothing"] {
         let (median, matches) = keystroke(&base, query);
         worst = worst.max(median);
-        println!("  /{query}: {matches} matches, median {:.3} ms per keystroke", median.as_secs_f64() * 1e3);
+        println!(
+            "  /{query}: {matches} matches, median {:.3} ms per keystroke",
+            median.as_secs_f64() * 1e3
+        );
     }
     let mut searching = base.clone();
     for k in "/shard".chars() {

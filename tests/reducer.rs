@@ -24,7 +24,12 @@ const HEADER: &str = r#"{"warroom":"1.0","rollout":{"id":"r","service":"svc","fr
 "checklist":[{"id":"pre","title":"Pre","items":[{"id":"backup","text":"Backups verified"}]},{"id":"go","title":"Wave 1 go/no-go","items":[{"id":"signoff","text":"IC sign-off"}]}]}}"#;
 
 fn state() -> State {
-    let r = fixture::open("h", Cursor::new(HEADER.as_bytes())).unwrap();
+    state_of(HEADER)
+}
+
+/// A state on the plan of fixture header `header`, reporting its changes.
+fn state_of(header: &str) -> State {
+    let r = fixture::open("h", Cursor::new(header.as_bytes())).unwrap();
     let mut s = State::new(
         r.fixture().plan.clone(),
         SourceStatus {
@@ -1408,15 +1413,7 @@ fn an_optional_item_never_blocks_its_gate() {
         r#"{"id":"signoff","text":"IC sign-off"}"#,
         r#"{"id":"signoff","text":"IC sign-off","required":false}"#,
     );
-    let r = fixture::open("h", Cursor::new(header.as_bytes())).unwrap();
-    let mut s = State::new(
-        r.fixture().plan.clone(),
-        SourceStatus {
-            name: Arc::from("test"),
-            link: Link::Replay,
-        },
-        1000,
-    );
+    let mut s = state_of(&header);
     s.apply(rec(
         0,
         Body::Wave {

@@ -4,7 +4,7 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -103,19 +103,13 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
     let h = u16::try_from(lines.len() + 2)
         .unwrap_or(u16::MAX)
         .min(area.height);
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    };
-    frame.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border_focus)
-        .title(Span::styled(" Keys (? or Esc to close) ", t.title));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
+    let inner = super::modal::boxed(
+        frame,
+        area,
+        (w, h),
+        Span::styled(" Keys (? or Esc to close) ", t.title),
+        t.border_focus,
+    );
     // A short terminal shows a page of it, and says that there is more.
     let room = usize::from(inner.height);
     if lines.len() > room {

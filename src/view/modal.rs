@@ -8,6 +8,46 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
+/// A box of `w` × `h` cells centred in `area` (`h` clamped to it), cleared, framed and
+/// titled: returns the inside.
+pub(super) fn boxed(
+    frame: &mut Frame,
+    area: Rect,
+    (w, h): (u16, u16),
+    title: Span<'static>,
+    border: ratatui::style::Style,
+) -> Rect {
+    let (w, h) = (w.min(area.width), h.min(area.height));
+    let r = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    frame.render_widget(Clear, r);
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(border)
+        .title(title);
+    let inner = block.inner(r);
+    frame.render_widget(block, r);
+    inner
+}
+
+/// The screen's last row, cleared, for a line being typed (`None` on a screen of no rows).
+fn bottom_row(frame: &mut Frame, area: Rect) -> Option<Rect> {
+    if area.height == 0 {
+        return None;
+    }
+    let r = Rect {
+        y: area.y + area.height - 1,
+        height: 1,
+        ..area
+    };
+    frame.render_widget(Clear, r);
+    Some(r)
+}
+
 /// The confirmation of a command: what it will do, the reason, and how to send or cancel.
 pub(super) fn confirm(
     frame: &mut Frame,
@@ -73,24 +113,16 @@ pub(super) fn confirm(
         Some(e) => Line::from(Span::styled(fit::cut(e, inner_w, g.ellipsis), t.crit)),
         None => Line::from(Span::styled("Enter sends it · Esc cancels", t.muted)),
     });
-    let h = u16::try_from(lines.len() + 2)
-        .unwrap_or(u16::MAX)
-        .min(area.height);
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + area.height.saturating_sub(h) / 2,
-        width: w,
-        height: h,
-    };
-    frame.render_widget(Clear, r);
+    let h = u16::try_from(lines.len() + 2).unwrap_or(u16::MAX);
     let danger = matches!(cf.action, Action::Rollback | Action::Advance);
     let title = format!(" {} — confirm ", cf.action.word().to_uppercase());
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(if danger { t.crit } else { t.border_focus })
-        .title(Span::styled(title, if danger { t.crit } else { t.title }));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
+    let inner = boxed(
+        frame,
+        area,
+        (w, h),
+        Span::styled(title, if danger { t.crit } else { t.title }),
+        if danger { t.crit } else { t.border_focus },
+    );
     // When the box cannot hold it all, the reason being typed stays on screen.
     let room = usize::from(inner.height);
     if lines.len() > room {
@@ -182,15 +214,9 @@ pub(super) fn command_line(
     look: &Look,
 ) {
     let t = &look.theme;
-    if area.height == 0 {
+    let Some(r) = bottom_row(frame, area) else {
         return;
-    }
-    let r = Rect {
-        y: area.y + area.height - 1,
-        height: 1,
-        ..area
     };
-    frame.render_widget(Clear, r);
     let w = usize::from(r.width);
     let help = match &line.error {
         Some(e) => Span::styled(format!("  {e}"), t.crit),
@@ -238,15 +264,9 @@ pub(super) fn search_line(
     look: &Look,
 ) {
     let t = &look.theme;
-    if area.height == 0 {
+    let Some(r) = bottom_row(frame, area) else {
         return;
-    }
-    let r = Rect {
-        y: area.y + area.height - 1,
-        height: 1,
-        ..area
     };
-    frame.render_widget(Clear, r);
     let w = usize::from(r.width);
     let said = if s.query.is_empty() {
         "  type to search the timeline · Enter keeps it (n / N: back / forward) · Esc".to_string()
@@ -280,20 +300,13 @@ pub(super) fn search_line(
 /// "Quit?" while commands still wait for their outcome.
 pub(super) fn quit_ask(frame: &mut Frame, area: Rect, c: &crate::core::app::App, look: &Look) {
     let t = &look.theme;
-    let w = area.width.min(64);
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + area.height.saturating_sub(6) / 2,
-        width: w,
-        height: 6.min(area.height),
-    };
-    frame.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.warn)
-        .title(Span::styled(" Quit? ", t.warn));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
+    let inner = boxed(
+        frame,
+        area,
+        (64, 6),
+        Span::styled(" Quit? ", t.warn),
+        t.warn,
+    );
     let what: Vec<String> = c
         .outbox
         .pending

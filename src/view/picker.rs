@@ -2,7 +2,7 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -19,19 +19,13 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, at: usize, look: &L
         .unwrap_or(u16::MAX)
         .min(area.height);
     let w = 34.min(area.width);
-    let r = Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + area.height.saturating_sub(h) / 2,
-        width: w,
-        height: h,
-    };
-    frame.render_widget(Clear, r);
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(t.border_focus)
-        .title(Span::styled(" Show on the timeline ", t.title));
-    let inner = block.inner(r);
-    frame.render_widget(block, r);
+    let inner = super::modal::boxed(
+        frame,
+        area,
+        (w, h),
+        Span::styled(" Show on the timeline ", t.title),
+        t.border_focus,
+    );
     let mut lines: Vec<Line> = choices
         .iter()
         .enumerate()

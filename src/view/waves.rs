@@ -208,23 +208,29 @@ fn gate_lines(c: &App, look: &Look, width: usize, max_rows: usize) -> Vec<Line<'
     lines
 }
 
-/// The waves panel zoomed: every wave on its own line with its state, and every gate of the
-/// next wave with its whole reason, blocking ones first.
-pub(crate) fn zoomed(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
-    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.spec;
+/// The waves panel's frame, titled with the steps and the versions: returns the inside.
+fn framed(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) -> Rect {
+    let (t, g, plan) = (&look.theme, &look.glyphs, &c.state.plan.spec);
     let title = vec![
         Span::styled(capital(plan.strategy.steps_word()), t.title),
         Span::styled(format!(" · {} {} {}", plan.from, g.arrow, plan.to), t.muted),
     ];
-    let inner = panel(
+    panel(
         frame,
         area,
         title,
         c.ui.focus == Panel::Waves,
         look,
         density,
-    );
+    )
+}
+
+/// The waves panel zoomed: every wave on its own line with its state, and every gate of the
+/// next wave with its whole reason, blocking ones first.
+pub(crate) fn zoomed(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
+    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
+    let plan = &s.plan.spec;
+    let inner = framed(frame, area, c, look, density);
     let w = usize::from(inner.width);
     let mut lines = Vec::new();
     for (i, wave) in plan.waves.iter().enumerate() {
@@ -301,21 +307,9 @@ pub(crate) fn zoomed(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
-    let plan = &s.plan.spec;
     match density {
         Density::Wide => {
-            let title = vec![
-                Span::styled(capital(plan.strategy.steps_word()), t.title),
-                Span::styled(format!(" · {} {} {}", plan.from, g.arrow, plan.to), t.muted),
-            ];
-            let inner = panel(
-                frame,
-                area,
-                title,
-                c.ui.focus == Panel::Waves,
-                look,
-                density,
-            );
+            let inner = framed(frame, area, c, look, density);
             let w = usize::from(inner.width);
             let mut lines = vec![pipeline(c, look, w), bake_line(c, look, w)];
             lines.extend(gate_lines(

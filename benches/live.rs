@@ -236,7 +236,7 @@ fn keypress(rt: &Runtime) -> bool {
                 break None;
             }
             spins = spins.wrapping_add(1);
-            if spins % 64 == 0 {
+            if spins.is_multiple_of(64) {
                 std::thread::yield_now();
             } else {
                 std::hint::spin_loop();

@@ -904,7 +904,7 @@ fn screen_run(delay: Duration, key_secs: u64) -> Run {
             &mut Sinks::default(),
             |term: &mut Terminal<TestBackend>, draw: &dyn Fn(&mut ratatui::Frame)| {
                 let began = Instant::now();
-                term.draw(|f| draw(f))?;
+                term.draw(|f| draw(f)).map_err(std::io::Error::other)?;
                 frames.push((began, Instant::now()));
                 Ok(())
             },

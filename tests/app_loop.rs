@@ -43,7 +43,9 @@ fn plain_draw(
     term: &mut Terminal<TestBackend>,
     draw: &dyn Fn(&mut ratatui::Frame),
 ) -> std::io::Result<()> {
-    term.draw(|f| draw(f)).map(|_| ())
+    term.draw(|f| draw(f))
+        .map(|_| ())
+        .map_err(std::io::Error::other)
 }
 
 #[tokio::test(start_paused = true)]

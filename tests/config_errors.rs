@@ -277,7 +277,7 @@ fn broken_configs_name_file_key_and_value() {
         (
             "TOML syntax error",
             with("unit = \"%\"", "unit = \"%"),
-            "warroom.toml: line 8: invalid basic string",
+            "warroom.toml: line 8: invalid basic string, expected `\"`",
         ),
     ];
     let mut failures = Vec::new();

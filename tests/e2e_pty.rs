@@ -68,7 +68,11 @@ impl Pty {
         drop(pair.slave);
         let mut reader = pair.master.try_clone_reader().expect("pty reader");
         let writer = pair.master.take_writer().expect("pty writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            rows.try_into().unwrap(),
+            cols.try_into().unwrap(),
+            0,
+        )));
         let raw = Arc::new(Mutex::new(Vec::new()));
         let (p, r) = (Arc::clone(&parser), Arc::clone(&raw));
         std::thread::Builder::new()
@@ -483,7 +487,7 @@ fn coloured_cells(pty: &Pty) -> Vec<(u16, u16, String, vt100::Color, vt100::Colo
                 if cell.fgcolor() != vt100::Color::Default
                     || cell.bgcolor() != vt100::Color::Default
                 {
-                    out.push((r, c, cell.contents(), cell.fgcolor(), cell.bgcolor()));
+                    out.push((r, c, cell.contents().into(), cell.fgcolor(), cell.bgcolor()));
                 }
             }
         }

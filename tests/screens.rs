@@ -654,3 +654,31 @@ fn help_scrolls_where_it_does_not_fit() {
     assert!(last.contains("colour only repeats it"), "{last}");
     insta::assert_snapshot!("help_80x24_scrolled", last);
 }
+
+/// The advance confirmation wraps, and lists every gate still blocking with why.
+#[test]
+fn the_advance_confirmation_lists_the_blocking_gates() {
+    use warroom::core::intent::Key;
+    let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
+    as_live_commander(&mut c);
+    c.apply(Input::Key(Key::Char('A')));
+    let cf = c
+        .outbox
+        .confirm
+        .clone()
+        .expect("the advance's confirmation");
+    let blocking: Vec<_> = c
+        .state
+        .next_gates()
+        .into_iter()
+        .filter(|g| !g.green)
+        .collect();
+    assert_eq!(cf.blocking.len(), blocking.len());
+    let l = look("dark", false);
+    let s = screen(&c, &l, 80, 24);
+    for g in &blocking {
+        assert!(s.contains(&g.label), "{} missing:\n{s}", g.label);
+    }
+    assert!(s.contains("Reason (optional): _"), "{s}");
+    insta::assert_snapshot!("advance_confirmation_80x24", s);
+}

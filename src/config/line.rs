@@ -1,7 +1,7 @@
 //! Which line of a TOML file a key path (`wave[1].gates[0].slo`) is written on, so that a
 //! refusal found after parsing still points at the line to fix.
 
-use toml_edit::{ArrayOfTables, ImDocument, Item, TableLike, Value};
+use toml_edit::{ArrayOfTables, Document, Item, TableLike, Value};
 
 /// One step of a key path.
 #[derive(Debug, PartialEq, Eq)]
@@ -50,7 +50,7 @@ fn node(item: &Item) -> Option<Node<'_>> {
 /// parse or has nothing of the path.
 #[must_use]
 pub fn line_of(text: &str, path: &str) -> Option<usize> {
-    let doc = ImDocument::parse(text).ok()?;
+    let doc = Document::parse(text).ok()?;
     let mut at: Option<Node<'_>> = Some(Node::Table(doc.as_table()));
     let mut best: Option<usize> = None;
     for step in steps(path) {

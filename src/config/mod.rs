@@ -210,8 +210,9 @@ pub fn parse(file_label: &str, text: &str) -> Result<Config, ConfigError> {
         file: file_label.into(),
         message,
     };
-    let raw: RawConfig = serde_path_to_error::deserialize(toml::Deserializer::new(text))
-        .map_err(|e| fail(serde_message(text, &e)))?;
+    let de = toml::Deserializer::parse(text).map_err(|e| fail(serde_message(text, &e, None)))?;
+    let raw: RawConfig = serde_path_to_error::deserialize(de)
+        .map_err(|e| fail(serde_message(text, e.inner(), Some(e.path()))))?;
     raw.check()
         .map_err(|message| fail(line::with_line(text, message)))
 }

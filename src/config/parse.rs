@@ -20,14 +20,18 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 /// `line 4: prometheus.timeout: unknown unit …`, with a hint for inline credentials.
-pub(super) fn serde_message(text: &str, e: &serde_path_to_error::Error<toml::de::Error>) -> String {
-    let inner = e.inner();
+/// A syntax error has no path (`None`).
+pub(super) fn serde_message(
+    text: &str,
+    inner: &toml::de::Error,
+    path: Option<&serde_path_to_error::Path>,
+) -> String {
     let mut out = String::new();
     if let Some(span) = inner.span() {
         let before = text.get(..span.start.min(text.len())).unwrap_or(text);
         let _ = write!(out, "line {}: ", before.matches('\n').count() + 1);
     }
-    let path = e.path().to_string();
+    let path = path.map_or_else(|| ".".to_owned(), ToString::to_string);
     if path != "." {
         out.push_str(&path);
         out.push_str(": ");

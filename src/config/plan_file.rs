@@ -157,8 +157,9 @@ pub fn parse(file_label: &str, text: &str, dir: &Path) -> Result<PlanFile, PlanF
         file: file_label.into(),
         message,
     };
-    let raw: RawPlan = serde_path_to_error::deserialize(toml::Deserializer::new(text))
-        .map_err(|e| fail(serde_message(text, &e)))?;
+    let de = toml::Deserializer::parse(text).map_err(|e| fail(serde_message(text, &e, None)))?;
+    let raw: RawPlan = serde_path_to_error::deserialize(de)
+        .map_err(|e| fail(serde_message(text, e.inner(), Some(e.path()))))?;
     raw.check(dir)
         .map_err(|message| fail(with_line(text, message)))
 }

@@ -447,11 +447,9 @@ async fn connection(stream: TcpStream, plane: Arc<ControlPlane>) -> std::io::Res
     if !req.contains("upgrade: websocket") {
         return http(stream, &req, &plane).await;
     }
-    let config = WebSocketConfig {
-        max_message_size: Some(MAX_MESSAGE),
-        max_frame_size: Some(MAX_MESSAGE),
-        ..WebSocketConfig::default()
-    };
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
     let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
         return Ok(());
     };

@@ -178,7 +178,7 @@ impl Client {
     /// # Errors
     /// The HTTP client cannot be built (TLS set-up), or `base` cannot have paths under it.
     pub fn new(base: reqwest::Url, timeout: Duration) -> Result<Client, FetchError> {
-        let http = reqwest::Client::builder()
+        let http = crate::shell::http_client()
             .timeout(timeout)
             .build()
             .map_err(|e| FetchError::Connect(e.to_string()))?;

@@ -75,8 +75,12 @@ pub fn write<W: Write>(mut out: W, records: u64, seed: u64) -> std::io::Result<(
                 secs(t_ms)
             )?;
         } else {
-            let item = if rng.next_u64() % 2 == 0 { "i1" } else { "i2" };
-            let state = if rng.next_u64() % 3 == 0 {
+            let item = if rng.next_u64().is_multiple_of(2) {
+                "i1"
+            } else {
+                "i2"
+            };
+            let state = if rng.next_u64().is_multiple_of(3) {
                 "open"
             } else {
                 "done"

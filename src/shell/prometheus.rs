@@ -228,7 +228,7 @@ impl Client {
             let path = format!("{}/", base.path());
             base.set_path(&path);
         }
-        let http = reqwest::Client::builder()
+        let http = crate::shell::http_client()
             .timeout(timeout)
             .build()
             .map_err(|e| QueryError::Connect(e.to_string()))?;

@@ -78,7 +78,7 @@ pub fn prepare(src: &mut Source, initial: State) -> Result<Prepared, FixtureErro
         {
             event_times.push(t);
         }
-        if lines % interval == 0 {
+        if lines.is_multiple_of(interval) {
             let mut kept = state.clone();
             kept.timeline.keep_newest(SNAPSHOT_TIMELINE);
             snapshots.push(Snapshot {

@@ -48,7 +48,7 @@ pub fn step(app: &mut App, sinks: &mut Sinks, input: Input) -> (bool, bool) {
 ///
 /// # Errors
 /// Drawing failed (the terminal went away).
-pub async fn run<B: Backend>(
+pub async fn run<B: Backend<Error: Send + Sync + 'static>>(
     terminal: &mut Terminal<B>,
     app: &mut App,
     look: &mut Look,
@@ -78,7 +78,7 @@ pub async fn run<B: Backend>(
         if dirty {
             let due = last_draw.map_or(Instant::now(), |t| t + FRAME_BUDGET);
             if Instant::now() >= due {
-                let size = terminal.size()?;
+                let size = terminal.size().map_err(std::io::Error::other)?;
                 // The page the timeline scrolls by is whatever fits on this screen now.
                 let rows =
                     view::layout::timeline_rows(Rect::new(0, 0, size.width, size.height), app);

@@ -166,11 +166,9 @@ async fn session(
     backoff: &mut Backoff,
     clock: &mut Clock,
 ) -> End {
-    let config = WebSocketConfig {
-        max_message_size: Some(MAX_MESSAGE),
-        max_frame_size: Some(MAX_MESSAGE),
-        ..WebSocketConfig::default()
-    };
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
     // Small messages (heartbeats, commands) go at once, not after the last one's ACK.
     let connect =
         tokio_tungstenite::connect_async_with_config(opts.url.as_str(), Some(config), true);

@@ -2,6 +2,7 @@
 
 use crate::core::checklist::Tally;
 use crate::core::plan::{AllowBand, GateRef};
+use crate::core::severity::Severity;
 use crate::core::slo::Band;
 use crate::core::state::State;
 use crate::core::words::burn_label;
@@ -84,14 +85,23 @@ impl State {
                 if let Some(down) = self.alert_source_down() {
                     return Some(format!("alerts unknown: {down} not answering"));
                 }
-                let n = self.firing(sev);
-                (n > 0).then(|| {
-                    format!(
-                        "{n} {} alert{} firing",
-                        sev.word(),
-                        if n == 1 { "" } else { "s" }
-                    )
-                })
+                // Counted and worded as the header and the alerts list count them.
+                let n = self.alert_counts();
+                let plural = |k: usize| if k == 1 { "" } else { "s" };
+                match (n.crit, if sev <= Severity::Warning { n.warn } else { 0 }) {
+                    (0, 0) if sev == Severity::Info && self.firing(sev) > 0 => {
+                        let k = self.firing(sev);
+                        Some(format!("{k} info alert{} firing", plural(k)))
+                    }
+                    (0, 0) => None,
+                    (c, 0) => Some(format!("{c} crit alert{} firing", plural(c))),
+                    (0, w) => Some(format!("{w} warn alert{} firing", plural(w))),
+                    (c, w) => Some(format!(
+                        "{c} crit alert{} and {w} warn alert{} firing",
+                        plural(c),
+                        plural(w)
+                    )),
+                }
             }
         }
     }

@@ -154,7 +154,7 @@ impl Unleash {
         feature: String,
         timeout: Duration,
     ) -> Result<Unleash, String> {
-        let http = reqwest::Client::builder()
+        let http = crate::shell::http_client()
             .timeout(timeout)
             .connect_timeout(timeout)
             .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))

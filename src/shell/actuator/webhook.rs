@@ -49,7 +49,7 @@ impl Webhook {
         timeout: Span,
         retries: u32,
     ) -> Result<Webhook, String> {
-        let client = Client::builder()
+        let client = crate::shell::http_client()
             .timeout(timeout.as_duration())
             .user_agent(concat!("warroom/", env!("CARGO_PKG_VERSION")))
             .build()

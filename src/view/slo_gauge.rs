@@ -207,15 +207,16 @@ fn columns(c: &App, look: &Look, w: usize, rows_per: usize, short: bool) -> (usi
     // Names get the room they need before trends and sparklines do: on one row, the notes
     // that must show whole (a fired trigger, a breach clock, stale) are kept, then the name,
     // then the trend, then the sparkline.
+    // Room is kept for each row's first note (the most urgent: a fired trigger, a breach
+    // clock); further notes show where they fit and are in the detail view.
     let notes_w = plan
         .slos
         .iter()
         .zip(&s.slos)
         .map(|(spec, st)| {
             notes(st, spec, s.now, look, short)
-                .iter()
-                .map(Span::width)
-                .sum::<usize>()
+                .first()
+                .map_or(0, Span::width)
         })
         .max()
         .unwrap_or(0);

@@ -58,7 +58,7 @@ pub fn layout(area: Rect, c: &App) -> Screen {
     let n_slo = u16::try_from(c.state.slos.len()).unwrap_or(u16::MAX);
     let (waves, mid, timeline) = match density {
         Density::Wide => {
-            let gates = c.state.next_gates().len();
+            let gates = c.state.gate_count();
             // Borders, pipeline, bake line, gate heading, then gates two to a row.
             let waves_h = u16::try_from(2 + 3 + gates.div_ceil(2).clamp(1, 4)).unwrap_or(9);
             let avail = body.height.saturating_sub(waves_h);
@@ -93,7 +93,7 @@ pub fn layout(area: Rect, c: &App) -> Screen {
                     .areas(mid);
             // The alerts list takes what it needs below the checklist, up to a third, and
             // at least a row inside its box.
-            let rows = u16::try_from(c.state.alert_rows().len())
+            let rows = u16::try_from(c.state.alerts.len() + c.state.resolved.len())
                 .unwrap_or(u16::MAX)
                 .max(1);
             let alerts_h = (rows + 2).min((b.height / 3).max(3));

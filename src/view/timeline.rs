@@ -77,7 +77,10 @@ impl Row<'_> {
             sev_style
         };
         let room = w.saturating_sub(used);
-        let parts: Vec<String> = if self.wrap > 1 && fit::width(&e.text) > room {
+        let text_w = fit::width(&e.text);
+        let parts: Vec<String> = if text_w <= room {
+            vec![e.text.to_string()]
+        } else if self.wrap > 1 {
             let mut parts = fit::wrap(&e.text, room);
             if parts.len() > self.wrap {
                 let rest = parts.split_off(self.wrap - 1).join(" ");

@@ -149,7 +149,8 @@ fn bake_line(c: &App, look: &Look, width: usize) -> Line<'static> {
 fn gate_lines(c: &App, look: &Look, width: usize, max_rows: usize) -> Vec<Line<'static>> {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
     let plan = &s.plan.spec;
-    let readings = s.next_gates();
+    // Blocking gates first: they are what the room needs to read.
+    let readings = s.gates_sorted();
     let head = match s.next_wave() {
         Some(n) => format!(
             "gates to {} {} ({}): ",
@@ -177,8 +178,7 @@ fn gate_lines(c: &App, look: &Look, width: usize, max_rows: usize) -> Vec<Line<'
         )
     };
     let mut lines = vec![Line::from(vec![Span::styled(head, t.muted), verdict])];
-    // Blocking gates first: they are what the room needs to read.
-    let sorted = s.gates_sorted();
+    let sorted = readings;
     let focused = c.ui.focus == Panel::Waves;
     let cursor = c.ui.gate_cursor.min(sorted.len().saturating_sub(1));
     let cols = if width >= 100 { 2 } else { 1 };

@@ -41,6 +41,13 @@ impl State {
             .collect()
     }
 
+    /// How many gates [`State::next_gates`] reads, without reading them.
+    #[must_use]
+    pub fn gate_count(&self) -> usize {
+        self.current_wave()
+            .map_or(1, |w| self.plan.spec.waves[w].gates.len())
+    }
+
     /// The gates in the order the screen lists them: blocking ones first, and of those the
     /// ones that change under the room's eyes (metrics, alerts) before checklist ones.
     #[must_use]

@@ -1253,6 +1253,11 @@ mod keys {
                 "{open:?} still open"
             );
         }
+        press(&mut app, &[Key::Char('?')]);
+        assert!(
+            !press(&mut app, &[Key::CtrlC]) && !app.ui.help,
+            "Ctrl+C closes the help"
+        );
         assert!(
             press(&mut app, &[Key::CtrlC]),
             "with nothing open, Ctrl+C quits"

@@ -61,6 +61,11 @@ impl App {
         if self.ui.detail.is_some() {
             return self.detail_key(key, fx);
         }
+        if self.ui.help && key == Key::CtrlC {
+            // The help is a box too: Ctrl+C closes it.
+            self.ui.help = false;
+            return;
+        }
         self.ui.notice = None;
         if self.ui.search.is_some() {
             match key {

@@ -60,10 +60,9 @@ fn metric(t: i64, v: f64) -> Event {
     )
 }
 
-#[test]
-fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
-    let mut s = state();
-    s.apply(rec(
+/// Wave 1 goes active at T+0.
+fn wave_1_active() -> Event {
+    rec(
         0,
         Body::Wave {
             wave: 0,
@@ -72,7 +71,13 @@ fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
             by: None,
             text: None,
         },
-    ));
+    )
+}
+
+#[test]
+fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
+    let mut s = state();
+    s.apply(wave_1_active());
     assert_eq!(s.traffic, 10.0);
     s.apply(metric(60, 1.0));
     assert_eq!(s.status, Status::Healthy);
@@ -249,16 +254,7 @@ fn gates_list_exactly_what_blocks_the_next_wave() {
 #[test]
 fn stale_data_is_never_healthy() {
     let mut s = state();
-    s.apply(rec(
-        0,
-        Body::Wave {
-            wave: 0,
-            state: WaveStatus::Active,
-            traffic: None,
-            by: None,
-            text: None,
-        },
-    ));
+    s.apply(wave_1_active());
     s.apply(metric(10, 1.0));
     assert_eq!(s.status, Status::Healthy);
     let fx = s.apply(Event::Clock(Offset::from_secs(10 + 121)));
@@ -276,16 +272,7 @@ fn stale_data_is_never_healthy() {
 #[test]
 fn pause_stops_the_bake_clock_and_shows_paused() {
     let mut s = state();
-    s.apply(rec(
-        0,
-        Body::Wave {
-            wave: 0,
-            state: WaveStatus::Active,
-            traffic: None,
-            by: None,
-            text: None,
-        },
-    ));
+    s.apply(wave_1_active());
     s.apply(metric(0, 1.0));
     s.apply(rec(
         120,
@@ -1419,16 +1406,7 @@ fn an_optional_item_never_blocks_its_gate() {
         r#"{"id":"signoff","text":"IC sign-off","required":false}"#,
     );
     let mut s = state_of(&header);
-    s.apply(rec(
-        0,
-        Body::Wave {
-            wave: 0,
-            state: WaveStatus::Active,
-            traffic: None,
-            by: None,
-            text: None,
-        },
-    ));
+    s.apply(wave_1_active());
     let gate = s
         .next_gates()
         .into_iter()

@@ -307,3 +307,31 @@ fn headless_connect_keeps_reporting_across_a_restart() {
     });
     assert!(after.iter().all(|v| v["t"].is_string()));
 }
+
+/// A replay's pace flags are checked on every path: a headless replay (which runs as fast as
+/// it can write) refuses a bad `--speed` or `--idle-limit` before printing anything.
+#[test]
+fn bad_pace_flags_are_refused_headless_too() {
+    for (flag, says) in [
+        (
+            ["--speed", "fast"],
+            "--speed: speed \"fast\": use a number from 0.5 to 1000, max",
+        ),
+        (
+            ["--idle-limit", "100000"],
+            "--idle-limit 100000: use a number of seconds from 0",
+        ),
+    ] {
+        let out = warroom(&[
+            "replay",
+            "--headless",
+            "fixtures/batch-patches-wave3-rollback.jsonl",
+            flag[0],
+            flag[1],
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{flag:?}");
+        assert!(out.stdout.is_empty(), "{flag:?} printed before refusing");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{flag:?}: {err}");
+    }
+}

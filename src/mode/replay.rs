@@ -47,7 +47,24 @@ pub(super) fn check(file: &str) -> Result<i32> {
 
 /// Every change as one NDJSON line, then the summary: the console's reducer, with the output
 /// sink in place of a screen.
+/// `--speed` and `--idle-limit` as given, or what is wrong with them.
+fn check_pace(args: &ReplayArgs) -> Result<()> {
+    if args.speed != "auto" {
+        Speed::parse(&args.speed).map_err(|e| eyre!("--speed: {e}"))?;
+    }
+    if !(0.0..=86_400.0).contains(&args.idle_limit) {
+        return Err(eyre!(
+            "--idle-limit {}: use a number of seconds from 0 (off) to 86400",
+            args.idle_limit
+        ));
+    }
+    Ok(())
+}
+
 pub(super) fn replay_headless(args: &ReplayArgs) -> Result<i32> {
+    // Headless output goes as fast as it can be written; a bad flag is still refused, not
+    // ignored.
+    check_pace(args)?;
     let mut src = fixtures::open(&fixture_name(args.file.as_ref()))?;
     let mut app = App::new(
         fixtures::initial_state(&src),
@@ -96,6 +113,7 @@ pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
     let initial = fixtures::initial_state(&src);
     let prep = replay::prepare(&mut src, initial.clone())?;
     let at = parse_at(args.at.as_deref())?;
+    check_pace(args)?;
     let speed = if args.speed == "auto" {
         replay::auto_speed(prep.start, prep.end)
     } else {
@@ -108,12 +126,6 @@ pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
         start: prep.start,
         end: prep.end,
     };
-    if !(0.0..=86_400.0).contains(&args.idle_limit) {
-        return Err(eyre!(
-            "--idle-limit {}: use a number of seconds from 0 (off) to 86400",
-            args.idle_limit
-        ));
-    }
     let engine = replay::Engine::new(src, prep, speed)
         .idle_limit(Some(std::time::Duration::from_secs_f64(args.idle_limit)));
     let mut app = App::new(initial, Mode::Replay(info));

@@ -305,15 +305,7 @@ fn the_same_id_again_gets_the_first_outcome_and_changes_nothing() {
 #[test]
 fn a_tick_turns_its_gate_green_at_once() {
     let mut sc = scenario();
-    let start = Command {
-        id: "go".into(),
-        action: Action::Advance,
-        actor: "ic".into(),
-        reason: None,
-        wave: None,
-        item: None,
-        session: None,
-    };
+    let start = start_command();
     assert_eq!(outcome(&sc.command(&start, at(0))).0, OutcomeKind::Accepted);
     let gate = |sc: &Scenario| {
         sc.state()
@@ -408,15 +400,7 @@ fn in_a_conducted_rollout_ticks_never_reach_the_actuator_and_do_not_wait_for_it(
     let mut sc = Scenario::planned(&file);
     sc.tick(at(0));
     // Start the rollout: the actuator is asked, and does not answer yet.
-    let start = Command {
-        id: "go".into(),
-        action: Action::Advance,
-        actor: "ic".into(),
-        reason: None,
-        wave: None,
-        item: None,
-        session: None,
-    };
+    let start = start_command();
     sc.command(&start, at(1));
     let work = sc.take_actuations();
     assert_eq!(work.len(), 1);
@@ -537,4 +521,17 @@ fn a_recording_of_ticks_reads_back_as_a_1_2_fixture() {
     let mut back = Vec::new();
     while rd.next_records(&mut |r| back.push(r)).unwrap().is_some() {}
     assert_eq!(back, records);
+}
+
+/// The commander's advance that starts the rollout (id "go", aimed at no wave yet).
+fn start_command() -> Command {
+    Command {
+        id: "go".into(),
+        action: Action::Advance,
+        actor: "ic".into(),
+        reason: None,
+        wave: None,
+        item: None,
+        session: None,
+    }
 }

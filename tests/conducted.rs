@@ -130,23 +130,7 @@ timeout = "10s"
         c.app.state.waves[0].status == WaveStatus::RolledBack
     })
     .await;
-    let rollback = c
-        .app
-        .state
-        .commands
-        .iter()
-        .find(|k| k.action == Action::Rollback)
-        .cloned()
-        .unwrap();
-    assert_eq!(rollback.by.as_deref(), Some(CONDUCTOR));
-    assert!(
-        rollback
-            .reason
-            .as_deref()
-            .is_some_and(|r| r.contains("Error rate above 5% for 2s")),
-        "{:?}",
-        rollback.reason
-    );
+    let rollback = c.conductor_rollback("Error rate above 5% for 2s");
     assert_eq!(
         rollback.outcome.as_ref().map(|o| o.0),
         Some(OutcomeKind::Accepted)

@@ -506,23 +506,7 @@ async fn a_planned_rollout_is_conducted_against_unleash_for_the_room() {
         c.app.state.waves[1].status == WaveStatus::RolledBack
     })
     .await;
-    let rollback = c
-        .app
-        .state
-        .commands
-        .iter()
-        .find(|k| k.action == Action::Rollback)
-        .cloned()
-        .unwrap();
-    assert_eq!(rollback.by.as_deref(), Some(CONDUCTOR));
-    assert!(
-        rollback
-            .reason
-            .as_deref()
-            .is_some_and(|r| r.contains("Error rate above 5% for 2s")),
-        "{:?}",
-        rollback.reason
-    );
+    c.conductor_rollback("Error rate above 5% for 2s");
     let (enabled, _) = read_back(&server, CONDUCTED).await;
     assert!(!enabled, "the rollback disabled the flag in Unleash");
     // warroom's own writes are not reported as outside changes.

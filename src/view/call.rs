@@ -8,17 +8,21 @@ use ratatui::Frame;
 
 use crate::core::app::App;
 use crate::core::command::Role;
+use crate::core::cta::Call;
 use crate::core::severity::Severity;
 
 use super::fit;
 use super::look::Look;
 
-pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
-    if area.height == 0 {
-        return;
-    }
+/// The call to action for this seat now: with the keys for a seat that can send commands
+/// (or a replay rehearsing one).
+pub(crate) fn of(c: &App) -> Option<Call> {
     let keys = c.is_replay() || c.outbox.role == Role::Commander;
-    let Some(call) = crate::core::cta::call(&c.state, keys) else {
+    crate::core::cta::call(&c.state, keys)
+}
+
+pub(crate) fn render(frame: &mut Frame, area: Rect, call: Option<&Call>, look: &Look) {
+    let Some(call) = call.filter(|_| area.height > 0) else {
         return;
     };
     let (t, g) = (&look.theme, &look.glyphs);

@@ -45,9 +45,16 @@ pub struct Screen {
 /// The layout of `area` for this console: wide (≥ 100×32) or compact.
 #[must_use]
 pub fn layout(area: Rect, c: &App) -> Screen {
+    layout_with(area, c, crate::core::cta::call(&c.state, true).is_some())
+}
+
+/// [`layout`], told whether the call-to-action row is shown (the renderer has worked the
+/// call out already).
+#[must_use]
+pub fn layout_with(area: Rect, c: &App, call: bool) -> Screen {
     let density = Density::of(area);
     let header_h = if density == Density::Wide { 3 } else { 2 };
-    let call_h = u16::from(crate::core::cta::call(&c.state, true).is_some());
+    let call_h = u16::from(call);
     let [header, call, body, footer] = Layout::vertical([
         Constraint::Length(header_h),
         Constraint::Length(call_h),

@@ -137,9 +137,12 @@ pub fn render(frame: &mut Frame, c: &App, look: &Look) {
         return;
     }
     let density = Density::of(area);
-    let l = layout::layout(area, c);
+    // The call to action is worked out once per frame: the layout needs to know whether it
+    // takes a row, and its row shows it.
+    let cta = call::of(c);
+    let l = layout::layout_with(area, c, cta.is_some());
     header::render(frame, l.header, c, look, density);
-    call::render(frame, l.call, c, look);
+    call::render(frame, l.call, cta.as_ref(), look);
     footer::render(frame, l.footer, c, look);
     if c.ui.zoom {
         match c.ui.focus {

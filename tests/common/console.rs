@@ -133,6 +133,32 @@ impl Console {
             .and_then(|c| c.outcome.clone())
             .map(|(k, r)| (k, r.map(String::from)))
     }
+
+    /// The rollback, asserted to be the conductor's own, with a reason that says `because`
+    /// (a trigger's policy acting).
+    pub fn conductor_rollback(&self, because: &str) -> warroom::core::state::CommandInfo {
+        let rollback = self
+            .app
+            .state
+            .commands
+            .iter()
+            .find(|k| k.action == Action::Rollback)
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            rollback.by.as_deref(),
+            Some(warroom::server::scenario::CONDUCTOR)
+        );
+        assert!(
+            rollback
+                .reason
+                .as_deref()
+                .is_some_and(|r| r.contains(because)),
+            "{:?}",
+            rollback.reason
+        );
+        rollback
+    }
 }
 
 impl Drop for Console {

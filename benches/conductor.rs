@@ -199,7 +199,7 @@ async fn polling() {
     let conducted = conduct(&plan, addr).await;
     let plane = &conducted.plane;
     // Start the rollout, so the conductor has a wave with a bake clock to look after.
-    plane.command(&command("start", Action::Advance, None, Some("bench")));
+    let _ = plane.command(&command("start", Action::Advance, None, Some("bench")));
     // Let Prometheus gather a minute of scrapes for the rate windows, and the start-up
     // range queries finish.
     tokio::time::sleep(Duration::from_secs(20)).await;

@@ -126,6 +126,14 @@ pub struct ServeArgs {
     /// File of `TOKEN commander|observer` lines; without it anyone may connect as they ask.
     #[arg(long)]
     pub tokens: Option<PathBuf>,
+    /// Directory of the journal: every event is written there before it is published, and a
+    /// control plane started again on it goes on where it was. Default:
+    /// `$XDG_STATE_HOME/warroom/serve/ROLLOUT-ID` (`~/.local/state/…`).
+    #[arg(long, value_name = "DIR", conflicts_with = "ephemeral")]
+    pub state: Option<PathBuf>,
+    /// Keep no journal: a restart starts a new session from T+0.
+    #[arg(long)]
+    pub ephemeral: bool,
 }
 
 #[derive(clap::Args, Debug, Clone)]

@@ -74,6 +74,9 @@ pub enum ActuatorSpec {
     Exec {
         /// Per verb; advance and rollback are always present.
         verbs: BTreeMap<Verb, Vec<String>>,
+        /// Reads the target back after a restart: exit 0, the command's change is there;
+        /// exit 1, it is not; anything else, it cannot tell.
+        observe: Option<Vec<String>>,
         timeout: Span,
         /// Relative program paths (with a `/`) are resolved against it: the plan's directory.
         dir: PathBuf,
@@ -271,6 +274,7 @@ struct RawActuator {
     pause: Option<Vec<String>>,
     resume: Option<Vec<String>>,
     rollback: Option<Vec<String>>,
+    observe: Option<Vec<String>>,
     // exec, webhook, unleash
     timeout: Option<Span>,
     // webhook, unleash
@@ -824,26 +828,15 @@ impl RawActuator {
                         }
                         continue;
                     };
-                    match argv.first() {
-                        None => return Err(format!("{key}: [] names no program")),
-                        Some(p) if p.trim().is_empty() => {
-                            return Err(format!("{key}[0]: {p:?} is not a program"))
-                        }
-                        Some(p) if p.contains(char::is_whitespace) => {
-                            return Err(format!(
-                                "{key}[0]: {p:?} has spaces: the command is an argument list, \
-                                 never run through a shell (write [\"prog\", \"arg\", ...])"
-                            ))
-                        }
-                        Some(_) => {}
-                    }
-                    if let Some((k, a)) = argv.iter().enumerate().find(|(_, a)| a.contains('\0')) {
-                        return Err(format!("{key}[{k}]: {a:?} contains a NUL byte"));
-                    }
+                    argv_ok(&key, &argv)?;
                     verbs.insert(verb, argv);
+                }
+                if let Some(argv) = &self.observe {
+                    argv_ok("actuator.observe", argv)?;
                 }
                 Ok(ActuatorSpec::Exec {
                     verbs,
+                    observe: self.observe,
                     timeout: timeout(30)?,
                     dir: dir.to_path_buf(),
                 })
@@ -1033,6 +1026,25 @@ fn actuator_summary(actuator: &ActuatorSpec) -> String {
             ..
         } => format!("unleash flag {feature} in {environment}"),
     }
+}
+
+/// An exec actuator's argument list: a program, no shell line, no NUL byte.
+fn argv_ok(key: &str, argv: &[String]) -> Result<(), String> {
+    match argv.first() {
+        None => return Err(format!("{key}: [] names no program")),
+        Some(p) if p.trim().is_empty() => return Err(format!("{key}[0]: {p:?} is not a program")),
+        Some(p) if p.contains(char::is_whitespace) => {
+            return Err(format!(
+                "{key}[0]: {p:?} has spaces: the command is an argument list, never run \
+                 through a shell (write [\"prog\", \"arg\", ...])"
+            ))
+        }
+        Some(_) => {}
+    }
+    if let Some((k, a)) = argv.iter().enumerate().find(|(_, a)| a.contains('\0')) {
+        return Err(format!("{key}[{k}]: {a:?} contains a NUL byte"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

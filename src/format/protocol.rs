@@ -110,4 +110,7 @@ pub enum ErrorCode {
     Forbidden,
     /// The first message was not a hello.
     NoHello,
+    /// The command cannot be recorded (the journal's disk is full, a write failed): it was
+    /// not applied.
+    Unavailable,
 }

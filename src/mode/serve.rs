@@ -29,24 +29,30 @@ pub(super) fn serve(args: &crate::cli::ServeArgs) -> Result<i32> {
         return conduct(args, path, tokens);
     }
     let plane = match &args.fixture {
-        None => ControlPlane::new(
-            crate::server::scenario::Scenario::batch_patches_demo(args.seed),
-            args.speed,
-            tokens,
-        ),
+        None => {
+            let scenario = crate::server::scenario::Scenario::batch_patches_demo(args.seed);
+            let dir = state_dir(args, &scenario.plan().spec.id);
+            ControlPlane::new_in(scenario, args.speed, tokens, dir.as_deref())
+                .map_err(|e| eyre!("{e}"))?
+        }
         Some(f) => {
             let mut src = fixtures::open(f)?;
             let mut records = Vec::new();
             while src.next_records(&mut |r| records.push(r))?.is_some() {}
-            ControlPlane::from_fixture(
-                src.fixture().plan.clone(),
+            let plan = src.fixture().plan.clone();
+            let dir = state_dir(args, &plan.spec.id);
+            ControlPlane::from_fixture_in(
+                plan,
                 records,
                 args.speed,
                 tokens,
                 args.seed,
+                dir.as_deref(),
             )
+            .map_err(|e| eyre!("{e}"))?
         }
     };
+    report_state(&plane);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -80,13 +86,20 @@ fn conduct(
         );
     }
     let file = crate::config::plan_file::load(path).map_err(|e| eyre!("{e}"))?;
-    let with = Conducting::for_plan(&file).map_err(|e| eyre!("{}: {e}", path.display()))?;
+    let dir = state_dir(args, &file.plan.spec.id);
+    if let Some(d) = &dir {
+        std::fs::create_dir_all(d).map_err(|e| eyre!("--state {}: {e}", d.display()))?;
+    }
+    let with = Conducting::for_plan_in(&file, dir.as_deref())
+        .map_err(|e| eyre!("{}: {e}", path.display()))?;
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let (plane, work) = ControlPlane::planned(&file, tokens);
+        let (plane, work) =
+            ControlPlane::planned_in(&file, tokens, dir.as_deref()).map_err(|e| eyre!("{e}"))?;
+        report_state(&plane);
         let (addr, serving) = net::bind(args.listen, plane.clone())
             .await
             .map_err(|e| eyre!("--listen {}: {e}", args.listen))?;
@@ -102,4 +115,41 @@ fn conduct(
         }
         Ok(0)
     })
+}
+
+/// The journal's directory: `--state`, else one per rollout under the XDG state home;
+/// `None` with `--ephemeral`.
+fn state_dir(args: &crate::cli::ServeArgs, rollout: &str) -> Option<std::path::PathBuf> {
+    if args.ephemeral {
+        return None;
+    }
+    if let Some(dir) = &args.state {
+        return Some(dir.clone());
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| std::path::PathBuf::from("."));
+    // A rollout id names a directory only through its plain characters.
+    let name: String = rollout
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .collect();
+    let name = if name.trim_matches('.').is_empty() { "rollout".to_string() } else { name };
+    Some(base.join("warroom").join("serve").join(name))
+}
+
+/// Says where the journal is, and whether this start went on from it.
+fn report_state(plane: &crate::server::net::ControlPlane) {
+    if let Some((dir, seq, restored)) = plane.journal_status() {
+        let what = if restored {
+            format!("restarted in place from seq {seq}")
+        } else {
+            "new journal".to_string()
+        };
+        eprintln!(
+            "warroom journal in {} ({what})",
+            crate::core::sanitize::sanitize(&dir.display().to_string())
+        );
+    }
 }

@@ -9,9 +9,9 @@ use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::core::input::Input;
-use crate::server::net::ControlPlane;
-use crate::server::scenario::{Actuated, Actuation};
-use crate::shell::actuator::{Actuate, Actuator};
+use crate::server::net::{ControlPlane, Job};
+use crate::server::scenario::Actuated;
+use crate::shell::actuator::{Actuate, Actuator, Observed};
 use crate::shell::prometheus::Client;
 
 /// Longest an actuator may take over one command beyond its own timeouts before the
@@ -33,7 +33,26 @@ impl Conducting {
     /// # Errors
     /// A secret cannot be read or a client cannot be built; the message says which.
     pub fn for_plan(file: &crate::config::plan_file::PlanFile) -> Result<Conducting, String> {
-        let actuator = Actuator::from_spec(&file.actuator)?;
+        Self::for_plan_in(file, None)
+    }
+
+    /// [`Conducting::for_plan`] for a control plane whose journal is in `state`: an exec
+    /// actuator notes its running command there, so that a restart can wait for it.
+    ///
+    /// # Errors
+    /// As [`Conducting::for_plan`].
+    pub fn for_plan_in(
+        file: &crate::config::plan_file::PlanFile,
+        state: Option<&std::path::Path>,
+    ) -> Result<Conducting, String> {
+        let mut actuator = Actuator::from_spec(&file.actuator)?;
+        if let (Actuator::Exec(e), Some(dir)) = (&mut actuator, state) {
+            let taken = std::mem::replace(
+                e,
+                crate::shell::actuator::exec::Exec::new(Default::default(), crate::core::time::Span(0), dir.to_path_buf()),
+            );
+            *e = taken.with_pid_file(Some(dir.join("actuator.pid")));
+        }
         let sources = match &file.sources {
             Some(config) => Some((Arc::new(config.clone()), Client::for_config(config)?)),
             None => None,
@@ -49,19 +68,40 @@ impl Conducting {
 /// Runs until the future is dropped (the control plane stops).
 pub async fn run(
     plane: Arc<ControlPlane>,
-    mut work: mpsc::UnboundedReceiver<Actuation>,
+    mut work: mpsc::UnboundedReceiver<Job>,
     with: Conducting,
 ) {
     let actuator = with.actuator.clone();
     let actuate = {
         let plane = plane.clone();
         async move {
-            while let Some(a) = work.recv().await {
-                let answer = tokio::time::timeout(GUARD, actuator.actuate(&a))
-                    .await
-                    .unwrap_or_else(|_| Actuated::Unknown {
-                        reason: format!("no answer within {}s", GUARD.as_secs()),
-                    });
+            while let Some(job) = work.recv().await {
+                let (a, recovering) = match job {
+                    Job::Do(a) => (a, false),
+                    Job::Recover(a) => (a, true),
+                };
+                let answer = tokio::time::timeout(GUARD, async {
+                    if !recovering {
+                        return actuator.actuate(&a).await;
+                    }
+                    // Never called blindly again: read back first.
+                    match actuator.observe(&a).await {
+                        Observed::Done { output } => Actuated::Applied {
+                            output: format!("after the restart, {output}"),
+                        },
+                        Observed::NotDone => actuator.actuate(&a).await,
+                        Observed::Cannot { reason } => Actuated::Unknown {
+                            reason: format!(
+                                "the control plane restarted while the actuator was at it, and \
+                                 {reason}: check the target"
+                            ),
+                        },
+                    }
+                })
+                .await
+                .unwrap_or_else(|_| Actuated::Unknown {
+                    reason: format!("no answer within {}s", GUARD.as_secs()),
+                });
                 plane.actuated(&a.id, answer);
             }
         }

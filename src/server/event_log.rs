@@ -30,8 +30,29 @@ pub struct Published {
 pub struct EventLog {
     plan: Arc<Plan>,
     log: VecDeque<Published>,
+    /// The next sequence number to give out (staged events have those before it).
     next_seq: u64,
+    /// The newest published.
+    committed: u64,
     state: State,
+}
+
+/// An event with its number, not yet published.
+pub struct Staged {
+    pub seq: u64,
+    pub record: Record,
+    pub message: Arc<str>,
+    /// Its journal line, when asked for.
+    pub line: Option<super::journal::Line>,
+}
+
+/// The `event` message, serialised from a borrowed record.
+#[derive(serde::Serialize)]
+struct EventRef<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    seq: u64,
+    record: &'a serde_json::Value,
 }
 
 /// What a console that says "I have everything up to `after`" needs.
@@ -58,6 +79,7 @@ impl EventLog {
             plan,
             log: VecDeque::new(),
             next_seq: 1,
+            committed: 0,
             state,
         }
     }
@@ -72,29 +94,75 @@ impl EventLog {
         &self.state
     }
 
-    /// The newest sequence number (0 before anything was published).
+    /// The newest sequence number published (0 before anything was).
     #[must_use]
     pub fn seq(&self) -> u64 {
-        self.next_seq - 1
+        self.committed
+    }
+
+    /// The log of a control plane restarted from its journal: the state after `seq`, and
+    /// the newest events for consoles that resume.
+    #[must_use]
+    pub fn restored(plan: Arc<Plan>, state: State, seq: u64, log: Vec<Published>) -> EventLog {
+        let mut log: VecDeque<Published> = log.into();
+        while log.len() > LOG_CAP {
+            log.pop_front();
+        }
+        EventLog {
+            plan,
+            log,
+            next_seq: seq + 1,
+            committed: seq,
+            state,
+        }
     }
 
     /// Publishes records in order; returns the newest sequence number.
     pub fn publish(&mut self, records: Vec<Record>) -> u64 {
-        for r in records {
-            let event = crate::format::protocol::ServerMsg::Event {
-                seq: self.next_seq,
-                record: encode::record(&r, &self.plan),
-            };
-            let message: Arc<str> = serde_json::to_string(&event).unwrap_or_default().into();
-            self.state.apply(Event::Record(r));
+        let staged = self.stage(records, false);
+        self.commit(staged)
+    }
+
+    /// Gives records their sequence numbers and their messages (and, with `lines`, their
+    /// journal lines), without publishing them yet: [`EventLog::commit`] does, in order.
+    pub fn stage(&mut self, records: Vec<Record>, lines: bool) -> Vec<Staged> {
+        records
+            .into_iter()
+            .map(|record| {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                let encoded = encode::record(&record, &self.plan);
+                let message: Arc<str> = serde_json::to_string(&EventRef {
+                    kind: "event",
+                    seq,
+                    record: &encoded,
+                })
+                .unwrap_or_default()
+                .into();
+                let line = lines.then(|| super::journal::Line::of(seq, encoded, &record));
+                Staged {
+                    seq,
+                    record,
+                    message,
+                    line,
+                }
+            })
+            .collect()
+    }
+
+    /// Publishes staged records (in the order they were staged): applied to the state and
+    /// kept for catch-up. Returns the newest sequence number.
+    pub fn commit(&mut self, staged: Vec<Staged>) -> u64 {
+        for s in staged {
+            self.state.apply(Event::Record(s.record));
             if self.log.len() == LOG_CAP {
                 self.log.pop_front();
             }
             self.log.push_back(Published {
-                seq: self.next_seq,
-                message,
+                seq: s.seq,
+                message: s.message,
             });
-            self.next_seq += 1;
+            self.committed = s.seq;
         }
         self.seq()
     }
@@ -102,7 +170,7 @@ impl EventLog {
     /// Events after `after` (at most `max`), if the log still holds them all.
     #[must_use]
     pub fn since(&self, after: u64, max: usize) -> Option<Vec<Published>> {
-        let oldest = self.log.front().map_or(self.next_seq, |p| p.seq);
+        let oldest = self.log.front().map_or(self.committed + 1, |p| p.seq);
         if after + 1 < oldest {
             return None;
         }

@@ -6,6 +6,7 @@
 
 pub mod conducting;
 pub mod event_log;
+pub mod journal;
 pub mod net;
 pub mod scenario;
 pub mod sli;

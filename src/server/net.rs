@@ -21,7 +21,8 @@ use crate::format::protocol::{
     ClientMsg, ErrorCode, Resume, ServerMsg, IMAGE_PART, MAX_MESSAGE, PROTOCOL,
 };
 
-use super::event_log::{CatchUp, EventLog};
+use super::event_log::{CatchUp, EventLog, Staged};
+use super::journal::{Journal, Restored};
 use super::scenario::{Actuated, Actuation, Scenario};
 use super::tokens::Grant;
 pub use super::tokens::{Seat, Tokens};
@@ -37,6 +38,8 @@ const CHUNK: usize = 2_000;
 pub struct ControlPlane {
     hub: Mutex<EventLog>,
     scenario: Mutex<Scenario>,
+    /// The journal, and what waits to be written to it (after a write failed).
+    journal: Mutex<Slot>,
     newest: watch::Sender<u64>,
     origin: Instant,
     /// Scenario seconds per wall second.
@@ -51,26 +54,100 @@ pub struct ControlPlane {
     script: Mutex<std::collections::VecDeque<crate::core::record::Record>>,
     seed: u64,
     /// A planned rollout's actuations go here, to the task that runs the actuator.
-    to_actuator: Option<mpsc::UnboundedSender<Actuation>>,
+    to_actuator: Option<mpsc::UnboundedSender<Job>>,
+    /// A test hook: where the process aborts, as a crash would (`WARROOM_CRASH_AT`).
+    crash_at: Option<CrashAt>,
+    /// Whether it went on from a journal it found.
+    restarted: bool,
+}
+
+#[derive(Default)]
+struct Slot {
+    journal: Option<Journal>,
+    /// Staged events whose write failed: published, in order, once a write succeeds.
+    pending: Vec<Staged>,
+}
+
+/// What the actuator's task is asked to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Job {
+    /// Carry out an actuation.
+    Do(Actuation),
+    /// The control plane restarted while this actuation was with the actuator: read the
+    /// target back where the actuator can, and carry it out only if it is not done.
+    Recover(Actuation),
+}
+
+/// Where `WARROOM_CRASH_AT` makes the control plane abort (for crash tests).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CrashAt {
+    /// After the intent to call the actuator is on disk, before the call.
+    Intent,
+    /// After the actuator answered, before its outcome is written.
+    Result,
+}
+
+impl CrashAt {
+    fn from_env() -> Option<CrashAt> {
+        match std::env::var("WARROOM_CRASH_AT").ok()?.as_str() {
+            "intent" => Some(CrashAt::Intent),
+            "result" => Some(CrashAt::Result),
+            _ => None,
+        }
+    }
+}
+
+/// How a control plane starts: its scenario, the plan as consoles see it, and whether it
+/// keeps a journal.
+struct Start<'a> {
+    plan: Arc<crate::core::plan::Plan>,
+    scenario: Scenario,
+    rollout: crate::core::plan::PlanSpec,
+    base: Offset,
+    script: Vec<crate::core::record::Record>,
+    speed: f64,
+    tokens: Tokens,
+    seed: u64,
+    /// The state directory (`None`: nothing is kept).
+    state: Option<&'a std::path::Path>,
+    /// T0 is when the control plane first started (the demo, a plan), so the rollout clock
+    /// is the wall clock; otherwise (a fixture) it is the fixture's own.
+    live: bool,
 }
 
 impl ControlPlane {
     #[must_use]
     pub fn new(scenario: Scenario, speed: f64, tokens: Tokens) -> Arc<ControlPlane> {
+        Self::new_in(scenario, speed, tokens, None).expect("nothing to open without a journal")
+    }
+
+    /// [`ControlPlane::new`], journaled in `state` (and restarted from it when it holds a
+    /// journal already).
+    ///
+    /// # Errors
+    /// The state directory cannot be used: see [`Journal::open`].
+    pub fn new_in(
+        scenario: Scenario,
+        speed: f64,
+        tokens: Tokens,
+        state: Option<&std::path::Path>,
+    ) -> Result<Arc<ControlPlane>, String> {
         // A live scenario starts now: T0 is when this control plane started.
         let mut rollout = scenario.plan().spec.clone();
         rollout.t0 = crate::core::time::Epoch(time::OffsetDateTime::now_utc());
         let plan = scenario.plan().clone();
-        Self::build(
+        Self::build(Start {
             plan,
             scenario,
             rollout,
-            Offset::ZERO,
-            Vec::new(),
+            base: Offset::ZERO,
+            script: Vec::new(),
             speed,
             tokens,
-            0,
-        )
+            seed: 0,
+            state,
+            live: true,
+        })
     }
 
     /// A control plane that conducts a plan file's rollout from now (T0 is when it starts):
@@ -80,26 +157,44 @@ impl ControlPlane {
     pub fn planned(
         file: &crate::config::plan_file::PlanFile,
         tokens: Tokens,
-    ) -> (Arc<ControlPlane>, mpsc::UnboundedReceiver<Actuation>) {
+    ) -> (Arc<ControlPlane>, mpsc::UnboundedReceiver<Job>) {
+        Self::planned_in(file, tokens, None).expect("nothing to open without a journal")
+    }
+
+    /// [`ControlPlane::planned`], journaled in `state`. A rollout restarted from its journal
+    /// goes on where it was; an actuation that was with the actuator when it stopped comes
+    /// out of the receiver as [`Job::Recover`].
+    ///
+    /// # Errors
+    /// The state directory cannot be used: see [`Journal::open`].
+    pub fn planned_in(
+        file: &crate::config::plan_file::PlanFile,
+        tokens: Tokens,
+        state: Option<&std::path::Path>,
+    ) -> Result<(Arc<ControlPlane>, mpsc::UnboundedReceiver<Job>), String> {
         let scenario = Scenario::planned(file);
         let mut rollout = scenario.plan().spec.clone();
         rollout.t0 = crate::core::time::Epoch(time::OffsetDateTime::now_utc());
         let plan = scenario.plan().clone();
         let (tx, rx) = mpsc::unbounded_channel();
-        let mut plane = Self::build(
+        let mut plane = Self::build(Start {
             plan,
             scenario,
             rollout,
-            Offset::ZERO,
-            Vec::new(),
-            1.0,
+            base: Offset::ZERO,
+            script: Vec::new(),
+            speed: 1.0,
             tokens,
-            0,
-        );
+            seed: 0,
+            state,
+            live: true,
+        })?;
         Arc::get_mut(&mut plane)
             .expect("not shared yet")
             .to_actuator = Some(tx);
-        (plane, rx)
+        // A recovery found in the journal goes out now.
+        plane.step(Scenario::resume_queue);
+        Ok((plane, rx))
     }
 
     /// A control plane that first plays a fixture's records in real time (times `speed`),
@@ -112,6 +207,23 @@ impl ControlPlane {
         tokens: Tokens,
         seed: u64,
     ) -> Arc<ControlPlane> {
+        Self::from_fixture_in(plan, records, speed, tokens, seed, None)
+            .expect("nothing to open without a journal")
+    }
+
+    /// [`ControlPlane::from_fixture`], journaled in `state`: restarted, it plays on from the
+    /// journal's last record.
+    ///
+    /// # Errors
+    /// The state directory cannot be used: see [`Journal::open`].
+    pub fn from_fixture_in(
+        plan: Arc<crate::core::plan::Plan>,
+        records: Vec<crate::core::record::Record>,
+        speed: f64,
+        tokens: Tokens,
+        seed: u64,
+        state: Option<&std::path::Path>,
+    ) -> Result<Arc<ControlPlane>, String> {
         let source = crate::core::source::SourceStatus {
             name: Arc::from(crate::core::source::CONTROL_PLANE),
             link: crate::core::source::Link::Connected,
@@ -124,29 +236,80 @@ impl ControlPlane {
         let base = records.first().map_or(Offset::ZERO, |r| r.t);
         // In a fixture the clock is the fixture's own: T0 is the plan's.
         let rollout = plan.spec.clone();
-        Self::build(plan, scenario, rollout, base, records, speed, tokens, seed)
+        Self::build(Start {
+            plan,
+            scenario,
+            rollout,
+            base,
+            script: records,
+            speed,
+            tokens,
+            seed,
+            state,
+            live: false,
+        })
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn build(
-        plan: Arc<crate::core::plan::Plan>,
-        scenario: Scenario,
-        rollout: crate::core::plan::PlanSpec,
-        base: Offset,
-        script: Vec<crate::core::record::Record>,
-        speed: f64,
-        tokens: Tokens,
-        seed: u64,
-    ) -> Arc<ControlPlane> {
+    fn build(start: Start<'_>) -> Result<Arc<ControlPlane>, String> {
+        let Start {
+            plan,
+            mut scenario,
+            mut rollout,
+            mut base,
+            mut script,
+            speed,
+            tokens,
+            seed,
+            state,
+            live,
+        } = start;
         let (newest, _) = watch::channel(0);
         // Differs between runs, so consoles know sequence numbers restarted.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
-        let session = format!("{:x}-{nanos:x}", std::process::id());
-        Arc::new(ControlPlane {
-            hub: Mutex::new(EventLog::new(plan)),
+        let mut session = format!("{:x}-{nanos:x}", std::process::id());
+        let mut hub = EventLog::new(plan.clone());
+        let mut journal = None;
+        let mut note = None;
+        if let Some(dir) = state {
+            let (j, restored) = Journal::open(dir, &rollout, &session, hub.state(), base)?;
+            journal = Some(j);
+            if let Some(r) = restored {
+                rollout.t0 = r.t0;
+                session.clone_from(&r.session);
+                let now = if live {
+                    let since_t0 = time::OffsetDateTime::now_utc() - r.t0.0;
+                    #[allow(clippy::cast_possible_truncation)]
+                    Offset((since_t0.as_seconds_f64() * 1000.0 * speed) as i64).max(r.last_t)
+                } else {
+                    #[allow(clippy::cast_possible_truncation)]
+                    r.last_t
+                        .saturating_add(crate::core::time::Span(
+                            (r.down.as_secs_f64() * 1000.0 * speed) as i64,
+                        ))
+                };
+                base = now;
+                script.retain(|rec| rec.t > r.last_t);
+                note = Some(restart_note(&r, now));
+                hub = EventLog::restored(plan.clone(), r.state, r.seq, r.log);
+                scenario = if script.is_empty() && !live {
+                    Scenario::from_state(hub.state(), seed, false)
+                } else if live {
+                    scenario.resume(hub.state(), now, r.seq)
+                } else {
+                    scenario
+                };
+            }
+        }
+        newest.send_replace(hub.seq());
+        let plane = Arc::new(ControlPlane {
+            hub: Mutex::new(hub),
             scenario: Mutex::new(scenario),
+            journal: Mutex::new(Slot {
+                journal,
+                pending: Vec::new(),
+            }),
             newest,
             origin: Instant::now(),
             speed,
@@ -157,7 +320,18 @@ impl ControlPlane {
             script: Mutex::new(script.into()),
             seed,
             to_actuator: None,
-        })
+            crash_at: CrashAt::from_env(),
+            restarted: note.is_some(),
+        });
+        if let Some(text) = note {
+            let t = plane.now();
+            plane.publish(vec![Record {
+                t,
+                source: Some(crate::core::source::CONTROL_PLANE.into()),
+                body: Body::Feed { text: text.into() },
+            }]);
+        }
+        Ok(plane)
     }
 
     /// Scenario time now.
@@ -179,78 +353,125 @@ impl ControlPlane {
         self.scenario.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn slot(&self) -> std::sync::MutexGuard<'_, Slot> {
+        self.journal.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Moves the scenario to now and publishes what happened.
     pub fn tick(&self) {
         let now = self.now();
         if let Some(records) = self.play_script(now) {
-            if !records.is_empty() {
-                let seq = self.hub().publish(records);
-                self.newest.send_replace(seq);
-            }
+            self.publish(records);
             return;
         }
-        let records = {
-            let mut sc = self.scenario();
-            let records = sc.tick(now);
-            self.hand_out(&mut sc);
-            records
-        };
-        self.publish(records);
+        let waiting = !self.slot().pending.is_empty();
+        if waiting && !self.publish(Vec::new()) {
+            // The journal still cannot be written: the scenario waits rather than pile up
+            // what cannot be recorded.
+            return;
+        }
+        self.step(|sc| sc.tick(now));
+        if let Some(j) = self.slot().journal.as_mut() {
+            j.sync_due();
+        }
     }
 
-    /// Publishes records (when there are any) and wakes every console.
-    fn publish(&self, records: Vec<Record>) {
-        if !records.is_empty() {
-            let seq = self.hub().publish(records);
-            self.newest.send_replace(seq);
+    /// Runs `f` on the scenario and publishes its records; once they are in the journal,
+    /// the actuations the scenario asked for go to the actuator. Returns whether the records
+    /// were published.
+    fn step(&self, f: impl FnOnce(&mut Scenario) -> Vec<Record>) -> bool {
+        let mut sc = self.scenario();
+        let records = f(&mut sc);
+        let published = self.publish(records);
+        if published {
+            self.hand_out(&mut sc);
         }
+        published
+    }
+
+    /// Publishes records (and any that wait) and wakes every console: journaled first, when
+    /// there is a journal. Returns `false` when the journal could not be written (the
+    /// records wait, unpublished, for the next try).
+    fn publish(&self, records: Vec<Record>) -> bool {
+        let mut slot = self.slot();
+        let journaled = slot.journal.is_some();
+        if records.is_empty() && slot.pending.is_empty() {
+            return true;
+        }
+        let staged = self.hub().stage(records, journaled);
+        slot.pending.extend(staged);
+        let Slot { journal, pending } = &mut *slot;
+        if let Some(j) = journal.as_mut() {
+            let lines: Vec<_> = pending.iter_mut().filter_map(|s| s.line.take()).collect();
+            if j.append(&lines).is_err() {
+                // Put the lines back for the next try.
+                for (s, l) in pending.iter_mut().filter(|s| s.line.is_none()).zip(lines) {
+                    s.line = Some(l);
+                }
+                return false;
+            }
+        }
+        let staged = std::mem::take(pending);
+        let seq = {
+            let mut hub = self.hub();
+            let seq = hub.commit(staged);
+            if let Some(j) = journal.as_mut().filter(|j| j.full()) {
+                let image = hub.state().image();
+                let t = hub.state().last_record.unwrap_or(self.base);
+                drop(hub);
+                if let Err(e) = j.compact(seq, image, t) {
+                    eprintln!("warroom: {}", crate::core::sanitize::sanitize(&e));
+                }
+            }
+            seq
+        };
+        self.newest.send_replace(seq);
+        true
     }
 
     /// Sends the scenario's new actuations to the actuator's task.
     fn hand_out(&self, sc: &mut Scenario) {
         if let Some(tx) = &self.to_actuator {
-            for a in sc.take_actuations() {
-                let _ = tx.send(a);
+            let recover = sc.take_recovery();
+            let fresh = sc.take_actuations();
+            if !fresh.is_empty() && self.crash_at == Some(CrashAt::Intent) {
+                std::process::abort();
+            }
+            for a in recover {
+                let _ = tx.send(Job::Recover(a));
+            }
+            for a in fresh {
+                let _ = tx.send(Job::Do(a));
             }
         }
     }
 
     /// The actuator answered command `id`: its outcome and effects are published.
     pub fn actuated(&self, id: &str, answer: Actuated) {
+        if self.crash_at == Some(CrashAt::Result) {
+            std::process::abort();
+        }
         let now = self.now();
-        let records = {
-            let mut sc = self.scenario();
-            let records = sc.actuated(id, answer, now);
-            self.hand_out(&mut sc);
-            records
-        };
-        self.publish(records);
+        self.step(|sc| sc.actuated(id, answer, now));
     }
 
     /// A report of the control plane's own Prometheus and Alertmanager polling.
     pub fn polled(&self, msg: crate::core::input::MetricsMsg) {
         let now = self.now();
-        let records = {
-            let mut sc = self.scenario();
-            let records = sc.polled(msg, self.rollout.t0, now);
-            self.hand_out(&mut sc);
-            records
-        };
-        self.publish(records);
+        let t0 = self.rollout.t0;
+        self.step(|sc| sc.polled(msg, t0, now));
     }
 
     /// Changes made outside warroom to what the actuator drives, on every timeline.
     pub fn outside(&self, changes: &[crate::shell::actuator::Outside]) {
         let now = self.now();
-        let records = {
-            let mut sc = self.scenario();
+        self.step(|sc| {
             let mut records = Vec::new();
             for c in changes {
                 records.extend(sc.outside(c.by.as_deref(), &c.text, now));
             }
             records
-        };
-        self.publish(records);
+        });
     }
 
     /// The fixture records due by `now`, while a fixture is playing (`None` once it is
@@ -265,11 +486,8 @@ impl ControlPlane {
             due.extend(script.pop_front());
         }
         if script.is_empty() {
-            let state = {
-                let mut hub = self.hub();
-                hub.publish(std::mem::take(&mut due));
-                hub.state().clone()
-            };
+            self.publish(std::mem::take(&mut due));
+            let state = self.hub().state().clone();
             *self.scenario() = Scenario::from_state(&state, self.seed, false);
         }
         Some(due)
@@ -277,7 +495,11 @@ impl ControlPlane {
 
     /// Answers a command at once, without the scenario: its record and the outcome.
     fn answer(&self, cmd: &Command, seat: &Seat, result: OutcomeKind, reason: String) {
+        // What the fixture has due goes first, so that the records stay in time order.
         let now = self.now();
+        if let Some(due) = self.play_script(now) {
+            self.publish(due);
+        }
         let src = Some(crate::core::source::CONTROL_PLANE.into());
         let records = vec![
             Record {
@@ -302,23 +524,32 @@ impl ControlPlane {
                 },
             },
         ];
-        let seq = self.hub().publish(records);
-        self.newest.send_replace(seq);
+        self.publish(records);
     }
 
     /// Applies a command from a seat without a token (a control plane without a tokens
     /// file) and publishes its records: see [`ControlPlane::command_from`].
-    pub fn command(&self, cmd: &Command) {
-        self.command_from(cmd, &Seat::Open);
+    ///
+    /// # Errors
+    /// As [`ControlPlane::command_from`].
+    pub fn command(&self, cmd: &Command) -> Result<(), String> {
+        self.command_from(cmd, &Seat::Open)
     }
 
     /// Applies a command from `seat` (the seat of the connection it came on, from the tokens
     /// file) and publishes its records (command, outcome, effects).
-    pub fn command_from(&self, cmd: &Command, seat: &Seat) {
+    ///
+    /// # Errors
+    /// The journal cannot record it (a full disk, a failed write): the command is not
+    /// applied, and the words say why.
+    pub fn command_from(&self, cmd: &Command, seat: &Seat) -> Result<(), String> {
+        if let Some(j) = self.slot().journal.as_ref() {
+            j.can_accept()?;
+        }
         let now = self.now();
         if let Some(theirs) = cmd.session.as_deref().filter(|s| *s != self.session) {
             // Aimed at a run of the control plane that has ended: never applied to this one.
-            return self.answer(
+            self.answer(
                 cmd,
                 seat,
                 OutcomeKind::Conflict,
@@ -328,6 +559,7 @@ impl ControlPlane {
                     self.session
                 ),
             );
+            return Ok(());
         }
         if !self
             .script
@@ -335,7 +567,7 @@ impl ControlPlane {
             .unwrap_or_else(PoisonError::into_inner)
             .is_empty()
         {
-            return self.answer(
+            self.answer(
                 cmd,
                 seat,
                 OutcomeKind::Rejected,
@@ -343,21 +575,54 @@ impl ControlPlane {
                  ends"
                     .into(),
             );
+            return Ok(());
         }
-        let records = {
-            let mut sc = self.scenario();
+        let published = self.step(|sc| {
             let mut records = sc.tick(now);
             records.extend(sc.command_from(cmd, seat, now));
-            self.hand_out(&mut sc);
             records
-        };
-        self.publish(records);
+        });
+        if published {
+            Ok(())
+        } else {
+            Err("the journal cannot record the command; it waits to be written and is answered \
+                 then"
+                .into())
+        }
     }
 
-    /// The Prometheus exposition of the simulated SLIs.
+    /// The Prometheus exposition of the simulated SLIs, and the journal's figures.
     #[must_use]
     pub fn metrics(&self) -> String {
-        self.scenario().metrics_text(self.now())
+        let mut text = self.scenario().metrics_text(self.now());
+        if let Some(j) = self.slot().journal.as_ref() {
+            use std::fmt::Write as _;
+            let _ = write!(
+                text,
+                "# HELP warroom_journal_compacted_events_total Events compacted out of the journal into snapshots.\n\
+                 # TYPE warroom_journal_compacted_events_total counter\n\
+                 warroom_journal_compacted_events_total {}\n\
+                 # HELP warroom_journal_seq Newest sequence number in the journal.\n\
+                 # TYPE warroom_journal_seq gauge\n\
+                 warroom_journal_seq {}\n\
+                 # HELP warroom_journal_writable Whether the journal can be written (0: commands are refused).\n\
+                 # TYPE warroom_journal_writable gauge\n\
+                 warroom_journal_writable {}\n",
+                j.compacted(),
+                self.hub().seq(),
+                u8::from(j.can_accept().is_ok())
+            );
+        }
+        text
+    }
+
+    /// The journal's directory, the newest sequence number, and whether this control
+    /// plane went on from a journal it found (`None`: no journal).
+    #[must_use]
+    pub fn journal_status(&self) -> Option<(std::path::PathBuf, u64, bool)> {
+        let slot = self.slot();
+        let j = slot.journal.as_ref()?;
+        Some((j.dir().to_path_buf(), self.hub().seq(), self.restarted))
     }
 
     /// The newest sequence number published.
@@ -427,6 +692,26 @@ pub async fn bind(
         }
     };
     Ok((local, serve))
+}
+
+/// The timeline line of a restart in place.
+fn restart_note(r: &Restored, now: Offset) -> String {
+    let mut text = format!(
+        "control plane restarted in place: down {:.1} s (rollout clock {} → {}); session {} \
+         continues after seq {}; \
+         the rollout clock (bake times included) kept running while it was down, and nothing \
+         was sampled meanwhile",
+        r.down.as_secs_f64(),
+        crate::core::time::exact_offset(r.last_t),
+        crate::core::time::exact_offset(now),
+        r.session,
+        r.seq
+    );
+    if let Some(torn) = &r.torn {
+        text.push_str("; ");
+        text.push_str(torn);
+    }
+    text
 }
 
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -654,7 +939,9 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
                             if role == Role::Observer {
                                 let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
                             } else {
-                                plane.command_from(&cmd, &seat);
+                                if let Err(why) = plane.command_from(&cmd, &seat) {
+                                    let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Unavailable, message: format!("command {}: {why}", crate::core::sanitize::sanitize(&cmd.id)) }).await;
+                                }
                             }
                         }
                         Ok(ClientMsg::Heartbeat { .. }) => {}

@@ -104,6 +104,21 @@ fn get_status(port: u16, path: &str) -> Option<u16> {
     std::str::from_utf8(&head[9..12]).ok()?.parse().ok()
 }
 
+/// The body of `GET path` on a loopback port, or `None` when there is no answer.
+pub fn get_body(port: u16, path: &str) -> Option<String> {
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(1)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    Some(text.split_once("\r\n\r\n")?.1.to_string())
+}
+
 /// Why a server did not become ready.
 enum NotReady {
     /// The port was taken between [`free_port`] and the server's bind.
@@ -288,8 +303,16 @@ impl Plane {
     }
 
     /// [`Plane::start`] with these environment variables.
+    /// Its journal lives in a state home of its own address, so that a control plane
+    /// started again on the same address goes on from it, and no two tests share one.
     pub fn start_with(addr: SocketAddr, args: &[&str], env: &[(&str, &str)]) -> Plane {
+        let home = std::env::temp_dir().join(format!(
+            "warroom-test-state-{}-{}",
+            std::process::id(),
+            addr.port()
+        ));
         let child = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .env("XDG_STATE_HOME", &home)
             .envs(env.iter().copied())
             .arg("serve")
             .arg("--listen")

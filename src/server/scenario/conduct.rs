@@ -87,6 +87,8 @@ pub(super) struct Conductor {
     pub queue: VecDeque<Command>,
     /// Handed to the shell by `take_actuations`.
     pub out: Vec<Actuation>,
+    /// After a restart: the actuation that was under way, to be read back.
+    pub recover: Vec<Actuation>,
     /// The conductor's own commands so far (for their ids).
     pub issued: u64,
     /// SLO triggers (slo, index) whose fire has been acted on; forgotten when it clears.
@@ -251,6 +253,7 @@ impl Scenario {
         }
         if let Some(verb) = Verb::of(cmd.action).filter(|v| self.conduct.external.contains(v)) {
             let a = self.actuation(&cmd, verb);
+            self.intent(&a, out);
             self.conductor.out.push(a);
             self.conductor.in_flight = Some(InFlight { cmd, verb });
             return;
@@ -351,7 +354,7 @@ impl Scenario {
         }
     }
 
-    fn actuation(&self, cmd: &Command, verb: Verb) -> Actuation {
+    pub(super) fn actuation(&self, cmd: &Command, verb: Verb) -> Actuation {
         let p = &self.plan.spec;
         let cur = self.state.current_wave();
         let target = match verb {

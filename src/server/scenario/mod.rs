@@ -44,6 +44,7 @@ mod conduct;
 mod demo;
 mod judge;
 mod observe;
+mod resume;
 mod rollout;
 mod signals;
 
@@ -55,7 +56,7 @@ pub use crate::core::source::CONTROL_PLANE;
 pub const SIMULATION: &str = "scenario";
 
 /// Command ids remembered for idempotency; the oldest are forgotten first.
-pub const REMEMBERED_COMMANDS: usize = 4096;
+pub const REMEMBERED_COMMANDS: usize = crate::core::state::COMMAND_CAP;
 
 /// Most samples caught up at once after a long gap in ticks; older ones are skipped, and the
 /// consoles show the gap as stale data rather than a burst of made-up history.

@@ -180,7 +180,7 @@ impl Scenario {
     /// Before a conducted rollout starts by itself, every SLO it measures must have told how
     /// the service is: no data yet, or an SLO already critical, holds the automatic start (a
     /// person may still start it). Simulated values are always there.
-    fn unknown_health(&self) -> Vec<String> {
+    pub(super) fn unknown_health(&self) -> Vec<String> {
         if self.conduct.simulated {
             return Vec::new();
         }

@@ -24,6 +24,11 @@ const DRAIN: Duration = Duration::from_millis(200);
 /// Commands per verb; a verb without one is carried out by the conductor alone.
 pub struct Exec {
     verbs: BTreeMap<Verb, Vec<String>>,
+    /// Reads the target back (after a restart): exit 0 done, 1 not done, else unknown.
+    observe: Option<Vec<String>>,
+    /// Where the running command's process group is written, so that a control plane
+    /// restarted after a crash waits for a command its predecessor left running.
+    pid_file: Option<PathBuf>,
     timeout: Span,
     dir: PathBuf,
 }
@@ -33,8 +38,67 @@ impl Exec {
     pub fn new(verbs: BTreeMap<Verb, Vec<String>>, timeout: Span, dir: PathBuf) -> Exec {
         Exec {
             verbs,
+            observe: None,
+            pid_file: None,
             timeout,
             dir,
+        }
+    }
+
+    /// This actuator with a command that reads the target back.
+    #[must_use]
+    pub fn with_observe(mut self, argv: Option<Vec<String>>) -> Exec {
+        self.observe = argv;
+        self
+    }
+
+    /// This actuator, writing the running command's process group to `path`.
+    #[must_use]
+    pub fn with_pid_file(mut self, path: Option<PathBuf>) -> Exec {
+        self.pid_file = path;
+        self
+    }
+
+    /// Waits (up to the timeout, then kills it) for a command that a previous control
+    /// plane started and left running when it died, so that what is read back is final.
+    async fn wait_for_orphan(&self) {
+        let Some(path) = &self.pid_file else { return };
+        let Some(pid) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.trim().parse::<i32>().ok())
+            .and_then(rustix::process::Pid::from_raw)
+        else {
+            return;
+        };
+        let alive = || rustix::process::test_kill_process_group(pid).is_ok();
+        let deadline = tokio::time::Instant::now() + self.timeout.as_duration();
+        while alive() && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        if alive() {
+            let _ = rustix::process::kill_process_group(pid, rustix::process::Signal::KILL);
+        }
+        let _ = std::fs::remove_file(path);
+    }
+
+    /// Whether the actuation's change is in the target, by the plan's `observe` command
+    /// (run with the actuation's environment and `WARROOM_OBSERVE=1`).
+    pub async fn observe(&self, a: &Actuation) -> super::Observed {
+        self.wait_for_orphan().await;
+        let Some(argv) = self.observe.clone() else {
+            return super::Observed::Cannot {
+                reason: "the exec actuator has no observe command to read the target back".into(),
+            };
+        };
+        let (said, code) = self.run(&argv, a, true).await;
+        match (said, code) {
+            (Actuated::Applied { output }, _) => super::Observed::Done { output },
+            (Actuated::Failed { .. }, Some(1)) => super::Observed::NotDone,
+            (Actuated::Failed { reason } | Actuated::Unknown { reason }, _) => {
+                super::Observed::Cannot {
+                    reason: format!("observe: {reason}"),
+                }
+            }
         }
     }
 
@@ -51,15 +115,29 @@ impl Exec {
 
     /// Runs the verb's command and says how it went.
     pub async fn actuate(&self, a: &Actuation) -> Actuated {
-        let Some((arg0, args)) = self.verbs.get(&a.verb).and_then(|v| v.split_first()) else {
+        let Some(argv) = self.verbs.get(&a.verb).cloned() else {
             return Actuated::Applied {
                 output: String::new(),
             };
+        };
+        self.run(&argv, a, false).await.0
+    }
+
+    /// Runs an argument list with the actuation's environment; the answer and the exit code.
+    async fn run(&self, argv: &[String], a: &Actuation, observe: bool) -> (Actuated, Option<i32>) {
+        let Some((arg0, args)) = argv.split_first() else {
+            return (
+                Actuated::Applied {
+                    output: String::new(),
+                },
+                Some(0),
+            );
         };
         let program = self.program(arg0);
         let mut cmd = Command::new(&program);
         cmd.args(args)
             .envs(environment(a))
+            .envs(observe.then_some(("WARROOM_OBSERVE", "1")))
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -68,12 +146,18 @@ impl Exec {
         let mut child = match cmd.spawn() {
             Ok(c) => c,
             Err(e) => {
-                return Actuated::Failed {
-                    reason: format!("cannot run {}: {e}", program.display()),
-                }
+                return (
+                    Actuated::Failed {
+                        reason: format!("cannot run {}: {e}", program.display()),
+                    },
+                    None,
+                )
             }
         };
         let group = child.id();
+        if let (Some(path), Some(pid), false) = (&self.pid_file, group, observe) {
+            let _ = std::fs::write(path, pid.to_string());
+        }
         let out = tokio::spawn(keep_end(child.stdout.take()));
         let err = tokio::spawn(keep_end(child.stderr.take()));
         let status = tokio::time::timeout(self.timeout.as_duration(), child.wait()).await;
@@ -81,9 +165,16 @@ impl Exec {
             kill_group(group);
             let _ = child.wait().await;
         }
+        if let (Some(path), false) = (&self.pid_file, observe) {
+            let _ = std::fs::remove_file(path);
+        }
         let stdout = finish(out).await;
         let stderr = finish(err).await;
-        match status {
+        let code = match &status {
+            Ok(Ok(st)) => st.code(),
+            _ => None,
+        };
+        let answer = match status {
             Err(_) => Actuated::Unknown {
                 reason: format!(
                     "no answer within {} (killed){}",
@@ -112,7 +203,8 @@ impl Exec {
                     },
                 }
             }
-        }
+        };
+        (answer, code)
     }
 }
 

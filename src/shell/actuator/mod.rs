@@ -23,6 +23,18 @@ pub struct Outside {
     pub text: String,
 }
 
+/// What reading the target back says about an actuation (after a restart that came
+/// between asking the actuator and hearing its answer).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Observed {
+    /// The change is there; `output` says what was read.
+    Done { output: String },
+    /// The change is not there: it can be carried out now.
+    NotDone,
+    /// The target cannot tell (or cannot be read): a person must look.
+    Cannot { reason: String },
+}
+
 /// What every actuator promises: it carries out one command and says how it went, never
 /// panics, and never hangs past its own timeout. `Applied` only once the change is made (and,
 /// where the target can tell, read back); `Failed` when nothing changed, in the target's own
@@ -31,6 +43,14 @@ pub struct Outside {
 pub trait Actuate {
     /// Carries out one command.
     fn actuate(&self, a: &Actuation) -> impl std::future::Future<Output = Actuated> + Send;
+
+    /// Whether `a`'s change is already in the target. Actuators that cannot read their
+    /// target back say so.
+    fn observe(&self, _a: &Actuation) -> impl std::future::Future<Output = Observed> + Send {
+        std::future::ready(Observed::Cannot {
+            reason: "this actuator cannot read its target back".into(),
+        })
+    }
 
     /// Changes made outside warroom since the previous call (the first sets the start).
     ///
@@ -52,11 +72,20 @@ impl Actuate for Simulate {
             output: String::new(),
         }
     }
+
+    /// Nothing outside: carrying it out (again) changes nothing anywhere.
+    async fn observe(&self, _: &Actuation) -> Observed {
+        Observed::NotDone
+    }
 }
 
 impl Actuate for exec::Exec {
     async fn actuate(&self, a: &Actuation) -> Actuated {
         exec::Exec::actuate(self, a).await
+    }
+
+    async fn observe(&self, a: &Actuation) -> Observed {
+        exec::Exec::observe(self, a).await
     }
 }
 
@@ -69,6 +98,10 @@ impl Actuate for webhook::Webhook {
 impl Actuate for unleash::Unleash {
     async fn actuate(&self, a: &Actuation) -> Actuated {
         unleash::Unleash::actuate(self, a).await
+    }
+
+    async fn observe(&self, a: &Actuation) -> Observed {
+        unleash::Unleash::observe(self, a).await
     }
 
     async fn outside_changes(&self) -> Result<Vec<Outside>, String> {
@@ -95,9 +128,12 @@ impl Actuator {
             ActuatorSpec::Simulate { .. } => Actuator::Simulate,
             ActuatorSpec::Exec {
                 verbs,
+                observe,
                 timeout,
                 dir,
-            } => Actuator::Exec(exec::Exec::new(verbs.clone(), *timeout, dir.clone())),
+            } => Actuator::Exec(
+                exec::Exec::new(verbs.clone(), *timeout, dir.clone()).with_observe(observe.clone()),
+            ),
             ActuatorSpec::Webhook {
                 url,
                 secret,
@@ -154,6 +190,15 @@ impl Actuate for Actuator {
             Actuator::Exec(e) => Actuate::actuate(e, a).await,
             Actuator::Webhook(w) => Actuate::actuate(w, a).await,
             Actuator::Unleash(u) => Actuate::actuate(u, a).await,
+        }
+    }
+
+    async fn observe(&self, a: &Actuation) -> Observed {
+        match self {
+            Actuator::Simulate => Simulate.observe(a).await,
+            Actuator::Exec(e) => Actuate::observe(e, a).await,
+            Actuator::Webhook(w) => Actuate::observe(w, a).await,
+            Actuator::Unleash(u) => Actuate::observe(u, a).await,
         }
     }
 

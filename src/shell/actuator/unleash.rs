@@ -190,6 +190,39 @@ impl Unleash {
         }
     }
 
+    /// Whether the actuation's change is in Unleash: for an advance, the flag on with the
+    /// wave's rollout percentage; for a rollback, the flag off. Pause and resume change
+    /// nothing there.
+    pub async fn observe(&self, a: &Actuation) -> super::Observed {
+        let env = match self.read_env().await {
+            Ok(e) => e,
+            Err(f) => {
+                return super::Observed::Cannot {
+                    reason: describe_fail(&f, "reading the flag back"),
+                }
+            }
+        };
+        let rollout = env.rollout().and_then(parse_percent);
+        let done = match a.verb {
+            Verb::Advance => env.enabled && rollout.is_some() && rollout == whole_percent(a.traffic),
+            Verb::Rollback => !env.enabled,
+            Verb::Pause | Verb::Resume => true,
+        };
+        if done {
+            super::Observed::Done {
+                output: format!(
+                    "read back from Unleash: {} {}: {}, rollout {}",
+                    self.feature,
+                    self.environment,
+                    on_off(env.enabled),
+                    rollout.map_or_else(|| "none".to_string(), |r| format!("{r}%"))
+                ),
+            }
+        } else {
+            super::Observed::NotDone
+        }
+    }
+
     /// Changes to the flag made outside warroom since the previous call (the first call
     /// only sets the starting point). Events of other environments are left out; the flag's
     /// own (archived, renamed, …) are kept.

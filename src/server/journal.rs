@@ -1,0 +1,655 @@
+//! The control plane's journal: every event it publishes, appended to a file in its state
+//! directory before any console sees it, so that a control plane killed at any moment starts
+//! again where it was: the same session, the same sequence numbers, the same state.
+//!
+//! ```text
+//!   DIR/lock                          held (flock) while a control plane runs on DIR
+//!   DIR/journal-000000000001.ndjson   a fixture: header, snapshot (seq 0), events 1 …
+//!   DIR/journal-000000100001.ndjson   a fixture: header, snapshot (seq 100000), events …
+//! ```
+//!
+//! Each segment is a fixture that `warroom replay` plays: the header holds the rollout as the
+//! consoles saw it (T0 included), the first record is a `snapshot` of the state before the
+//! segment's first event (with the session, and how many events earlier segments held), and
+//! every record after it carries its sequence number in `seq`. A segment is closed after
+//! [`SEGMENT_EVENTS`] events: the next one starts with a snapshot of the state so far, and
+//! segments older than the one before it are deleted (compaction; the snapshot's text and
+//! `/metrics` count what was compacted). A restart reads only the newest segment (and the end
+//! of the one before it, to let consoles resume), so it costs the same at a thousand events
+//! as at a million.
+//!
+//! Durability: every batch of records is written with one `write()` before it is published,
+//! so a killed process loses nothing it published. A batch holding anything but samples and
+//! alerts (commands, outcomes, wave moves, ticks, notes) is also `fdatasync`ed before it is
+//! published; batches of samples are synced at most [`SYNC_EVERY`] later. A write that fails
+//! is cut back off the file, and nothing of it is published until it can be written.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::Value;
+
+use crate::core::plan::{Plan, PlanSpec};
+use crate::core::record::{Body, Record};
+use crate::core::source::{Link, SourceStatus, CONTROL_PLANE};
+use crate::core::state::{Event, Image, State, TIMELINE_CAP};
+use crate::core::time::{Epoch, Offset};
+use crate::format::encode;
+use crate::format::protocol::ServerMsg;
+
+use super::event_log::{Published, LOG_CAP};
+
+/// Events per segment before the journal is compacted into a snapshot and a new segment.
+pub const SEGMENT_EVENTS: u64 = 100_000;
+/// Longest a batch of samples waits for its `fdatasync`.
+pub const SYNC_EVERY: Duration = Duration::from_millis(200);
+/// Free space the journal's file system must have for a command to be accepted.
+pub const RESERVE: u64 = 1 << 20;
+/// How much of the previous segment's end a restart reads to refill the catch-up log.
+const TAIL_BYTES: u64 = 8 << 20;
+
+/// One line for the journal: an event with its sequence number.
+pub struct Line {
+    pub text: String,
+    /// Whether it must be on disk (`fdatasync`) before it is published.
+    pub sync: bool,
+}
+
+impl Line {
+    /// The journal line of `record` (its fixture shape, `seq` added).
+    #[must_use]
+    pub fn of(seq: u64, mut encoded: Value, record: &Record) -> Line {
+        if let Value::Object(m) = &mut encoded {
+            m.insert("seq".into(), Value::from(seq));
+        }
+        Line {
+            text: encoded.to_string(),
+            sync: !matches!(record.body, Body::Metric { .. } | Body::Alert { .. }),
+        }
+    }
+}
+
+/// What a restart found in the journal.
+pub struct Restored {
+    pub session: String,
+    /// The rollout's T0, as the consoles were told.
+    pub t0: Epoch,
+    /// The newest sequence number.
+    pub seq: u64,
+    /// The state after every event.
+    pub state: State,
+    /// The newest events (at most [`LOG_CAP`]), for consoles that resume.
+    pub log: Vec<Published>,
+    /// A torn last line that was cut off, in words.
+    pub torn: Option<String>,
+    /// Events in segments compacted away.
+    pub compacted: u64,
+    /// Time of the newest record (or the snapshot's).
+    pub last_t: Offset,
+    /// How long ago the journal was last written (the time the control plane was down).
+    pub down: Duration,
+}
+
+/// The open journal of a running control plane.
+pub struct Journal {
+    dir: PathBuf,
+    _lock: File,
+    file: File,
+    /// Bytes of the current segment known to be written whole.
+    len: u64,
+    /// First sequence number of each segment still on disk, oldest first.
+    segments: Vec<u64>,
+    /// Events in the current segment.
+    events: u64,
+    header: String,
+    session: String,
+    unsynced: Option<Instant>,
+    compacted: u64,
+    failed: Option<String>,
+}
+
+fn segment_name(first: u64) -> String {
+    format!("journal-{first:012}.ndjson")
+}
+
+fn first_of(name: &str) -> Option<u64> {
+    name.strip_prefix("journal-")?
+        .strip_suffix(".ndjson")?
+        .parse()
+        .ok()
+}
+
+fn control_plane() -> SourceStatus {
+    SourceStatus {
+        name: Arc::from(CONTROL_PLANE),
+        link: Link::Connected,
+    }
+}
+
+/// The rollout as a header compares it: everything but T0.
+fn comparable(spec: &PlanSpec) -> Value {
+    let mut v = serde_json::to_value(spec).unwrap_or(Value::Null);
+    if let Value::Object(m) = &mut v {
+        m.remove("t0");
+    }
+    v
+}
+
+fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    File::open(dir)?.sync_all()
+}
+
+impl Journal {
+    /// Opens the journal in `dir` (created as needed) for `spec`'s rollout, holding its
+    /// lock. An empty directory starts a journal for `session`, whose state is `start` at
+    /// `t`; a journal already there is read back and returned as [`Restored`].
+    ///
+    /// # Errors
+    /// The directory cannot be used, another control plane holds it, it holds another
+    /// rollout's journal, or a line before the last is damaged; the message says which and
+    /// where.
+    pub fn open(
+        dir: &Path,
+        spec: &PlanSpec,
+        session: &str,
+        start: &State,
+        t: Offset,
+    ) -> Result<(Journal, Option<Restored>), String> {
+        let shown = dir.display();
+        std::fs::create_dir_all(dir).map_err(|e| format!("--state {shown}: {e}"))?;
+        let lock = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .map_err(|e| format!("--state {shown}: {e}"))?;
+        if lock.try_lock().is_err() {
+            return Err(format!(
+                "--state {shown}: another warroom serve is using this state directory"
+            ));
+        }
+        let mut segments: Vec<u64> = std::fs::read_dir(dir)
+            .map_err(|e| format!("--state {shown}: {e}"))?
+            .filter_map(|e| e.ok()?.file_name().to_str().and_then(first_of))
+            .collect();
+        segments.sort_unstable();
+        let header = encode::header(spec).to_string();
+        let Some(&newest) = segments.last() else {
+            let mut j = Journal {
+                dir: dir.to_path_buf(),
+                _lock: lock,
+                file: File::open(dir).map_err(|e| format!("--state {shown}: {e}"))?,
+                len: 0,
+                segments: Vec::new(),
+                events: 0,
+                header,
+                session: session.to_string(),
+                unsynced: None,
+                compacted: 0,
+                failed: None,
+            };
+            j.start_segment(1, start.image(), t, "journal begins")
+                .map_err(|e| format!("--state {shown}: {e}"))?;
+            return Ok((j, None));
+        };
+        let path = dir.join(segment_name(newest));
+        let restored = read_segment(&path, newest, spec)?;
+        let previous = segments.iter().rev().nth(1).copied();
+        let mut restored = restored;
+        if restored.log.len() < LOG_CAP {
+            if let Some(prev) = previous {
+                let mut older = tail_of(&dir.join(segment_name(prev)), newest)?;
+                let room = LOG_CAP - restored.log.len();
+                if older.len() > room {
+                    older.drain(..older.len() - room);
+                }
+                older.append(&mut restored.log);
+                restored.log = older;
+            }
+        }
+        let file = OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        let len = file
+            .metadata()
+            .map_err(|e| format!("{}: {e}", path.display()))?
+            .len();
+        let events = restored.seq + 1 - newest;
+        let j = Journal {
+            dir: dir.to_path_buf(),
+            _lock: lock,
+            file,
+            len,
+            segments,
+            events,
+            header,
+            session: restored.session.clone(),
+            unsynced: None,
+            compacted: restored.compacted,
+            failed: None,
+        };
+        Ok((j, Some(restored)))
+    }
+
+    /// Writes a new segment that starts after `seq` with a snapshot of the state then.
+    fn start_segment(
+        &mut self,
+        first: u64,
+        image: Image,
+        t: Offset,
+        why: &str,
+    ) -> std::io::Result<()> {
+        let path = self.dir.join(segment_name(first));
+        let snapshot = Record {
+            t,
+            source: Some(CONTROL_PLANE.into()),
+            body: Body::Snapshot {
+                session: self.session.as_str().into(),
+                text: format!(
+                    "{why}: session {}, events from seq {first}; {} earlier events compacted",
+                    self.session, self.compacted
+                )
+                .into(),
+                image: Box::new(image),
+            },
+        };
+        let plan_free = snapshot_line(first - 1, &snapshot);
+        let mut file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .write(true)
+            .open(&path)?;
+        let text = format!("{}\n{plan_free}\n", self.header);
+        file.write_all(text.as_bytes())?;
+        file.sync_all()?;
+        sync_dir(&self.dir)?;
+        self.file = OpenOptions::new().append(true).open(&path)?;
+        self.len = text.len() as u64;
+        self.events = 0;
+        self.segments.push(first);
+        Ok(())
+    }
+
+    /// Appends one batch of lines with one write; syncs it when a line asks for that.
+    /// Nothing of a batch that fails stays in the file.
+    ///
+    /// # Errors
+    /// The write or the sync failed; the journal refuses commands until a write succeeds.
+    pub fn append(&mut self, lines: &[Line]) -> Result<(), String> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut buf = String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum());
+        for l in lines {
+            buf.push_str(&l.text);
+            buf.push('\n');
+        }
+        let sync = lines.iter().any(|l| l.sync);
+        let wrote = self.file.write_all(buf.as_bytes()).and_then(|()| {
+            if sync || self.unsynced.is_some_and(|u| u.elapsed() >= SYNC_EVERY) {
+                self.file.sync_data()
+            } else {
+                Ok(())
+            }
+        });
+        if let Err(e) = wrote {
+            // A part of the batch may be in the file: cut it off again.
+            let _ = self.file.set_len(self.len);
+            let why = format!(
+                "the journal in {} cannot be written: {e}",
+                self.dir.display()
+            );
+            self.failed = Some(why.clone());
+            return Err(why);
+        }
+        self.len += buf.len() as u64;
+        self.events += lines.len() as u64;
+        if sync || self.unsynced.is_some_and(|u| u.elapsed() >= SYNC_EVERY) {
+            self.unsynced = None;
+        } else {
+            self.unsynced.get_or_insert_with(Instant::now);
+        }
+        self.failed = None;
+        Ok(())
+    }
+
+    /// Syncs samples written more than [`SYNC_EVERY`] ago.
+    pub fn sync_due(&mut self) {
+        if self.unsynced.is_some_and(|u| u.elapsed() >= SYNC_EVERY) && self.file.sync_data().is_ok()
+        {
+            self.unsynced = None;
+        }
+    }
+
+    /// Whether a command can be accepted: the journal's last write worked and its file
+    /// system has room for it.
+    ///
+    /// # Errors
+    /// Why not, in words for the console.
+    pub fn can_accept(&self) -> Result<(), String> {
+        if let Some(why) = &self.failed {
+            return Err(format!("commands are refused until it can be: {why}"));
+        }
+        match rustix::fs::statvfs(&self.dir) {
+            Ok(s) => {
+                let free = s.f_bavail.saturating_mul(s.f_frsize);
+                if free < RESERVE {
+                    return Err(format!(
+                        "commands are refused: the journal's file system ({}) has {} KiB free, \
+                         and a command is accepted only with {} KiB free to record it",
+                        self.dir.display(),
+                        free / 1024,
+                        RESERVE / 1024
+                    ));
+                }
+                Ok(())
+            }
+            Err(_) => Ok(()),
+        }
+    }
+
+    /// Whether the current segment is full.
+    #[must_use]
+    pub fn full(&self) -> bool {
+        self.events >= SEGMENT_EVENTS
+    }
+
+    /// Closes the current segment: a new one starts after `seq` with `image` (the state
+    /// after `seq`, at `t`), and segments older than the previous one are deleted.
+    ///
+    /// # Errors
+    /// The new segment cannot be written; the current one stays in use.
+    pub fn compact(&mut self, seq: u64, image: Image, t: Offset) -> Result<(), String> {
+        let keep_from = self.segments.last().copied().unwrap_or(1);
+        let old: Vec<u64> = self
+            .segments
+            .iter()
+            .copied()
+            .filter(|s| *s < keep_from)
+            .collect();
+        // What the deleted segments held: each runs up to the next one's start.
+        let gone: u64 = old
+            .iter()
+            .map(|s| {
+                let next = self
+                    .segments
+                    .iter()
+                    .find(|n| *n > s)
+                    .copied()
+                    .unwrap_or(seq + 1);
+                next - s
+            })
+            .sum();
+        let previous = (self.compacted, self.segments.clone());
+        self.compacted += gone;
+        if let Err(e) = self.start_segment(seq + 1, image, t, "journal compacted") {
+            (self.compacted, self.segments) = previous;
+            return Err(format!("compacting the journal: {e}"));
+        }
+        for s in old {
+            let _ = std::fs::remove_file(self.dir.join(segment_name(s)));
+        }
+        self.segments.retain(|s| *s >= keep_from);
+        let _ = sync_dir(&self.dir);
+        Ok(())
+    }
+
+    /// Events compacted away so far.
+    #[must_use]
+    pub fn compacted(&self) -> u64 {
+        self.compacted
+    }
+
+    /// The directory.
+    #[must_use]
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The segment now written to.
+    #[must_use]
+    pub fn current(&self) -> PathBuf {
+        self.dir
+            .join(segment_name(self.segments.last().copied().unwrap_or(1)))
+    }
+}
+
+/// The snapshot record's line (its image needs no plan to encode).
+fn snapshot_line(seq: u64, r: &Record) -> String {
+    let Body::Snapshot {
+        session,
+        text,
+        image,
+    } = &r.body
+    else {
+        return String::new();
+    };
+    serde_json::json!({
+        "seq": seq,
+        "t": crate::core::time::exact_offset(r.t),
+        "type": "snapshot",
+        "session": session,
+        "text": text,
+        "state": image.encode(),
+        "source": CONTROL_PLANE,
+    })
+    .to_string()
+}
+
+/// Reads the newest segment back: checks that it is `spec`'s rollout, cuts a torn last line
+/// off the file, and rebuilds the state and the catch-up log.
+fn read_segment(path: &Path, first: u64, spec: &PlanSpec) -> Result<Restored, String> {
+    let shown = path.display().to_string();
+    let mut bytes = std::fs::read(path).map_err(|e| format!("{shown}: {e}"))?;
+    let modified = std::fs::metadata(path)
+        .and_then(|m| m.modified())
+        .unwrap_or_else(|_| SystemTime::now());
+    let down = SystemTime::now()
+        .duration_since(modified)
+        .unwrap_or_default();
+    let mut torn = None;
+    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
+        let keep = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
+        let cut = bytes.len() - keep;
+        cut_to(path, keep as u64)?;
+        bytes.truncate(keep);
+        torn = Some(format!(
+            "the journal's last line was cut off mid-write ({cut} bytes, {}); it was removed",
+            segment_name(first)
+        ));
+    }
+    let mut reader = crate::format::fixture::open(&shown, std::io::Cursor::new(&bytes[..]))
+        .map_err(|e| e.to_string())?;
+    let plan: Arc<Plan> = reader.fixture().plan.clone();
+    if comparable(&plan.spec) != comparable(spec) {
+        return Err(format!(
+            "{shown}: this journal is of another plan (rollout {:?}); move its directory away \
+             or pass another --state to start this rollout afresh",
+            plan.spec.id
+        ));
+    }
+    let mut records = Vec::new();
+    let mut state: Option<State> = None;
+    let mut session = String::new();
+    let mut compacted = 0;
+    let mut last_t = Offset::ZERO;
+    let mut count = 0u64;
+    loop {
+        records.clear();
+        let line = reader.next_records(&mut |r| records.push(r));
+        let got = match line {
+            Ok(got) => got,
+            Err(e) if e.line == reader.position().line + 1 && is_last_line(&bytes, e.line) => {
+                // A damaged last line is a torn write too.
+                let keep = line_start(&bytes, e.line);
+                cut_to(path, keep as u64)?;
+                let cut = bytes.len() - keep;
+                bytes.truncate(keep);
+                torn = Some(format!(
+                    "the journal's last line was damaged ({cut} bytes, {}: {}); it was removed",
+                    segment_name(first),
+                    e.message
+                ));
+                break;
+            }
+            Err(e) => return Err(e.to_string()),
+        };
+        if got.is_none() {
+            break;
+        }
+        for r in records.drain(..) {
+            last_t = r.t;
+            match (&mut state, r.body) {
+                (
+                    None,
+                    Body::Snapshot {
+                        session: s,
+                        text,
+                        image,
+                    },
+                ) => {
+                    session = s.to_string();
+                    compacted = compacted_in(&text);
+                    state = Some(
+                        State::from_image(plan.clone(), control_plane(), TIMELINE_CAP, *image)
+                            .map_err(|e| format!("{shown}: {e}"))?,
+                    );
+                }
+                (None, _) => {
+                    return Err(format!(
+                        "{shown}: a journal segment starts with a snapshot record"
+                    ))
+                }
+                (Some(s), body) => {
+                    count += 1;
+                    s.apply(Event::Record(Record {
+                        t: r.t,
+                        source: r.source,
+                        body,
+                    }));
+                }
+            }
+        }
+    }
+    let state = state.ok_or_else(|| format!("{shown}: no snapshot record"))?;
+    let seq = first - 1 + count;
+    let log = tail_lines(&bytes, first, seq.saturating_sub(LOG_CAP as u64) + 1)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if log.last().is_some_and(|p| p.seq != seq) {
+        return Err(format!(
+            "{shown}: the events' seq numbers do not follow on from the segment's start"
+        ));
+    }
+    Ok(Restored {
+        session,
+        t0: plan.spec.t0,
+        seq,
+        state,
+        log,
+        torn,
+        compacted,
+        last_t,
+        down,
+    })
+}
+
+fn cut_to(path: &Path, len: u64) -> Result<(), String> {
+    let f = OpenOptions::new()
+        .write(true)
+        .open(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    f.set_len(len)
+        .and_then(|()| f.sync_all())
+        .map_err(|e| format!("{}: cutting off the torn line: {e}", path.display()))
+}
+
+/// Byte offset where 1-based line `n` starts.
+fn line_start(bytes: &[u8], n: usize) -> usize {
+    if n <= 1 {
+        return 0;
+    }
+    memchr::memchr_iter(b'\n', bytes)
+        .nth(n - 2)
+        .map_or(bytes.len(), |i| i + 1)
+}
+
+fn is_last_line(bytes: &[u8], n: usize) -> bool {
+    let start = line_start(bytes, n);
+    start < bytes.len() && memchr::memchr(b'\n', &bytes[start..]) == Some(bytes.len() - start - 1)
+}
+
+/// "… 12345 earlier events compacted" → 12345.
+fn compacted_in(text: &str) -> u64 {
+    text.rsplit_once(" earlier events compacted")
+        .and_then(|(head, _)| head.rsplit(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+/// The events with `seq >= from` among `bytes`' record lines (a segment that starts at
+/// `first`, or the end of one), as the catch-up log holds them.
+fn tail_lines(bytes: &[u8], first: u64, from: u64) -> Result<Vec<Published>, String> {
+    let mut out = Vec::new();
+    // Lines from the end until one is older than `from`.
+    let mut end = bytes.len();
+    let mut lines: Vec<&[u8]> = Vec::new();
+    while end > 0 {
+        let start = memchr::memrchr(b'\n', &bytes[..end - 1]).map_or(0, |i| i + 1);
+        let line = &bytes[start..end];
+        end = start;
+        let Some(seq) = seq_of(line) else { continue };
+        if seq < from || seq < first {
+            break;
+        }
+        lines.push(line);
+    }
+    for line in lines.into_iter().rev() {
+        let mut v: Value = serde_json::from_slice(line).map_err(|e| format!("a journal line: {e}"))?;
+        let Some(seq) = v.as_object_mut().and_then(|m| m.remove("seq")).and_then(|s| s.as_u64())
+        else {
+            continue;
+        };
+        let message: Arc<str> = serde_json::to_string(&ServerMsg::Event { seq, record: v })
+            .unwrap_or_default()
+            .into();
+        out.push(Published { seq, message });
+    }
+    Ok(out)
+}
+
+/// The `seq` of an event line, cheaply (`None` for the header, the snapshot and others).
+fn seq_of(line: &[u8]) -> Option<u64> {
+    let i = memchr::memmem::find(line, b"\"seq\":")?;
+    if memchr::memmem::find(line, b"\"type\":\"snapshot\"").is_some() {
+        return None;
+    }
+    let digits: &[u8] = &line[i + 6..];
+    let n = digits.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&digits[..n]).ok()?.parse().ok()
+}
+
+/// The end of an older segment: its events before `before`.
+fn tail_of(path: &Path, before: u64) -> Result<Vec<Published>, String> {
+    let shown = path.display();
+    let mut f = File::open(path).map_err(|e| format!("{shown}: {e}"))?;
+    let len = f.metadata().map_err(|e| format!("{shown}: {e}"))?.len();
+    let from = len.saturating_sub(TAIL_BYTES);
+    f.seek(SeekFrom::Start(from))
+        .map_err(|e| format!("{shown}: {e}"))?;
+    let mut bytes = Vec::new();
+    f.read_to_end(&mut bytes)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    if from > 0 {
+        // The first line read may be a part of one.
+        let skip = memchr::memchr(b'\n', &bytes).map_or(bytes.len(), |i| i + 1);
+        bytes.drain(..skip);
+    }
+    let mut out = tail_lines(&bytes, 0, before.saturating_sub(LOG_CAP as u64))
+        .map_err(|e| format!("{shown}: {e}"))?;
+    out.retain(|p| p.seq < before);
+    Ok(out)
+}

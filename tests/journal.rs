@@ -127,7 +127,13 @@ struct Seen {
 /// A console: connects (again and again), resumes after the last event it holds, answers
 /// heartbeats and, with `commands`, sends a pause, resume or note every 150 ms, re-sending
 /// one it has seen no outcome for with the same id.
-async fn console(url: String, name: &'static str, seen: Arc<Mutex<Seen>>, stop: Arc<AtomicBool>) {
+async fn console(
+    url: String,
+    name: &'static str,
+    seen: Arc<Mutex<Seen>>,
+    quiet: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+) {
     let actions = ["pause", "resume", "note"];
     let mut n = 0usize;
     let mut open: Option<(String, &str)> = None;
@@ -197,6 +203,7 @@ async fn console(url: String, name: &'static str, seen: Arc<Mutex<Seen>>, stop: 
                     }
                 }
                 _ = every.tick() => {
+                    if quiet.load(Ordering::Relaxed) { continue }
                     let session = seen.lock().unwrap().session.clone();
                     let Some(session) = session else { continue };
                     let (id, action) = open.clone().unwrap_or_else(|| {
@@ -249,9 +256,10 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
     let addr = common::free_addr();
     let url = format!("ws://{addr}");
     let stop = Arc::new(AtomicBool::new(false));
+    let quiet = Arc::new(AtomicBool::new(false));
     let (a, b) = (Arc::new(Mutex::new(Seen::default())), Arc::new(Mutex::new(Seen::default())));
-    let ta = tokio::spawn(console(url.clone(), "ana", a.clone(), stop.clone()));
-    let tb = tokio::spawn(console(url.clone(), "ben", b.clone(), stop.clone()));
+    let ta = tokio::spawn(console(url.clone(), "ana", a.clone(), quiet.clone(), stop.clone()));
+    let tb = tokio::spawn(console(url.clone(), "ben", b.clone(), quiet.clone(), stop.clone()));
     let mut rng = Lcg(0x5eed);
     let started = Instant::now();
     for _ in 0..100 {
@@ -263,10 +271,10 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
     // A last run, left alone until both consoles hold everything it published.
     let plane = serve(addr, &plan, &state, &env);
     tokio::time::sleep(Duration::from_millis(600)).await;
-    stop.store(true, Ordering::Relaxed);
-    let _ = ta.await;
-    let _ = tb.await;
-    // Nothing more is published once no commands come (the bake takes an hour).
+    quiet.store(true, Ordering::Relaxed);
+    // Nothing more is published once no commands come (the bake takes an hour), once the
+    // last command's actuation has answered.
+    tokio::time::sleep(Duration::from_millis(500)).await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let newest = loop {
         let seq = common::get_body(addr.port(), "/metrics")
@@ -283,6 +291,9 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
+    stop.store(true, Ordering::Relaxed);
+    let _ = ta.await;
+    let _ = tb.await;
     drop(plane);
     let journal = journal(&state);
     assert_eq!(journal.last().unwrap().0, newest, "the journal ends at the newest seq");

@@ -5,7 +5,12 @@
 //! The exec actuator is a shell script that logs every call it gets: that log is how the
 //! tests count what was applied.
 
-#![allow(clippy::unwrap_used, clippy::panic, clippy::too_many_lines)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::panic,
+    clippy::too_many_lines,
+    clippy::items_after_statements
+)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -23,6 +28,12 @@ mod common;
 /// actuator for every verb that logs `ID VERB` per call to `$WARROOM_TEST_CALLS`, and an
 /// `observe` command that reads that log back.
 fn exec_plan(dir: &Path, observe: bool) -> PathBuf {
+    plan_with(dir, observe, "auto", "")
+}
+
+/// [`exec_plan`] with the first wave's approval, and an `[actuator]` table of its own
+/// when `actuator` is not empty.
+fn plan_with(dir: &Path, observe: bool, approval: &str, actuator: &str) -> PathBuf {
     let act = dir.join("act.sh");
     std::fs::write(
         &act,
@@ -45,6 +56,14 @@ fn exec_plan(dir: &Path, observe: bool) -> PathBuf {
     } else {
         ""
     };
+    let exec = format!(
+        "[actuator]\nkind = \"exec\"\nadvance = [\"./act.sh\"]\npause = [\"./act.sh\"]\nresume = [\"./act.sh\"]\nrollback = [\"./act.sh\"]\n{observe_line}timeout = \"10s\"\n"
+    );
+    let actuator = if actuator.is_empty() {
+        exec.as_str()
+    } else {
+        actuator
+    };
     std::fs::write(
         &plan,
         format!(
@@ -60,20 +79,14 @@ id = "w1"
 name = "Canary"
 traffic = 10
 bake = "1h"
-approval = "auto"
+approval = "{approval}"
 
 [[wave]]
 id = "w2"
 name = "Everyone"
 traffic = 100
 
-[actuator]
-kind = "exec"
-advance = ["./act.sh"]
-pause = ["./act.sh"]
-resume = ["./act.sh"]
-rollback = ["./act.sh"]
-{observe_line}timeout = "10s"
+{actuator}
 "#
         ),
     )
@@ -138,9 +151,11 @@ async fn console(
     let mut n = 0usize;
     let mut open: Option<(String, &str)> = None;
     while !stop.load(Ordering::Relaxed) {
-        let Ok(Ok((mut ws, _))) =
-            tokio::time::timeout(Duration::from_secs(1), tokio_tungstenite::connect_async(&url))
-                .await
+        let Ok(Ok((mut ws, _))) = tokio::time::timeout(
+            Duration::from_secs(1),
+            tokio_tungstenite::connect_async(&url),
+        )
+        .await
         else {
             tokio::time::sleep(Duration::from_millis(30)).await;
             continue;
@@ -187,10 +202,10 @@ async fn console(
                                 }
                             }
                             let r = v["record"].clone();
-                            if r["type"] == "outcome" {
-                                if open.as_ref().is_some_and(|(id, _)| r["id"] == id.as_str()) {
-                                    open = None;
-                                }
+                            if r["type"] == "outcome"
+                                && open.as_ref().is_some_and(|(id, _)| r["id"] == id.as_str())
+                            {
+                                open = None;
                             }
                             s.events.push((seq, r));
                         }
@@ -233,7 +248,12 @@ impl Lcg {
     }
 }
 
-fn serve(addr: std::net::SocketAddr, plan: &Path, state: &Path, env: &[(&str, &str)]) -> common::Plane {
+fn serve(
+    addr: std::net::SocketAddr,
+    plan: &Path,
+    state: &Path,
+    env: &[(&str, &str)],
+) -> common::Plane {
     common::Plane::start_with(
         addr,
         &[
@@ -247,7 +267,8 @@ fn serve(addr: std::net::SocketAddr, plan: &Path, state: &Path, env: &[(&str, &s
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_repeated_or_applied_twice() {
+async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_repeated_or_applied_twice(
+) {
     let dir = tempfile::tempdir().unwrap();
     let plan = exec_plan(dir.path(), true);
     let state = dir.path().join("state");
@@ -257,9 +278,24 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
     let url = format!("ws://{addr}");
     let stop = Arc::new(AtomicBool::new(false));
     let quiet = Arc::new(AtomicBool::new(false));
-    let (a, b) = (Arc::new(Mutex::new(Seen::default())), Arc::new(Mutex::new(Seen::default())));
-    let ta = tokio::spawn(console(url.clone(), "ana", a.clone(), quiet.clone(), stop.clone()));
-    let tb = tokio::spawn(console(url.clone(), "ben", b.clone(), quiet.clone(), stop.clone()));
+    let (a, b) = (
+        Arc::new(Mutex::new(Seen::default())),
+        Arc::new(Mutex::new(Seen::default())),
+    );
+    let ta = tokio::spawn(console(
+        url.clone(),
+        "ana",
+        a.clone(),
+        quiet.clone(),
+        stop.clone(),
+    ));
+    let tb = tokio::spawn(console(
+        url.clone(),
+        "ben",
+        b.clone(),
+        quiet.clone(),
+        stop.clone(),
+    ));
     let mut rng = Lcg(0x5eed);
     let started = Instant::now();
     for _ in 0..100 {
@@ -275,30 +311,35 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
     // Nothing more is published once no commands come (the bake takes an hour), once the
     // last command's actuation has answered.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let deadline = Instant::now() + Duration::from_secs(10);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = 0;
     let newest = loop {
-        let seq = common::get_body(addr.port(), "/metrics")
-            .and_then(|m| {
-                m.lines()
-                    .find_map(|l| l.strip_prefix("warroom_journal_seq ")?.trim().parse::<u64>().ok())
-            })
-            .unwrap();
+        let seq = newest_seq(addr.port()).unwrap();
         let done = [&a, &b]
             .iter()
             .all(|s| s.lock().unwrap().events.last().is_some_and(|e| e.0 >= seq));
-        if done || Instant::now() > deadline {
+        if (done && seq == last) || Instant::now() > deadline {
             break seq;
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        last = seq;
+        tokio::time::sleep(Duration::from_millis(500)).await;
     };
     stop.store(true, Ordering::Relaxed);
     let _ = ta.await;
     let _ = tb.await;
     drop(plane);
     let journal = journal(&state);
-    assert_eq!(journal.last().unwrap().0, newest, "the journal ends at the newest seq");
+    assert_eq!(
+        journal.last().unwrap().0,
+        newest,
+        "the journal ends at the newest seq"
+    );
     for (i, (seq, _)) in journal.iter().enumerate() {
-        assert_eq!(*seq, i as u64 + 1, "the journal's seq numbers run 1, 2, 3, …");
+        assert_eq!(
+            *seq,
+            i as u64 + 1,
+            "the journal's seq numbers run 1, 2, 3, …"
+        );
     }
     for (name, seen) in [("ana", &a), ("ben", &b)] {
         let s = seen.lock().unwrap();
@@ -308,11 +349,19 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
             "{name}: every reconnection resumes, none gets a snapshot: {:?}",
             s.modes
         );
-        assert!(s.connections >= 50, "{name} reconnected only {} times", s.connections);
+        assert!(
+            s.connections >= 50,
+            "{name} reconnected only {} times",
+            s.connections
+        );
         let first = s.events.first().unwrap().0;
         let theirs: Vec<&(u64, Value)> = s.events.iter().collect();
         let ours: Vec<&(u64, Value)> = journal.iter().skip(first as usize - 1).collect();
-        assert_eq!(theirs.len(), ours.len(), "{name} holds every event from seq {first} on");
+        assert_eq!(
+            theirs.len(),
+            ours.len(),
+            "{name} holds every event from seq {first} on"
+        );
         for (t, o) in theirs.iter().zip(&ours) {
             assert_eq!(t, o, "{name}: the console's event equals the journal's");
         }
@@ -338,11 +387,19 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
         })
         .collect();
     for id in &external {
-        assert_eq!(calls.get(*id), Some(&1), "{id} accepted: the actuator has it once");
+        assert_eq!(
+            calls.get(*id),
+            Some(&1),
+            "{id} accepted: the actuator has it once"
+        );
     }
     let recovered = journal
         .iter()
-        .filter(|(_, r)| r["text"].as_str().is_some_and(|t| t.contains("reading the target back")))
+        .filter(|(_, r)| {
+            r["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("reading the target back"))
+        })
         .count();
     eprintln!(
         "100 kills in {:.1} s: {} events, {} commands sent, {} accepted through the actuator, {} read back after a crash",
@@ -352,5 +409,542 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
         external.len(),
         recovered
     );
-    assert!(external.len() >= 20, "only {} commands went through", external.len());
+    assert!(
+        external.len() >= 20,
+        "only {} commands went through",
+        external.len()
+    );
+}
+
+/// Connects, sends one command (with the session) and stays a moment: the control plane may
+/// die on it.
+async fn send_command(url: &str, id: &str, action: &str) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let hello = json!({"type":"hello","protocol":"2.1","client":"journal test","actor":"ana","role":"commander"});
+    ws.send(Message::text(hello.to_string())).await.unwrap();
+    let session = loop {
+        let Some(Ok(Message::Text(t))) = ws.next().await else {
+            panic!("no hello")
+        };
+        let v: Value = serde_json::from_str(&t).unwrap();
+        if v["type"] == "hello" {
+            break v["session"].as_str().unwrap().to_string();
+        }
+    };
+    let cmd = json!({"type":"command","id":id,"action":action,"actor":"ana","reason":"crash test","session":session});
+    ws.send(Message::text(cmd.to_string())).await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_millis(500), async {
+        while let Some(Ok(_)) = ws.next().await {}
+    })
+    .await;
+}
+
+/// The journal's records of command `id` (its command, outcomes, and the lines that name it)
+/// once an outcome is there, waiting up to 15 s for it.
+fn settled(state: &Path, id: &str) -> Vec<Value> {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let j = journal(state);
+        let done = j
+            .iter()
+            .any(|(_, r)| r["type"] == "outcome" && r["id"] == id);
+        if done {
+            return j.into_iter().map(|(_, r)| r).collect();
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no outcome for {id} in the journal: {j:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn outcomes<'a>(records: &'a [Value], id: &str) -> Vec<&'a str> {
+    records
+        .iter()
+        .filter(|r| r["type"] == "outcome" && r["id"] == id)
+        .map(|r| r["result"].as_str().unwrap())
+        .collect()
+}
+
+/// Starts a control plane that aborts at `crash`, sends it an advance, checks that it died
+/// there, starts it again on the same journal, and returns the journal once the advance has
+/// an outcome.
+async fn crash_and_restart(
+    dir: &Path,
+    plan: &Path,
+    crash: &str,
+    env: &[(&str, &str)],
+) -> Vec<Value> {
+    let state = dir.join("state");
+    let addr = common::free_addr();
+    let mut with_crash = env.to_vec();
+    with_crash.push(("WARROOM_CRASH_AT", crash));
+    let mut plane = serve(addr, plan, &state, &with_crash);
+    send_command(&format!("ws://{addr}"), "go-1", "advance").await;
+    let status = plane
+        .exited_within(10)
+        .expect("the control plane aborts at the hook");
+    assert!(!status.success(), "{status}");
+    let before = journal(&state);
+    assert!(
+        before.iter().any(|(_, r)| r["type"] == "source"
+            && r["text"]
+                .as_str()
+                .is_some_and(|t| t.contains("asking the actuator (command go-1)"))),
+        "the intent is in the journal before the actuator is called: {before:#?}"
+    );
+    assert!(outcomes(
+        &before.iter().map(|(_, r)| r.clone()).collect::<Vec<_>>(),
+        "go-1"
+    )
+    .is_empty());
+    let plane = serve(addr, plan, &state, env);
+    let records = settled(&state, "go-1");
+    drop(plane);
+    records
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_with_observe_crashed_after_the_call_reads_back_and_does_not_call_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_with(dir.path(), true, "manual", "");
+    let log = dir.path().join("calls.log");
+    let env = [("WARROOM_TEST_CALLS", log.to_str().unwrap())];
+    let records = crash_and_restart(dir.path(), &plan, "result", &env).await;
+    assert_eq!(
+        calls(&log).get("go-1"),
+        Some(&1),
+        "called once, before the crash"
+    );
+    assert_eq!(outcomes(&records, "go-1"), ["accepted"]);
+    assert!(records.iter().any(|r| r["text"]
+        .as_str()
+        .is_some_and(|t| t.contains("after the restart, go-1 is in the log"))));
+    assert!(records
+        .iter()
+        .any(|r| r["type"] == "wave" && r["wave"] == "w1" && r["state"] == "active"));
+    // The same id again, from a console that never heard the answer: the same outcome, no call.
+    let state = dir.path().join("state");
+    let addr = common::free_addr();
+    let plane = serve(addr, &plan, &state, &env);
+    send_command(&format!("ws://{addr}"), "go-1", "advance").await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let again = loop {
+        let j: Vec<Value> = journal(&state).into_iter().map(|(_, r)| r).collect();
+        if outcomes(&j, "go-1").len() == 2 || Instant::now() > deadline {
+            break j;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(plane);
+    assert_eq!(outcomes(&again, "go-1"), ["accepted", "accepted"]);
+    assert_eq!(
+        calls(&log).get("go-1"),
+        Some(&1),
+        "the retry is not carried out again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_with_observe_crashed_before_the_call_reads_back_and_calls_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_with(dir.path(), true, "manual", "");
+    let log = dir.path().join("calls.log");
+    let env = [("WARROOM_TEST_CALLS", log.to_str().unwrap())];
+    let records = crash_and_restart(dir.path(), &plan, "intent", &env).await;
+    assert_eq!(
+        calls(&log).get("go-1"),
+        Some(&1),
+        "called once, after the restart"
+    );
+    assert_eq!(outcomes(&records, "go-1"), ["accepted"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_without_observe_is_outcome_unknown_and_pauses_for_a_person() {
+    for (crash, expected_calls) in [("result", Some(&1)), ("intent", None)] {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = plan_with(dir.path(), false, "manual", "");
+        let log = dir.path().join("calls.log");
+        let env = [("WARROOM_TEST_CALLS", log.to_str().unwrap())];
+        let records = crash_and_restart(dir.path(), &plan, crash, &env).await;
+        assert_eq!(
+            calls(&log).get("go-1"),
+            expected_calls,
+            "{crash}: never called blindly again"
+        );
+        assert_eq!(outcomes(&records, "go-1"), ["unknown"], "{crash}");
+        let why = records
+            .iter()
+            .find(|r| r["type"] == "outcome" && r["id"] == "go-1")
+            .unwrap()["reason"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(why.contains("check the target"), "{why}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_crashed_after_the_call_carries_it_out_once_more_in_its_own_simulation() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = plan_with(
+        dir.path(),
+        false,
+        "manual",
+        "[actuator]\nkind = \"simulate\"\n",
+    );
+    let records = crash_and_restart(dir.path(), &plan, "result", &[]).await;
+    assert_eq!(outcomes(&records, "go-1"), ["accepted"]);
+    assert!(records
+        .iter()
+        .any(|r| r["type"] == "wave" && r["wave"] == "w1" && r["state"] == "active"));
+}
+
+/// A webhook receiver that answers 200 to every request and counts them.
+fn hook() -> (String, Arc<Mutex<usize>>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let count = Arc::new(Mutex::new(0));
+    let c = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            use std::io::{Read, Write};
+            let mut buf = vec![0u8; 65536];
+            let mut got = Vec::new();
+            s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+            // Headers, then the body by its length.
+            while let Ok(n) = s.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&got).to_string();
+                if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                    let len = head
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length:")
+                                .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                        })
+                        .unwrap_or(0);
+                    if body.len() >= len {
+                        break;
+                    }
+                }
+            }
+            *c.lock().unwrap() += 1;
+            let _ =
+                s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+        }
+    });
+    (url, count)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_crashed_after_the_call_is_outcome_unknown_and_not_posted_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, posts) = hook();
+    let plan = plan_with(
+        dir.path(),
+        false,
+        "manual",
+        &format!("[actuator]\nkind = \"webhook\"\nurl = \"{url}\"\ntimeout = \"5s\"\n"),
+    );
+    let records = crash_and_restart(dir.path(), &plan, "result", &[]).await;
+    assert_eq!(*posts.lock().unwrap(), 1, "posted once, before the crash");
+    assert_eq!(outcomes(&records, "go-1"), ["unknown"]);
+}
+
+fn segments(state: &Path) -> Vec<PathBuf> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(state)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "ndjson"))
+        .collect();
+    names.sort();
+    names
+}
+
+fn newest_seq(port: u16) -> Option<u64> {
+    (0..3).find_map(|i| {
+        if i > 0 {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        let body = common::get_body(port, "/metrics");
+        if body.is_none() {
+            eprintln!("GET /metrics on port {port}: no answer (try {})", i + 1);
+        }
+        body?
+            .lines()
+            .find_map(|l| l.strip_prefix("warroom_journal_seq ")?.trim().parse().ok())
+    })
+}
+
+/// Waits until the control plane on `port` has published past `seq`.
+fn published_past(port: u16, seq: u64) -> u64 {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = newest_seq(port).unwrap_or(0);
+        if now > seq {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "nothing published past seq {seq}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn a_torn_last_line_is_cut_off_and_reported_and_the_seq_numbers_go_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let addr = common::free_addr();
+    let args = ["--speed", "300", "--state", state.to_str().unwrap()];
+    let plane = common::Plane::start(addr, &args);
+    let before = published_past(addr.port(), 50);
+    plane.kill();
+    let seg = segments(&state).pop().unwrap();
+    let whole = std::fs::read(&seg).unwrap();
+    // A crash in the middle of writing a line.
+    let torn = br#"{"seq":999999,"t":"T+1h","type":"me"#;
+    std::fs::write(&seg, [whole.as_slice(), torn].concat()).unwrap();
+    let plane = common::Plane::start(addr, &args);
+    published_past(addr.port(), before + 1);
+    drop(plane);
+    let text = std::fs::read_to_string(&seg).unwrap();
+    assert!(!text.contains("999999"), "the torn line is gone");
+    assert!(
+        text.starts_with(std::str::from_utf8(&whole).unwrap()),
+        "nothing whole was lost"
+    );
+    let j = journal(&state);
+    for (i, (seq, _)) in j.iter().enumerate() {
+        assert_eq!(*seq, i as u64 + 1);
+    }
+    let note = j
+        .iter()
+        .find_map(|(_, r)| {
+            r["text"]
+                .as_str()
+                .filter(|t| t.contains("control plane restarted in place"))
+        })
+        .unwrap();
+    assert!(
+        note.contains("last line was cut off mid-write (35 bytes"),
+        "{note}"
+    );
+    // The segment is still a fixture that warroom plays.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("check")
+        .arg(&seg)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn a_damaged_line_before_the_last_is_refused_with_its_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let addr = common::free_addr();
+    let args = ["--speed", "300", "--state", state.to_str().unwrap()];
+    let plane = common::Plane::start(addr, &args);
+    published_past(addr.port(), 20);
+    plane.kill();
+    let seg = segments(&state).pop().unwrap();
+    let text = std::fs::read_to_string(&seg).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[5] = r#"{"seq":5,"t":"T+0s","type":"check","item":"cq_phases","state":"maybe"}"#;
+    std::fs::write(&seg, lines.join("\n") + "\n").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .env("XDG_STATE_HOME", dir.path())
+        .args(["serve", "--listen", &addr.to_string()])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(&format!("{}:6:", seg.display())), "{err}");
+}
+
+#[test]
+fn compaction_keeps_two_segments_counts_what_it_dropped_and_a_restart_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let addr = common::free_addr();
+    let args = ["--speed", "1000", "--state", state.to_str().unwrap()];
+    let env = [("WARROOM_JOURNAL_SEGMENT_EVENTS", "100")];
+    let plane = common::Plane::start_with(addr, &args, &env);
+    let seq = published_past(addr.port(), 450);
+    let metrics = common::get_body(addr.port(), "/metrics").unwrap();
+    plane.kill();
+    let segs = segments(&state);
+    assert_eq!(segs.len(), 2, "{segs:?}");
+    let compacted: u64 = metrics
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("warroom_journal_compacted_events_total ")?
+                .parse()
+                .ok()
+        })
+        .unwrap();
+    assert!(compacted >= 200, "{compacted}");
+    let first = std::fs::read_to_string(&segs[0]).unwrap();
+    let snapshot: Value = serde_json::from_str(first.lines().nth(1).unwrap()).unwrap();
+    assert_eq!(snapshot["type"], "snapshot");
+    assert!(snapshot["text"]
+        .as_str()
+        .unwrap()
+        .contains("earlier events compacted"));
+    // Each segment plays as a fixture: its snapshot, then its events.
+    for s in &segs {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .arg("check")
+            .arg(s)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            s.display(),
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let plane = common::Plane::start_with(addr, &args, &env);
+    let after = published_past(addr.port(), seq);
+    drop(plane);
+    assert!(after > seq);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_disk_refuses_commands_with_the_reason_and_publishes_nothing_it_cannot_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let mnt = dir.path().join("tiny");
+    std::fs::create_dir(&mnt).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=4m", "tmpfs"])
+        .arg(&mnt)
+        .status()
+        .unwrap();
+    assert!(
+        mounted.success(),
+        "mounting a 4 MiB tmpfs for the full-disk test needs root"
+    );
+    struct Unmount(PathBuf);
+    impl Drop for Unmount {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("umount")
+                .arg("-l")
+                .arg(&self.0)
+                .status();
+        }
+    }
+    let _unmount = Unmount(mnt.clone());
+    let state = mnt.join("state");
+    let addr = common::free_addr();
+    let url = format!("ws://{addr}");
+    let plane = common::Plane::start(
+        addr,
+        &["--speed", "100", "--state", state.to_str().unwrap()],
+    );
+    published_past(addr.port(), 10);
+    // Leave less than the 1 MiB a command needs.
+    let filler = mnt.join("filler");
+    let free = || {
+        let out = std::process::Command::new("df")
+            .arg("-B1")
+            .arg("--output=avail")
+            .arg(&mnt)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim()
+            .parse::<u64>()
+            .unwrap()
+    };
+    std::fs::write(&filler, vec![0u8; (free() - 512 * 1024) as usize]).unwrap();
+    let (error, journaled) = refused(&url, &state, "c-full").await;
+    assert!(
+        error.contains("unavailable") && error.contains("KiB free"),
+        "{error}"
+    );
+    assert!(
+        !journaled,
+        "a refused command leaves no trace in the journal"
+    );
+    // Completely full: what cannot be written is not published; /healthz still answers.
+    std::fs::remove_file(&filler).unwrap();
+    let _ = std::fs::write(&filler, vec![0u8; free() as usize]);
+    let mut more = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&filler)
+        .unwrap();
+    let _ = std::io::Write::write_all(&mut more, &vec![0u8; 65536]);
+    drop(more);
+    let stuck = newest_seq(addr.port()).unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let held = newest_seq(addr.port()).unwrap();
+    let metrics = common::get_body(addr.port(), "/metrics").unwrap();
+    assert!(metrics.contains("warroom_journal_writable 0"), "{metrics}");
+    assert!(
+        held <= stuck + 3,
+        "published {} events it could not write",
+        held - stuck
+    );
+    let on_disk = journal(&state).last().unwrap().0;
+    assert_eq!(on_disk, held, "every published event is on disk");
+    // Room again: it goes on, in order, and commands are taken.
+    std::fs::remove_file(&filler).unwrap();
+    published_past(addr.port(), held + 5);
+    send_command(&url, "c-ok", "note").await;
+    drop(plane);
+    let j = journal(&state);
+    for (i, (seq, _)) in j.iter().enumerate() {
+        assert_eq!(*seq, i as u64 + 1, "no gap across the full disk");
+    }
+    assert!(j
+        .iter()
+        .any(|(_, r)| r["type"] == "outcome" && r["id"] == "c-ok"));
+}
+
+/// Sends a command and returns the error message the control plane answered with, and
+/// whether the command reached the journal.
+async fn refused(url: &str, state: &Path, id: &str) -> (String, bool) {
+    let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let hello = json!({"type":"hello","protocol":"2.1","client":"journal test","actor":"ana","role":"commander"});
+    ws.send(Message::text(hello.to_string())).await.unwrap();
+    let mut error = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while error.is_empty() && tokio::time::Instant::now() < deadline {
+        let Ok(Some(Ok(Message::Text(t)))) =
+            tokio::time::timeout(Duration::from_secs(1), ws.next()).await
+        else {
+            continue;
+        };
+        let v: Value = serde_json::from_str(&t).unwrap();
+        match v["type"].as_str().unwrap() {
+            "hello" => {
+                let session = v["session"].as_str().unwrap().to_string();
+                let cmd = json!({"type":"command","id":id,"action":"note","actor":"ana","reason":"full disk","session":session});
+                ws.send(Message::text(cmd.to_string())).await.unwrap();
+            }
+            "error" => error = t.to_string(),
+            _ => {}
+        }
+    }
+    let journaled = journal(state).iter().any(|(_, r)| r["id"] == id);
+    (error, journaled)
 }

@@ -128,14 +128,26 @@ fn state_dir(args: &crate::cli::ServeArgs, rollout: &str) -> Option<std::path::P
     }
     let base = std::env::var_os("XDG_STATE_HOME")
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state"))
+        })
         .unwrap_or_else(|| std::path::PathBuf::from("."));
     // A rollout id names a directory only through its plain characters.
     let name: String = rollout
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    let name = if name.trim_matches('.').is_empty() { "rollout".to_string() } else { name };
+    let name = if name.trim_matches('.').is_empty() {
+        "rollout".to_string()
+    } else {
+        name
+    };
     Some(base.join("warroom").join("serve").join(name))
 }
 

@@ -45,14 +45,12 @@ impl Conducting {
         file: &crate::config::plan_file::PlanFile,
         state: Option<&std::path::Path>,
     ) -> Result<Conducting, String> {
-        let mut actuator = Actuator::from_spec(&file.actuator)?;
-        if let (Actuator::Exec(e), Some(dir)) = (&mut actuator, state) {
-            let taken = std::mem::replace(
-                e,
-                crate::shell::actuator::exec::Exec::new(Default::default(), crate::core::time::Span(0), dir.to_path_buf()),
-            );
-            *e = taken.with_pid_file(Some(dir.join("actuator.pid")));
-        }
+        let actuator = match (Actuator::from_spec(&file.actuator)?, state) {
+            (Actuator::Exec(e), Some(dir)) => {
+                Actuator::Exec(e.with_pid_file(Some(dir.join("actuator.pid"))))
+            }
+            (a, _) => a,
+        };
         let sources = match &file.sources {
             Some(config) => Some((Arc::new(config.clone()), Client::for_config(config)?)),
             None => None,

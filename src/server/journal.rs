@@ -106,9 +106,20 @@ pub struct Journal {
     events: u64,
     header: String,
     session: String,
+    /// Events per segment ([`SEGMENT_EVENTS`], or `WARROOM_JOURNAL_SEGMENT_EVENTS`).
+    segment_events: u64,
     unsynced: Option<Instant>,
     compacted: u64,
     failed: Option<String>,
+}
+
+/// Events per segment: `WARROOM_JOURNAL_SEGMENT_EVENTS` when set (at least 100; for small
+/// disks and for tests of compaction), else [`SEGMENT_EVENTS`].
+fn segment_events() -> u64 {
+    std::env::var("WARROOM_JOURNAL_SEGMENT_EVENTS")
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(SEGMENT_EVENTS, |n| n.max(100))
 }
 
 fn segment_name(first: u64) -> String {
@@ -187,6 +198,7 @@ impl Journal {
                 events: 0,
                 header,
                 session: session.to_string(),
+                segment_events: segment_events(),
                 unsynced: None,
                 compacted: 0,
                 failed: None,
@@ -228,6 +240,7 @@ impl Journal {
             events,
             header,
             session: restored.session.clone(),
+            segment_events: segment_events(),
             unsynced: None,
             compacted: restored.compacted,
             failed: None,
@@ -355,7 +368,7 @@ impl Journal {
     /// Whether the current segment is full.
     #[must_use]
     pub fn full(&self) -> bool {
-        self.events >= SEGMENT_EVENTS
+        self.events >= self.segment_events
     }
 
     /// Closes the current segment: a new one starts after `seq` with `image` (the state
@@ -472,69 +485,26 @@ fn read_segment(path: &Path, first: u64, spec: &PlanSpec) -> Result<Restored, St
             plan.spec.id
         ));
     }
-    let mut records = Vec::new();
-    let mut state: Option<State> = None;
-    let mut session = String::new();
-    let mut compacted = 0;
-    let mut last_t = Offset::ZERO;
-    let mut count = 0u64;
-    loop {
-        records.clear();
-        let line = reader.next_records(&mut |r| records.push(r));
-        let got = match line {
-            Ok(got) => got,
-            Err(e) if e.line == reader.position().line + 1 && is_last_line(&bytes, e.line) => {
-                // A damaged last line is a torn write too.
-                let keep = line_start(&bytes, e.line);
-                cut_to(path, keep as u64)?;
-                let cut = bytes.len() - keep;
-                bytes.truncate(keep);
-                torn = Some(format!(
-                    "the journal's last line was damaged ({cut} bytes, {}: {}); it was removed",
-                    segment_name(first),
-                    e.message
-                ));
-                break;
-            }
-            Err(e) => return Err(e.to_string()),
-        };
-        if got.is_none() {
-            break;
-        }
-        for r in records.drain(..) {
-            last_t = r.t;
-            match (&mut state, r.body) {
-                (
-                    None,
-                    Body::Snapshot {
-                        session: s,
-                        text,
-                        image,
-                    },
-                ) => {
-                    session = s.to_string();
-                    compacted = compacted_in(&text);
-                    state = Some(
-                        State::from_image(plan.clone(), control_plane(), TIMELINE_CAP, *image)
-                            .map_err(|e| format!("{shown}: {e}"))?,
-                    );
-                }
-                (None, _) => {
-                    return Err(format!(
-                        "{shown}: a journal segment starts with a snapshot record"
-                    ))
-                }
-                (Some(s), body) => {
-                    count += 1;
-                    s.apply(Event::Record(Record {
-                        t: r.t,
-                        source: r.source,
-                        body,
-                    }));
-                }
-            }
-        }
+    let found = replay(&mut reader, &plan, &shown, &bytes)?;
+    if let Some((line, message)) = found.damaged_last {
+        // A damaged last line is a torn write too.
+        let keep = line_start(&bytes, line);
+        cut_to(path, keep as u64)?;
+        let cut = bytes.len() - keep;
+        bytes.truncate(keep);
+        torn = Some(format!(
+            "the journal's last line was damaged ({cut} bytes, {}: {message}); it was removed",
+            segment_name(first)
+        ));
     }
+    let Replayed {
+        state,
+        session,
+        compacted,
+        last_t,
+        count,
+        ..
+    } = found;
     let state = state.ok_or_else(|| format!("{shown}: no snapshot record"))?;
     let seq = first - 1 + count;
     let log = tail_lines(&bytes, first, seq.saturating_sub(LOG_CAP as u64) + 1)
@@ -555,6 +525,84 @@ fn read_segment(path: &Path, first: u64, spec: &PlanSpec) -> Result<Restored, St
         last_t,
         down,
     })
+}
+
+/// What a segment's records rebuilt.
+struct Replayed {
+    state: Option<State>,
+    session: String,
+    compacted: u64,
+    last_t: Offset,
+    count: u64,
+    /// The last line, when it is damaged: its number and what is wrong.
+    damaged_last: Option<(usize, String)>,
+}
+
+/// Applies a segment's records: its snapshot, then every event.
+fn replay<R: std::io::BufRead>(
+    reader: &mut crate::format::fixture::RecordReader<R>,
+    plan: &Arc<Plan>,
+    shown: &str,
+    bytes: &[u8],
+) -> Result<Replayed, String> {
+    let mut out = Replayed {
+        state: None,
+        session: String::new(),
+        compacted: 0,
+        last_t: Offset::ZERO,
+        count: 0,
+        damaged_last: None,
+    };
+    let mut records = Vec::new();
+    loop {
+        records.clear();
+        match reader.next_records(&mut |r| records.push(r)) {
+            Ok(Some(_)) => {}
+            Ok(None) => break,
+            Err(e) => {
+                // Only the last line may be damaged (a torn write): the reader stops there.
+                if is_last_line(bytes, e.line) {
+                    out.damaged_last = Some((e.line, e.message));
+                    break;
+                }
+                return Err(e.to_string());
+            }
+        }
+        for r in records.drain(..) {
+            out.last_t = r.t;
+            match (&mut out.state, r.body) {
+                (
+                    None,
+                    Body::Snapshot {
+                        session,
+                        text,
+                        image,
+                    },
+                ) => {
+                    out.session = session.to_string();
+                    out.compacted = compacted_in(&text);
+                    out.state = Some(
+                        State::from_image(plan.clone(), control_plane(), TIMELINE_CAP, *image)
+                            .map_err(|e| format!("{shown}: {e}"))?,
+                    );
+                }
+                (None, _) => {
+                    return Err(format!(
+                        "{shown}: a journal segment starts with a snapshot record"
+                    ))
+                }
+                (Some(s), body) => {
+                    out.count += 1;
+                    s.apply(Event::Record(Record {
+                        t: r.t,
+                        source: r.source,
+                        body,
+                    }));
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn cut_to(path: &Path, len: u64) -> Result<(), String> {
@@ -608,8 +656,12 @@ fn tail_lines(bytes: &[u8], first: u64, from: u64) -> Result<Vec<Published>, Str
         lines.push(line);
     }
     for line in lines.into_iter().rev() {
-        let mut v: Value = serde_json::from_slice(line).map_err(|e| format!("a journal line: {e}"))?;
-        let Some(seq) = v.as_object_mut().and_then(|m| m.remove("seq")).and_then(|s| s.as_u64())
+        let mut v: Value =
+            serde_json::from_slice(line).map_err(|e| format!("a journal line: {e}"))?;
+        let Some(seq) = v
+            .as_object_mut()
+            .and_then(|m| m.remove("seq"))
+            .and_then(|s| s.as_u64())
         else {
             continue;
         };

@@ -284,10 +284,9 @@ impl ControlPlane {
                     Offset((since_t0.as_seconds_f64() * 1000.0 * speed) as i64).max(r.last_t)
                 } else {
                     #[allow(clippy::cast_possible_truncation)]
-                    r.last_t
-                        .saturating_add(crate::core::time::Span(
-                            (r.down.as_secs_f64() * 1000.0 * speed) as i64,
-                        ))
+                    r.last_t.saturating_add(crate::core::time::Span(
+                        (r.down.as_secs_f64() * 1000.0 * speed) as i64,
+                    ))
                 };
                 base = now;
                 script.retain(|rec| rec.t > r.last_t);
@@ -367,7 +366,8 @@ impl ControlPlane {
         let waiting = !self.slot().pending.is_empty();
         if waiting && !self.publish(Vec::new()) {
             // The journal still cannot be written: the scenario waits rather than pile up
-            // what cannot be recorded.
+            // what cannot be recorded, and what it would have sampled meanwhile is a gap.
+            self.scenario().skip_samples_to(now);
             return;
         }
         self.step(|sc| sc.tick(now));
@@ -585,9 +585,11 @@ impl ControlPlane {
         if published {
             Ok(())
         } else {
-            Err("the journal cannot record the command; it waits to be written and is answered \
+            Err(
+                "the journal cannot record the command; it waits to be written and is answered \
                  then"
-                .into())
+                    .into(),
+            )
         }
     }
 
@@ -938,10 +940,8 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
                         Ok(ClientMsg::Command(cmd)) => {
                             if role == Role::Observer {
                                 let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
-                            } else {
-                                if let Err(why) = plane.command_from(&cmd, &seat) {
-                                    let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Unavailable, message: format!("command {}: {why}", crate::core::sanitize::sanitize(&cmd.id)) }).await;
-                                }
+                            } else if let Err(why) = plane.command_from(&cmd, &seat) {
+                                let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Unavailable, message: format!("command {}: {why}", crate::core::sanitize::sanitize(&cmd.id)) }).await;
                             }
                         }
                         Ok(ClientMsg::Heartbeat { .. }) => {}

@@ -320,7 +320,11 @@ impl Plane {
             .args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("WARROOM_TEST_STDERR").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start warroom serve: {e}"));
         let mut plane = Plane { child, addr };
@@ -336,6 +340,18 @@ impl Plane {
             std::thread::sleep(Duration::from_millis(50));
         }
         plane
+    }
+
+    /// Waits up to `secs` for it to exit by itself; its exit status.
+    pub fn exited_within(&mut self, secs: u64) -> Option<std::process::ExitStatus> {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        while Instant::now() < deadline {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return Some(st);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
     }
 
     /// Kills it outright, as a crash would, and waits for it to be gone.

@@ -37,7 +37,8 @@ impl Scenario {
         );
         sc.conduct = self.conduct;
         sc.conductor.alert_fired = vec![false; sc.conduct.triggers.len()];
-        let started = sc.state.current_wave().is_some() || sc.state.waves.iter().any(|w| w.since.is_some());
+        let started =
+            sc.state.current_wave().is_some() || sc.state.waves.iter().any(|w| w.since.is_some());
         sc.start_at = self.start_at.filter(|_| !started);
         sc.fault = self.fault.map(|mut f| {
             if let Some(since) = sc.state.waves.get(f.wave).and_then(|w| w.since) {
@@ -88,13 +89,19 @@ impl Scenario {
                     .any(|a| self.clock.since(a.since) >= for_);
             }
         }
-        let conductor_cmds = self.state.commands.iter().filter(|c| c.by.as_deref() == Some(CONDUCTOR));
+        let mut conductor_cmds = self
+            .state
+            .commands
+            .iter()
+            .filter(|c| c.by.as_deref() == Some(CONDUCTOR));
         self.conductor.issued = conductor_cmds.clone().count() as u64;
-        if let Some(last) = conductor_cmds
-            .filter(|c| c.action == crate::core::command::Action::Advance)
-            .next_back()
+        if let Some(last) =
+            conductor_cmds.rfind(|c| c.action == crate::core::command::Action::Advance)
         {
-            if matches!(last.outcome, Some((crate::core::command::OutcomeKind::Failed, _))) {
+            if matches!(
+                last.outcome,
+                Some((crate::core::command::OutcomeKind::Failed, _))
+            ) {
                 self.conductor.auto_refused = Some(cur.map_or(0, |w| w + 1));
             }
         }
@@ -171,6 +178,14 @@ impl Scenario {
         out
     }
 
+    /// No samples are made up for the time before `now` (the journal could not record
+    /// them): the next one is the first due after `now`.
+    pub fn skip_samples_to(&mut self, now: Offset) {
+        let interval = self.plan.spec.sample_interval.0.max(1);
+        let next = Offset((now.0.div_euclid(interval) + 1).saturating_mul(interval));
+        self.next_sample = self.next_sample.max(next);
+    }
+
     /// The actuation that was with the actuator when the control plane stopped, to be read
     /// back (or, where the target cannot tell, reported as unknown).
     pub fn take_recovery(&mut self) -> Vec<Actuation> {
@@ -183,13 +198,23 @@ impl Scenario {
         let to = a
             .wave
             .as_ref()
-            .map(|(_, name)| format!(" ({name}, traffic {})", crate::core::words::trim_number(a.traffic)))
+            .map(|(_, name)| {
+                format!(
+                    " ({name}, traffic {})",
+                    crate::core::words::trim_number(a.traffic)
+                )
+            })
             .unwrap_or_default();
         self.emit(
             t,
             super::ACTUATOR,
             crate::core::record::Body::Feed {
-                text: format!("{}{to}: asking the actuator (command {})", a.verb.word(), a.id).into(),
+                text: format!(
+                    "{}{to}: asking the actuator (command {})",
+                    a.verb.word(),
+                    a.id
+                )
+                .into(),
             },
             out,
         );

@@ -204,7 +204,9 @@ impl Unleash {
         };
         let rollout = env.rollout().and_then(parse_percent);
         let done = match a.verb {
-            Verb::Advance => env.enabled && rollout.is_some() && rollout == whole_percent(a.traffic),
+            Verb::Advance => {
+                env.enabled && rollout.is_some() && rollout == whole_percent(a.traffic)
+            }
             Verb::Rollback => !env.enabled,
             Verb::Pause | Verb::Resume => true,
         };

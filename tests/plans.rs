@@ -1100,7 +1100,7 @@ fn the_summary_counts_things_in_words_that_agree() {
         plan_file::summary(&example("exec-demo.toml").unwrap()),
         "exec-demo: canary, 3 waves: 10% (auto) → 50% (auto) → 100% (auto); no SLOs; \
          no triggers; checklist 1 section, 1 item; actuator exec (advance, pause, resume, \
-         rollback)"
+         rollback; observe)"
     );
     assert_eq!(
         plan_file::summary(&example("batch-patches.toml").unwrap()),
@@ -1165,4 +1165,29 @@ fn load_names_the_path_it_was_given() {
         panic!("exec expected");
     };
     assert_eq!(d, dir.path());
+}
+
+/// The exec demo's observe command reads record.sh's log back: its last line is the
+/// command's (0), it is not (1), there is no log (2).
+#[test]
+fn record_observe_reads_the_log_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("actuator.log");
+    let run = |log: Option<&std::path::Path>, wave: &str| {
+        let mut cmd = std::process::Command::new("examples/actuators/record-observe.sh");
+        cmd.env_remove("WARROOM_ACTUATOR_LOG")
+            .env("WARROOM_VERB", "advance")
+            .env("WARROOM_WAVE", wave)
+            .env("WARROOM_TRAFFIC", "50")
+            .env("WARROOM_COMPLETE", "0")
+            .env("WARROOM_OBSERVE", "1");
+        if let Some(l) = log {
+            cmd.env("WARROOM_ACTUATOR_LOG", l);
+        }
+        cmd.output().unwrap().status.code()
+    };
+    std::fs::write(&log, "advance w1 10\nadvance w2 50\n").unwrap();
+    assert_eq!(run(Some(&log), "w2"), Some(0));
+    assert_eq!(run(Some(&log), "w3"), Some(1));
+    assert_eq!(run(None, "w2"), Some(2));
 }

@@ -590,3 +590,114 @@ timeout = "20s"
         token = token_file.display(),
     )
 }
+
+/// After a restart that cut off an actuation, the control plane reads the flag back before
+/// anything is called again: an advance or rollback already made reads as done, one not
+/// made as not done (and only then is it carried out).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn observe_reads_the_flag_back_for_an_actuation_cut_off_by_a_crash() {
+    use warroom::shell::actuator::Observed;
+    let server = shared_unleash();
+    let flag = "journal-observe";
+    create_flag(&server, flag).await;
+    let u = actuator(&server, flag, TIMEOUT);
+    let advance = act(Verb::Advance, 10.0, 0.0, false);
+    assert_eq!(
+        u.observe(&advance).await,
+        Observed::NotDone,
+        "not advanced yet"
+    );
+    applied(u.actuate(&advance).await);
+    let Observed::Done { output } = u.observe(&advance).await else {
+        panic!("the advance reads back as done");
+    };
+    assert_eq!(
+        output,
+        "read back from Unleash: journal-observe production: on, rollout 10%"
+    );
+    // The next wave's advance is not made by the one before it.
+    assert_eq!(
+        u.observe(&act(Verb::Advance, 25.0, 10.0, false)).await,
+        Observed::NotDone
+    );
+    let rollback = act(Verb::Rollback, 0.0, 10.0, false);
+    assert_eq!(u.observe(&rollback).await, Observed::NotDone, "still on");
+    applied(u.actuate(&rollback).await);
+    assert!(matches!(u.observe(&rollback).await, Observed::Done { .. }));
+    // Unleash down: it cannot tell, and says why.
+    let gone = Unleash::new(
+        "http://127.0.0.1:9".parse().unwrap(),
+        ADMIN_TOKEN.to_string(),
+        "default".into(),
+        "production".into(),
+        flag.into(),
+        Duration::from_secs(2),
+    )
+    .unwrap();
+    let Observed::Cannot { reason } = gone.observe(&rollback).await else {
+        panic!("unreachable Unleash cannot tell");
+    };
+    assert!(reason.contains("reading the flag back"), "{reason}");
+}
+
+/// The real `warroom serve` conducting through this Unleash, made to abort between asking
+/// Unleash and hearing back (and, in the other case, just before asking): started again on
+/// its journal, it reads the flag back and never writes it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conductor_crashed_around_an_unleash_write_reads_the_flag_back_once_restarted() {
+    let server = shared_unleash();
+    for (crash, flag) in [
+        ("result", "journal-crash-result"),
+        ("intent", "journal-crash-intent"),
+    ] {
+        create_flag(&server, flag).await;
+        let dir = tempfile::tempdir().unwrap();
+        let actuator = format!(
+            "[actuator]\nkind = \"unleash\"\nurl = \"{}\"\ntoken_env = \"WARROOM_TEST_UNLEASH_TOKEN\"\n\
+             feature = \"{flag}\"\npoll = \"1s\"\ntimeout = \"20s\"\n",
+            server.url
+        );
+        let plan = common::crash::plan_with(dir.path(), false, "manual", &actuator);
+        let env = [("WARROOM_TEST_UNLEASH_TOKEN", ADMIN_TOKEN)];
+        let records = common::crash::crash_and_restart(dir.path(), &plan, crash, &env).await;
+        assert_eq!(
+            common::crash::outcomes(&records, "go-1"),
+            ["accepted"],
+            "{crash}"
+        );
+        assert_eq!(
+            read_back(&server, flag).await,
+            (true, vec!["10".into()]),
+            "{crash}"
+        );
+        let said: Vec<&str> = records
+            .iter()
+            .filter(|r| r["source"] == "actuator")
+            .filter_map(|r| r["text"].as_str())
+            .collect();
+        let read_back_done = said
+            .iter()
+            .any(|t| t.contains("after the restart, read back from Unleash"));
+        // After the write, the flag reads as done; before it, the write is made then.
+        assert_eq!(read_back_done, crash == "result", "{crash}: {said:?}");
+        // Unleash's own log: the rollout strategy was written once.
+        let (_, events) = api(
+            &server,
+            ADMIN_TOKEN,
+            Method::GET,
+            &format!("api/admin/search/events?feature=IS:{flag}&limit=100"),
+            None,
+        )
+        .await;
+        let writes = events["events"].as_array().map_or(0, |e| {
+            e.iter()
+                .filter(|e| {
+                    e["type"]
+                        .as_str()
+                        .is_some_and(|t| t.starts_with("feature-strategy-"))
+                })
+                .count()
+        });
+        assert_eq!(writes, 1, "{crash}: {events}");
+    }
+}

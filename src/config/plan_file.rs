@@ -1011,13 +1011,14 @@ fn sources_summary(file: &PlanFile) -> String {
 fn actuator_summary(actuator: &ActuatorSpec) -> String {
     match actuator {
         ActuatorSpec::Simulate { .. } => "simulated traffic".to_string(),
-        ActuatorSpec::Exec { verbs, .. } => format!(
-            "exec ({})",
+        ActuatorSpec::Exec { verbs, observe, .. } => format!(
+            "exec ({}{})",
             verbs
                 .keys()
                 .map(|v| v.word())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", "),
+            if observe.is_some() { "; observe" } else { "" }
         ),
         ActuatorSpec::Webhook { url, .. } => format!("webhook {}", super::parse::redact(url)),
         ActuatorSpec::Unleash {

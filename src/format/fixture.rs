@@ -19,6 +19,8 @@ pub const VERSION: (u32, u32) = (1, 2);
 
 /// Longest record line accepted; longer lines are refused, not truncated.
 pub const MAX_LINE: usize = 1 << 20;
+/// Longest `snapshot` record line: a whole state image, as large as an image may be.
+pub const MAX_SNAPSHOT_LINE: usize = crate::core::state::MAX_IMAGE + (64 << 10);
 
 /// A refusal with its place: `FILE:LINE:COLUMN: message`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -375,11 +377,13 @@ impl<R: BufRead> RecordReader<R> {
                 _ => {
                     // The line runs past the buffer: copy it out, up to the cap.
                     self.buf.clear();
-                    let n = read_line_capped(&mut self.input, &mut self.buf, MAX_LINE)
+                    let n = read_line_capped(&mut self.input, &mut self.buf, MAX_SNAPSHOT_LINE)
                         .map_err(|e| at.err(1, format!("cannot read: {e}")))?;
                     self.line += 1;
                     self.offset += n as u64;
-                    if n > MAX_LINE {
+                    let snapshot = n <= MAX_SNAPSHOT_LINE
+                        && memchr::memmem::find(&self.buf, b"\"type\":\"snapshot\"").is_some();
+                    if n > MAX_LINE && !snapshot {
                         return Err(at.err(1, format!("line is longer than {MAX_LINE} bytes")));
                     }
                     match at.read(&self.buf, out)? {

@@ -705,3 +705,77 @@ fn tail_of(path: &Path, before: u64) -> Result<Vec<Published>, String> {
     out.retain(|p| p.seq < before);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::record::{Body, Record};
+    use crate::server::event_log::EventLog;
+
+    /// A journal compacted with a full timeline (20,000 long notes: an image of several MiB,
+    /// a snapshot line far over the 1 MiB of a record line) reads back to the same state.
+    #[test]
+    fn a_snapshot_of_a_full_timeline_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = crate::server::scenario::Scenario::batch_patches_demo(7)
+            .plan()
+            .clone();
+        let mut log = EventLog::new(plan.clone());
+        let (mut j, restored) =
+            Journal::open(dir.path(), &plan.spec, "s-1", log.state(), Offset::ZERO).unwrap();
+        assert!(restored.is_none());
+        // Text that does not deflate to nothing: an image as large as a real one can be.
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut noise = move || {
+            (0..12)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    format!("{x:016x}")
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let records: Vec<Record> = (0..TIMELINE_CAP as i64 + 10)
+            .map(|i| Record {
+                t: Offset(i * 1000),
+                source: Some("ops".into()),
+                body: Body::Note {
+                    by: Some(format!("person-{i}").into()),
+                    text: format!("{i}: {}", noise()).into(),
+                },
+            })
+            .collect();
+        let mut staged = log.stage(records, true);
+        let lines: Vec<Line> = staged.iter_mut().filter_map(|s| s.line.take()).collect();
+        j.append(&lines).unwrap();
+        let seq = log.commit(staged);
+        let image = log.state().image();
+        let at = log.state().last_record.unwrap();
+        j.compact(seq, image, at).unwrap();
+        let snapshot_line = std::fs::read_to_string(j.current())
+            .unwrap()
+            .lines()
+            .nth(1)
+            .unwrap()
+            .len();
+        assert!(
+            snapshot_line > crate::format::fixture::MAX_LINE,
+            "{snapshot_line}"
+        );
+        drop(j);
+        let (_, restored) =
+            Journal::open(dir.path(), &plan.spec, "s-2", log.state(), Offset::ZERO).unwrap();
+        let r = restored.unwrap();
+        assert_eq!(r.session, "s-1");
+        assert_eq!(r.seq, seq);
+        assert_eq!(r.state.image(), log.state().image());
+        assert_eq!(
+            r.log.len(),
+            LOG_CAP,
+            "the catch-up log is refilled from the old segment"
+        );
+        assert_eq!(r.log.last().unwrap().seq, seq);
+    }
+}

@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod console;
+pub mod crash;
 pub mod unleash;
 
 /// How long a server may take to answer `GET /-/ready` with 200.

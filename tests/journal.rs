@@ -23,7 +23,9 @@ use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::crash::{crash_and_restart, journal, outcomes, plan_with, send_command, serve};
+use common::crash::{
+    crash_and_restart, crash_on, journal, outcomes, plan_with, send_command, serve,
+};
 
 /// A plan whose first wave starts by itself and then bakes for an hour, with an exec
 /// actuator for every verb that logs `ID VERB` per call to `$WARROOM_TEST_CALLS`, and an
@@ -314,15 +316,28 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exec_with_observe_crashed_after_the_call_reads_back_and_does_not_call_again() {
+/// An exec plan (with or without `observe`, its first wave `approval`) crashed at `crash`
+/// on command `go-1` (`action`) and started again: the journal and the actuator's calls.
+async fn exec_crash(
+    observe: bool,
+    approval: &str,
+    crash: &str,
+    action: &str,
+) -> (tempfile::TempDir, Vec<Value>, HashMap<String, usize>) {
     let dir = tempfile::tempdir().unwrap();
-    let plan = plan_with(dir.path(), true, "manual", "");
+    let plan = plan_with(dir.path(), observe, approval, "");
     let log = dir.path().join("calls.log");
     let env = [("WARROOM_TEST_CALLS", log.to_str().unwrap())];
-    let records = crash_and_restart(dir.path(), &plan, "result", &env).await;
+    let records = crash_on(dir.path(), &plan, crash, &env, action).await;
+    let calls = calls(&log);
+    (dir, records, calls)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exec_with_observe_crashed_after_the_call_reads_back_and_does_not_call_again() {
+    let (dir, records, calls_then) = exec_crash(true, "manual", "result", "advance").await;
     assert_eq!(
-        calls(&log).get("go-1"),
+        calls_then.get("go-1"),
         Some(&1),
         "called once, before the crash"
     );
@@ -334,9 +349,16 @@ async fn exec_with_observe_crashed_after_the_call_reads_back_and_does_not_call_a
         .iter()
         .any(|r| r["type"] == "wave" && r["wave"] == "w1" && r["state"] == "active"));
     // The same id again, from a console that never heard the answer: the same outcome, no call.
+    let log = dir.path().join("calls.log");
     let state = dir.path().join("state");
     let addr = common::free_addr();
-    let plane = serve(addr, &plan, &state, &env);
+    let plan = dir.path().join("plan.toml");
+    let plane = serve(
+        addr,
+        &plan,
+        &state,
+        &[("WARROOM_TEST_CALLS", log.to_str().unwrap())],
+    );
     send_command(&format!("ws://{addr}"), "go-1", "advance").await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let again = loop {
@@ -357,13 +379,9 @@ async fn exec_with_observe_crashed_after_the_call_reads_back_and_does_not_call_a
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exec_with_observe_crashed_before_the_call_reads_back_and_calls_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let plan = plan_with(dir.path(), true, "manual", "");
-    let log = dir.path().join("calls.log");
-    let env = [("WARROOM_TEST_CALLS", log.to_str().unwrap())];
-    let records = crash_and_restart(dir.path(), &plan, "intent", &env).await;
+    let (_dir, records, calls) = exec_crash(true, "manual", "intent", "advance").await;
     assert_eq!(
-        calls(&log).get("go-1"),
+        calls.get("go-1"),
         Some(&1),
         "called once, after the restart"
     );
@@ -371,15 +389,12 @@ async fn exec_with_observe_crashed_before_the_call_reads_back_and_calls_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn exec_without_observe_is_outcome_unknown_and_pauses_for_a_person() {
+async fn exec_without_observe_is_outcome_unknown_and_pauses_the_wave_for_a_person() {
+    // A pause on the running wave 1: with the actuator at the crash, or never called.
     for (crash, expected_calls) in [("result", Some(&1)), ("intent", None)] {
-        let dir = tempfile::tempdir().unwrap();
-        let plan = plan_with(dir.path(), false, "manual", "");
-        let log = dir.path().join("calls.log");
-        let env = [("WARROOM_TEST_CALLS", log.to_str().unwrap())];
-        let records = crash_and_restart(dir.path(), &plan, crash, &env).await;
+        let (_dir, records, calls) = exec_crash(false, "auto", crash, "pause").await;
         assert_eq!(
-            calls(&log).get("go-1"),
+            calls.get("go-1"),
             expected_calls,
             "{crash}: never called blindly again"
         );
@@ -392,6 +407,13 @@ async fn exec_without_observe_is_outcome_unknown_and_pauses_for_a_person() {
             .unwrap()
             .to_string();
         assert!(why.contains("check the target"), "{why}");
+        assert!(
+            records.iter().any(|r| r["type"] == "wave"
+                && r["wave"] == "w1"
+                && r["state"] == "paused"
+                && r["by"] == "conductor"),
+            "{crash}: the conductor pauses wave 1 for a person"
+        );
     }
 }
 
@@ -592,9 +614,9 @@ fn compaction_keeps_two_segments_counts_what_it_dropped_and_a_restart_goes_on() 
     let state = dir.path().join("state");
     let addr = common::free_addr();
     let args = ["--speed", "1000", "--state", state.to_str().unwrap()];
-    let env = [("WARROOM_JOURNAL_SEGMENT_EVENTS", "100")];
+    let env = [("WARROOM_JOURNAL_SEGMENT_EVENTS", "200")];
     let plane = common::Plane::start_with(addr, &args, &env);
-    let seq = published_past(addr.port(), 450);
+    let seq = published_past(addr.port(), 700);
     let metrics = common::get_body(addr.port(), "/metrics").unwrap();
     plane.kill();
     let segs = segments(&state);

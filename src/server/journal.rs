@@ -182,10 +182,14 @@ impl Journal {
                 "--state {shown}: another warroom serve is using this state directory"
             ));
         }
-        let mut segments: Vec<u64> = std::fs::read_dir(dir)
+        let names: Vec<String> = std::fs::read_dir(dir)
             .map_err(|e| format!("--state {shown}: {e}"))?
-            .filter_map(|e| e.ok()?.file_name().to_str().and_then(first_of))
+            .filter_map(|e| e.ok()?.file_name().to_str().map(str::to_string))
             .collect();
+        for stale in names.iter().filter(|n| n.ends_with(".ndjson.part")) {
+            let _ = std::fs::remove_file(dir.join(stale));
+        }
+        let mut segments: Vec<u64> = names.iter().filter_map(|n| first_of(n)).collect();
         segments.sort_unstable();
         let header = encode::header(spec).to_string();
         let Some(&newest) = segments.last() else {
@@ -271,14 +275,18 @@ impl Journal {
             },
         };
         let plan_free = snapshot_line(first - 1, &snapshot);
+        // Written whole under another name first: a crash in the middle leaves only a file
+        // that is not a segment (and is removed at the next start).
+        let part = path.with_extension("ndjson.part");
         let mut file = OpenOptions::new()
             .create(true)
             .truncate(true)
             .write(true)
-            .open(&path)?;
+            .open(&part)?;
         let text = format!("{}\n{plan_free}\n", self.header);
         file.write_all(text.as_bytes())?;
         file.sync_all()?;
+        std::fs::rename(&part, &path)?;
         sync_dir(&self.dir)?;
         self.file = OpenOptions::new().append(true).open(&path)?;
         self.len = text.len() as u64;
@@ -347,22 +355,13 @@ impl Journal {
         if let Some(why) = &self.failed {
             return Err(format!("commands are refused until it can be: {why}"));
         }
-        match rustix::fs::statvfs(&self.dir) {
-            Ok(s) => {
-                let free = s.f_bavail.saturating_mul(s.f_frsize);
-                if free < RESERVE {
-                    return Err(format!(
-                        "commands are refused: the journal's file system ({}) has {} KiB free, \
-                         and a command is accepted only with {} KiB free to record it",
-                        self.dir.display(),
-                        free / 1024,
-                        RESERVE / 1024
-                    ));
-                }
-                Ok(())
-            }
-            Err(_) => Ok(()),
-        }
+        room(&self.dir)
+    }
+
+    /// Whether the last write failed.
+    #[must_use]
+    pub fn failed(&self) -> bool {
+        self.failed.is_some()
     }
 
     /// Whether the current segment is full.
@@ -411,6 +410,12 @@ impl Journal {
         Ok(())
     }
 
+    /// Events in the segment now written to (what a restart replays).
+    #[must_use]
+    pub fn in_segment(&self) -> u64 {
+        self.events
+    }
+
     /// Events compacted away so far.
     #[must_use]
     pub fn compacted(&self) -> u64 {
@@ -428,6 +433,29 @@ impl Journal {
     pub fn current(&self) -> PathBuf {
         self.dir
             .join(segment_name(self.segments.last().copied().unwrap_or(1)))
+    }
+}
+
+/// Whether the file system of `dir` has the [`RESERVE`] a command needs.
+///
+/// # Errors
+/// How much it has, in words for the console.
+pub fn room(dir: &Path) -> Result<(), String> {
+    match rustix::fs::statvfs(dir) {
+        Ok(s) => {
+            let free = s.f_bavail.saturating_mul(s.f_frsize);
+            if free < RESERVE {
+                return Err(format!(
+                    "commands are refused: the journal's file system ({}) has {} KiB free, and \
+                     a command is accepted only with {} KiB free to record it",
+                    dir.display(),
+                    free / 1024,
+                    RESERVE / 1024
+                ));
+            }
+            Ok(())
+        }
+        Err(_) => Ok(()),
     }
 }
 

@@ -55,10 +55,19 @@ pub struct ControlPlane {
     seed: u64,
     /// A planned rollout's actuations go here, to the task that runs the actuator.
     to_actuator: Option<mpsc::UnboundedSender<Job>>,
-    /// A test hook: where the process aborts, as a crash would (`WARROOM_CRASH_AT`).
-    crash_at: Option<CrashAt>,
+    /// A test hook: where the process aborts, as a crash would (`WARROOM_CRASH_AT`), and for
+    /// which command id only (`WARROOM_CRASH_AT=result:ID`).
+    crash_at: Option<(CrashAt, Option<String>)>,
     /// Whether it went on from a journal it found.
     restarted: bool,
+    /// What `/metrics` says of the journal, kept apart so that it never waits for a write.
+    journal_info: Option<JournalInfo>,
+}
+
+struct JournalInfo {
+    dir: std::path::PathBuf,
+    compacted: std::sync::atomic::AtomicU64,
+    failed: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -88,10 +97,15 @@ pub enum CrashAt {
 }
 
 impl CrashAt {
-    fn from_env() -> Option<CrashAt> {
-        match std::env::var("WARROOM_CRASH_AT").ok()?.as_str() {
-            "intent" => Some(CrashAt::Intent),
-            "result" => Some(CrashAt::Result),
+    fn from_env() -> Option<(CrashAt, Option<String>)> {
+        let v = std::env::var("WARROOM_CRASH_AT").ok()?;
+        let (at, id) = match v.split_once(':') {
+            Some((at, id)) => (at, Some(id.to_string())),
+            None => (v.as_str(), None),
+        };
+        match at {
+            "intent" => Some((CrashAt::Intent, id)),
+            "result" => Some((CrashAt::Result, id)),
             _ => None,
         }
     }
@@ -302,6 +316,11 @@ impl ControlPlane {
             }
         }
         newest.send_replace(hub.seq());
+        let journal_info = journal.as_ref().map(|j| JournalInfo {
+            dir: j.dir().to_path_buf(),
+            compacted: j.compacted().into(),
+            failed: false.into(),
+        });
         let plane = Arc::new(ControlPlane {
             hub: Mutex::new(hub),
             scenario: Mutex::new(scenario),
@@ -321,6 +340,7 @@ impl ControlPlane {
             to_actuator: None,
             crash_at: CrashAt::from_env(),
             restarted: note.is_some(),
+            journal_info,
         });
         if let Some(text) = note {
             let t = plane.now();
@@ -403,7 +423,12 @@ impl ControlPlane {
         let Slot { journal, pending } = &mut *slot;
         if let Some(j) = journal.as_mut() {
             let lines: Vec<_> = pending.iter_mut().filter_map(|s| s.line.take()).collect();
-            if j.append(&lines).is_err() {
+            let wrote = j.append(&lines);
+            if let Some(info) = &self.journal_info {
+                info.failed
+                    .store(wrote.is_err(), std::sync::atomic::Ordering::Relaxed);
+            }
+            if wrote.is_err() {
                 // Put the lines back for the next try.
                 for (s, l) in pending.iter_mut().filter(|s| s.line.is_none()).zip(lines) {
                     s.line = Some(l);
@@ -422,6 +447,10 @@ impl ControlPlane {
                 if let Err(e) = j.compact(seq, image, t) {
                     eprintln!("warroom: {}", crate::core::sanitize::sanitize(&e));
                 }
+                if let Some(info) = &self.journal_info {
+                    info.compacted
+                        .store(j.compacted(), std::sync::atomic::Ordering::Relaxed);
+                }
             }
             seq
         };
@@ -434,7 +463,10 @@ impl ControlPlane {
         if let Some(tx) = &self.to_actuator {
             let recover = sc.take_recovery();
             let fresh = sc.take_actuations();
-            if !fresh.is_empty() && self.crash_at == Some(CrashAt::Intent) {
+            if fresh
+                .iter()
+                .any(|a| self.crashes_at(CrashAt::Intent, &a.id))
+            {
                 std::process::abort();
             }
             for a in recover {
@@ -446,9 +478,16 @@ impl ControlPlane {
         }
     }
 
+    /// Whether the crash hook aborts here for command `id`.
+    fn crashes_at(&self, at: CrashAt, id: &str) -> bool {
+        self.crash_at
+            .as_ref()
+            .is_some_and(|(a, only)| *a == at && only.as_deref().is_none_or(|o| o == id))
+    }
+
     /// The actuator answered command `id`: its outcome and effects are published.
     pub fn actuated(&self, id: &str, answer: Actuated) {
-        if self.crash_at == Some(CrashAt::Result) {
+        if self.crashes_at(CrashAt::Result, id) {
             std::process::abort();
         }
         let now = self.now();
@@ -597,8 +636,11 @@ impl ControlPlane {
     #[must_use]
     pub fn metrics(&self) -> String {
         let mut text = self.scenario().metrics_text(self.now());
-        if let Some(j) = self.slot().journal.as_ref() {
+        if let Some(info) = &self.journal_info {
             use std::fmt::Write as _;
+            use std::sync::atomic::Ordering;
+            let writable =
+                !info.failed.load(Ordering::Relaxed) && super::journal::room(&info.dir).is_ok();
             let _ = write!(
                 text,
                 "# HELP warroom_journal_compacted_events_total Events compacted out of the journal into snapshots.\n\
@@ -610,9 +652,9 @@ impl ControlPlane {
                  # HELP warroom_journal_writable Whether the journal can be written (0: commands are refused).\n\
                  # TYPE warroom_journal_writable gauge\n\
                  warroom_journal_writable {}\n",
-                j.compacted(),
+                info.compacted.load(Ordering::Relaxed),
                 self.hub().seq(),
-                u8::from(j.can_accept().is_ok())
+                u8::from(writable)
             );
         }
         text
@@ -622,9 +664,8 @@ impl ControlPlane {
     /// plane went on from a journal it found (`None`: no journal).
     #[must_use]
     pub fn journal_status(&self) -> Option<(std::path::PathBuf, u64, bool)> {
-        let slot = self.slot();
-        let j = slot.journal.as_ref()?;
-        Some((j.dir().to_path_buf(), self.hub().seq(), self.restarted))
+        let info = self.journal_info.as_ref()?;
+        Some((info.dir.clone(), self.hub().seq(), self.restarted))
     }
 
     /// The newest sequence number published.

@@ -165,21 +165,44 @@ pub fn outcomes<'a>(records: &'a [Value], id: &str) -> Vec<&'a str> {
         .collect()
 }
 
-/// Starts a control plane that aborts at `crash`, sends it an advance, checks that it died
-/// there, starts it again on the same journal, and returns the journal once the advance has
-/// an outcome.
+/// Starts a control plane that aborts at `crash` for command `go-1`, sends it an advance
+/// as `go-1`, checks that it died there, starts it again on the same journal, and returns
+/// the journal once the advance has an outcome.
 pub async fn crash_and_restart(
     dir: &Path,
     plan: &Path,
     crash: &str,
     env: &[(&str, &str)],
 ) -> Vec<Value> {
+    crash_on(dir, plan, crash, env, "advance").await
+}
+
+/// [`crash_and_restart`] with another action; a plan whose first wave starts by itself is
+/// given until wave 1 is active before the command goes.
+pub async fn crash_on(
+    dir: &Path,
+    plan: &Path,
+    crash: &str,
+    env: &[(&str, &str)],
+    action: &str,
+) -> Vec<Value> {
     let state = dir.join("state");
     let addr = super::free_addr();
     let mut with_crash = env.to_vec();
-    with_crash.push(("WARROOM_CRASH_AT", crash));
+    let hook = format!("{crash}:go-1");
+    with_crash.push(("WARROOM_CRASH_AT", hook.as_str()));
     let mut plane = serve(addr, plan, &state, &with_crash);
-    send_command(&format!("ws://{addr}"), "go-1", "advance").await;
+    if action != "advance" {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while !journal(&state)
+            .iter()
+            .any(|(_, r)| r["type"] == "wave" && r["wave"] == "w1" && r["state"] == "active")
+        {
+            assert!(Instant::now() < deadline, "wave 1 never started");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    send_command(&format!("ws://{addr}"), "go-1", action).await;
     let status = plane
         .exited_within(10)
         .expect("the control plane aborts at the hook");

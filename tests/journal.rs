@@ -228,6 +228,17 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
     let _ = ta.await;
     let _ = tb.await;
     drop(plane);
+    // After 101 starts, the journal is still a fixture warroom plays (time never goes back).
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("check")
+        .arg(state.join("journal-000000000001.ndjson"))
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
     let journal = journal(&state);
     assert_eq!(
         journal.last().unwrap().0,
@@ -578,8 +589,9 @@ fn a_torn_last_line_is_cut_off_and_reported_and_the_seq_numbers_go_on() {
         .unwrap();
     assert!(
         out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
     );
 }
 
@@ -778,4 +790,43 @@ async fn refused(url: &str, state: &Path, id: &str) -> (String, bool) {
     }
     let journaled = journal(state).iter().any(|(_, r)| r["id"] == id);
     (error, journaled)
+}
+
+/// A bake that ends while the control plane is down is dealt with once it is back: the
+/// conductor advances the `auto` wave at once, through the actuator, once.
+#[test]
+fn a_bake_that_ended_while_down_advances_once_the_conductor_is_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let log = dir.path().join("actuator.log");
+    let addr = common::free_addr();
+    let plan = Path::new("examples/plans/exec-demo.toml");
+    let env = [("WARROOM_ACTUATOR_LOG", log.to_str().unwrap())];
+    let active = |wave: &str| {
+        journal(&state)
+            .iter()
+            .any(|(_, r)| r["type"] == "wave" && r["wave"] == wave && r["state"] == "active")
+    };
+    let plane = serve(addr, plan, &state, &env);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !active("w1") {
+        assert!(Instant::now() < deadline, "wave 1 never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    plane.kill();
+    // Wave 1's 5-second bake ends while nothing runs.
+    std::thread::sleep(Duration::from_millis(5_500));
+    assert!(!active("w2"));
+    let plane = serve(addr, plan, &state, &env);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !active("w2") {
+        assert!(
+            Instant::now() < deadline,
+            "wave 2 did not start after the restart"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    drop(plane);
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines, "advance w1 10\nadvance w2 50\n");
 }

@@ -343,9 +343,10 @@ impl ControlPlane {
             journal_info,
         });
         if let Some(text) = note {
-            let t = plane.now();
+            // At the moment the scenario resumed from, so that nothing it says next comes
+            // before it.
             plane.publish(vec![Record {
-                t,
+                t: base,
                 source: Some(crate::core::source::CONTROL_PLANE.into()),
                 body: Body::Feed { text: text.into() },
             }]);
@@ -740,8 +741,8 @@ pub async fn bind(
 /// The timeline line of a restart in place.
 fn restart_note(r: &Restored, now: Offset) -> String {
     let mut text = format!(
-        "control plane restarted in place: down {:.1} s (rollout clock {} → {}); session {} \
-         continues after seq {}; \
+        "control plane restarted in place {:.1} s after its last event (rollout clock {} → {}); \
+         session {} continues after seq {}; \
          the rollout clock (bake times included) kept running while it was down, and nothing \
          was sampled meanwhile",
         r.down.as_secs_f64(),

@@ -62,12 +62,15 @@ impl Scenario {
     /// The bookkeeping a running scenario keeps, worked out from its state.
     fn settle_memory(&mut self) {
         let cur = self.state.current_wave();
-        // The bake of the current wave, once over, has been dealt with.
-        if let Some(w) = cur {
-            let baked = self.plan.spec.waves[w]
+        // A bake that ended while the control plane was down is still to be dealt with (a
+        // conductor advances or says why not at its first tick); one that ended before its
+        // last record was dealt with then, and the demo does not say so twice.
+        if let (Some(w), false) = (cur, self.conducts()) {
+            let last = self.state.last_record.unwrap_or(Offset::ZERO);
+            let ended_before = self.plan.spec.waves[w]
                 .bake
-                .is_none_or(|b| self.state.waves[w].baked(self.clock) >= b);
-            if baked {
+                .is_none_or(|b| self.state.waves[w].baked(last) >= b);
+            if ended_before {
                 self.bake_noted = Some(w);
             }
         }
@@ -106,7 +109,13 @@ impl Scenario {
             }
         }
         // What the conductor last said about the next move: said again only when it changes.
-        if cur.is_none_or(|w| self.bake_noted == Some(w)) {
+        let bake_over = cur.is_none_or(|w| {
+            let last = self.state.last_record.unwrap_or(Offset::ZERO);
+            self.plan.spec.waves[w]
+                .bake
+                .is_none_or(|b| self.state.waves[w].baked(last) >= b)
+        });
+        if bake_over {
             let mut blockers = self.blockers();
             if cur.is_none() {
                 blockers.extend(self.unknown_health());

@@ -139,7 +139,7 @@ impl EventLog {
                 })
                 .unwrap_or_default()
                 .into();
-                let line = lines.then(|| super::journal::Line::of(seq, encoded, &record));
+                let line = lines.then(|| super::journal::Line::of(seq, &message, &record));
                 Staged {
                     seq,
                     record,

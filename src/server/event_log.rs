@@ -34,6 +34,8 @@ pub struct EventLog {
     next_seq: u64,
     /// The newest published.
     committed: u64,
+    /// The time of the newest staged record.
+    staged_t: Offset,
     state: State,
 }
 
@@ -80,6 +82,7 @@ impl EventLog {
             log: VecDeque::new(),
             next_seq: 1,
             committed: 0,
+            staged_t: Offset(i64::MIN),
             state,
         }
     }
@@ -113,6 +116,7 @@ impl EventLog {
             log,
             next_seq: seq + 1,
             committed: seq,
+            staged_t: state.last_record.unwrap_or(Offset(i64::MIN)),
             state,
         }
     }
@@ -128,7 +132,11 @@ impl EventLog {
     pub fn stage(&mut self, records: Vec<Record>, lines: bool) -> Vec<Staged> {
         records
             .into_iter()
-            .map(|record| {
+            .map(|mut record| {
+                // Time never goes back in what is published (two callers may have read the
+                // clock in one order and published in the other).
+                record.t = record.t.max(self.staged_t);
+                self.staged_t = record.t;
                 let seq = self.next_seq;
                 self.next_seq += 1;
                 let encoded = encode::record(&record, &self.plan);

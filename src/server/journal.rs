@@ -63,21 +63,28 @@ impl Line {
     /// fixture shape is spliced out of it, `seq` first): serialised once for both.
     #[must_use]
     pub fn of(seq: u64, message: &str, record: &Record) -> Line {
-        let prefix = format!("{{\"type\":\"event\",\"seq\":{seq},\"record\":{{");
-        let text = match message
-            .strip_prefix(prefix.as_str())
-            .and_then(|rest| rest.strip_suffix('}'))
-        {
-            Some(fields) if fields.len() > 1 => format!("{{\"seq\":{seq},{fields}"),
-            _ => {
-                // Not the shape this build writes: take the long way.
-                let mut v: Value = serde_json::from_str(message).unwrap_or(Value::Null);
-                let mut r = v["record"].take();
-                if let Value::Object(m) = &mut r {
-                    m.insert("seq".into(), Value::from(seq));
-                }
-                r.to_string()
+        // `{"type":"event","seq":N,"record":{FIELDS}}` → `{"seq":N,FIELDS}`.
+        let fields = message
+            .strip_prefix("{\"type\":\"event\",\"seq\":")
+            .and_then(|rest| rest.split_once(",\"record\":{"))
+            .filter(|(n, _)| n.parse() == Ok(seq))
+            .and_then(|(n, rest)| Some((n, rest.strip_suffix('}')?)))
+            .filter(|(_, f)| f.len() > 1);
+        let text = if let Some((n, fields)) = fields {
+            let mut t = String::with_capacity(fields.len() + n.len() + 8);
+            t.push_str("{\"seq\":");
+            t.push_str(n);
+            t.push(',');
+            t.push_str(fields);
+            t
+        } else {
+            // Not the shape this build writes: take the long way.
+            let mut v: Value = serde_json::from_str(message).unwrap_or(Value::Null);
+            let mut r = v["record"].take();
+            if let Value::Object(m) = &mut r {
+                m.insert("seq".into(), Value::from(seq));
             }
+            r.to_string()
         };
         Line {
             text,
@@ -105,6 +112,8 @@ pub struct Restored {
     pub last_t: Offset,
     /// How long ago the journal was last written (the time the control plane was down).
     pub down: Duration,
+    /// The journal's own header line (the rollout with its first T0), for new segments.
+    pub header: String,
 }
 
 /// The open journal of a running control plane.
@@ -122,6 +131,8 @@ pub struct Journal {
     session: String,
     /// Events per segment ([`SEGMENT_EVENTS`], or `WARROOM_JOURNAL_SEGMENT_EVENTS`).
     segment_events: u64,
+    /// After a compaction failed: the segment's length at which it is tried again.
+    retry_at: u64,
     unsynced: Option<Instant>,
     compacted: u64,
     failed: Option<String>,
@@ -217,6 +228,7 @@ impl Journal {
                 header,
                 session: session.to_string(),
                 segment_events: segment_events(),
+                retry_at: 0,
                 unsynced: None,
                 compacted: 0,
                 failed: None,
@@ -256,9 +268,10 @@ impl Journal {
             len,
             segments,
             events,
-            header,
+            header: restored.header.clone(),
             session: restored.session.clone(),
             segment_events: segment_events(),
+            retry_at: 0,
             unsynced: None,
             compacted: restored.compacted,
             failed: None,
@@ -290,21 +303,35 @@ impl Journal {
         };
         let plan_free = snapshot_line(first - 1, &snapshot);
         // Written whole under another name first: a crash in the middle leaves only a file
-        // that is not a segment (and is removed at the next start).
+        // that is not a segment (and is removed at the next start). The handle appended to
+        // from here on is opened before the rename, so once the rename is done, so is the
+        // switch.
         let part = path.with_extension("ndjson.part");
-        let mut file = OpenOptions::new()
-            .create(true)
-            .truncate(true)
-            .write(true)
-            .open(&part)?;
         let text = format!("{}\n{plan_free}\n", self.header);
-        file.write_all(text.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&part, &path)?;
-        sync_dir(&self.dir)?;
-        self.file = OpenOptions::new().append(true).open(&path)?;
+        let written = (|| {
+            let mut file = OpenOptions::new()
+                .create(true)
+                .truncate(true)
+                .write(true)
+                .open(&part)?;
+            file.write_all(text.as_bytes())?;
+            file.sync_all()?;
+            let handle = OpenOptions::new().append(true).open(&part)?;
+            std::fs::rename(&part, &path)?;
+            Ok(handle)
+        })();
+        let handle = match written {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = std::fs::remove_file(&part);
+                return Err(e);
+            }
+        };
+        let _ = sync_dir(&self.dir);
+        self.file = handle;
         self.len = text.len() as u64;
         self.events = 0;
+        self.retry_at = 0;
         self.segments.push(first);
         Ok(())
     }
@@ -323,9 +350,10 @@ impl Journal {
             buf.push_str(&l.text);
             buf.push('\n');
         }
-        let sync = lines.iter().any(|l| l.sync);
+        let sync = lines.iter().any(|l| l.sync)
+            || self.unsynced.is_some_and(|u| u.elapsed() >= SYNC_EVERY);
         let wrote = self.file.write_all(buf.as_bytes()).and_then(|()| {
-            if sync || self.unsynced.is_some_and(|u| u.elapsed() >= SYNC_EVERY) {
+            if sync {
                 self.file.sync_data()
             } else {
                 Ok(())
@@ -343,7 +371,7 @@ impl Journal {
         }
         self.len += buf.len() as u64;
         self.events += lines.len() as u64;
-        if sync || self.unsynced.is_some_and(|u| u.elapsed() >= SYNC_EVERY) {
+        if sync {
             self.unsynced = None;
         } else {
             self.unsynced.get_or_insert_with(Instant::now);
@@ -381,7 +409,7 @@ impl Journal {
     /// Whether the current segment is full.
     #[must_use]
     pub fn full(&self) -> bool {
-        self.events >= self.segment_events
+        self.events >= self.segment_events.max(self.retry_at)
     }
 
     /// Closes the current segment: a new one starts after `seq` with `image` (the state
@@ -411,9 +439,20 @@ impl Journal {
             })
             .sum();
         let previous = (self.compacted, self.segments.clone());
+        // The old segment's samples go to disk before anything of it may be deleted later.
+        let synced = self
+            .file
+            .sync_data()
+            .map_err(|e| e.to_string())
+            .and_then(|()| room(&self.dir));
         self.compacted += gone;
-        if let Err(e) = self.start_segment(seq + 1, image, t, "journal compacted") {
+        if let Err(e) = synced.and_then(|()| {
+            self.start_segment(seq + 1, image, t, "journal compacted")
+                .map_err(|e| e.to_string())
+        }) {
             (self.compacted, self.segments) = previous;
+            // Not again at every event: after another tenth of a segment.
+            self.retry_at = self.events + self.segment_events / 10;
             return Err(format!("compacting the journal: {e}"));
         }
         for s in old {
@@ -556,7 +595,13 @@ fn read_segment(path: &Path, first: u64, spec: &PlanSpec) -> Result<Restored, St
             "{shown}: the events' seq numbers do not follow on from the segment's start"
         ));
     }
+    let header = bytes
+        .split(|b| *b == b'\n')
+        .next()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .unwrap_or_default();
     Ok(Restored {
+        header,
         session,
         t0: plan.spec.t0,
         seq,

@@ -60,7 +60,7 @@ pub struct ControlPlane {
     crash_at: Option<(CrashAt, Option<String>)>,
     /// Whether it went on from a journal it found.
     restarted: bool,
-    /// What `/metrics` says of the journal, kept apart so that it never waits for a write.
+    /// What `/metrics` says of the journal, kept apart from the journal's lock.
     journal_info: Option<JournalInfo>,
 }
 
@@ -297,10 +297,9 @@ impl ControlPlane {
                     #[allow(clippy::cast_possible_truncation)]
                     Offset((since_t0.as_seconds_f64() * 1000.0 * speed) as i64).max(r.last_t)
                 } else {
-                    #[allow(clippy::cast_possible_truncation)]
-                    r.last_t.saturating_add(crate::core::time::Span(
-                        (r.down.as_secs_f64() * 1000.0 * speed) as i64,
-                    ))
+                    // A fixture's clock is its own: it goes on from its last record, and the
+                    // records due after it play from there.
+                    r.last_t
                 };
                 base = now;
                 script.retain(|rec| rec.t > r.last_t);
@@ -626,8 +625,8 @@ impl ControlPlane {
             Ok(())
         } else {
             Err(
-                "the journal cannot record the command; it waits to be written and is answered \
-                 then"
+                "the journal could not write the command's records just now: they are held, and \
+                 published (with the outcome) as soon as the journal can be written"
                     .into(),
             )
         }

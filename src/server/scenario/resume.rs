@@ -82,6 +82,9 @@ impl Scenario {
                 }
             }
         }
+        // An alert trigger fired before the crash if its alert had lasted long enough by the
+        // last record; one that came due while the control plane was down fires now.
+        let last = self.state.last_record.unwrap_or(self.clock);
         for (k, trig) in self.conduct.triggers.iter().enumerate() {
             if let crate::config::plan_file::When::Alerts { severity, for_ } = trig.when {
                 self.conductor.alert_fired[k] = self
@@ -89,7 +92,7 @@ impl Scenario {
                     .alerts
                     .values()
                     .filter(|a| !a.silenced && a.severity >= severity)
-                    .any(|a| self.clock.since(a.since) >= for_);
+                    .any(|a| last.since(a.since) >= for_);
             }
         }
         let mut conductor_cmds = self
@@ -105,7 +108,8 @@ impl Scenario {
                 last.outcome,
                 Some((crate::core::command::OutcomeKind::Failed, _))
             ) {
-                self.conductor.auto_refused = Some(cur.map_or(0, |w| w + 1));
+                // The wave that advance was to start.
+                self.conductor.auto_refused = Some(last.wave.map_or(0, |w| w + 1));
             }
         }
         // What the conductor last said about the next move: said again only when it changes.

@@ -63,11 +63,16 @@ impl Exec {
     /// plane started and left running when it died, so that what is read back is final.
     async fn wait_for_orphan(&self) {
         let Some(path) = &self.pid_file else { return };
-        let Some(pid) = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|s| s.trim().parse::<i32>().ok())
+        // "PGID BOOT-ID": a group from before a reboot is another process's by now.
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut parts = text.split_whitespace();
+        let pid = parts.next().and_then(|p| p.parse::<i32>().ok());
+        let same_boot = parts.next() == Some(boot_id().as_str());
+        let Some(pid) = pid
+            .filter(|_| same_boot)
             .and_then(rustix::process::Pid::from_raw)
         else {
+            let _ = std::fs::remove_file(path);
             return;
         };
         let alive = || rustix::process::test_kill_process_group(pid).is_ok();
@@ -156,7 +161,11 @@ impl Exec {
         };
         let group = child.id();
         if let (Some(path), Some(pid), false) = (&self.pid_file, group, observe) {
-            let _ = std::fs::write(path, pid.to_string());
+            // Whole or not at all: written aside, then renamed.
+            let part = path.with_extension("pid.part");
+            if std::fs::write(&part, format!("{pid} {}\n", boot_id())).is_ok() {
+                let _ = std::fs::rename(&part, path);
+            }
         }
         let out = tokio::spawn(keep_end(child.stdout.take()));
         let err = tokio::spawn(keep_end(child.stderr.take()));
@@ -206,6 +215,13 @@ impl Exec {
         };
         (answer, code)
     }
+}
+
+/// This boot's id (Linux), so that a process group noted before a reboot is not waited for.
+fn boot_id() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
 /// The command's context, as documented in docs/plan-format.md.

@@ -578,7 +578,7 @@ fn a_torn_last_line_is_cut_off_and_reported_and_the_seq_numbers_go_on() {
         })
         .unwrap();
     assert!(
-        note.contains("last line was cut off mid-write (35 bytes"),
+        note.contains("last batch was cut off mid-write (35 bytes, 1 line, the last one partial"),
         "{note}"
     );
     // The segment is still a fixture that warroom plays.

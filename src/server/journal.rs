@@ -48,6 +48,9 @@ pub const SEGMENT_EVENTS: u64 = 100_000;
 pub const SYNC_EVERY: Duration = Duration::from_millis(200);
 /// Free space the journal's file system must have for a command to be accepted.
 pub const RESERVE: u64 = 1 << 20;
+/// The line after every batch (a fixture comment): a restart keeps what comes before the
+/// last one.
+const BATCH_END: &str = "\n#\n";
 /// How much of the previous segment's end a restart reads to refill the catch-up log.
 const TAIL_BYTES: u64 = 8 << 20;
 
@@ -307,7 +310,7 @@ impl Journal {
         // from here on is opened before the rename, so once the rename is done, so is the
         // switch.
         let part = path.with_extension("ndjson.part");
-        let text = format!("{}\n{plan_free}\n", self.header);
+        let text = format!("{}\n{plan_free}\n#\n", self.header);
         let written = (|| {
             let mut file = OpenOptions::new()
                 .create(true)
@@ -345,11 +348,13 @@ impl Journal {
         if lines.is_empty() {
             return Ok(());
         }
-        let mut buf = String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum());
+        let mut buf =
+            String::with_capacity(lines.iter().map(|l| l.text.len() + 1).sum::<usize>() + 2);
         for l in lines {
             buf.push_str(&l.text);
             buf.push('\n');
         }
+        buf.push_str("#\n");
         let sync = lines.iter().any(|l| l.sync)
             || self.unsynced.is_some_and(|u| u.elapsed() >= SYNC_EVERY);
         let wrote = self.file.write_all(buf.as_bytes()).and_then(|()| {
@@ -546,13 +551,21 @@ fn read_segment(path: &Path, first: u64, spec: &PlanSpec) -> Result<Restored, St
         .duration_since(modified)
         .unwrap_or_default();
     let mut torn = None;
-    if !bytes.is_empty() && !bytes.ends_with(b"\n") {
-        let keep = memchr::memrchr(b'\n', &bytes).map_or(0, |i| i + 1);
-        let cut = bytes.len() - keep;
+    // Every batch ends with a `#` line: what follows the last one is a batch the crash cut
+    // off in the middle of its write (never published, since publishing waits for the write).
+    let keep =
+        memchr::memmem::rfind(&bytes, BATCH_END.as_bytes()).map_or(0, |i| i + BATCH_END.len());
+    if keep < bytes.len() {
+        let cut = &bytes[keep..];
+        let lines = cut.split(|b| *b == b'\n').filter(|l| !l.is_empty()).count();
+        let (n, whole) = (cut.len(), cut.ends_with(b"\n"));
         cut_to(path, keep as u64)?;
         bytes.truncate(keep);
         torn = Some(format!(
-            "the journal's last line was cut off mid-write ({cut} bytes, {}); it was removed",
+            "the journal's last batch was cut off mid-write ({n} bytes, {lines} {}{}, {}); it \
+             was removed",
+            if lines == 1 { "line" } else { "lines" },
+            if whole { "" } else { ", the last one partial" },
             segment_name(first)
         ));
     }
@@ -832,6 +845,47 @@ mod tests {
             assert_eq!(v, crate::format::encode::record(&s.record, &plan));
             assert_eq!(line.sync, matches!(s.record.body, Body::Note { .. }));
         }
+    }
+
+    /// A batch the crash cut off in the middle of its write (whole lines and a partial one,
+    /// no end line) is removed as a whole: none of it was published.
+    #[test]
+    fn a_batch_cut_off_mid_write_is_removed_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let plan = crate::server::scenario::Scenario::batch_patches_demo(7)
+            .plan()
+            .clone();
+        let mut log = EventLog::new(plan.clone());
+        let (mut j, _) =
+            Journal::open(dir.path(), &plan.spec, "s-1", log.state(), Offset::ZERO).unwrap();
+        let note = |i: i64| Record {
+            t: Offset(i * 1000),
+            source: Some("ops".into()),
+            body: Body::Note {
+                by: None,
+                text: format!("note {i}").into(),
+            },
+        };
+        for batch in [vec![note(1)], vec![note(2), note(3)]] {
+            let mut staged = log.stage(batch, true);
+            let lines: Vec<Line> = staged.iter_mut().filter_map(|s| s.line.take()).collect();
+            j.append(&lines).unwrap();
+            log.commit(staged);
+        }
+        let path = j.current();
+        drop(j);
+        let whole = std::fs::read(&path).unwrap();
+        // Two whole lines of a third batch and a part of its third.
+        let cut = "{\"seq\":4,\"t\":\"T+4s\",\"type\":\"note\",\"text\":\"a\"}\n{\"seq\":5,\"t\":\"T+5s\",\"type\":\"note\",\"text\":\"b\"}\n{\"seq\":6,\"t\":";
+        std::fs::write(&path, [whole.as_slice(), cut.as_bytes()].concat()).unwrap();
+        let (_, restored) =
+            Journal::open(dir.path(), &plan.spec, "s-2", log.state(), Offset::ZERO).unwrap();
+        let r = restored.unwrap();
+        assert_eq!(r.seq, 3, "the cut batch is not replayed");
+        assert_eq!(std::fs::read(&path).unwrap(), whole);
+        let torn = r.torn.unwrap();
+        assert!(torn.contains("last batch was cut off mid-write"), "{torn}");
+        assert!(torn.contains("3 lines, the last one partial"), "{torn}");
     }
 
     /// A journal compacted with a full timeline (20,000 long notes: an image of several MiB,

@@ -85,6 +85,9 @@ pub fn journal(dir: &Path) -> Vec<(u64, Value)> {
     let mut out = Vec::new();
     for p in names {
         for line in std::fs::read_to_string(&p).unwrap().lines().skip(1) {
+            if line.starts_with('#') {
+                continue;
+            }
             let mut v: Value = serde_json::from_str(line).unwrap();
             if v["type"] == "snapshot" {
                 continue;

@@ -34,6 +34,22 @@ fn exec_plan(dir: &Path, observe: bool) -> PathBuf {
     plan_with(dir, observe, "auto", "")
 }
 
+/// `warroom check` takes the journal segment `path` as a fixture.
+fn plays(path: &Path) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("check")
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}: {}{}",
+        path.display(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Calls per command id in the actuator's own log.
 fn calls(path: &Path) -> HashMap<String, usize> {
     let mut out = HashMap::new();
@@ -229,16 +245,7 @@ async fn killed_100_times_with_two_consoles_sending_commands_nothing_is_lost_rep
     let _ = tb.await;
     drop(plane);
     // After 101 starts, the journal is still a fixture warroom plays (time never goes back).
-    let check = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .arg("check")
-        .arg(state.join("journal-000000000001.ndjson"))
-        .output()
-        .unwrap();
-    assert!(
-        check.status.success(),
-        "{}",
-        String::from_utf8_lossy(&check.stderr)
-    );
+    plays(&state.join("journal-000000000001.ndjson"));
     let journal = journal(&state);
     assert_eq!(
         journal.last().unwrap().0,
@@ -582,17 +589,7 @@ fn a_torn_last_line_is_cut_off_and_reported_and_the_seq_numbers_go_on() {
         "{note}"
     );
     // The segment is still a fixture that warroom plays.
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .arg("check")
-        .arg(&seg)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    plays(&seg);
 }
 
 #[test]
@@ -651,17 +648,7 @@ fn compaction_keeps_two_segments_counts_what_it_dropped_and_a_restart_goes_on() 
         .contains("earlier events compacted"));
     // Each segment plays as a fixture: its snapshot, then its events.
     for s in &segs {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
-            .arg("check")
-            .arg(s)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}: {}",
-            s.display(),
-            String::from_utf8_lossy(&out.stdout)
-        );
+        plays(s);
     }
     let t0_of = |p: &Path| -> Value {
         let text = std::fs::read_to_string(p).unwrap();
@@ -865,16 +852,7 @@ fn a_fixture_killed_while_it_plays_plays_on_from_its_last_record() {
         std::thread::sleep(Duration::from_millis(300));
     }
     let seg = segments(&state).pop().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .arg("check")
-        .arg(&seg)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    plays(&seg);
     let j = journal(&state);
     let restarts = j
         .iter()

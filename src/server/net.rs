@@ -766,18 +766,21 @@ impl Drop for AbortOnDrop {
 }
 
 /// Plain HTTP for `/metrics` and `/healthz`; a WebSocket console otherwise.
-async fn connection(stream: TcpStream, plane: Arc<ControlPlane>) -> std::io::Result<()> {
-    let mut head = [0u8; 2048];
-    let n = tokio::time::timeout(Duration::from_secs(5), stream.peek(&mut head))
-        .await
-        .unwrap_or(Ok(0))?;
-    let req = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
-    if !req.contains("upgrade: websocket") {
-        return http(stream, &req, &plane).await;
+async fn connection(mut stream: TcpStream, plane: Arc<ControlPlane>) -> std::io::Result<()> {
+    let Some(head) = read_head(&mut stream).await? else {
+        return Ok(());
+    };
+    if !head.upgrade {
+        return http(stream, &head, &plane).await;
     }
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
         .max_frame_size(Some(MAX_MESSAGE));
+    let stream = Prefixed {
+        prefix: head.bytes,
+        at: 0,
+        inner: stream,
+    };
     let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
         return Ok(());
     };
@@ -785,15 +788,164 @@ async fn connection(stream: TcpStream, plane: Arc<ControlPlane>) -> std::io::Res
     Ok(())
 }
 
-async fn http(mut stream: TcpStream, req: &str, plane: &ControlPlane) -> std::io::Result<()> {
-    let path = req.split_whitespace().nth(1).unwrap_or("/");
-    let (status, ctype, body) = match (req.starts_with("get "), path) {
-        (true, "/metrics") => (
+/// Largest request head read (request line and headers).
+const MAX_HEAD: usize = 16 * 1024;
+/// Longest a client may take to send its request head.
+const HEAD_WITHIN: Duration = Duration::from_secs(5);
+
+/// A request's head, parsed by httparse once it is whole, however many packets it came in.
+struct Head {
+    method: String,
+    path: String,
+    /// `Upgrade: websocket`.
+    upgrade: bool,
+    /// Every byte read so far (the head, and anything after it), for the WebSocket handshake.
+    bytes: Vec<u8>,
+}
+
+/// Reads until the request head is whole (at most [`MAX_HEAD`] bytes within [`HEAD_WITHIN`]).
+/// `None`: the client went away, took too long, sent too much or sent no HTTP (an answer
+/// has been sent where one makes sense).
+async fn read_head(stream: &mut TcpStream) -> std::io::Result<Option<Head>> {
+    use tokio::io::AsyncReadExt;
+    let deadline = tokio::time::Instant::now() + HEAD_WITHIN;
+    let mut bytes = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 4096];
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 64];
+        let mut req = httparse::Request::new(&mut headers);
+        match req.parse(&bytes) {
+            Ok(httparse::Status::Complete(_)) => {
+                let upgrade = req.headers.iter().any(|h| {
+                    h.name.eq_ignore_ascii_case("upgrade")
+                        && String::from_utf8_lossy(h.value)
+                            .to_ascii_lowercase()
+                            .contains("websocket")
+                });
+                return Ok(Some(Head {
+                    method: req.method.unwrap_or_default().to_string(),
+                    path: req.path.unwrap_or("/").to_string(),
+                    upgrade,
+                    bytes,
+                }));
+            }
+            Ok(httparse::Status::Partial) if bytes.len() < MAX_HEAD => {}
+            Ok(httparse::Status::Partial) => {
+                let _ = answer(
+                    stream,
+                    "431 Request Header Fields Too Large",
+                    "request head over 16 KiB\n",
+                )
+                .await;
+                return Ok(None);
+            }
+            Err(e) => {
+                let _ = answer(
+                    stream,
+                    "400 Bad Request",
+                    &format!("not an HTTP request: {e}\n"),
+                )
+                .await;
+                return Ok(None);
+            }
+        }
+        let Ok(read) = tokio::time::timeout_at(deadline, stream.read(&mut chunk)).await else {
+            let _ = answer(
+                stream,
+                "408 Request Timeout",
+                "no whole request head within 5 s\n",
+            )
+            .await;
+            return Ok(None);
+        };
+        let n = read?;
+        if n == 0 {
+            return Ok(None);
+        }
+        bytes.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// A plain HTTP answer, then the connection is closed. What the client still sends is read
+/// and dropped for a moment first (at most 64 KiB), so that closing with it unread does not
+/// reset the connection before the answer is read.
+async fn answer(stream: &mut TcpStream, status: &str, body: &str) -> std::io::Result<()> {
+    use tokio::io::AsyncReadExt;
+    let mut sink = [0u8; 4096];
+    let mut drained = 0;
+    while drained < 64 * 1024 {
+        match tokio::time::timeout(Duration::from_millis(100), stream.read(&mut sink)).await {
+            Ok(Ok(n)) if n > 0 => drained += n,
+            _ => break,
+        }
+    }
+    let resp = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(resp.as_bytes()).await?;
+    stream.shutdown().await
+}
+
+/// The connection with the bytes already read in front of it: the WebSocket handshake reads
+/// the request head again from here.
+struct Prefixed {
+    prefix: Vec<u8>,
+    at: usize,
+    inner: TcpStream,
+}
+
+impl tokio::io::AsyncRead for Prefixed {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.at < self.prefix.len() {
+            let n = buf.remaining().min(self.prefix.len() - self.at);
+            let at = self.at;
+            buf.put_slice(&self.prefix[at..at + n]);
+            self.at += n;
+            return std::task::Poll::Ready(Ok(()));
+        }
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for Prefixed {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        std::pin::Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+async fn http(mut stream: TcpStream, head: &Head, plane: &ControlPlane) -> std::io::Result<()> {
+    // The path without its query.
+    let path = head.path.split('?').next().unwrap_or("/");
+    let (status, ctype, body) = match (head.method.as_str(), path) {
+        ("GET", "/metrics") => (
             "200 OK",
             "text/plain; version=0.0.4; charset=utf-8",
             plane.metrics(),
         ),
-        (true, "/healthz") => ("200 OK", "text/plain; charset=utf-8", "ok\n".to_string()),
+        ("GET", "/healthz") => ("200 OK", "text/plain; charset=utf-8", "ok\n".to_string()),
         _ => (
             "404 Not Found",
             "text/plain; charset=utf-8",
@@ -801,19 +953,12 @@ async fn http(mut stream: TcpStream, req: &str, plane: &ControlPlane) -> std::io
                 .to_string(),
         ),
     };
-    // Read (and discard) the request we only peeked at, then answer and close.
-    let mut sink = [0u8; 2048];
-    let _ = tokio::time::timeout(
-        Duration::from_millis(200),
-        tokio::io::AsyncReadExt::read(&mut stream, &mut sink),
-    )
-    .await;
     let resp = format!("HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
     stream.write_all(resp.as_bytes()).await?;
     stream.shutdown().await
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<TcpStream>;
+type Ws = tokio_tungstenite::WebSocketStream<Prefixed>;
 
 /// `text` in pieces of at most `max` bytes, cut on character boundaries.
 fn split_text(text: &str, max: usize) -> impl Iterator<Item = &str> {

@@ -126,12 +126,6 @@ fn state_dir(args: &crate::cli::ServeArgs, rollout: &str) -> Option<std::path::P
     if let Some(dir) = &args.state {
         return Some(dir.clone());
     }
-    let base = std::env::var_os("XDG_STATE_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state"))
-        })
-        .unwrap_or_else(|| std::path::PathBuf::from("."));
     // A rollout id names a directory only through its plain characters.
     let name: String = rollout
         .chars()
@@ -148,7 +142,7 @@ fn state_dir(args: &crate::cli::ServeArgs, rollout: &str) -> Option<std::path::P
     } else {
         name
     };
-    Some(base.join("warroom").join("serve").join(name))
+    Some(crate::shell::sinks::state_home().join("serve").join(name))
 }
 
 /// Says where the journal is, and whether this start went on from it.

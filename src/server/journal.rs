@@ -109,8 +109,6 @@ pub struct Restored {
     pub log: Vec<Published>,
     /// A torn last line that was cut off, in words.
     pub torn: Option<String>,
-    /// Events in segments compacted away.
-    pub compacted: u64,
     /// Time of the newest record (or the snapshot's).
     pub last_t: Offset,
     /// How long ago the journal was last written (the time the control plane was down).
@@ -137,7 +135,6 @@ pub struct Journal {
     /// After a compaction failed: the segment's length at which it is tried again.
     retry_at: u64,
     unsynced: Option<Instant>,
-    compacted: u64,
     failed: Option<String>,
 }
 
@@ -233,10 +230,9 @@ impl Journal {
                 segment_events: segment_events(),
                 retry_at: 0,
                 unsynced: None,
-                compacted: 0,
                 failed: None,
             };
-            j.start_segment(1, start.image(), t, "journal begins")
+            j.start_segment(1, start.image(), t, 1, "journal begins")
                 .map_err(|e| format!("--state {shown}: {e}"))?;
             return Ok((j, None));
         };
@@ -276,18 +272,20 @@ impl Journal {
             segment_events: segment_events(),
             retry_at: 0,
             unsynced: None,
-            compacted: restored.compacted,
             failed: None,
         };
         Ok((j, Some(restored)))
     }
 
     /// Writes a new segment that starts after `seq` with a snapshot of the state then.
+    /// Writes a new segment that starts after `first - 1` with `image`; segments before
+    /// `keep_from` are about to be deleted (its text counts them as compacted).
     fn start_segment(
         &mut self,
         first: u64,
         image: Image,
         t: Offset,
+        keep_from: u64,
         why: &str,
     ) -> std::io::Result<()> {
         let path = self.dir.join(segment_name(first));
@@ -298,7 +296,8 @@ impl Journal {
                 session: self.session.as_str().into(),
                 text: format!(
                     "{why}: session {}, events from seq {first}; {} earlier events compacted",
-                    self.session, self.compacted
+                    self.session,
+                    keep_from - 1
                 )
                 .into(),
                 image: Box::new(image),
@@ -423,45 +422,23 @@ impl Journal {
     /// # Errors
     /// The new segment cannot be written; the current one stays in use.
     pub fn compact(&mut self, seq: u64, image: Image, t: Offset) -> Result<(), String> {
-        let keep_from = self.segments.last().copied().unwrap_or(1);
-        let old: Vec<u64> = self
-            .segments
-            .iter()
-            .copied()
-            .filter(|s| *s < keep_from)
-            .collect();
-        // What the deleted segments held: each runs up to the next one's start.
-        let gone: u64 = old
-            .iter()
-            .map(|s| {
-                let next = self
-                    .segments
-                    .iter()
-                    .find(|n| *n > s)
-                    .copied()
-                    .unwrap_or(seq + 1);
-                next - s
-            })
-            .sum();
-        let previous = (self.compacted, self.segments.clone());
         // The old segment's samples go to disk before anything of it may be deleted later.
         let synced = self
             .file
             .sync_data()
             .map_err(|e| e.to_string())
             .and_then(|()| room(&self.dir));
-        self.compacted += gone;
+        let keep_from = self.segments.last().copied().unwrap_or(1);
         if let Err(e) = synced.and_then(|()| {
-            self.start_segment(seq + 1, image, t, "journal compacted")
+            self.start_segment(seq + 1, image, t, keep_from, "journal compacted")
                 .map_err(|e| e.to_string())
         }) {
-            (self.compacted, self.segments) = previous;
             // Not again at every event: after another tenth of a segment.
             self.retry_at = self.events + self.segment_events / 10;
             return Err(format!("compacting the journal: {e}"));
         }
-        for s in old {
-            let _ = std::fs::remove_file(self.dir.join(segment_name(s)));
+        for s in self.segments.iter().filter(|s| **s < keep_from) {
+            let _ = std::fs::remove_file(self.dir.join(segment_name(*s)));
         }
         self.segments.retain(|s| *s >= keep_from);
         let _ = sync_dir(&self.dir);
@@ -474,10 +451,11 @@ impl Journal {
         self.events
     }
 
-    /// Events compacted away so far.
+    /// Events compacted away so far: every one before the oldest segment kept (segments
+    /// are deleted only by compaction).
     #[must_use]
     pub fn compacted(&self) -> u64 {
-        self.compacted
+        self.segments.first().map_or(0, |first| first - 1)
     }
 
     /// The directory.
@@ -579,30 +557,16 @@ fn read_segment(path: &Path, first: u64, spec: &PlanSpec) -> Result<Restored, St
             plan.spec.id
         ));
     }
-    let found = replay(&mut reader, &plan, &shown, &bytes)?;
-    if let Some((line, message)) = found.damaged_last {
-        // A damaged last line is a torn write too.
-        let keep = line_start(&bytes, line);
-        cut_to(path, keep as u64)?;
-        let cut = bytes.len() - keep;
-        bytes.truncate(keep);
-        torn = Some(format!(
-            "the journal's last line was damaged ({cut} bytes, {}: {message}); it was removed",
-            segment_name(first)
-        ));
-    }
+    let found = replay(&mut reader, &plan, &shown)?;
     let Replayed {
         state,
         session,
-        compacted,
         last_t,
         count,
-        ..
     } = found;
     let state = state.ok_or_else(|| format!("{shown}: no snapshot record"))?;
     let seq = first - 1 + count;
-    let log = tail_lines(&bytes, first, seq.saturating_sub(LOG_CAP as u64) + 1)
-        .map_err(|e| format!("{shown}: {e}"))?;
+    let log = tail_lines(&bytes, first, seq.saturating_sub(LOG_CAP as u64) + 1);
     if log.last().is_some_and(|p| p.seq != seq) {
         return Err(format!(
             "{shown}: the events' seq numbers do not follow on from the segment's start"
@@ -621,7 +585,6 @@ fn read_segment(path: &Path, first: u64, spec: &PlanSpec) -> Result<Restored, St
         state,
         log,
         torn,
-        compacted,
         last_t,
         down,
     })
@@ -631,11 +594,8 @@ fn read_segment(path: &Path, first: u64, spec: &PlanSpec) -> Result<Restored, St
 struct Replayed {
     state: Option<State>,
     session: String,
-    compacted: u64,
     last_t: Offset,
     count: u64,
-    /// The last line, when it is damaged: its number and what is wrong.
-    damaged_last: Option<(usize, String)>,
 }
 
 /// Applies a segment's records: its snapshot, then every event.
@@ -643,30 +603,23 @@ fn replay<R: std::io::BufRead>(
     reader: &mut crate::format::fixture::RecordReader<R>,
     plan: &Arc<Plan>,
     shown: &str,
-    bytes: &[u8],
 ) -> Result<Replayed, String> {
     let mut out = Replayed {
         state: None,
         session: String::new(),
-        compacted: 0,
         last_t: Offset::ZERO,
         count: 0,
-        damaged_last: None,
     };
     let mut records = Vec::new();
     loop {
         records.clear();
-        match reader.next_records(&mut |r| records.push(r)) {
-            Ok(Some(_)) => {}
-            Ok(None) => break,
-            Err(e) => {
-                // Only the last line may be damaged (a torn write): the reader stops there.
-                if is_last_line(bytes, e.line) {
-                    out.damaged_last = Some((e.line, e.message));
-                    break;
-                }
-                return Err(e.to_string());
-            }
+        // A batch cut off mid-write has been removed already: a bad line is damage.
+        if reader
+            .next_records(&mut |r| records.push(r))
+            .map_err(|e| e.to_string())?
+            .is_none()
+        {
+            break;
         }
         for r in records.drain(..) {
             out.last_t = r.t;
@@ -675,12 +628,11 @@ fn replay<R: std::io::BufRead>(
                     None,
                     Body::Snapshot {
                         session,
-                        text,
+                        text: _,
                         image,
                     },
                 ) => {
                     out.session = session.to_string();
-                    out.compacted = compacted_in(&text);
                     out.state = Some(
                         State::from_image(plan.clone(), control_plane(), TIMELINE_CAP, *image)
                             .map_err(|e| format!("{shown}: {e}"))?,
@@ -715,32 +667,9 @@ fn cut_to(path: &Path, len: u64) -> Result<(), String> {
         .map_err(|e| format!("{}: cutting off the torn line: {e}", path.display()))
 }
 
-/// Byte offset where 1-based line `n` starts.
-fn line_start(bytes: &[u8], n: usize) -> usize {
-    if n <= 1 {
-        return 0;
-    }
-    memchr::memchr_iter(b'\n', bytes)
-        .nth(n - 2)
-        .map_or(bytes.len(), |i| i + 1)
-}
-
-fn is_last_line(bytes: &[u8], n: usize) -> bool {
-    let start = line_start(bytes, n);
-    start < bytes.len() && memchr::memchr(b'\n', &bytes[start..]) == Some(bytes.len() - start - 1)
-}
-
-/// "… 12345 earlier events compacted" → 12345.
-fn compacted_in(text: &str) -> u64 {
-    text.rsplit_once(" earlier events compacted")
-        .and_then(|(head, _)| head.rsplit(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
-}
-
 /// The events with `seq >= from` among `bytes`' record lines (a segment that starts at
 /// `first`, or the end of one), as the catch-up log holds them.
-fn tail_lines(bytes: &[u8], first: u64, from: u64) -> Result<Vec<Published>, String> {
+fn tail_lines(bytes: &[u8], first: u64, from: u64) -> Vec<Published> {
     let mut out = Vec::new();
     // Lines from the end until one is older than `from`.
     let mut end = bytes.len();
@@ -756,8 +685,10 @@ fn tail_lines(bytes: &[u8], first: u64, from: u64) -> Result<Vec<Published>, Str
         lines.push(line);
     }
     for line in lines.into_iter().rev() {
-        let mut v: Value =
-            serde_json::from_slice(line).map_err(|e| format!("a journal line: {e}"))?;
+        // A line torn by a power loss at an old segment's end is not an event to resume with.
+        let Ok(mut v) = serde_json::from_slice::<Value>(line) else {
+            continue;
+        };
         let Some(seq) = v
             .as_object_mut()
             .and_then(|m| m.remove("seq"))
@@ -770,7 +701,7 @@ fn tail_lines(bytes: &[u8], first: u64, from: u64) -> Result<Vec<Published>, Str
             .into();
         out.push(Published { seq, message });
     }
-    Ok(out)
+    out
 }
 
 /// The `seq` of an event line, cheaply (`None` for the header, the snapshot and others).
@@ -800,8 +731,7 @@ fn tail_of(path: &Path, before: u64) -> Result<Vec<Published>, String> {
         let skip = memchr::memchr(b'\n', &bytes).map_or(bytes.len(), |i| i + 1);
         bytes.drain(..skip);
     }
-    let mut out = tail_lines(&bytes, 0, before.saturating_sub(LOG_CAP as u64))
-        .map_err(|e| format!("{shown}: {e}"))?;
+    let mut out = tail_lines(&bytes, 0, before.saturating_sub(LOG_CAP as u64));
     out.retain(|p| p.seq < before);
     Ok(out)
 }
@@ -812,13 +742,27 @@ mod tests {
     use crate::core::record::{Body, Record};
     use crate::server::event_log::EventLog;
 
-    /// A journal line is the event's record with its `seq`, whatever the record holds.
-    #[test]
-    fn a_line_is_the_record_with_its_seq() {
+    /// The Batch Patches plan and a fresh event log on it.
+    fn demo() -> (Arc<Plan>, EventLog) {
         let plan = crate::server::scenario::Scenario::batch_patches_demo(7)
             .plan()
             .clone();
-        let mut log = EventLog::new(plan.clone());
+        let log = EventLog::new(plan.clone());
+        (plan, log)
+    }
+
+    /// Publishes `records` as the control plane does: journaled, then committed.
+    fn write(j: &mut Journal, log: &mut EventLog, records: Vec<Record>) -> u64 {
+        let mut staged = log.stage(records, true);
+        let lines: Vec<Line> = staged.iter_mut().filter_map(|s| s.line.take()).collect();
+        j.append(&lines).unwrap();
+        log.commit(staged)
+    }
+
+    /// A journal line is the event's record with its `seq`, whatever the record holds.
+    #[test]
+    fn a_line_is_the_record_with_its_seq() {
+        let (plan, mut log) = demo();
         let records = vec![
             Record {
                 t: Offset(1500),
@@ -852,10 +796,7 @@ mod tests {
     #[test]
     fn a_batch_cut_off_mid_write_is_removed_whole() {
         let dir = tempfile::tempdir().unwrap();
-        let plan = crate::server::scenario::Scenario::batch_patches_demo(7)
-            .plan()
-            .clone();
-        let mut log = EventLog::new(plan.clone());
+        let (plan, mut log) = demo();
         let (mut j, _) =
             Journal::open(dir.path(), &plan.spec, "s-1", log.state(), Offset::ZERO).unwrap();
         let note = |i: i64| Record {
@@ -867,10 +808,7 @@ mod tests {
             },
         };
         for batch in [vec![note(1)], vec![note(2), note(3)]] {
-            let mut staged = log.stage(batch, true);
-            let lines: Vec<Line> = staged.iter_mut().filter_map(|s| s.line.take()).collect();
-            j.append(&lines).unwrap();
-            log.commit(staged);
+            write(&mut j, &mut log, batch);
         }
         let path = j.current();
         drop(j);
@@ -893,10 +831,7 @@ mod tests {
     #[test]
     fn a_snapshot_of_a_full_timeline_reads_back() {
         let dir = tempfile::tempdir().unwrap();
-        let plan = crate::server::scenario::Scenario::batch_patches_demo(7)
-            .plan()
-            .clone();
-        let mut log = EventLog::new(plan.clone());
+        let (plan, mut log) = demo();
         let (mut j, restored) =
             Journal::open(dir.path(), &plan.spec, "s-1", log.state(), Offset::ZERO).unwrap();
         assert!(restored.is_none());
@@ -923,10 +858,7 @@ mod tests {
                 },
             })
             .collect();
-        let mut staged = log.stage(records, true);
-        let lines: Vec<Line> = staged.iter_mut().filter_map(|s| s.line.take()).collect();
-        j.append(&lines).unwrap();
-        let seq = log.commit(staged);
+        let seq = write(&mut j, &mut log, records);
         let image = log.state().image();
         let at = log.state().last_record.unwrap();
         j.compact(seq, image, at).unwrap();

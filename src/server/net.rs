@@ -740,14 +740,11 @@ pub async fn bind(
 /// The timeline line of a restart in place.
 fn restart_note(r: &Restored, now: Offset) -> String {
     let mut text = format!(
-        "control plane restarted in place {:.1} s after its last event (rollout clock {} → {}); \
-         session {} continues after seq {}; \
-         the rollout clock (bake times included) kept running while it was down, and nothing \
-         was sampled meanwhile",
+        "control plane restarted in place, {:.1} s after its last event ({} → {}): same \
+         session, continues after seq {}; bake time kept counting, nothing was sampled meanwhile",
         r.down.as_secs_f64(),
         crate::core::time::exact_offset(r.last_t),
         crate::core::time::exact_offset(now),
-        r.session,
         r.seq
     );
     if let Some(torn) = &r.torn {
@@ -879,8 +876,18 @@ async fn answer(stream: &mut TcpStream, status: &str, body: &str) -> std::io::Re
             _ => break,
         }
     }
+    respond(stream, status, "text/plain; charset=utf-8", body).await
+}
+
+/// One HTTP/1.1 response, then the connection is closed (one request per connection).
+async fn respond(
+    stream: &mut TcpStream,
+    status: &str,
+    ctype: &str,
+    body: &str,
+) -> std::io::Result<()> {
     let resp = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(resp.as_bytes()).await?;
@@ -953,9 +960,7 @@ async fn http(mut stream: TcpStream, head: &Head, plane: &ControlPlane) -> std::
                 .to_string(),
         ),
     };
-    let resp = format!("HTTP/1.1 {status}\r\nContent-Type: {ctype}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len());
-    stream.write_all(resp.as_bytes()).await?;
-    stream.shutdown().await
+    respond(&mut stream, status, ctype, &body).await
 }
 
 type Ws = tokio_tungstenite::WebSocketStream<Prefixed>;

@@ -24,6 +24,16 @@ use crate::core::time::Offset;
 use crate::format::encode;
 use crate::format::ndjson;
 
+/// warroom's state directory: `$XDG_STATE_HOME/warroom`, else `~/.local/state/warroom`.
+#[must_use]
+pub fn state_home() -> PathBuf {
+    std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(|| PathBuf::from("."))
+        .join("warroom")
+}
+
 /// The audit log: JSON Lines, appended, each line flushed and synced before going on.
 pub struct Audit {
     file: File,
@@ -49,11 +59,7 @@ impl Audit {
     /// `$XDG_STATE_HOME/warroom/audit.jsonl`, else `~/.local/state/warroom/audit.jsonl`.
     #[must_use]
     pub fn default_path() -> PathBuf {
-        let base = std::env::var_os("XDG_STATE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-            .unwrap_or_else(|| PathBuf::from("."));
-        base.join("warroom").join("audit.jsonl")
+        state_home().join("audit.jsonl")
     }
 
     #[must_use]

@@ -62,17 +62,19 @@ impl Scenario {
     /// The bookkeeping a running scenario keeps, worked out from its state.
     fn settle_memory(&mut self) {
         let cur = self.state.current_wave();
-        // A bake that ended while the control plane was down is still to be dealt with (a
-        // conductor advances or says why not at its first tick); one that ended before its
-        // last record was dealt with then, and the demo does not say so twice.
-        if let (Some(w), false) = (cur, self.conducts()) {
-            let last = self.state.last_record.unwrap_or(Offset::ZERO);
-            let ended_before = self.plan.spec.waves[w]
+        // Whether the current wave's bake (or the wait before the start) was over by the last
+        // record, so it was dealt with then.
+        let last_record = self.state.last_record.unwrap_or(Offset::ZERO);
+        let bake_over = cur.is_none_or(|w| {
+            self.plan.spec.waves[w]
                 .bake
-                .is_none_or(|b| self.state.waves[w].baked(last) >= b);
-            if ended_before {
-                self.bake_noted = Some(w);
-            }
+                .is_none_or(|b| self.state.waves[w].baked(last_record) >= b)
+        });
+        // A bake that ended while the control plane was down is still to be dealt with (a
+        // conductor advances or says why not at its first tick); the demo does not say twice
+        // what it said before.
+        if let (Some(w), false, true) = (cur, self.conducts(), bake_over) {
+            self.bake_noted = Some(w);
         }
         // Triggers that have fired were acted on when they fired.
         for (s, st) in self.state.slos.iter().enumerate() {
@@ -84,7 +86,6 @@ impl Scenario {
         }
         // An alert trigger fired before the crash if its alert had lasted long enough by the
         // last record; one that came due while the control plane was down fires now.
-        let last = self.state.last_record.unwrap_or(self.clock);
         for (k, trig) in self.conduct.triggers.iter().enumerate() {
             if let crate::config::plan_file::When::Alerts { severity, for_ } = trig.when {
                 self.conductor.alert_fired[k] = self
@@ -92,7 +93,7 @@ impl Scenario {
                     .alerts
                     .values()
                     .filter(|a| !a.silenced && a.severity >= severity)
-                    .any(|a| last.since(a.since) >= for_);
+                    .any(|a| last_record.since(a.since) >= for_);
             }
         }
         let mut conductor_cmds = self
@@ -113,12 +114,6 @@ impl Scenario {
             }
         }
         // What the conductor last said about the next move: said again only when it changes.
-        let bake_over = cur.is_none_or(|w| {
-            let last = self.state.last_record.unwrap_or(Offset::ZERO);
-            self.plan.spec.waves[w]
-                .bake
-                .is_none_or(|b| self.state.waves[w].baked(last) >= b)
-        });
         if bake_over {
             let mut blockers = self.blockers();
             if cur.is_none() {

@@ -204,7 +204,7 @@ async fn hostile_output_reaches_the_timeline_sanitised() {
             action: Action::Advance,
             actor: "alice".into(),
             reason: None,
-            wave: None,
+            wave: Some(warroom::core::command::NOT_STARTED.into()),
             item: None,
             session: None,
         },

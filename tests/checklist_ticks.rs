@@ -530,7 +530,7 @@ fn start_command() -> Command {
         action: Action::Advance,
         actor: "ic".into(),
         reason: None,
-        wave: None,
+        wave: Some(warroom::core::command::NOT_STARTED.into()),
         item: None,
         session: None,
     }

@@ -180,7 +180,10 @@ fn a_failed_actuator_leaves_the_state_and_is_not_retried_by_itself() {
     assert!(acts.is_empty(), "no automatic retry: {acts:?}");
     assert!(notes(&later).is_empty(), "said once: {later:?}");
     // A person may try again; that goes through the actuator.
-    sc.command(&cmd("p-1", Action::Advance, None, None), at(31));
+    sc.command(
+        &cmd("p-1", Action::Advance, Some("not started"), None),
+        at(31),
+    );
     let a = one(&mut sc);
     sc.actuated(&a.id, applied(), at(31));
     assert_eq!(sc.state().current_wave(), Some(0));
@@ -223,7 +226,10 @@ fn commands_wait_their_turn_and_a_retried_id_is_not_applied_twice() {
     sc.tick(at(0));
     let start = one(&mut sc);
     // While the start is with the actuator, a pause and a note arrive.
-    let r1 = sc.command(&cmd("p-1", Action::Pause, None, Some("hold on")), at(0));
+    let r1 = sc.command(
+        &cmd("p-1", Action::Pause, Some("w1"), Some("hold on")),
+        at(0),
+    );
     let r2 = sc.command(&cmd("n-1", Action::Note, None, Some("watching")), at(0));
     assert!(
         outcomes(&r1).is_empty() && outcomes(&r2).is_empty(),
@@ -231,7 +237,10 @@ fn commands_wait_their_turn_and_a_retried_id_is_not_applied_twice() {
     );
     // The same id again while queued: nothing new.
     assert!(sc
-        .command(&cmd("p-1", Action::Pause, None, Some("hold on")), at(0))
+        .command(
+            &cmd("p-1", Action::Pause, Some("w1"), Some("hold on")),
+            at(0)
+        )
         .is_empty());
     let recs = sc.actuated(&start.id, applied(), at(1));
     // The start is applied, then the pause is judged against the new state and goes to the
@@ -249,7 +258,10 @@ fn commands_wait_their_turn_and_a_retried_id_is_not_applied_twice() {
     assert_eq!(o[1], ("n-1".into(), OutcomeKind::Accepted, None));
     assert_eq!(sc.state().waves[0].status, WaveStatus::Paused);
     // A retry after the outcome gets the same outcome and no second actuation.
-    let again = sc.command(&cmd("p-1", Action::Pause, None, Some("hold on")), at(3));
+    let again = sc.command(
+        &cmd("p-1", Action::Pause, Some("w1"), Some("hold on")),
+        at(3),
+    );
     assert_eq!(
         outcomes(&again),
         vec![("p-1".into(), OutcomeKind::Accepted, None)]
@@ -312,7 +324,10 @@ fn manual_waves_wait_for_approval_and_open_items_block() {
         vec!["Not starting: pre-deployment item \"Backup verified\" open"]
     );
     assert!(sc.take_actuations().is_empty());
-    let refused = sc.command(&cmd("a-1", Action::Advance, None, None), at(1));
+    let refused = sc.command(
+        &cmd("a-1", Action::Advance, Some("not started"), None),
+        at(1),
+    );
     let o = outcomes(&refused);
     assert_eq!(o[0].1, OutcomeKind::Rejected);
     assert_eq!(

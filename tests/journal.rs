@@ -71,6 +71,24 @@ struct Seen {
     sent: usize,
 }
 
+impl Seen {
+    /// The wave the events say is current ("not started" before any), which a command is
+    /// aimed at.
+    fn current_wave(&self) -> String {
+        self.events
+            .iter()
+            .rev()
+            .find(|(_, r)| {
+                r["type"] == "wave"
+                    && ["active", "paused"].contains(&r["state"].as_str().unwrap_or(""))
+            })
+            .map_or_else(
+                || "not started".into(),
+                |(_, r)| r["wave"].as_str().unwrap().to_string(),
+            )
+    }
+}
+
 /// A console: connects (again and again), resumes after the last event it holds, answers
 /// heartbeats and, with `commands`, sends a pause, resume or note every 150 ms, re-sending
 /// one it has seen no outcome for with the same id.
@@ -153,14 +171,17 @@ async fn console(
                 }
                 _ = every.tick() => {
                     if quiet.load(Ordering::Relaxed) { continue }
-                    let session = seen.lock().unwrap().session.clone();
+                    let (session, wave) = {
+                        let s = seen.lock().unwrap();
+                        (s.session.clone(), s.current_wave())
+                    };
                     let Some(session) = session else { continue };
                     let (id, action) = open.clone().unwrap_or_else(|| {
                         n += 1;
                         (format!("{name}-{n}"), actions[n % actions.len()])
                     });
                     open = Some((id.clone(), action));
-                    let cmd = json!({"type":"command","id":id,"action":action,"actor":name,"reason":"journal test","session":session});
+                    let cmd = json!({"type":"command","id":id,"action":action,"actor":name,"reason":"journal test","session":session,"wave":wave});
                     if ws.send(Message::text(cmd.to_string())).await.is_err() { break }
                     seen.lock().unwrap().sent += 1;
                 }
@@ -377,7 +398,13 @@ async fn exec_with_observe_crashed_after_the_call_reads_back_and_does_not_call_a
         &state,
         &[("WARROOM_TEST_CALLS", log.to_str().unwrap())],
     );
-    send_command(&format!("ws://{addr}"), "go-1", "advance").await;
+    send_command(
+        &format!("ws://{addr}"),
+        "go-1",
+        "advance",
+        Some("not started"),
+    )
+    .await;
     let deadline = Instant::now() + Duration::from_secs(10);
     let again = loop {
         let j: Vec<Value> = journal(&state).into_iter().map(|(_, r)| r).collect();
@@ -749,7 +776,7 @@ async fn a_full_disk_refuses_commands_with_the_reason_and_publishes_nothing_it_c
     // Room again: it goes on, in order, and commands are taken.
     std::fs::remove_file(&filler).unwrap();
     published_past(addr.port(), held + 5);
-    send_command(&url, "c-ok", "note").await;
+    send_command(&url, "c-ok", "note", None).await;
     drop(plane);
     let j = journal(&state);
     for (i, (seq, _)) in j.iter().enumerate() {

@@ -805,6 +805,24 @@ mod app {
     }
 
     #[test]
+    fn an_advance_before_the_first_wave_is_aimed_at_the_rollout_not_started() {
+        let mut app = console(None, false);
+        app.apply(hello("s1", Start::Snapshot(None), 10));
+        connected(&mut app);
+        assert_eq!(app.state.current_wave(), None);
+        app.apply(Input::Key(Key::Char('A')));
+        assert!(app.outbox.confirm.is_some(), "{:?}", app.ui.notice);
+        let fx = app.apply(Input::Key(Key::Enter));
+        let cmd = fx.send.first().expect("sent").clone();
+        assert_eq!(cmd.action, Action::Advance);
+        assert_eq!(
+            (cmd.wave.as_deref(), cmd.session.as_deref()),
+            (Some(warroom::core::command::NOT_STARTED), Some("s1"))
+        );
+        assert_eq!(cmd.check_limits(), Ok(()));
+    }
+
+    #[test]
     fn a_confirmed_command_is_audited_sent_and_its_outcome_audited_and_said() {
         let mut app = joined(false);
         let fx = app.apply(Input::Key(Key::Char('P')));

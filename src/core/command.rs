@@ -4,6 +4,19 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::sanitize::MAX_FIELD_CHARS;
+
+/// The `wave` a rollout command names when the console saw no wave started yet. It cannot be
+/// a wave's id: ids hold no spaces.
+pub const NOT_STARTED: &str = "not started";
+/// Longest command id, in bytes. Longer ids are refused, never cut: two ids that share a
+/// long prefix stay two commands.
+pub const MAX_ID_BYTES: usize = 128;
+/// Longest `actor`, `item`, `wave` or `session`, in bytes.
+pub const MAX_NAME_BYTES: usize = 128;
+/// Longest reason, in characters (what a timeline entry keeps of one field).
+pub const MAX_REASON_CHARS: usize = MAX_FIELD_CHARS;
+
 /// The seat a console holds: only commanders may send commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -92,11 +105,77 @@ impl Command {
         matches!(action, Action::Pause | Action::Rollback | Action::Note)
     }
 
+    /// Whether the action moves the rollout (pause, resume, advance, rollback): such a command
+    /// must name the state it is aimed at in `wave`.
+    #[must_use]
+    pub fn needs_wave(action: Action) -> bool {
+        Verb::of(action).is_some()
+    }
+
+    /// The limits of the protocol, checked before anything is recorded: an id that is
+    /// missing, too long or not plain text (it would not come back byte for byte), and keys
+    /// longer than their limit. Such a command is refused as a message, never cut to fit.
+    ///
+    /// # Errors
+    /// What is wrong, naming the key.
+    pub fn check_limits(&self) -> Result<(), String> {
+        let id = self.id.as_str();
+        if id.trim().is_empty() {
+            return Err("a command needs a non-blank `id`".into());
+        }
+        if id.len() > MAX_ID_BYTES {
+            return Err(format!(
+                "`id` is {} bytes; at most {MAX_ID_BYTES} are allowed",
+                id.len()
+            ));
+        }
+        if *super::sanitize::sanitize(id) != *id {
+            return Err("`id` holds control or invisible characters; ids are plain text".into());
+        }
+        self.check_fields()
+    }
+
+    /// The limits of every key but the id (which a console assigns last).
+    fn check_fields(&self) -> Result<(), String> {
+        let names = [
+            ("actor", Some(self.actor.as_str())),
+            ("wave", self.wave.as_deref()),
+            ("item", self.item.as_deref()),
+            ("session", self.session.as_deref()),
+        ];
+        for (key, value) in names {
+            if let Some(v) = value.filter(|v| v.len() > MAX_NAME_BYTES) {
+                return Err(format!(
+                    "`{key}` is {} bytes; at most {MAX_NAME_BYTES} are allowed",
+                    v.len()
+                ));
+            }
+        }
+        if let Some(n) = self
+            .reason
+            .as_deref()
+            .map(|r| r.chars().count())
+            .filter(|n| *n > MAX_REASON_CHARS)
+        {
+            return Err(format!(
+                "`reason` is {n} characters; at most {MAX_REASON_CHARS} are allowed"
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks what the console can check on its own.
     ///
     /// # Errors
-    /// A reason is required and missing; a tick or untick names no item.
+    /// A reason is required and missing; a tick or untick names no item; a rollout action
+    /// names no wave; a key is over its limit.
     pub fn validate(&self) -> Result<(), String> {
+        if Self::needs_wave(self.action) && self.wave.is_none() {
+            return Err(format!(
+                "{} must name the wave it is aimed at (`wave`: the current wave's id, or \"{NOT_STARTED}\")",
+                self.action.word()
+            ));
+        }
         if Self::needs_reason(self.action)
             && self.reason.as_deref().is_none_or(|r| r.trim().is_empty())
         {
@@ -105,7 +184,7 @@ impl Command {
         if self.action.is_checklist() && self.item().is_none_or(|i| i.trim().is_empty()) {
             return Err(format!("{} needs a checklist item", self.action.word()));
         }
-        Ok(())
+        self.check_fields()
     }
 }
 

@@ -4,7 +4,7 @@
 //! into effects.
 
 use super::checklist::ItemStatus;
-use super::command::{Action, Command, OutcomeKind, Role};
+use super::command::{Action, Command, OutcomeKind, Role, NOT_STARTED};
 use super::intent::Key;
 use super::playback::Mode;
 use super::state::State;
@@ -151,7 +151,10 @@ impl Outbox {
             preview: preview(state, action),
             reason: String::new(),
             error: None,
-            wave: current.map(|w| state.plan.spec.waves[w].id.clone()),
+            wave: Some(current.map_or_else(
+                || NOT_STARTED.into(),
+                |w| state.plan.spec.waves[w].id.clone(),
+            )),
             check: None,
             blocking,
         });

@@ -114,3 +114,61 @@ pub enum ErrorCode {
     /// not applied.
     Unavailable,
 }
+
+/// Longest `token` in a hello, in bytes.
+pub const MAX_TOKEN_BYTES: usize = 1024;
+
+/// Reads a console's message as the control plane takes it: JSON of this protocol, no key
+/// set to `null` (an optional key is left out, never null), and every key within its limit
+/// (see [`Command::check_limits`]). Nothing that fails here is recorded.
+///
+/// # Errors
+/// What is wrong, naming the key.
+pub fn read_client(text: &str) -> Result<ClientMsg, String> {
+    if text.contains("null") {
+        if let Some(key) = null_key(text) {
+            return Err(format!(
+                "`{key}` is null: leave an optional key out instead"
+            ));
+        }
+    }
+    let msg: ClientMsg = serde_json::from_str(text).map_err(|e| e.to_string())?;
+    match &msg {
+        ClientMsg::Command(c) => c.check_limits()?,
+        ClientMsg::Hello {
+            client,
+            actor,
+            session,
+            token,
+            ..
+        } => {
+            use crate::core::command::MAX_NAME_BYTES;
+            let names = [
+                ("client", Some(client.as_str()), MAX_NAME_BYTES),
+                ("actor", Some(actor.as_str()), MAX_NAME_BYTES),
+                ("session", session.as_deref(), MAX_NAME_BYTES),
+                ("token", token.as_deref(), MAX_TOKEN_BYTES),
+            ];
+            for (key, value, max) in names {
+                if let Some(v) = value.filter(|v| v.len() > max) {
+                    return Err(format!(
+                        "`{key}` is {} bytes; at most {max} are allowed",
+                        v.len()
+                    ));
+                }
+            }
+        }
+        ClientMsg::Heartbeat { .. } => {}
+    }
+    Ok(msg)
+}
+
+/// The first top-level key whose value is `null`, if the text is a JSON object.
+fn null_key(text: &str) -> Option<String> {
+    let serde_json::Value::Object(map) = serde_json::from_str(text).ok()? else {
+        return None;
+    };
+    map.into_iter()
+        .find(|(_, v)| v.is_null())
+        .map(|(k, _)| crate::core::sanitize::sanitize(&k).into())
+}

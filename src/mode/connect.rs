@@ -31,12 +31,44 @@ pub(super) fn default_actor() -> String {
     format!("{user}@{host}")
 }
 
+/// Room for what this console adds to its actor (" (auto-pause)").
+const ACTOR_SUFFIX_ROOM: usize = 16;
+
+/// An actor the control plane will take: plain text, short enough with what this console
+/// adds to it.
+fn check_actor(actor: &str) -> Result<()> {
+    use crate::core::command::MAX_NAME_BYTES;
+    let max = MAX_NAME_BYTES - ACTOR_SUFFIX_ROOM;
+    if actor.trim().is_empty() || *crate::core::sanitize::sanitize(actor) != *actor {
+        return Err(eyre!(
+            "--actor {:?}: an actor is plain, non-blank text",
+            crate::core::sanitize::sanitize(actor)
+        ));
+    }
+    if actor.len() > max {
+        return Err(eyre!(
+            "--actor is {} bytes; at most {max} are allowed",
+            actor.len()
+        ));
+    }
+    Ok(())
+}
+
 /// The credential: `--token-file`, else `WARROOM_TOKEN`. Never from the command line itself.
 pub(super) fn token(seat: &crate::cli::Seat) -> Result<Option<String>> {
     if let Some(p) = &seat.token_file {
         let t =
             std::fs::read_to_string(p).map_err(|e| eyre!("--token-file {}: {e}", p.display()))?;
-        return Ok(Some(t.trim().to_string()));
+        let t = t.trim();
+        let max = crate::format::protocol::MAX_TOKEN_BYTES;
+        if t.len() > max {
+            return Err(eyre!(
+                "--token-file {}: the token is {} bytes; at most {max} are allowed",
+                p.display(),
+                t.len()
+            ));
+        }
+        return Ok(Some(t.to_string()));
     }
     Ok(std::env::var("WARROOM_TOKEN")
         .ok()
@@ -73,6 +105,7 @@ pub(super) async fn live_console(
         Role::Commander
     };
     let actor = seat.actor.clone().unwrap_or_else(default_actor);
+    check_actor(&actor)?;
     let sources = seat.config.as_deref().map(metric_sources).transpose()?;
     let opts = ws_client::Options {
         url: url.clone(),

@@ -16,9 +16,10 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::core::command::Role;
 use crate::core::command::{Command, OutcomeKind};
 use crate::core::record::{Body, Record};
+use crate::core::sanitize::sanitize;
 use crate::core::time::Offset;
 use crate::format::protocol::{
-    ClientMsg, ErrorCode, Resume, ServerMsg, IMAGE_PART, MAX_MESSAGE, PROTOCOL,
+    read_client, ClientMsg, ErrorCode, Resume, ServerMsg, IMAGE_PART, MAX_MESSAGE, PROTOCOL,
 };
 
 use super::event_log::{CatchUp, EventLog, Staged};
@@ -1024,14 +1025,13 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
         session,
         token,
         ..
-    }) = serde_json::from_str::<ClientMsg>(&text)
+    }) = read_client(&text)
     else {
-        return refuse(
-            &mut ws,
-            ErrorCode::NoHello,
-            "the first message must be a hello",
-        )
-        .await;
+        let why = match read_client(&text) {
+            Err(e) => format!("the first message must be a hello ({})", sanitize(&e)),
+            Ok(_) => "the first message must be a hello".into(),
+        };
+        return refuse(&mut ws, ErrorCode::NoHello, &why).await;
     };
     if protocol.split('.').next() != PROTOCOL.split('.').next() {
         return refuse(
@@ -1127,7 +1127,7 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
             msg = ws.next() => {
                 last_heard = tokio::time::Instant::now();
                 match msg {
-                    Some(Ok(Message::Text(text))) => match serde_json::from_str::<ClientMsg>(&text) {
+                    Some(Ok(Message::Text(text))) => match read_client(&text) {
                         Ok(ClientMsg::Command(cmd)) => {
                             if role == Role::Observer {
                                 let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
@@ -1137,7 +1137,7 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
                         }
                         Ok(ClientMsg::Heartbeat { .. }) => {}
                         Ok(ClientMsg::Hello { .. }) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "hello was already received".into() }).await; }
-                        Err(e) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: crate::core::sanitize::sanitize(&e.to_string()).into() }).await; }
+                        Err(e) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: sanitize(&e).into() }).await; }
                     },
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
                     Some(Ok(Message::Binary(_))) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "binary frames are not part of the protocol".into() }).await; }

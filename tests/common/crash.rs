@@ -119,7 +119,7 @@ pub fn serve(
 
 /// Connects, sends one command (with the session) and stays a moment: the control plane may
 /// die on it.
-pub async fn send_command(url: &str, id: &str, action: &str) {
+pub async fn send_command(url: &str, id: &str, action: &str, wave: Option<&str>) {
     let (mut ws, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let hello = json!({"type":"hello","protocol":"2.1","client":"journal test","actor":"ana","role":"commander"});
     ws.send(Message::text(hello.to_string())).await.unwrap();
@@ -132,7 +132,10 @@ pub async fn send_command(url: &str, id: &str, action: &str) {
             break v["session"].as_str().unwrap().to_string();
         }
     };
-    let cmd = json!({"type":"command","id":id,"action":action,"actor":"ana","reason":"crash test","session":session});
+    let mut cmd = json!({"type":"command","id":id,"action":action,"actor":"ana","reason":"crash test","session":session});
+    if let Some(w) = wave {
+        cmd["wave"] = json!(w);
+    }
     ws.send(Message::text(cmd.to_string())).await.unwrap();
     let _ = tokio::time::timeout(Duration::from_millis(500), async {
         while let Some(Ok(_)) = ws.next().await {}
@@ -205,7 +208,12 @@ pub async fn crash_on(
             std::thread::sleep(Duration::from_millis(50));
         }
     }
-    send_command(&format!("ws://{addr}"), "go-1", action).await;
+    let wave = if action == "advance" {
+        "not started"
+    } else {
+        "w1"
+    };
+    send_command(&format!("ws://{addr}"), "go-1", action, Some(wave)).await;
     let status = plane
         .exited_within(10)
         .expect("the control plane aborts at the hook");

@@ -9,7 +9,7 @@
 use std::collections::VecDeque;
 
 use crate::config::plan_file::{ActuatorSpec, PlanFile, Trigger, When};
-use crate::core::command::{Action, Command, OutcomeKind, Verb};
+use crate::core::command::{Action, Command, OutcomeKind, Verb, NOT_STARTED};
 use crate::core::plan::{Approval, Policy};
 use crate::core::record::{Body, Milestone, Record};
 use crate::core::sanitize::sanitize;
@@ -294,10 +294,10 @@ impl Scenario {
             action,
             actor: CONDUCTOR.into(),
             reason: Some(reason),
-            wave: self
-                .state
-                .current_wave()
-                .map(|w| self.plan.spec.waves[w].id.clone()),
+            wave: Some(self.state.current_wave().map_or_else(
+                || NOT_STARTED.into(),
+                |w| self.plan.spec.waves[w].id.clone(),
+            )),
             item: None,
             session: None,
         };

@@ -4,7 +4,7 @@
 
 use crate::core::checklist::{ItemState, ItemStatus};
 use crate::core::command::Command;
-use crate::core::command::{Action, OutcomeKind};
+use crate::core::command::{Action, OutcomeKind, NOT_STARTED};
 use crate::core::record::{Body, Record};
 use crate::core::sanitize::sanitize;
 use crate::core::source::CONTROL_PLANE;
@@ -116,13 +116,26 @@ impl Scenario {
         let Some((name, index)) = named else {
             return Ok(());
         };
+        let cur = self.state.current_wave();
+        if name == NOT_STARTED {
+            return match cur {
+                None => Ok(()),
+                Some(c) => Err((
+                    OutcomeKind::Conflict,
+                    format!(
+                        "aimed at the rollout before it started; current wave is {} ({})",
+                        self.plan.spec.waves[c].id,
+                        wire(self.state.waves[c].status)
+                    ),
+                )),
+            };
+        }
         let Some(w) = index else {
             return Err((
                 OutcomeKind::Rejected,
                 format!("no wave {name:?} in the plan"),
             ));
         };
-        let cur = self.state.current_wave();
         if Some(w) == cur {
             return Ok(());
         }

@@ -249,6 +249,11 @@ impl Scenario {
     pub fn command_from(&mut self, cmd: &Command, seat: &Seat, now: Offset) -> Vec<Record> {
         let mut out = Vec::new();
         self.run_to(now, &mut out);
+        if cmd.check_limits().is_err() {
+            // Refused as a message by the network edge: nothing about it is recorded, as an
+            // id cut to fit could be taken for another command's.
+            return out;
+        }
         let t = self.clock;
         let id = sanitize(&cmd.id);
         if let Some((result, reason)) = self.outcomes.get(&id).cloned() {

@@ -3,7 +3,7 @@
 //! queued behind it, which triggers it has acted on, what it has said) is worked out again
 //! from the state, so that nothing is done twice and nothing is said twice.
 
-use crate::core::command::{Command, Verb};
+use crate::core::command::{Command, Verb, NOT_STARTED};
 use crate::core::record::Record;
 use crate::core::state::State;
 use crate::core::time::Offset;
@@ -135,7 +135,11 @@ impl Scenario {
                 action: c.action,
                 actor: c.by.as_deref().unwrap_or_default().to_string(),
                 reason: c.reason.as_deref().map(str::to_string),
-                wave: c.wave.map(|w| self.plan.spec.waves[w].id.clone()),
+                // Recorded without a wave: aimed at the rollout before it started.
+                wave: match c.wave {
+                    Some(w) => Some(self.plan.spec.waves[w].id.clone()),
+                    None => Command::needs_wave(c.action).then(|| NOT_STARTED.into()),
+                },
                 item: None,
                 session: None,
             })

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::*;
 use crate::core::checklist::ItemStatus;
-use crate::core::command::Action;
+use crate::core::command::{Action, MAX_ID_BYTES, MAX_REASON_CHARS, NOT_STARTED};
 use crate::core::record::AlertState;
 use crate::core::severity::Severity;
 use crate::core::slo::Band;
@@ -51,6 +51,15 @@ fn cmd(id: &str, action: Action, wave: Option<&str>, reason: Option<&str>) -> Co
         item: None,
         session: None,
     }
+}
+
+/// A command aimed at the state `sc` is in now.
+fn aimed(sc: &Scenario, id: &str, action: Action, reason: Option<&str>) -> Command {
+    let wave = sc
+        .state()
+        .current_wave()
+        .map_or(NOT_STARTED, |w| sc.plan().spec.waves[w].id.as_str());
+    cmd(id, action, Some(wave), reason)
 }
 
 fn at(s: i64) -> Offset {
@@ -413,6 +422,90 @@ fn of_two_advances_aimed_at_the_same_wave_the_second_conflicts() {
 }
 
 #[test]
+fn commands_are_serialised_against_the_state_they_name_even_before_the_start() {
+    let fresh = State::new(
+        demo_plan().unwrap(),
+        SourceStatus {
+            name: "t".into(),
+            link: Link::Replay,
+        },
+        10,
+    );
+    let mut sc = Scenario::from_state(&fresh, 1, false);
+    // Two commanders advance the rollout that has not started: the first starts wave 1,
+    // the second was aimed at the state before it and changes nothing.
+    let a = sc.command(&cmd("a", Action::Advance, Some(NOT_STARTED), None), at(5));
+    let b = sc.command(&cmd("b", Action::Advance, Some(NOT_STARTED), None), at(5));
+    assert_eq!(outcome(&a), (OutcomeKind::Accepted, None));
+    assert_eq!(
+        outcome(&b),
+        (
+            OutcomeKind::Conflict,
+            Some("aimed at the rollout before it started; current wave is w1 (active)".into())
+        )
+    );
+    assert_eq!(b.len(), 2, "{b:#?}");
+    assert_eq!(sc.state().current_wave(), Some(0));
+    // Without a wave, a rollout action is refused whatever the state; a note needs none.
+    for action in [
+        Action::Advance,
+        Action::Pause,
+        Action::Rollback,
+        Action::Resume,
+    ] {
+        let out = sc.command(
+            &cmd(&format!("n-{action:?}"), action, None, Some("x")),
+            at(6),
+        );
+        assert_eq!(outcome(&out).0, OutcomeKind::Rejected, "{action:?}");
+    }
+    assert_eq!(sc.state().current_wave(), Some(0));
+    assert_eq!(sc.state().waves[0].status, WaveStatus::Active);
+    let note = sc.command(&cmd("n", Action::Note, None, Some("hi")), at(6));
+    assert_eq!(outcome(&note).0, OutcomeKind::Accepted);
+    // Ids are never cut to fit: two long ids sharing their first 128 bytes are refused, and
+    // the longest allowed id comes back byte for byte.
+    let long = "k".repeat(MAX_ID_BYTES);
+    for id in [format!("{long}-1"), format!("{long}-2")] {
+        let c = cmd(&id, Action::Note, None, Some("hi"));
+        assert!(c.check_limits().unwrap_err().contains("at most 128"));
+        assert!(sc.command(&c, at(7)).is_empty());
+    }
+    let out = sc.command(&cmd(&long, Action::Note, None, Some("hi")), at(7));
+    assert!(
+        matches!(&out[1].body, Body::Outcome { id, result: OutcomeKind::Accepted, .. } if **id == *long)
+    );
+    // No id, or one that could not come back byte for byte: refused as a message by the
+    // network edge, so nothing about it is recorded.
+    for id in [" ", "a\u{1b}[2J", &"x".repeat(129)] {
+        let c = cmd(id, Action::Note, None, Some("hello"));
+        assert!(c.check_limits().is_err(), "{id:?}");
+        assert!(sc.command(&c, at(7)).is_empty(), "{id:?}");
+    }
+    // A rollout action must say what it is aimed at.
+    let out = sc.command(&cmd("2b", Action::Advance, None, None), at(7));
+    assert_eq!(
+        outcome(&out),
+        (
+            OutcomeKind::Rejected,
+            Some("advance must name the wave it is aimed at (`wave`: the current wave's id, or \"not started\")".into())
+        )
+    );
+    // A reason over the limit is refused, not cut.
+    let c = cmd(
+        "r",
+        Action::Note,
+        None,
+        Some(&"é".repeat(MAX_REASON_CHARS + 1)),
+    );
+    assert!(c
+        .check_limits()
+        .unwrap_err()
+        .starts_with("`reason` is 513 characters"));
+    assert!(sc.command(&c, at(7)).is_empty());
+}
+
+#[test]
 fn pause_stops_the_bake_clock_and_resume_continues_it() {
     let (mut sc, _) = demo_to(9, 20);
     let plan = sc.plan().clone();
@@ -430,7 +523,7 @@ fn pause_stops_the_bake_clock_and_resume_continues_it() {
     assert!(
         matches!(&p[2].body, Body::Wave { text: Some(t), .. } if &**t == "DB team checking locks")
     );
-    let twice = sc.command(&cmd("p2", Action::Pause, None, Some("again")), at(20));
+    let twice = sc.command(&aimed(&sc, "p2", Action::Pause, Some("again")), at(20));
     assert_eq!(
         outcome(&twice),
         (
@@ -478,28 +571,31 @@ fn commands_are_judged_on_their_own_and_against_the_state() {
     assert_eq!(out.len(), 2);
     let ((kind, _), _) = judged(&mut sc, cmd("2", Action::Rollback, None, Some("  ")));
     assert_eq!(kind, OutcomeKind::Rejected);
-    let ((kind, why), _) = judged(&mut sc, cmd(" ", Action::Note, None, Some("hello")));
-    assert_eq!(
-        (kind, why.as_deref()),
-        (OutcomeKind::Rejected, Some("a command needs an id"))
-    );
     let ((kind, why), _) = judged(&mut sc, cmd("3", Action::Advance, Some("w9"), None));
     assert_eq!(
         (kind, why.as_deref()),
         (OutcomeKind::Rejected, Some("no wave \"w9\" in the plan"))
     );
     // Resume when not paused.
-    let ((kind, why), _) = judged(&mut sc, cmd("4", Action::Resume, None, None));
+    let ((kind, why), _) = {
+        let c = aimed(&sc, "4", Action::Resume, None);
+        judged(&mut sc, c)
+    };
     assert_eq!(
         (kind, why.as_deref()),
         (OutcomeKind::Rejected, Some("wave w1 is active, not paused"))
     );
     // Paused: advance asks for a resume first.
-    judged(&mut sc, cmd("5", Action::Pause, None, Some("hold")));
-    let ((kind, why), _) = judged(&mut sc, cmd("6", Action::Advance, None, None));
+    let c = aimed(&sc, "5", Action::Pause, Some("hold"));
+    judged(&mut sc, c);
+    let ((kind, why), _) = {
+        let c = aimed(&sc, "6", Action::Advance, None);
+        judged(&mut sc, c)
+    };
     assert_eq!(kind, OutcomeKind::Rejected);
     assert!(why.unwrap().contains("resume"));
-    judged(&mut sc, cmd("7", Action::Resume, None, None));
+    let c = aimed(&sc, "7", Action::Resume, None);
+    judged(&mut sc, c);
     assert_eq!(statuses(sc.state()), before);
     // A note is published with its reason as text.
     let ((kind, _), out) = judged(&mut sc, cmd("8", Action::Note, None, Some("coffee's on")));
@@ -531,13 +627,20 @@ fn commands_are_judged_on_their_own_and_against_the_state() {
         cmd("10", Action::Rollback, Some("w3"), Some("trigger")),
     );
     for (id, action) in [("11", Action::Rollback), ("12", Action::Advance)] {
-        let ((kind, why), _) = judged(&mut sc, cmd(id, action, None, Some("again")));
+        let ((kind, why), _) = judged(&mut sc, cmd(id, action, Some("w3"), Some("again")));
         assert_eq!(
             (kind, why.as_deref()),
             (OutcomeKind::Conflict, Some("wave w3 is now rolled_back"))
         );
     }
-    // The last wave cannot be advanced.
+}
+
+#[test]
+fn the_last_wave_and_a_rollout_not_started_refuse_what_cannot_apply() {
+    let judged = |sc: &mut Scenario, c: Command| {
+        let out = sc.command(&c, sc.clock());
+        (outcome(&out), out)
+    };
     let mut last = Scenario::batch_patches_demo(1);
     last.tick(at(0));
     for (n, w) in ["w1", "w2", "w3"].iter().enumerate() {
@@ -564,7 +667,12 @@ fn commands_are_judged_on_their_own_and_against_the_state() {
     let mut idle = Scenario::from_state(&fresh, 1, false);
     let ((kind, why), _) = judged(
         &mut idle,
-        cmd("rb", Action::Rollback, None, Some("just in case")),
+        cmd(
+            "rb",
+            Action::Rollback,
+            Some(NOT_STARTED),
+            Some("just in case"),
+        ),
     );
     assert_eq!(kind, OutcomeKind::Rejected);
     assert!(why.unwrap().starts_with("nothing is on the new version"));
@@ -578,8 +686,8 @@ fn scripted(seed: u64) -> Vec<String> {
     for s in 0..=200 {
         recs.extend(sc.tick(at(s)));
         match s {
-            30 => recs.extend(sc.command(&cmd("p", Action::Pause, None, Some("look")), at(s))),
-            50 => recs.extend(sc.command(&cmd("r", Action::Resume, None, None), at(s))),
+            30 => recs.extend(sc.command(&aimed(&sc, "p", Action::Pause, Some("look")), at(s))),
+            50 => recs.extend(sc.command(&aimed(&sc, "r", Action::Resume, None), at(s))),
             180 => recs.extend(sc.command(
                 &cmd("rb", Action::Rollback, Some("w3"), Some("errors")),
                 at(s),
@@ -617,9 +725,9 @@ fn the_same_seed_gives_the_same_records_and_another_seed_other_values() {
     let mut coarse = Scenario::batch_patches_demo(7);
     let plan = coarse.plan().clone();
     let mut recs = coarse.tick(at(30));
-    recs.extend(coarse.command(&cmd("p", Action::Pause, None, Some("look")), at(30)));
+    recs.extend(coarse.command(&aimed(&coarse, "p", Action::Pause, Some("look")), at(30)));
     recs.extend(coarse.tick(at(50)));
-    recs.extend(coarse.command(&cmd("r", Action::Resume, None, None), at(50)));
+    recs.extend(coarse.command(&aimed(&coarse, "r", Action::Resume, None), at(50)));
     recs.extend(coarse.tick(at(180)));
     recs.extend(coarse.command(
         &cmd("rb", Action::Rollback, Some("w3"), Some("errors")),
@@ -812,7 +920,7 @@ fn metrics_parse_as_prometheus_text_and_counters_only_go_up() {
     assert!(slo > 10.0, "{slo}");
 
     // After the rollback the router sends nothing to the new version.
-    sc.command(&cmd("rb", Action::Rollback, None, Some("errors")), at(170));
+    sc.command(&aimed(&sc, "rb", Action::Rollback, Some("errors")), at(170));
     sc.tick(at(180));
     let after = parse_exposition(&sc.metrics_text(at(180)));
     assert!(share(&after, "v1.0.0").abs() < 1e-12);
@@ -870,7 +978,7 @@ fn a_fixture_played_to_its_end_answers_commands_and_keeps_sampling() {
     assert_eq!(seen.firing(Severity::Warning), 0);
 
     let now = sc.clock();
-    let out = sc.command(&cmd("x", Action::Advance, None, Some("try")), now);
+    let out = sc.command(&aimed(&sc, "x", Action::Advance, Some("try")), now);
     assert_eq!(
         outcome(&out),
         (

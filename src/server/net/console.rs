@@ -1,0 +1,231 @@
+//! One console's connection: the upgrade, the hello, the catch-up (events or a state image),
+//! then events, heartbeats and its commands until it goes away.
+
+use std::sync::Arc;
+
+use futures_util::{SinkExt, StreamExt};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::core::command::Role;
+use crate::core::sanitize::sanitize;
+use crate::format::protocol::{
+    read_client, ClientMsg, ErrorCode, Resume, ServerMsg, IMAGE_PART, MAX_MESSAGE, PROTOCOL,
+};
+
+use super::super::event_log::CatchUp;
+use super::super::tokens::Grant;
+use super::http::{http, read_head, Prefixed};
+use super::{ControlPlane, CHUNK, HEARTBEAT, IDLE_LIMIT};
+
+/// Plain HTTP for `/metrics` and `/healthz`; a WebSocket console otherwise.
+pub(super) async fn connection(
+    mut stream: TcpStream,
+    plane: Arc<ControlPlane>,
+) -> std::io::Result<()> {
+    let Some(head) = read_head(&mut stream).await? else {
+        return Ok(());
+    };
+    if !head.upgrade {
+        return http(stream, &head, &plane).await;
+    }
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(MAX_MESSAGE))
+        .max_frame_size(Some(MAX_MESSAGE));
+    let stream = Prefixed {
+        prefix: head.bytes,
+        at: 0,
+        inner: stream,
+    };
+    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
+        return Ok(());
+    };
+    console(ws, plane).await;
+    Ok(())
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<Prefixed>;
+
+/// `text` in pieces of at most `max` bytes, cut on character boundaries.
+fn split_text(text: &str, max: usize) -> impl Iterator<Item = &str> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut cut = rest.len().min(max.max(4));
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let (head, tail) = rest.split_at(cut);
+        rest = tail;
+        Some(head)
+    })
+}
+
+async fn send(ws: &mut Ws, msg: &ServerMsg) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => ws.send(Message::text(text)).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn refuse(ws: &mut Ws, code: ErrorCode, message: &str) {
+    let _ = send(
+        ws,
+        &ServerMsg::Error {
+            code,
+            message: message.to_string(),
+        },
+    )
+    .await;
+    let _ = ws.close(None).await;
+}
+
+/// One console: hello, catch-up, then events, heartbeats and commands until it goes away.
+#[expect(
+    clippy::too_many_lines,
+    reason = "one console from hello to goodbye: the catch-up, then one select over events, heartbeats and its messages"
+)]
+async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
+    // The first message must be a hello.
+    let first = tokio::time::timeout(IDLE_LIMIT, ws.next()).await;
+    let Ok(Some(Ok(Message::Text(text)))) = first else {
+        return refuse(
+            &mut ws,
+            ErrorCode::NoHello,
+            "the first message must be a hello",
+        )
+        .await;
+    };
+    let Ok(ClientMsg::Hello {
+        protocol,
+        role,
+        resume_after,
+        session,
+        token,
+        ..
+    }) = read_client(&text)
+    else {
+        let why = match read_client(&text) {
+            Err(e) => format!("the first message must be a hello ({})", sanitize(&e)),
+            Ok(_) => "the first message must be a hello".into(),
+        };
+        return refuse(&mut ws, ErrorCode::NoHello, &why).await;
+    };
+    if protocol.split('.').next() != PROTOCOL.split('.').next() {
+        return refuse(
+            &mut ws,
+            ErrorCode::UnsupportedVersion,
+            &format!("this control plane speaks {PROTOCOL}, not {protocol}"),
+        )
+        .await;
+    }
+    let Some(Grant { role, seat }) = plane.tokens.grant(token.as_deref(), role) else {
+        return refuse(&mut ws, ErrorCode::Unauthorized, "unknown or missing token").await;
+    };
+    let resume_after = if session.as_deref() == Some(plane.session.as_str()) {
+        resume_after
+    } else {
+        None
+    };
+    let mut newest = plane.newest.subscribe();
+    let (catch_up, seq, now) = {
+        let mut hub = plane.hub();
+        let now = plane.now();
+        (hub.catch_up(resume_after, now), hub.seq(), now)
+    };
+    let (mode, image, backlog, mut sent) = match catch_up {
+        CatchUp::Events(ev) => (Resume::Resume, None, ev, resume_after.unwrap_or(0)),
+        // Encoded outside the lock: publishing goes on meanwhile.
+        CatchUp::Snapshot { seq, image } => {
+            (Resume::Snapshot, Some(image.encode()), Vec::new(), seq)
+        }
+    };
+    let hello = ServerMsg::Hello {
+        protocol: PROTOCOL.into(),
+        server: format!("warroom {}", env!("CARGO_PKG_VERSION")),
+        session: plane.session.clone(),
+        role,
+        rollout: plane.rollout.clone(),
+        seq,
+        now,
+        speed: plane.speed,
+        mode,
+        image_bytes: image.as_ref().map(String::len),
+    };
+    if !send(&mut ws, &hello).await {
+        return;
+    }
+    if let Some(text) = image {
+        for part in split_text(&text, IMAGE_PART) {
+            if !send(&mut ws, &ServerMsg::Image { part: part.into() }).await {
+                return;
+            }
+        }
+    }
+    for p in backlog {
+        sent = p.seq;
+        if ws.send(Message::text(p.message.to_string())).await.is_err() {
+            return;
+        }
+    }
+    let mut beat = tokio::time::interval(HEARTBEAT);
+    beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_heard = tokio::time::Instant::now();
+    loop {
+        // Catch up with everything published since the last send.
+        loop {
+            let batch = plane.hub().since(sent, CHUNK);
+            let Some(batch) = batch else {
+                // Fell out of the log: the console reconnects and gets a snapshot.
+                return refuse(
+                    &mut ws,
+                    ErrorCode::BadMessage,
+                    "fell behind the event log; reconnect",
+                )
+                .await;
+            };
+            if batch.is_empty() {
+                break;
+            }
+            for p in batch {
+                sent = p.seq;
+                if ws.send(Message::text(p.message.to_string())).await.is_err() {
+                    return;
+                }
+            }
+        }
+        tokio::select! {
+            changed = newest.changed() => if changed.is_err() { return },
+            _ = beat.tick() => {
+                if last_heard.elapsed() > IDLE_LIMIT {
+                    return refuse(&mut ws, ErrorCode::BadMessage, "no heartbeat for 15 s").await;
+                }
+                if !send(&mut ws, &ServerMsg::Heartbeat { seq: sent, now: plane.now() }).await { return }
+            }
+            msg = ws.next() => {
+                last_heard = tokio::time::Instant::now();
+                match msg {
+                    Some(Ok(Message::Text(text))) => match read_client(&text) {
+                        Ok(ClientMsg::Command(cmd)) => {
+                            if role == Role::Observer {
+                                let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
+                            } else if let Err(why) = plane.command_from(&cmd, &seat) {
+                                let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Unavailable, message: format!("command {}: {why}", crate::core::sanitize::sanitize(&cmd.id)) }).await;
+                            }
+                        }
+                        Ok(ClientMsg::Heartbeat { .. }) => {}
+                        Ok(ClientMsg::Hello { .. }) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "hello was already received".into() }).await; }
+                        Err(e) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: sanitize(&e).into() }).await; }
+                    },
+                    Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
+                    Some(Ok(Message::Binary(_))) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "binary frames are not part of the protocol".into() }).await; }
+                    Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(_))) => return refuse(&mut ws, ErrorCode::TooLarge, "message over 1 MiB").await,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => return,
+                }
+            }
+        }
+    }
+}

@@ -134,6 +134,29 @@ pub struct ServeArgs {
     /// Keep no journal: a restart starts a new session from T+0.
     #[arg(long)]
     pub ephemeral: bool,
+    /// Most connections open at once (consoles, HTTP requests, clients still sending their
+    /// request); more are answered 503. Default 1024, or less when the descriptor limit
+    /// (`ulimit -n`) is lower.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: Option<u32>,
+    /// Most connections open at once from one IP address; more are answered 503. Default 128.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_per_address: Option<u32>,
+}
+
+impl ServeArgs {
+    /// The network edge's limits these arguments ask for.
+    #[must_use]
+    pub fn limits(&self) -> crate::server::net::Limits {
+        let mut l = crate::server::net::Limits::default();
+        if let Some(n) = self.max_connections {
+            l.connections = n as usize;
+        }
+        if let Some(n) = self.max_per_address {
+            l.per_address = n as usize;
+        }
+        l
+    }
 }
 
 #[derive(clap::Args, Debug, Clone)]

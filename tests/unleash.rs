@@ -201,15 +201,26 @@ async fn person_token(server: &UnleashServer, username: &str, name: &str, email:
         .filter_map(|c| c.to_str().ok()?.split(';').next())
         .collect::<Vec<_>>()
         .join("; ");
-    let made = http
-        .post(format!("{}api/admin/user/tokens", server.url))
-        .header(reqwest::header::COOKIE, cookie)
-        .json(&json!({"description": "alice at the console",
-                      "expiresAt": "2099-12-31T00:00:00Z"}))
-        .timeout(TIMEOUT)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("making {username}'s token: {e}"));
+    // On a loaded machine Unleash has answered the first request with a fresh session's
+    // cookie 401 (the session not taken yet), so ask a few times.
+    let mut made = None;
+    for _ in 0..10 {
+        let answer = http
+            .post(format!("{}api/admin/user/tokens", server.url))
+            .header(reqwest::header::COOKIE, &cookie)
+            .json(&json!({"description": "alice at the console",
+                          "expiresAt": "2099-12-31T00:00:00Z"}))
+            .timeout(TIMEOUT)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("making {username}'s token: {e}"));
+        if answer.status() != StatusCode::UNAUTHORIZED {
+            made = Some(answer);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    }
+    let made = made.expect("the session is taken within 3 s");
     assert_eq!(made.status(), StatusCode::CREATED);
     let v: Value = made.json().await.unwrap();
     v["secret"].as_str().unwrap().to_string()

@@ -58,7 +58,7 @@ pub(super) fn serve(args: &crate::cli::ServeArgs) -> Result<i32> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let (addr, serving) = net::bind(args.listen, plane)
+        let (addr, serving) = net::bind_with(args.listen, plane, args.limits())
             .await
             .map_err(|e| eyre!("--listen {}: {e}", args.listen))?;
         eprintln!("warroom control plane on ws://{addr}  (GET http://{addr}/metrics, /healthz)");
@@ -100,7 +100,7 @@ fn conduct(
         let (plane, work) =
             ControlPlane::planned_in(&file, tokens, dir.as_deref()).map_err(|e| eyre!("{e}"))?;
         report_state(&plane);
-        let (addr, serving) = net::bind(args.listen, plane.clone())
+        let (addr, serving) = net::bind_with(args.listen, plane.clone(), args.limits())
             .await
             .map_err(|e| eyre!("--listen {}: {e}", args.listen))?;
         eprintln!(

@@ -19,7 +19,10 @@ use super::scenario::{Actuated, Actuation, Scenario};
 pub use super::tokens::{Seat, Tokens};
 
 mod console;
+mod edge;
 mod http;
+
+pub use edge::Limits;
 
 /// A console that sends nothing for this long is gone (heartbeats come every 5 s).
 pub const IDLE_LIMIT: Duration = Duration::from_secs(15);
@@ -56,6 +59,8 @@ pub struct ControlPlane {
     restarted: bool,
     /// What `/metrics` says of the journal, kept apart from the journal's lock.
     journal_info: Option<JournalInfo>,
+    /// The connections open, and those refused or dropped at the limits.
+    edge: Arc<edge::Edge>,
 }
 
 struct JournalInfo {
@@ -334,6 +339,7 @@ impl ControlPlane {
             crash_at: CrashAt::from_env(),
             restarted: note.is_some(),
             journal_info,
+            edge: Arc::default(),
         });
         if let Some(text) = note {
             // At the moment the scenario resumed from, so that nothing it says next comes
@@ -630,6 +636,7 @@ impl ControlPlane {
     #[must_use]
     pub fn metrics(&self) -> String {
         let mut text = self.scenario().metrics_text(self.now());
+        text.push_str(&self.edge.metrics_text());
         if let Some(info) = &self.journal_info {
             use std::fmt::Write as _;
             use std::sync::atomic::Ordering;
@@ -684,14 +691,31 @@ impl ControlPlane {
     }
 }
 
-/// Binds `addr` and serves until the task is dropped. Returns the bound address (use port 0
-/// for an ephemeral port) and the serving future.
+/// Binds `addr` and serves until the task is dropped, within the default [`Limits`]: see
+/// [`bind_with`].
 ///
 /// # Errors
 /// The address cannot be bound.
 pub async fn bind(
     addr: SocketAddr,
     plane: Arc<ControlPlane>,
+) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()>)> {
+    bind_with(addr, plane, Limits::default()).await
+}
+
+/// Refusals answered at once; more refused connections than this are closed unanswered.
+const MAX_REFUSING: usize = 64;
+
+/// Binds `addr` and serves until the task is dropped. Returns the bound address (use port 0
+/// for an ephemeral port) and the serving future. A connection over `limits` is answered
+/// `503 Service Unavailable` with the reason and closed.
+///
+/// # Errors
+/// The address cannot be bound.
+pub async fn bind_with(
+    addr: SocketAddr,
+    plane: Arc<ControlPlane>,
+    limits: Limits,
 ) -> std::io::Result<(SocketAddr, impl std::future::Future<Output = ()>)> {
     let listener = TcpListener::bind(addr).await?;
     let local = listener.local_addr()?;
@@ -711,20 +735,33 @@ pub async fn bind(
         // Connections belong to this future: when it stops, every console is cut, as when
         // the process dies.
         let mut connections = tokio::task::JoinSet::new();
+        let mut refusing = tokio::task::JoinSet::new();
         loop {
             tokio::select! {
                 accepted = listener.accept() => match accepted {
-                    Ok((stream, _)) => {
-                        // A hello and its image, an event and its heartbeat: each goes at once.
-                        stream.set_nodelay(true).ok();
-                        let plane = plane.clone();
-                        connections.spawn(async move {
-                            let _ = console::connection(stream, plane).await;
-                        });
-                    }
+                    Ok((stream, peer)) => match plane.edge.enter(peer.ip(), &limits) {
+                        Ok(ticket) => {
+                            // A hello and its image, an event and its heartbeat: each goes
+                            // at once.
+                            stream.set_nodelay(true).ok();
+                            edge::bound_send_buffer(&stream, limits.send_buffer);
+                            let plane = plane.clone();
+                            connections.spawn(async move {
+                                let _open = ticket;
+                                let _ = console::connection(stream, plane, limits).await;
+                            });
+                        }
+                        Err(why) if refusing.len() < MAX_REFUSING => {
+                            refusing.spawn(http::busy(stream, why));
+                        }
+                        Err(_) => drop(stream),
+                    },
+                    // Out of descriptors, most likely: the limits above keep room, so this
+                    // passes as connections close.
                     Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
                 },
                 Some(_) = connections.join_next(), if !connections.is_empty() => {}
+                Some(_) = refusing.join_next(), if !refusing.is_empty() => {}
             }
         }
     };

@@ -389,6 +389,17 @@ fn plain(e: &tokio_tungstenite::tungstenite::Error) -> String {
             }
         },
         Error::Url(u) => format!("bad address: {u}"),
+        // A control plane at its connection limits says why in the body.
+        Error::Http(r) if r.status().as_u16() == 503 => {
+            let why = r
+                .body()
+                .as_deref()
+                .map(String::from_utf8_lossy)
+                .map(|b| b.trim().to_string())
+                .filter(|b| !b.is_empty())
+                .unwrap_or_else(|| "no reason given".into());
+            format!("the control plane is busy: {why}")
+        }
         Error::Http(r) => format!(
             "the server answered HTTP {} (is it a warroom control plane?)",
             r.status()

@@ -2,6 +2,7 @@
 //! then events, heartbeats and its commands until it goes away.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::TcpStream;
@@ -16,19 +17,23 @@ use crate::format::protocol::{
 
 use super::super::event_log::CatchUp;
 use super::super::tokens::Grant;
-use super::http::{http, read_head, Prefixed};
+use super::edge::Limits;
+use super::http::{http, read_head, Prefixed, HEAD_WITHIN};
 use super::{ControlPlane, CHUNK, HEARTBEAT, IDLE_LIMIT};
 
 /// Plain HTTP for `/metrics` and `/healthz`; a WebSocket console otherwise.
 pub(super) async fn connection(
     mut stream: TcpStream,
     plane: Arc<ControlPlane>,
+    limits: Limits,
 ) -> std::io::Result<()> {
     let Some(head) = read_head(&mut stream).await? else {
         return Ok(());
     };
     if !head.upgrade {
-        return http(stream, &head, &plane).await;
+        return tokio::time::timeout(limits.send_within, http(stream, &head, &plane))
+            .await
+            .unwrap_or(Ok(()));
     }
     let config = WebSocketConfig::default()
         .max_message_size(Some(MAX_MESSAGE))
@@ -38,10 +43,19 @@ pub(super) async fn connection(
         at: 0,
         inner: stream,
     };
-    let Ok(ws) = tokio_tungstenite::accept_async_with_config(stream, Some(config)).await else {
+    let handshake = tokio_tungstenite::accept_async_with_config(stream, Some(config));
+    let Ok(Ok(ws)) = tokio::time::timeout(HEAD_WITHIN, handshake).await else {
         return Ok(());
     };
-    console(ws, plane).await;
+    let mut conn = Conn {
+        ws,
+        within: limits.send_within,
+        stalled: false,
+    };
+    console(&mut conn, &plane).await;
+    if conn.stalled {
+        plane.edge.dropped_slow();
+    }
     Ok(())
 }
 
@@ -64,23 +78,44 @@ fn split_text(text: &str, max: usize) -> impl Iterator<Item = &str> {
     })
 }
 
-async fn send(ws: &mut Ws, msg: &ServerMsg) -> bool {
-    match serde_json::to_string(msg) {
-        Ok(text) => ws.send(Message::text(text)).await.is_ok(),
-        Err(_) => false,
-    }
+/// A console's WebSocket, every write to it bounded in time.
+struct Conn {
+    ws: Ws,
+    /// How long one write may wait on a socket that takes nothing.
+    within: Duration,
+    /// A write waited that long: the console stopped reading.
+    stalled: bool,
 }
 
-async fn refuse(ws: &mut Ws, code: ErrorCode, message: &str) {
-    let _ = send(
-        ws,
-        &ServerMsg::Error {
+impl Conn {
+    /// Sends one text message: false once the console is gone or stopped reading.
+    async fn text(&mut self, text: String) -> bool {
+        if let Ok(sent) = tokio::time::timeout(self.within, self.ws.send(Message::text(text))).await
+        {
+            sent.is_ok()
+        } else {
+            self.stalled = true;
+            false
+        }
+    }
+
+    async fn send(&mut self, msg: &ServerMsg) -> bool {
+        match serde_json::to_string(msg) {
+            Ok(text) => self.text(text).await,
+            Err(_) => false,
+        }
+    }
+
+    /// Says why, then closes (neither waits longer than a write may).
+    async fn refuse(&mut self, code: ErrorCode, message: &str) {
+        let error = ServerMsg::Error {
             code,
             message: message.to_string(),
-        },
-    )
-    .await;
-    let _ = ws.close(None).await;
+        };
+        if self.send(&error).await {
+            let _ = tokio::time::timeout(self.within, self.ws.close(None)).await;
+        }
+    }
 }
 
 /// One console: hello, catch-up, then events, heartbeats and commands until it goes away.
@@ -88,16 +123,13 @@ async fn refuse(ws: &mut Ws, code: ErrorCode, message: &str) {
     clippy::too_many_lines,
     reason = "one console from hello to goodbye: the catch-up, then one select over events, heartbeats and its messages"
 )]
-async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
+async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
     // The first message must be a hello.
-    let first = tokio::time::timeout(IDLE_LIMIT, ws.next()).await;
+    let first = tokio::time::timeout(IDLE_LIMIT, conn.ws.next()).await;
     let Ok(Some(Ok(Message::Text(text)))) = first else {
-        return refuse(
-            &mut ws,
-            ErrorCode::NoHello,
-            "the first message must be a hello",
-        )
-        .await;
+        return conn
+            .refuse(ErrorCode::NoHello, "the first message must be a hello")
+            .await;
     };
     let Ok(ClientMsg::Hello {
         protocol,
@@ -112,18 +144,20 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
             Err(e) => format!("the first message must be a hello ({})", sanitize(&e)),
             Ok(_) => "the first message must be a hello".into(),
         };
-        return refuse(&mut ws, ErrorCode::NoHello, &why).await;
+        return conn.refuse(ErrorCode::NoHello, &why).await;
     };
     if protocol.split('.').next() != PROTOCOL.split('.').next() {
-        return refuse(
-            &mut ws,
-            ErrorCode::UnsupportedVersion,
-            &format!("this control plane speaks {PROTOCOL}, not {protocol}"),
-        )
-        .await;
+        return conn
+            .refuse(
+                ErrorCode::UnsupportedVersion,
+                &format!("this control plane speaks {PROTOCOL}, not {protocol}"),
+            )
+            .await;
     }
     let Some(Grant { role, seat }) = plane.tokens.grant(token.as_deref(), role) else {
-        return refuse(&mut ws, ErrorCode::Unauthorized, "unknown or missing token").await;
+        return conn
+            .refuse(ErrorCode::Unauthorized, "unknown or missing token")
+            .await;
     };
     let resume_after = if session.as_deref() == Some(plane.session.as_str()) {
         resume_after
@@ -155,19 +189,19 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
         mode,
         image_bytes: image.as_ref().map(String::len),
     };
-    if !send(&mut ws, &hello).await {
+    if !conn.send(&hello).await {
         return;
     }
     if let Some(text) = image {
         for part in split_text(&text, IMAGE_PART) {
-            if !send(&mut ws, &ServerMsg::Image { part: part.into() }).await {
+            if !conn.send(&ServerMsg::Image { part: part.into() }).await {
                 return;
             }
         }
     }
     for p in backlog {
         sent = p.seq;
-        if ws.send(Message::text(p.message.to_string())).await.is_err() {
+        if !conn.text(p.message.to_string()).await {
             return;
         }
     }
@@ -180,19 +214,19 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
             let batch = plane.hub().since(sent, CHUNK);
             let Some(batch) = batch else {
                 // Fell out of the log: the console reconnects and gets a snapshot.
-                return refuse(
-                    &mut ws,
-                    ErrorCode::BadMessage,
-                    "fell behind the event log; reconnect",
-                )
-                .await;
+                return conn
+                    .refuse(
+                        ErrorCode::BadMessage,
+                        "fell behind the event log; reconnect",
+                    )
+                    .await;
             };
             if batch.is_empty() {
                 break;
             }
             for p in batch {
                 sent = p.seq;
-                if ws.send(Message::text(p.message.to_string())).await.is_err() {
+                if !conn.text(p.message.to_string()).await {
                     return;
                 }
             }
@@ -201,28 +235,28 @@ async fn console(mut ws: Ws, plane: Arc<ControlPlane>) {
             changed = newest.changed() => if changed.is_err() { return },
             _ = beat.tick() => {
                 if last_heard.elapsed() > IDLE_LIMIT {
-                    return refuse(&mut ws, ErrorCode::BadMessage, "no heartbeat for 15 s").await;
+                    return conn.refuse( ErrorCode::BadMessage, "no heartbeat for 15 s").await;
                 }
-                if !send(&mut ws, &ServerMsg::Heartbeat { seq: sent, now: plane.now() }).await { return }
+                if !conn.send(&ServerMsg::Heartbeat { seq: sent, now: plane.now() }).await { return }
             }
-            msg = ws.next() => {
+            msg = conn.ws.next() => {
                 last_heard = tokio::time::Instant::now();
                 match msg {
                     Some(Ok(Message::Text(text))) => match read_client(&text) {
                         Ok(ClientMsg::Command(cmd)) => {
                             if role == Role::Observer {
-                                let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
+                                let _ = conn.send(&ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
                             } else if let Err(why) = plane.command_from(&cmd, &seat) {
-                                let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::Unavailable, message: format!("command {}: {why}", crate::core::sanitize::sanitize(&cmd.id)) }).await;
+                                let _ = conn.send(&ServerMsg::Error { code: ErrorCode::Unavailable, message: format!("command {}: {why}", crate::core::sanitize::sanitize(&cmd.id)) }).await;
                             }
                         }
                         Ok(ClientMsg::Heartbeat { .. }) => {}
-                        Ok(ClientMsg::Hello { .. }) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "hello was already received".into() }).await; }
-                        Err(e) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: sanitize(&e).into() }).await; }
+                        Ok(ClientMsg::Hello { .. }) => { let _ = conn.send(&ServerMsg::Error { code: ErrorCode::BadMessage, message: "hello was already received".into() }).await; }
+                        Err(e) => { let _ = conn.send(&ServerMsg::Error { code: ErrorCode::BadMessage, message: sanitize(&e).into() }).await; }
                     },
                     Some(Ok(Message::Ping(_) | Message::Pong(_) | Message::Frame(_))) => {}
-                    Some(Ok(Message::Binary(_))) => { let _ = send(&mut ws, &ServerMsg::Error { code: ErrorCode::BadMessage, message: "binary frames are not part of the protocol".into() }).await; }
-                    Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(_))) => return refuse(&mut ws, ErrorCode::TooLarge, "message over 1 MiB").await,
+                    Some(Ok(Message::Binary(_))) => { let _ = conn.send(&ServerMsg::Error { code: ErrorCode::BadMessage, message: "binary frames are not part of the protocol".into() }).await; }
+                    Some(Err(tokio_tungstenite::tungstenite::Error::Capacity(_))) => return conn.refuse( ErrorCode::TooLarge, "message over 1 MiB").await,
                     Some(Ok(Message::Close(_)) | Err(_)) | None => return,
                 }
             }

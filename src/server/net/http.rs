@@ -12,7 +12,7 @@ use super::ControlPlane;
 /// Largest request head read (request line and headers).
 const MAX_HEAD: usize = 16 * 1024;
 /// Longest a client may take to send its request head.
-const HEAD_WITHIN: Duration = Duration::from_secs(5);
+pub(super) const HEAD_WITHIN: Duration = Duration::from_secs(5);
 
 /// A request's head, parsed by httparse once it is whole, however many packets it came in.
 pub(super) struct Head {
@@ -193,4 +193,14 @@ pub(super) async fn http(
         ),
     };
     respond(&mut stream, status, ctype, &body).await
+}
+
+/// The answer to a connection over the limits: `503` with the reason, within a second.
+pub(super) async fn busy(mut stream: TcpStream, why: String) {
+    let body = format!("{why}\n");
+    let _ = tokio::time::timeout(
+        Duration::from_secs(1),
+        answer(&mut stream, "503 Service Unavailable", &body),
+    )
+    .await;
 }

@@ -28,7 +28,7 @@ struct Pty {
     /// Every byte the program wrote, for checks on escape sequences.
     raw: Arc<Mutex<Vec<u8>>>,
     /// Kept open: dropping the master hangs up the terminal.
-    _master: Box<dyn MasterPty + Send>,
+    master: Box<dyn MasterPty + Send>,
     cols: u16,
     rows: u16,
 }
@@ -95,7 +95,7 @@ impl Pty {
             writer,
             parser,
             raw,
-            _master: pair.master,
+            master: pair.master,
             cols,
             rows,
         }
@@ -588,7 +588,7 @@ fn demo_rollback_is_confirmed_sent_and_acknowledged() {
         screen.contains("canary error budget burning"),
         "the reason is on the timeline:\n{screen}"
     );
-    let log = std::fs::read_to_string(&audit).unwrap();
+    let log = std::fs::read_to_string(audit).unwrap();
     let lines: Vec<serde_json::Value> = log
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -756,7 +756,7 @@ fn the_room_loses_its_control_plane_and_gets_it_back() {
         |s| footer(s).contains("note NOT sent: control plane down"),
         WAIT,
     );
-    let log = std::fs::read_to_string(&audit).unwrap();
+    let log = std::fs::read_to_string(audit).unwrap();
     let events: Vec<String> = log
         .lines()
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
@@ -874,4 +874,168 @@ fn panels_boxes_and_ctrl_c_in_a_prompt() {
         pty.dump()
     );
     pty.quit();
+}
+
+/// How a console is ended from outside in these tests.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    Signal(nix::sys::signal::Signal),
+    /// `WARROOM_TEST_PANIC`: a task panics.
+    Panic,
+}
+
+/// The demo console with an audit log and a recording: a pause is confirmed and
+/// acknowledged, then the console is ended by `ending`. Whatever the way out, the terminal
+/// is given back (main screen, cursor shown, cooked mode with echo), the audit log holds the
+/// pause from confirmation to outcome, and the recording is a fixture that holds it.
+fn ended_from_outside(ending: Ending) {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.jsonl");
+    let record = dir.path().join("room.ndjson");
+    let (audit_arg, record_arg) = (
+        audit.to_str().unwrap().to_string(),
+        record.to_str().unwrap().to_string(),
+    );
+    let env: &[(&str, &str)] = match ending {
+        Ending::Panic => &[("WARROOM_TEST_PANIC", "6")],
+        Ending::Signal(_) => &[],
+    };
+    let mut pty = Pty::spawn(
+        &[
+            "demo",
+            "--speed",
+            "2",
+            "--actor",
+            "ic@warroom",
+            "--audit-log",
+            &audit_arg,
+            "--record",
+            &record_arg,
+        ],
+        100,
+        30,
+        env,
+    );
+    pty.wait_for(
+        "the live demo",
+        |s| s.contains("LIVE") && s.contains("wave 1/4"),
+        Duration::from_secs(15),
+    );
+    pty.wait_for(
+        "the command keys",
+        |s| footer(s).contains("Pause"),
+        Duration::from_secs(5),
+    );
+    pty.send("P");
+    pty.wait_for(
+        "the confirmation",
+        |s| s.contains("PAUSE — confirm"),
+        Duration::from_secs(5),
+    );
+    pty.send("holding for the DBA\r");
+    pty.wait_for(
+        "the outcome",
+        |s| s.contains("PAUSE accepted"),
+        Duration::from_secs(10),
+    );
+    let status = match ending {
+        Ending::Signal(sig) => {
+            let pid = i32::try_from(pty.child.process_id().unwrap()).unwrap();
+            nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid), sig).unwrap();
+            pty.wait_exit(EXIT)
+        }
+        Ending::Panic => pty.wait_exit(Duration::from_secs(15)),
+    };
+    match ending {
+        Ending::Signal(_) => assert!(status.success(), "{status:?}\n{}", pty.dump()),
+        Ending::Panic => assert_eq!(status.exit_code(), 101, "{status:?}\n{}", pty.dump()),
+    }
+    given_back(&pty, ending);
+    logs_hold_the_pause(&audit, &record, ending);
+}
+
+/// The terminal after the console ended: main screen, cursor shown, cooked mode with echo.
+fn given_back(pty: &Pty, ending: Ending) {
+    use nix::sys::termios::LocalFlags;
+    // Give the reader thread the last bytes.
+    std::thread::sleep(Duration::from_millis(200));
+    let raw = pty.raw.lock().unwrap().clone();
+    let tail = &raw[find_last(&raw, b"\x1b[?1049h").expect("it took the alternate screen")..];
+    assert!(
+        find_last(tail, b"\x1b[?1049l").is_some() && find_last(tail, b"\x1b[?25h").is_some(),
+        "{ending:?}: the alternate screen is left and the cursor shown"
+    );
+    assert!(
+        !pty.parser.lock().unwrap().screen().alternate_screen(),
+        "{ending:?}: back on the main screen"
+    );
+    let modes = pty.master.get_termios().expect("the terminal's modes");
+    assert!(
+        modes
+            .local_flags
+            .contains(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG),
+        "{ending:?}: raw mode is off: {:?}",
+        modes.local_flags
+    );
+    if let Ending::Panic = ending {
+        let text = String::from_utf8_lossy(&raw);
+        assert!(
+            text.contains("WARROOM_TEST_PANIC: a panic on purpose"),
+            "the report is printed"
+        );
+    }
+}
+
+/// The audit log and the recording hold the pause, the recording in whole lines.
+fn logs_hold_the_pause(audit: &std::path::Path, record: &std::path::Path, ending: Ending) {
+    // The audit log and the recording hold the pause.
+    let log = std::fs::read_to_string(audit).unwrap();
+    let events: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["event"].to_string())
+        .collect();
+    assert_eq!(
+        events,
+        ["\"confirmed\"", "\"sent\"", "\"outcome\""],
+        "{ending:?}: {log}"
+    );
+    let recorded = std::fs::read_to_string(record).unwrap();
+    assert!(
+        recorded.ends_with('\n') && recorded.contains("holding for the DBA"),
+        "{ending:?}: the recording holds the pause, whole lines only"
+    );
+    let check = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .arg("check")
+        .arg(record)
+        .output()
+        .unwrap();
+    assert!(
+        check.status.success(),
+        "{ending:?}: the recording is a fixture: {}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+}
+
+fn find_last(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).rposition(|w| w == needle)
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_keeps_the_logs() {
+    ended_from_outside(Ending::Signal(nix::sys::signal::Signal::SIGTERM));
+}
+
+#[test]
+fn sighup_the_ssh_session_ending_restores_the_terminal_and_keeps_the_logs() {
+    ended_from_outside(Ending::Signal(nix::sys::signal::Signal::SIGHUP));
+}
+
+#[test]
+fn sigint_from_kill_restores_the_terminal_and_keeps_the_logs() {
+    ended_from_outside(Ending::Signal(nix::sys::signal::Signal::SIGINT));
+}
+
+#[test]
+fn a_panic_restores_the_terminal_prints_the_report_and_keeps_the_logs() {
+    ended_from_outside(Ending::Panic);
 }

@@ -171,6 +171,7 @@ pub(super) async fn on_screen(
     tokio::spawn(shell::keys::keys(tx.clone()));
     tokio::spawn(shell::keys::signals(tx));
     let mut guard = shell::terminal::Guard::enter()?;
+    panic_hook_for_tests();
     let stats = shell::run::run(
         &mut guard.terminal,
         app,
@@ -183,6 +184,25 @@ pub(super) async fn on_screen(
     drop(guard);
     stats?;
     Ok(0)
+}
+
+/// `WARROOM_TEST_PANIC=SECONDS`: a task panics that long after the screen is taken, so that
+/// tests can see the terminal restored and the logs intact after a panic. For tests only.
+fn panic_hook_for_tests() {
+    let Some(secs) = std::env::var("WARROOM_TEST_PANIC")
+        .ok()
+        .and_then(|s| s.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s >= 0.0)
+    else {
+        return;
+    };
+    tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_secs_f64(secs)).await;
+        #[expect(clippy::panic, reason = "the test hook's whole point")]
+        {
+            panic!("WARROOM_TEST_PANIC: a panic on purpose");
+        }
+    });
 }
 
 /// The look asked for on the command line, with `NO_COLOR` honoured.

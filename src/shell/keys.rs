@@ -29,18 +29,22 @@ pub async fn keys(tx: Sender<Input>) {
     let _ = tx.send(Input::Quit).await;
 }
 
-/// Turns SIGTERM and SIGHUP into a clean quit (the terminal is restored on the way out).
+/// Turns SIGTERM, SIGHUP (the SSH session ended) and SIGINT (from `kill`: in raw mode Ctrl-C
+/// is a key) into a clean quit: the terminal is restored on the way out, and the audit log
+/// and the recording, written through at every step, are closed.
 pub async fn signals(tx: Sender<Input>) {
     use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut term), Ok(mut hup)) = (
+    let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
         signal(SignalKind::terminate()),
         signal(SignalKind::hangup()),
+        signal(SignalKind::interrupt()),
     ) else {
         return;
     };
     tokio::select! {
         _ = term.recv() => {}
         _ = hup.recv() => {}
+        _ = int.recv() => {}
     }
     let _ = tx.send(Input::Quit).await;
 }

@@ -16,8 +16,11 @@ pub struct Guard {
 }
 
 impl Guard {
-    /// Switches to raw mode and the alternate screen, and arranges for a panic to restore the
-    /// terminal before the report is printed.
+    /// Switches to raw mode and the alternate screen, and arranges for a panic on any thread
+    /// to restore the terminal, print the report, and end the process (status 101): a
+    /// console that panicked anywhere is in a state no one can trust, and drawing on would
+    /// scribble over the restored screen. The audit log is synced and the recording flushed
+    /// at every step, so nothing written is lost.
     ///
     /// # Errors
     /// The terminal refused raw mode.
@@ -26,6 +29,7 @@ impl Guard {
         std::panic::set_hook(Box::new(move |info| {
             restore();
             previous(info);
+            std::process::exit(101);
         }));
         enable_raw_mode()?;
         let mut out = io::stdout();

@@ -107,6 +107,19 @@ impl Pty {
         Pty::spawn(&args, cols, rows, env)
     }
 
+    /// The live demo at twice its speed, as `ic@warroom`, once its first wave shows.
+    fn demo(extra: &[&str], cols: u16, rows: u16, env: &[(&str, &str)]) -> Pty {
+        let mut args = vec!["demo", "--speed", "2", "--actor", "ic@warroom"];
+        args.extend_from_slice(extra);
+        let mut pty = Pty::spawn(&args, cols, rows, env);
+        pty.wait_for(
+            "the live demo",
+            |s| s.contains("LIVE") && s.contains("wave 1/4"),
+            Duration::from_secs(15),
+        );
+        pty
+    }
+
     fn send(&mut self, keys: &str) {
         self.writer
             .write_all(keys.as_bytes())
@@ -540,25 +553,7 @@ fn demo_rollback_is_confirmed_sent_and_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let audit = dir.path().join("audit.jsonl");
     let audit_arg = audit.to_str().unwrap().to_string();
-    let mut pty = Pty::spawn(
-        &[
-            "demo",
-            "--speed",
-            "2",
-            "--actor",
-            "ic@warroom",
-            "--audit-log",
-            &audit_arg,
-        ],
-        120,
-        40,
-        &[],
-    );
-    pty.wait_for(
-        "the live demo",
-        |s| s.contains("LIVE") && s.contains("wave 1/4"),
-        Duration::from_secs(15),
-    );
+    let mut pty = Pty::demo(&["--audit-log", &audit_arg], 120, 40, &[]);
     pty.wait_for(
         "the command keys",
         |s| footer(s).contains("rollBack"),
@@ -900,26 +895,11 @@ fn ended_from_outside(ending: Ending) {
         Ending::Panic => &[("WARROOM_TEST_PANIC", "6")],
         Ending::Signal(_) => &[],
     };
-    let mut pty = Pty::spawn(
-        &[
-            "demo",
-            "--speed",
-            "2",
-            "--actor",
-            "ic@warroom",
-            "--audit-log",
-            &audit_arg,
-            "--record",
-            &record_arg,
-        ],
+    let mut pty = Pty::demo(
+        &["--audit-log", &audit_arg, "--record", &record_arg],
         100,
         30,
         env,
-    );
-    pty.wait_for(
-        "the live demo",
-        |s| s.contains("LIVE") && s.contains("wave 1/4"),
-        Duration::from_secs(15),
     );
     pty.wait_for(
         "the command keys",

@@ -421,8 +421,8 @@ fn of_two_advances_aimed_at_the_same_wave_the_second_conflicts() {
     );
 }
 
-#[test]
-fn commands_are_serialised_against_the_state_they_name_even_before_the_start() {
+/// The demo's plan with no wave started and nothing to start one but a command.
+fn not_started() -> Scenario {
     let fresh = State::new(
         demo_plan().unwrap(),
         SourceStatus {
@@ -431,7 +431,12 @@ fn commands_are_serialised_against_the_state_they_name_even_before_the_start() {
         },
         10,
     );
-    let mut sc = Scenario::from_state(&fresh, 1, false);
+    Scenario::from_state(&fresh, 1, false)
+}
+
+#[test]
+fn commands_are_serialised_against_the_state_they_name_even_before_the_start() {
+    let mut sc = not_started();
     // Two commanders advance the rollout that has not started: the first starts wave 1,
     // the second was aimed at the state before it and changes nothing.
     let a = sc.command(&cmd("a", Action::Advance, Some(NOT_STARTED), None), at(5));
@@ -656,15 +661,7 @@ fn the_last_wave_and_a_rollout_not_started_refuse_what_cannot_apply() {
         )
     );
     // Before the start nothing is on the new version.
-    let fresh = State::new(
-        demo_plan().unwrap(),
-        SourceStatus {
-            name: "t".into(),
-            link: Link::Replay,
-        },
-        10,
-    );
-    let mut idle = Scenario::from_state(&fresh, 1, false);
+    let mut idle = not_started();
     let ((kind, why), _) = judged(
         &mut idle,
         cmd(

@@ -335,3 +335,220 @@ fn bad_pace_flags_are_refused_headless_too() {
         assert!(err.contains(says), "{flag:?}: {err}");
     }
 }
+
+/// What would make a terminal act instead of print: an OSC that retitles the window and a
+/// CSI that clears the screen (7-bit, with ESC and BEL), and the 8-bit CSI (U+009B).
+const HOSTILE: &str = "\x1b]0;pwned\x07\x1b[2J\u{9b}2J";
+/// The same, JSON- and TOML-escaped, for inside a file.
+const HOSTILE_ESCAPED: &str = r"\u001b]0;pwned\u0007\u001b[2J\u009b2J";
+
+/// Every control byte or sequence found in `bytes` but line breaks: C0 (ESC, BEL, …), DEL,
+/// and C1 as UTF-8 (0xC2 0x80–0x9F).
+fn controls(bytes: &[u8]) -> Vec<String> {
+    let mut found = Vec::new();
+    for (i, &b) in bytes.iter().enumerate() {
+        if (b < 0x20 && b != b'\n') || b == 0x7f {
+            found.push(format!("{b:#04x} at {i}"));
+        }
+        if b == 0xc2 && bytes.get(i + 1).is_some_and(|n| (0x80..=0x9f).contains(n)) {
+            found.push(format!("C1 {:#04x} at {i}", bytes[i + 1]));
+        }
+    }
+    found
+}
+
+/// Runs `args`, and checks that neither stdout nor stderr carries a control, and that the
+/// output still says `names`.
+fn inert(args: &[&str], names: &[&str]) -> std::process::Output {
+    let out = warroom(args);
+    for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+        let found = controls(bytes);
+        assert!(
+            found.is_empty(),
+            "{args:?}: {stream} carries {found:?}: {:?}",
+            String::from_utf8_lossy(bytes)
+        );
+    }
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for n in names {
+        assert!(text.contains(n), "{args:?} does not say {n:?}: {text}");
+    }
+    out
+}
+
+#[test]
+fn no_escape_reaches_the_terminal_from_a_file_name_or_a_fixture() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let good = at(&format!("ok{HOSTILE}.jsonl"));
+    std::fs::copy(
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/valid_fixtures/bom.jsonl"
+        ),
+        &good,
+    )
+    .unwrap();
+    let out = inert(&["check", &good], &["ok\u{FFFD}]0;pwned\u{FFFD}", ": ok: "]);
+    assert!(out.status.success());
+    let missing = at(&format!("missing{HOSTILE}.jsonl"));
+    let out = inert(&["check", &missing], &["missing\u{FFFD}", "cannot open"]);
+    assert_eq!(out.status.code(), Some(1));
+    // An error that quotes the fixture as it is (serde's "unknown field `…`"), on both paths.
+    let bad = at(&format!("bad{HOSTILE}.jsonl"));
+    let header = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/invalid_fixtures/array-record.jsonl"
+    ))
+    .unwrap();
+    let header = header.lines().take(2).collect::<Vec<_>>().join("\n") + "\n";
+    std::fs::write(
+        &bad,
+        format!(
+            "{header}{{\"t\":\"T+1m\",\"type\":\"note\",\"text\":\"x\",\"{HOSTILE_ESCAPED}\":1}}\n"
+        ),
+    )
+    .unwrap();
+    for cmd in ["check", "replay"] {
+        let mut args = vec![cmd, bad.as_str()];
+        if cmd == "replay" {
+            args.push("--headless");
+        }
+        let out = inert(
+            &args,
+            &[
+                "bad\u{FFFD}",
+                ".jsonl:3:",
+                "unknown field `\u{FFFD}]0;pwned",
+            ],
+        );
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+    // Hostile text in a fixture that is accepted: the headless lines carry none of it.
+    let out = inert(
+        &[
+            "replay",
+            "--headless",
+            "tests/valid_fixtures/hostile-text.jsonl",
+        ],
+        &["\"summary\""],
+    );
+    assert!(out.status.success());
+}
+
+#[test]
+fn no_escape_reaches_the_terminal_from_a_config_a_plan_or_a_theme() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let config = at(&format!("c{HOSTILE}.toml"));
+    std::fs::write(
+        &config,
+        format!("[prometheus]\nurl = \"http://127.0.0.1:9090\"\n\"{HOSTILE_ESCAPED}\" = 1\n"),
+    )
+    .unwrap();
+    let out = inert(
+        &["config", "check", &config],
+        &["c\u{FFFD}]0;pwned", "line 3: prometheus.", "unknown field"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    std::fs::write(
+        &config,
+        crate_template().replacen(
+            "direction = \"lower\"",
+            &format!("direction = \"{HOSTILE_ESCAPED}\""),
+            1,
+        ),
+    )
+    .unwrap();
+    inert(
+        &["config", "check", &config],
+        &["slo[0].direction", "unknown variant"],
+    );
+    std::fs::write(&config, crate_template()).unwrap();
+    let out = inert(&["config", "check", &config], &["c\u{FFFD}", ": ok: "]);
+    assert!(out.status.success());
+    inert(
+        &["plan", "check", &at(&format!("p{HOSTILE}.toml"))],
+        &["p\u{FFFD}", "cannot read"],
+    );
+    let theme = at(&format!("t{HOSTILE}.toml"));
+    for (text, says) in [
+        (
+            format!("[roles]\nok = \"{HOSTILE_ESCAPED}\"\n"),
+            "roles.ok: unknown colour",
+        ),
+        (
+            format!("[roles]\n\"{HOSTILE_ESCAPED}\" = \"green\"\n"),
+            "unknown role",
+        ),
+    ] {
+        std::fs::write(&theme, text).unwrap();
+        let out = inert(
+            &[
+                "snapshot",
+                "tests/valid_fixtures/bom.jsonl",
+                "--theme",
+                &theme,
+                "-o",
+                &at("s.txt"),
+            ],
+            &["bad theme: ", "t\u{FFFD}]0;pwned", says],
+        );
+        assert_eq!(out.status.code(), Some(1));
+    }
+    inert(
+        &[
+            "snapshot",
+            "tests/valid_fixtures/bom.jsonl",
+            "--theme",
+            &format!("solar{HOSTILE}"),
+            "-o",
+            &at("s.txt"),
+        ],
+        &["solar\u{FFFD}", "no built-in theme"],
+    );
+}
+
+fn crate_template() -> String {
+    String::from_utf8(warroom(&["config", "template"]).stdout).unwrap()
+}
+
+#[test]
+fn no_escape_reaches_the_terminal_from_an_argument_echoed_back() {
+    let out = inert(
+        &["serve", "--listen", HOSTILE],
+        &["invalid value '\u{FFFD}]0;pwned\u{FFFD}", "--listen"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    inert(&[HOSTILE], &["unrecognized subcommand", "\u{FFFD}[2J"]);
+    inert(
+        &[
+            "snapshot",
+            "tests/valid_fixtures/bom.jsonl",
+            "--at",
+            HOSTILE,
+            "-o",
+            "x.txt",
+        ],
+        &["--at: "],
+    );
+    inert(
+        &[
+            "replay",
+            "--headless",
+            "--speed",
+            HOSTILE,
+            "tests/valid_fixtures/bom.jsonl",
+        ],
+        &["--speed: "],
+    );
+    // Help is still help.
+    let out = warroom(&["--help"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: warroom"));
+}

@@ -19,6 +19,7 @@ use serde::Deserialize;
 
 use crate::core::overlay::Overlay;
 use crate::core::plan::SloSpec;
+use crate::core::sanitize::sanitize;
 use crate::core::time::Span;
 
 mod line;
@@ -182,7 +183,7 @@ impl Config {
 /// A configuration that was refused: `{file}: {message}`, where the message starts with the
 /// key path (`slo[2].warning: …`) or, for syntax and type errors, the line (`line 4: …`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {message}")]
+#[error("{}: {}", sanitize(.file), sanitize(.message))]
 pub struct ConfigError {
     pub file: String,
     pub message: String,

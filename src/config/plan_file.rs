@@ -21,6 +21,7 @@ use crate::core::plan::{
     AllowBand, Approval, Direction, GateSpec, ItemSpec, Plan, PlanSpec, Policy, Section, SloSpec,
     Strategy, TriggerSpec, WaveSpec,
 };
+use crate::core::sanitize::sanitize;
 use crate::core::severity::Severity;
 use crate::core::time::{Epoch, Span};
 
@@ -126,7 +127,7 @@ pub use crate::core::command::Verb;
 
 /// A refused plan file: `{file}: line N: key.path: what and the value`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {message}")]
+#[error("{}: {}", sanitize(.file), sanitize(.message))]
 pub struct PlanFileError {
     pub file: String,
     pub message: String,

@@ -1,21 +1,55 @@
 //! Text that came from outside (fixtures, servers, alerts) is made safe to draw here, once,
 //! when it enters the core: no escape sequence, control character or bidi override can reach
-//! the terminal, and no single field can grow without bound.
+//! the terminal, and no single field can grow without bound. Messages printed on stdout and
+//! stderr (errors that quote a file name or a value, `check` lines) go through the same
+//! function on their way out.
 
 /// Longest text kept from one field, in chars; longer text is cut with an ellipsis.
 pub const MAX_FIELD_CHARS: usize = 512;
+
+/// Longest line of a message written to stdout or stderr, in chars (a message quotes a file
+/// name and a value, each already cut to [`MAX_FIELD_CHARS`]).
+pub const MAX_MESSAGE_LINE_CHARS: usize = 4 * MAX_FIELD_CHARS;
 
 /// Returns text that is safe to write to a terminal: C0/C1 controls, DEL, and Unicode
 /// bidirectional / invisible formatting characters become U+FFFD (tab and newline become a
 /// space), so the reader still sees that something was there.
 #[must_use]
 pub fn sanitize(input: &str) -> Box<str> {
-    if input.len() <= MAX_FIELD_CHARS && input.chars().all(is_plain) {
+    clean(input, MAX_FIELD_CHARS)
+}
+
+/// [`sanitize`] for one line of a message on stdout or stderr: a line break inside it
+/// becomes a space, and it is cut at [`MAX_MESSAGE_LINE_CHARS`].
+#[must_use]
+pub fn sanitize_line(input: &str) -> Box<str> {
+    clean(input, MAX_MESSAGE_LINE_CHARS)
+}
+
+/// [`sanitize`] line by line, keeping the line breaks, for messages on stdout and stderr
+/// (the command line parser's usage text has several lines). A CR before a line break goes
+/// with it; each line is cut at [`MAX_MESSAGE_LINE_CHARS`].
+#[must_use]
+pub fn sanitize_lines(input: &str) -> String {
+    input
+        .split('\n')
+        .map(|line| {
+            clean(
+                line.strip_suffix('\r').unwrap_or(line),
+                MAX_MESSAGE_LINE_CHARS,
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn clean(input: &str, max_chars: usize) -> Box<str> {
+    if input.len() <= max_chars && input.chars().all(is_plain) {
         return input.into();
     }
-    let mut out = String::with_capacity(input.len().min(MAX_FIELD_CHARS * 4));
+    let mut out = String::with_capacity(input.len().min(max_chars * 4));
     for (n, c) in input.chars().enumerate() {
-        if n == MAX_FIELD_CHARS {
+        if n == max_chars {
             out.push('…');
             break;
         }
@@ -58,6 +92,15 @@ mod tests {
             assert!(!sanitize(&format!("a{c}b")).contains(c), "{c:?}");
         }
         assert!(s.contains("red"));
+    }
+
+    #[test]
+    fn messages_keep_their_lines_and_lose_their_escapes() {
+        let s = sanitize_lines("error: '\x1b]0;pwned\x07'\r\n\nUsage: warroom \u{9b}2J\n");
+        assert_eq!(
+            s,
+            "error: '\u{FFFD}]0;pwned\u{FFFD}'\n\nUsage: warroom \u{FFFD}2J\n"
+        );
     }
 
     #[test]

@@ -33,13 +33,14 @@ pub struct FixtureError {
 
 impl fmt::Display for FixtureError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Messages may quote the fixture (serde's "unknown variant `…`"): never let that
-        // text carry escape sequences to the terminal.
+        // Messages may quote the fixture (serde's "unknown variant `…`") and the file name is
+        // whatever was given: never let either carry escape sequences to the terminal.
+        let file = crate::core::sanitize::sanitize(&self.file);
         let message = crate::core::sanitize::sanitize(&self.message);
         if self.line == 0 {
-            write!(f, "{}: {message}", self.file)
+            write!(f, "{file}: {message}")
         } else {
-            write!(f, "{}:{}:{}: {message}", self.file, self.line, self.column)
+            write!(f, "{file}:{}:{}: {message}", self.line, self.column)
         }
     }
 }

@@ -10,6 +10,7 @@ use crate::cli;
 use crate::cli::{Cli, Command};
 use crate::core::app::App;
 use crate::core::input::Input;
+use crate::core::sanitize::{sanitize, sanitize_line};
 use crate::core::time::{parse_offset, Offset};
 use crate::mode::connect::demo;
 use crate::mode::connect::live_console;
@@ -39,8 +40,7 @@ pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
             if e.downcast_ref::<crate::format::fixture::FixtureError>()
                 .is_some() =>
         {
-            eprintln!("{e}");
-            Ok(1)
+            Ok(refuse(&e))
         }
         // `warroom replay --headless | head`: the reader went away, which is not a failure.
         Err(e)
@@ -53,13 +53,25 @@ pub fn run(cli: cli::Cli) -> color_eyre::Result<i32> {
     }
 }
 
+/// Writes a line for a person on stdout. Lines quote what was given (file names, values), so
+/// they go through the screen's sanitiser on the way out, and stay one line.
+pub(super) fn say(line: &str) {
+    println!("{}", sanitize_line(line));
+}
+
+/// Writes a refusal on stderr as one line, sanitised like [`say`]; returns the exit status, 1.
+fn refuse(e: &dyn std::fmt::Display) -> i32 {
+    eprintln!("{}", sanitize_line(&e.to_string()));
+    1
+}
+
 /// An error as one line for people: its causes joined with ": ", each cleaned of terminal
 /// escapes (errors quote file names and values), without source locations or backtraces.
 #[must_use]
 pub fn one_line(e: &color_eyre::Report) -> String {
     let mut parts: Vec<String> = Vec::new();
     for cause in e.chain() {
-        let text = crate::core::sanitize::sanitize(&cause.to_string()).to_string();
+        let text = sanitize(&cause.to_string()).to_string();
         if !parts.iter().any(|p| p.contains(&text)) {
             parts.push(text);
         }
@@ -101,7 +113,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
             match crate::config::load(&file) {
                 Ok(c) => {
                     let gated: usize = c.gates.values().map(Vec::len).sum();
-                    println!(
+                    say(&format!(
                         "{}: ok: Prometheus at {} every {}, {} SLOs, {} gate(s){}",
                         file.display(),
                         c.prometheus.url,
@@ -111,29 +123,23 @@ fn dispatch(cli: Cli) -> Result<i32> {
                         c.alertmanager
                             .as_ref()
                             .map_or_else(String::new, |a| format!(", Alertmanager at {}", a.url))
-                    );
+                    ));
                     Ok(0)
                 }
-                Err(e) => {
-                    eprintln!("{e}");
-                    Ok(1)
-                }
+                Err(e) => Ok(refuse(&e)),
             }
         }
         Command::Plan(crate::cli::PlanCommand::Check { file }) => {
             match crate::config::plan_file::load(&file) {
                 Ok(p) => {
-                    println!(
+                    say(&format!(
                         "{}: ok: {}",
                         file.display(),
                         crate::config::plan_file::summary(&p)
-                    );
+                    ));
                     Ok(0)
                 }
-                Err(e) => {
-                    eprintln!("{e}");
-                    Ok(1)
-                }
+                Err(e) => Ok(refuse(&e)),
             }
         }
         Command::Generate {

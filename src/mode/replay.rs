@@ -33,7 +33,7 @@ pub(super) fn check(file: &str) -> Result<i32> {
     } else {
         String::new()
     };
-    println!(
+    super::say(&format!(
         "{file}: ok: {} records, {} waves, {} SLOs, {} checklist items{unknown}; ends {} {}",
         s.records,
         state.plan.spec.waves.len(),
@@ -41,7 +41,7 @@ pub(super) fn check(file: &str) -> Result<i32> {
         s.checklist.total,
         s.end,
         s.status
-    );
+    ));
     Ok(0)
 }
 

@@ -7,6 +7,8 @@ use std::str::FromStr;
 use ratatui::style::{Color, Modifier, Style};
 use serde::Deserialize;
 
+use crate::core::sanitize::sanitize;
+
 /// Built-in themes, by name.
 pub const BUILTIN: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
@@ -110,7 +112,7 @@ struct FullRole {
 
 /// A theme that could not be used: names the file, the key and the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}: {message}")]
+#[error("{}: {}", sanitize(.file), sanitize(.message))]
 pub struct ThemeError {
     pub file: String,
     pub message: String,

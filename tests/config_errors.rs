@@ -177,7 +177,7 @@ fn broken_configs_name_file_key_and_value() {
         (
             "auto_pause not a boolean",
             plus("[rollback]\nauto_pause = \"yes\"\n"),
-            "warroom.toml: line 35: rollback.auto_pause: invalid type: string \"yes\", expected a boolean",
+            "warroom.toml: line 35: rollback.auto_pause: expected true or false, found the string \"yes\"",
         ),
         (
             "objective without period",
@@ -220,6 +220,16 @@ fn broken_configs_name_file_key_and_value() {
             r#"warroom.toml: line 36: alertmanager.matchers[0]: "=\"payments\"" does not start with a label name (write NAME OP "VALUE" with OP one of = != =~ !~, e.g. severity=~"critical|warning")"#,
         ),
         (
+            "prometheus written as an array of its values",
+            with("[prometheus]\nurl = \"http://127.0.0.1:9090\"\n", "prometheus = [\"http://127.0.0.1:9090\"]\n"),
+            "warroom.toml: line 1: prometheus: expected a table, found an array",
+        ),
+        (
+            "a trigger written as an array of its values",
+            with("critical = 10\n", "critical = 10\ntriggers = [[10, 1, \"5m\"]]\n"),
+            "warroom.toml: line 13: slo[0].triggers[0]: expected a table, found an array",
+        ),
+        (
             "bad alertmanager URL",
             plus("[alertmanager]\nurl = \"localhost:9093\"\n"),
             r#"warroom.toml: line 35: alertmanager.url: "localhost:9093" is not an http or https URL (scheme "localhost")"#,
@@ -237,7 +247,7 @@ fn broken_configs_name_file_key_and_value() {
         (
             "gate that is not a list",
             plus("[gates]\nw1 = \"error_rate\"\n"),
-            "warroom.toml: line 35: gates.w1: invalid type: string \"error_rate\", expected a sequence",
+            "warroom.toml: line 35: gates.w1: expected an array, found the string \"error_rate\"",
         ),
         (
             "bearer token from both env and file",

@@ -968,6 +968,11 @@ fn broken_plans_name_file_line_key_and_value() {
             r#"plan.toml: line 13: wave[0].gates[1]: a gate needs exactly one of "slo", "check", "alerts" or "burn""#,
         ),
         (
+            "gate written as an array of its values",
+            with("{ check = \"signed\" }", "[\"check\", \"signed\"]"),
+            "plan.toml: line 13: wave[0].gates[1]: expected a table, found an array",
+        ),
+        (
             "exec without rollback",
             with("rollback = [\"./rollback.sh\"]\n", ""),
             r#"plan.toml: line 47: actuator.rollback: missing: the exec actuator needs a command for advance and for rollback (an argument list, e.g. ["kubectl", "argo", "rollouts", "promote", "my-app"])"#,

@@ -212,7 +212,7 @@ pub fn parse(file_label: &str, text: &str) -> Result<Config, ConfigError> {
         message,
     };
     let de = toml::Deserializer::parse(text).map_err(|e| fail(serde_message(text, &e, None)))?;
-    let raw: RawConfig = serde_path_to_error::deserialize(de)
+    let raw: RawConfig = serde_path_to_error::deserialize(crate::format::strict::Strict(de))
         .map_err(|e| fail(serde_message(text, e.inner(), Some(e.path()))))?;
     raw.check()
         .map_err(|message| fail(line::with_line(text, message)))

@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-/// `line 4: prometheus.timeout: unknown unit …`, with a hint for inline credentials.
+/// `line 4: prometheus.timeout: unknown unit …`, with a hint for inline credentials and a
+/// wrong type said in TOML's words (`expected an array, found the string "x"`).
 /// A syntax error has no path (`None`).
 pub(super) fn serde_message(
     text: &str,
@@ -37,7 +38,10 @@ pub(super) fn serde_message(
         out.push_str(": ");
     }
     let message = inner.message().trim_end();
-    out.push_str(message);
+    out.push_str(&crate::format::types::reword(
+        message,
+        crate::format::types::Format::Toml,
+    ));
     if let Some(hint) = credential_hint(message) {
         out.push_str(" (");
         out.push_str(hint);

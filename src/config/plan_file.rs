@@ -162,7 +162,7 @@ pub fn parse(file_label: &str, text: &str, dir: &Path) -> Result<PlanFile, PlanF
         message,
     };
     let de = toml::Deserializer::parse(text).map_err(|e| fail(serde_message(text, &e, None)))?;
-    let raw: RawPlan = serde_path_to_error::deserialize(de)
+    let raw: RawPlan = serde_path_to_error::deserialize(crate::format::strict::Strict(de))
         .map_err(|e| fail(serde_message(text, e.inner(), Some(e.path()))))?;
     raw.check(dir)
         .map_err(|message| fail(with_line(text, message)))

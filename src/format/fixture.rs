@@ -13,6 +13,7 @@ use crate::core::time::Offset;
 
 use super::locate::{line_col, locate, steps};
 use super::record::{column_of, decode, is_known_key, Raw, Strictness};
+use super::strict::Strict;
 
 /// The format version this build writes, and the newest minor it fully understands.
 pub const VERSION: (u32, u32) = (1, 2);
@@ -221,7 +222,7 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
         ));
     }
     let mut de = serde_json::Deserializer::from_str(&text);
-    let header: Header = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let header: Header = serde_path_to_error::deserialize(Strict(&mut de)).map_err(|e| {
         let path = e.path().to_string();
         let prefix = if path.is_empty() || path == "." {
             String::new()
@@ -255,10 +256,12 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
     })
 }
 
-/// `serde_json`'s message without its own " at line L column C" suffix.
+/// `serde_json`'s message without its own " at line L column C" suffix, a wrong type said
+/// in JSON's words (`expected an object, found an array`).
 fn bare(e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    msg.split(" at line ").next().unwrap_or(&msg).to_string()
+    let msg = msg.split(" at line ").next().unwrap_or(&msg);
+    super::types::reword(msg, super::types::Format::Json)
 }
 
 /// 1-based char column of a 1-based byte column in `line`.
@@ -453,7 +456,7 @@ impl Line<'_> {
                 owned = known_fields_only(text).ok_or_else(|| self.json_err(text, &e))?;
                 serde_json::from_str(&owned).map_err(|e| self.json_err(text, &e))?
             }
-            Err(e) => return Err(self.json_err(text, &e)),
+            Err(e) => return Err(self.json_err(text, &strict_error(text).unwrap_or(e))),
         };
         if let Some(prev) = self.prev_t {
             if raw.t < prev {
@@ -496,6 +499,14 @@ impl Line<'_> {
             message,
         }
     }
+}
+
+/// The refused line read again through [`Strict`], which names an enum's values where the
+/// JSON reader says only "expected value" (`"action": 5`). Only on the error path: the
+/// reader of every line stays the plain one.
+fn strict_error(line: &str) -> Option<serde_json::Error> {
+    let mut de = serde_json::Deserializer::from_str(line);
+    Raw::deserialize(Strict(&mut de)).err()
 }
 
 /// Re-encodes a record with unknown keys dropped (lenient reading of newer minor versions).

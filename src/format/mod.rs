@@ -7,3 +7,5 @@ pub mod locate;
 pub mod ndjson;
 pub mod protocol;
 pub mod record;
+pub mod strict;
+pub mod types;

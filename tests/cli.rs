@@ -29,7 +29,9 @@ fn a_bad_theme_file_names_the_file_the_key_and_the_value() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains(&format!("{p}: roles.warn: unknown colour \"orange-ish\"")),
+        err.contains(&format!(
+            "{p}: line 2: roles.warn: unknown colour \"orange-ish\""
+        )),
         "{err}"
     );
 }
@@ -485,6 +487,10 @@ fn no_escape_reaches_the_terminal_from_a_config_a_plan_or_a_theme() {
         (
             format!("[roles]\n\"{HOSTILE_ESCAPED}\" = \"green\"\n"),
             "unknown role",
+        ),
+        (
+            format!("name = 5\n[roles]\nok = {{ fg = \"{HOSTILE_ESCAPED}\" }}\n"),
+            "name: expected a string",
         ),
     ] {
         std::fs::write(&theme, text).unwrap();

@@ -24,6 +24,9 @@ use crate::core::time::Span;
 
 mod line;
 mod parse;
+
+pub(crate) use line::with_line;
+pub(crate) use parse::serde_message as toml_message;
 pub mod plan_file;
 
 /// A commented configuration for the Batch Patches rollout against `warroom serve`'s metrics;

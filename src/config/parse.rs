@@ -22,7 +22,7 @@ use std::path::PathBuf;
 /// `line 4: prometheus.timeout: unknown unit …`, with a hint for inline credentials and a
 /// wrong type said in TOML's words (`expected an array, found the string "x"`).
 /// A syntax error has no path (`None`).
-pub(super) fn serde_message(
+pub(crate) fn serde_message(
     text: &str,
     inner: &toml::de::Error,
     path: Option<&serde_path_to_error::Path>,

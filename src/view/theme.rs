@@ -85,11 +85,35 @@ struct ThemeFile {
     roles: BTreeMap<String, RoleSpec>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A role as written: a colour alone (`ok = "green"`) or a table (`ok = { fg = "green",
+/// bold = true }`). Read by hand rather than as an untagged enum, whose one error ("did not
+/// match any variant") names neither what was wrong nor what is right.
 enum RoleSpec {
     Fg(String),
     Full(FullRole),
+}
+
+impl<'de> Deserialize<'de> for RoleSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Spec;
+        impl<'de> serde::de::Visitor<'de> for Spec {
+            type Value = RoleSpec;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(
+                    "a colour (\"green\", \"#rrggbb\" or \"0\" to \"255\") or a table such as \
+                     { fg = \"red\", bold = true }",
+                )
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<RoleSpec, E> {
+                Ok(RoleSpec::Fg(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RoleSpec, A::Error> {
+                FullRole::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RoleSpec::Full)
+            }
+        }
+        d.deserialize_any(Spec)
+    }
 }
 
 #[derive(Deserialize)]
@@ -136,11 +160,7 @@ impl Theme {
                 file: name_or_path.into(),
                 message: format!(
                     "no built-in theme of that name (built in: {})",
-                    BUILTIN
-                        .iter()
-                        .map(|(n, _)| *n)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    builtin_names()
                 ),
             });
         }
@@ -160,21 +180,21 @@ impl Theme {
             file: file.into(),
             message,
         };
-        let parsed: ThemeFile = toml::from_str(text).map_err(|e| {
-            let msg = e.message().to_string();
-            let place = e.span().map(|s| {
-                let before = &text[..s.start.min(text.len())];
-                format!("line {}: ", before.matches('\n').count() + 1)
-            });
-            err(format!("{}{msg}", place.unwrap_or_default()))
-        })?;
+        // Errors read like a configuration's: `line N: key.path: what is wrong`.
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| err(crate::config::toml_message(text, &e, None)))?;
+        let parsed: ThemeFile = serde_path_to_error::deserialize(crate::format::strict::Strict(de))
+            .map_err(|e| err(crate::config::toml_message(text, e.inner(), Some(e.path()))))?;
+        let at = |message: String| err(crate::config::with_line(text, message));
         let base_name = parsed.extends.as_deref().or(default_base);
         let mut theme = match base_name {
             Some(b) => {
-                let (_, base_text) = BUILTIN
-                    .iter()
-                    .find(|(n, _)| *n == b)
-                    .ok_or_else(|| err(format!("extends: no built-in theme {b:?}")))?;
+                let (_, base_text) = BUILTIN.iter().find(|(n, _)| *n == b).ok_or_else(|| {
+                    at(format!(
+                        "extends: no built-in theme {b:?} (built in: {})",
+                        builtin_names()
+                    ))
+                })?;
                 Theme::parse(b, base_text, None)?
             }
             None => Theme::blank(),
@@ -183,9 +203,9 @@ impl Theme {
         for (key, spec) in parsed.roles {
             let style = spec
                 .to_style()
-                .map_err(|m| err(format!("roles.{key}: {m}")))?;
+                .map_err(|m| at(format!("roles.{key}: {m}")))?;
             let slot = theme.role_mut(&key).ok_or_else(|| {
-                err(format!(
+                at(format!(
                     "roles.{key}: unknown role {key:?} (roles: {})",
                     ROLES[..ROLES.len() - 1].join(", ")
                 ))
@@ -268,6 +288,14 @@ impl Theme {
     }
 }
 
+fn builtin_names() -> String {
+    BUILTIN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl RoleSpec {
     fn to_style(&self) -> Result<Style, String> {
         match self {
@@ -336,30 +364,72 @@ mod tests {
 
     #[test]
     fn bad_theme_names_file_key_and_value() {
-        let e = Theme::parse("mine.toml", "[roles]\nok = \"gren\"\n", Some("dark")).unwrap_err();
-        assert_eq!(e.to_string(), "mine.toml: roles.ok: unknown colour \"gren\" (use a name such as green or lightred, #rrggbb, or 0-255)");
-        let e = Theme::parse("mine.toml", "[roles]\nokay = \"green\"\n", Some("dark")).unwrap_err();
+        let e = |text: &str| {
+            Theme::parse("mine.toml", text, Some("dark"))
+                .unwrap_err()
+                .to_string()
+        };
+        assert_eq!(e("[roles]\nok = \"gren\"\n"), "mine.toml: line 2: roles.ok: unknown colour \"gren\" (use a name such as green or lightred, #rrggbb, or 0-255)");
         assert!(
-            e.to_string()
-                .starts_with("mine.toml: roles.okay: unknown role \"okay\""),
-            "{e}"
+            e("[roles]\nokay = \"green\"\n")
+                .starts_with("mine.toml: line 2: roles.okay: unknown role \"okay\""),
+            "{}",
+            e("[roles]\nokay = \"green\"\n")
         );
-        let e = Theme::parse(
-            "mine.toml",
-            "[roles]\ncrit = { fg = \"red\", blink = true }\n",
-            Some("dark"),
-        )
-        .unwrap_err();
-        assert!(e.to_string().starts_with("mine.toml: line 2: "), "{e}");
-        let e = Theme::parse(
-            "mine.toml",
-            "[roles]\nwarn = { fg = \"#12345\" }\n",
-            Some("dark"),
-        )
-        .unwrap_err();
         assert_eq!(
-            e.to_string(),
-            "mine.toml: roles.warn: fg: bad colour \"#12345\" (hex colours are #rrggbb)"
+            e("[roles]\nwarn = { fg = \"#12345\" }\n"),
+            "mine.toml: line 2: roles.warn: fg: bad colour \"#12345\" (hex colours are #rrggbb)"
         );
+    }
+
+    /// Every way a role can be wrong names the line, the key and what was there: no "did not
+    /// match any variant of untagged enum".
+    #[test]
+    fn every_shape_error_names_the_key_and_the_value() {
+        for (text, says) in [
+            (
+                "[roles]\ncrit = { fg = \"red\", blink = true }\n",
+                "mine.toml: line 2: roles.crit.blink: unknown field `blink`, expected one of `fg`, `bg`, `bold`, `dim`, `italic`, `underline`, `reversed`",
+            ),
+            (
+                "[roles]\nok = 5\n",
+                "mine.toml: line 2: roles.ok: expected a colour (\"green\", \"#rrggbb\" or \"0\" to \"255\") or a table such as { fg = \"red\", bold = true }, found the integer 5",
+            ),
+            (
+                "[roles]\nok = [\"green\"]\n",
+                "mine.toml: line 2: roles.ok: expected a colour (\"green\", \"#rrggbb\" or \"0\" to \"255\") or a table such as { fg = \"red\", bold = true }, found an array",
+            ),
+            (
+                "[roles]\ncrit = { fg = \"red\", bold = \"yes\" }\n",
+                "mine.toml: line 2: roles.crit.bold: expected true or false, found the string \"yes\"",
+            ),
+            (
+                "[roles]\ncrit = { fg = 9 }\n",
+                "mine.toml: line 2: roles.crit.fg: expected a string, found the integer 9",
+            ),
+            (
+                "name = 5\n",
+                "mine.toml: line 1: name: expected a string, found the integer 5",
+            ),
+            (
+                "roles = \"green\"\n",
+                "mine.toml: line 1: roles: expected a table, found the string \"green\"",
+            ),
+            (
+                "colours = {}\n",
+                "mine.toml: line 1: colours: unknown field `colours`, expected one of `name`, `extends`, `roles`",
+            ),
+            (
+                "extends = \"solarized\"\n",
+                "mine.toml: line 1: extends: no built-in theme \"solarized\" (built in: dark, light, high-contrast, colorblind, mono)",
+            ),
+            ("[roles\nok = 1\n", "mine.toml: line 1: "),
+        ] {
+            let got = Theme::parse("mine.toml", text, Some("dark"))
+                .unwrap_err()
+                .to_string();
+            assert!(got.starts_with(says), "{text:?}\n  got:  {got}\n  want: {says}");
+            assert!(!got.contains("untagged"), "{got}");
+        }
     }
 }

@@ -202,7 +202,7 @@ fn broken_configs_name_file_key_and_value() {
         (
             "trigger with a bad duration",
             with("critical = 10\n", "critical = 10\ntriggers = [{ above = 10, for = \"five minutes\" }]\n"),
-            r#"warroom.toml: line 13: slo[0].triggers[0].for: expected a number at "five minutes" in "five minutes""#,
+            r#"warroom.toml: line 13: slo[0].triggers[0].for: a space at character 5 of "five minutes" (durations are written without spaces, e.g. "5m")"#,
         ),
         (
             "unquoted matcher value",
@@ -228,6 +228,11 @@ fn broken_configs_name_file_key_and_value() {
             "a trigger written as an array of its values",
             with("critical = 10\n", "critical = 10\ntriggers = [[10, 1, \"5m\"]]\n"),
             "warroom.toml: line 13: slo[0].triggers[0]: expected a table, found an array",
+        ),
+        (
+            "interval with a stray space",
+            with("url = \"http://127.0.0.1:9090\"", "url = \"http://127.0.0.1:9090\"\ninterval = \"15s \""),
+            r#"warroom.toml: line 3: prometheus.interval: a space at character 4 of "15s " (durations are written without spaces: "15s")"#,
         ),
         (
             "bad alertmanager URL",

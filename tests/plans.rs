@@ -973,6 +973,11 @@ fn broken_plans_name_file_line_key_and_value() {
             "plan.toml: line 13: wave[0].gates[1]: expected a table, found an array",
         ),
         (
+            "bake with a stray space",
+            with("bake = \"5m\"", "bake = \" 5m\""),
+            r#"plan.toml: line 12: wave[0].bake: a space at character 1 of " 5m" (durations are written without spaces: "5m")"#,
+        ),
+        (
             "exec without rollback",
             with("rollback = [\"./rollback.sh\"]\n", ""),
             r#"plan.toml: line 47: actuator.rollback: missing: the exec actuator needs a command for advance and for rollback (an argument list, e.g. ["kubectl", "argo", "rollouts", "promote", "my-app"])"#,

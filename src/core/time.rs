@@ -123,16 +123,16 @@ impl fmt::Display for Span {
 pub struct DurationError(pub String);
 
 /// Parses an offset from T0 as people write it: `T+5m`, `T-24h`, `+90s`, `1h30m`, `2d`,
-/// `00:05:00`, `-1:00:00`, `1.5s`, `250ms`. A bare number is seconds.
+/// `00:05:00`, `-1:00:00`, `1.5s`, `250ms`. A bare number is seconds. No spaces, anywhere.
 ///
 /// # Errors
 /// A message naming what is wrong with the text.
 pub fn parse_offset(text: &str) -> Result<Offset, DurationError> {
-    let s = text.trim();
-    let s = s
+    no_spaces(text, "offsets", "T+5m", parse_offset)?;
+    let s = text
         .strip_prefix('T')
-        .or_else(|| s.strip_prefix('t'))
-        .unwrap_or(s);
+        .or_else(|| text.strip_prefix('t'))
+        .unwrap_or(text);
     let (neg, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
@@ -143,18 +143,43 @@ pub fn parse_offset(text: &str) -> Result<Offset, DurationError> {
 }
 
 /// Parses a non-negative duration: `24h`, `5m`, `1h30m`, `90s`, `250ms`, `00:05:00`, `1.5`.
+/// No spaces, anywhere.
 ///
 /// # Errors
 /// A message naming what is wrong with the text.
 pub fn parse_span(text: &str) -> Result<Span, DurationError> {
-    let s = text.trim();
-    if s.starts_with('-') {
+    no_spaces(text, "durations", "5m", parse_span)?;
+    if text.starts_with('-') {
         return Err(DurationError(format!(
             "a duration cannot be negative: {text:?}"
         )));
     }
-    parse_span_body(s.strip_prefix('+').unwrap_or(s))
+    parse_span_body(text.strip_prefix('+').unwrap_or(text))
         .map_err(|e| DurationError(format!("{e} in {text:?}")))
+}
+
+/// Offsets and durations are written without spaces, anywhere: `" T+5m"` and `"T+ 5m"` are
+/// refused rather than read as `"T+5m"`, since a space inside a file's value is a slip worth
+/// seeing. The message says which character, and what to write instead when that would read.
+fn no_spaces<T>(
+    text: &str,
+    what: &str,
+    example: &str,
+    parse: fn(&str) -> Result<T, DurationError>,
+) -> Result<(), DurationError> {
+    let Some(at) = text.chars().position(char::is_whitespace) else {
+        return Ok(());
+    };
+    let squeezed: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    let write = if !squeezed.is_empty() && parse(&squeezed).is_ok() {
+        format!(": {squeezed:?}")
+    } else {
+        format!(", e.g. {example:?}")
+    };
+    Err(DurationError(format!(
+        "a space at character {} of {text:?} ({what} are written without spaces{write})",
+        at + 1
+    )))
 }
 
 fn parse_span_body(s: &str) -> Result<Span, String> {
@@ -341,6 +366,37 @@ mod tests {
         assert!(parse_span("-5m").unwrap_err().0.contains("negative"));
         assert!(parse_offset("1:2:3:4").is_err());
         assert!(parse_offset("00:99:99").unwrap_err().0.contains("below 60"));
+    }
+
+    #[test]
+    fn spaces_anywhere_are_refused_and_located() {
+        for (text, at, write) in [
+            ("T+ 5m", 3, ": \"T+5m\""),
+            (" T+5m", 1, ": \"T+5m\""),
+            ("T+5m ", 5, ": \"T+5m\""),
+            ("T+5m\t", 5, ": \"T+5m\""),
+            ("1h 30m", 3, ": \"1h30m\""),
+            ("00:05: 00", 7, ": \"00:05:00\""),
+            ("5 minutes", 2, ", e.g. \"T+5m\""),
+            (" ", 1, ", e.g. \"T+5m\""),
+        ] {
+            let e = parse_offset(text).unwrap_err().0;
+            assert_eq!(
+                e,
+                format!(
+                    "a space at character {at} of {text:?} (offsets are written without \
+                     spaces{write})"
+                )
+            );
+        }
+        assert_eq!(
+            parse_span("5m ").unwrap_err().0,
+            "a space at character 3 of \"5m \" (durations are written without spaces: \"5m\")"
+        );
+        assert_eq!(
+            parse_span("\u{a0}5m").unwrap_err().0,
+            "a space at character 1 of \"\\u{a0}5m\" (durations are written without spaces: \"5m\")"
+        );
     }
 
     #[test]

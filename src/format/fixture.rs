@@ -132,6 +132,9 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
             // Editors on some systems save a byte-order mark; it carries no meaning here.
             bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
         }
+        if let Some(i) = lone_cr(bytes) {
+            return Err(at(lines, char_col(bytes, i), CR_ONLY.into()));
+        }
         let new = std::str::from_utf8(bytes).map_err(|e| {
             at(
                 lines,
@@ -254,6 +257,16 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
         prev_t: None,
         buf: Vec::with_capacity(256),
     })
+}
+
+/// What a CR that does not end a CRLF pair means in a file read line by line.
+const CR_ONLY: &str = "a line break of CR alone: the file uses CR-only line endings (classic \
+                       Mac OS); save it with LF or CRLF line endings";
+
+/// Where the first CR is that no LF follows, but for one that ends the text: JSON allows no
+/// raw CR inside a string, so between tokens it can only be a line break of an old Mac file.
+fn lone_cr(bytes: &[u8]) -> Option<usize> {
+    memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1).is_some_and(|&b| b != b'\n'))
 }
 
 /// `serde_json`'s message without its own " at line L column C" suffix, a wrong type said
@@ -427,6 +440,9 @@ impl Line<'_> {
         let mut bytes = line;
         while let [rest @ .., b'\n' | b'\r'] = bytes {
             bytes = rest;
+        }
+        if let Some(i) = memchr::memchr(b'\r', bytes) {
+            return Err(self.err(char_col(bytes, i), CR_ONLY.into()));
         }
         let lead = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
         match bytes.get(lead) {

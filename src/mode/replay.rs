@@ -66,6 +66,11 @@ pub(super) fn replay_headless(args: &ReplayArgs) -> Result<i32> {
     // ignored.
     check_pace(args)?;
     let mut src = fixtures::open(&fixture_name(args.file.as_ref()))?;
+    // A broken file prints nothing but its error: every line is read and checked before the
+    // first change is written, then the replay starts again from the first record.
+    let first = src.position();
+    while src.next_records(&mut |_| {})?.is_some() {}
+    let mut src = src.reopen(first)?;
     let mut app = App::new(
         fixtures::initial_state(&src),
         Mode::Replay(ReplayInfo {

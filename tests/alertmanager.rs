@@ -12,13 +12,18 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
-use warroom::config::Matcher;
+use warroom::config::{MatchOp, Matcher};
 use warroom::core::record::{AlertState, Body};
 use warroom::core::severity::Severity;
 use warroom::shell::alertmanager::{Alert, Client, FetchError, Tracker};
 
 /// Matchers as the configuration file reads them.
 fn matchers(written: &[&str]) -> Vec<Matcher> {
+    parsed(written).unwrap()
+}
+
+/// The configuration's verdict on matchers written in its `[alertmanager]`.
+fn parsed(written: &[&str]) -> Result<Vec<Matcher>, warroom::config::ConfigError> {
     let list = written
         .iter()
         .map(|m| format!("'{m}'"))
@@ -45,10 +50,7 @@ critical = 10
 "#
     );
     warroom::config::parse("warroom.toml", &text)
-        .unwrap()
-        .alertmanager
-        .unwrap()
-        .matchers
+        .map(|c| c.alertmanager.map(|a| a.matchers).unwrap_or_default())
 }
 
 fn client(url: &str, timeout: Duration) -> Client {
@@ -246,18 +248,63 @@ async fn alerts_fire_are_silenced_and_resolve_once_each() {
     assert_eq!((tracker.firing(), tracker.critical()), (0, 0));
 }
 
+/// A matcher as it is sent, without the configuration's checks.
+fn regex_matcher(value: &str) -> Matcher {
+    Matcher {
+        name: "severity".into(),
+        op: MatchOp::Regex,
+        value: value.into(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_filter_the_server_refuses_comes_back_in_its_words() {
     let am = common::start_alertmanager();
     let c = client(&am.url, Duration::from_secs(5));
-    // The configuration accepts any value; the regex is Alertmanager's to judge.
-    let bad = matchers(&[r#"severity=~"(""#]);
+    // The configuration refuses this regex before any poll; sent anyway, the server's
+    // refusal is what the client reports.
+    let bad = vec![regex_matcher("(")];
     match c.alerts(&bad).await {
         Err(FetchError::Http { status: 400, body }) => {
             assert!(body.contains("error parsing regexp"), "{body}");
             assert!(!body.starts_with('"'), "the words, not their JSON: {body}");
         }
         other => panic!("{other:?}"),
+    }
+}
+
+/// `warroom config check` judges a `=~` value as Alertmanager does: the regexes it refuses
+/// are the ones the real server refuses, and the ones it lets through the server takes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_config_refuses_the_regexes_alertmanager_refuses() {
+    let am = common::start_alertmanager();
+    let c = client(&am.url, Duration::from_secs(5));
+    for value in [
+        "critical|warning",
+        "crit.*",
+        "(?i)CRIT",
+        r"\p{Greek}+",
+        "a)(?:b",
+        "(",
+        "[",
+        "a{2,1}",
+        "*",
+        "(?P<x",
+    ] {
+        let written = format!(r#"severity=~"{value}""#);
+        let config = parsed(&[&written]).is_ok();
+        let server = match c.alerts(&[regex_matcher(value)]).await {
+            Ok(_) => true,
+            Err(FetchError::Http { status: 400, .. }) => false,
+            Err(other) => panic!("{value}: {other:?}"),
+        };
+        assert_eq!(
+            config,
+            server,
+            "{value:?}: the config {} it, Alertmanager {} it",
+            if config { "accepts" } else { "refuses" },
+            if server { "accepts" } else { "refuses" }
+        );
     }
 }
 

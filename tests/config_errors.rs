@@ -220,6 +220,16 @@ fn broken_configs_name_file_key_and_value() {
             r#"warroom.toml: line 36: alertmanager.matchers[0]: "=\"payments\"" does not start with a label name (write NAME OP "VALUE" with OP one of = != =~ !~, e.g. severity=~"critical|warning")"#,
         ),
         (
+            "matcher regex that does not compile",
+            plus("[alertmanager]\nurl = \"http://127.0.0.1:9093\"\nmatchers = [\"team=\\\"payments\\\"\", \"severity=~\\\"crit(ical|warning\\\"\"]\n"),
+            r#"warroom.toml: line 36: alertmanager.matchers[1]: "severity=~\"crit(ical|warning\"" has a value that is not a regular expression: unclosed group (=~ and !~ take RE2 syntax, matched against the whole label value)"#,
+        ),
+        (
+            "negated matcher regex that does not compile",
+            plus("[alertmanager]\nurl = \"http://127.0.0.1:9093\"\nmatchers = [\"team!~\\\"pay[\\\"\"]\n"),
+            r#"warroom.toml: line 36: alertmanager.matchers[0]: "team!~\"pay[\"" has a value that is not a regular expression: unclosed character class (=~ and !~ take RE2 syntax, matched against the whole label value)"#,
+        ),
+        (
             "prometheus written as an array of its values",
             with("[prometheus]\nurl = \"http://127.0.0.1:9090\"\n", "prometheus = [\"http://127.0.0.1:9090\"]\n"),
             "warroom.toml: line 1: prometheus: expected a table, found an array",

@@ -978,6 +978,14 @@ fn broken_plans_name_file_line_key_and_value() {
             r#"plan.toml: line 12: wave[0].bake: a space at character 1 of " 5m" (durations are written without spaces: "5m")"#,
         ),
         (
+            "alert matcher regex that does not compile",
+            with(
+                "[[checklist]]\n",
+                "[alertmanager]\nurl = \"http://127.0.0.1:9093\"\nmatchers = ['severity=~\"crit(\"']\n\n[[checklist]]\n",
+            ),
+            r#"plan.toml: line 41: alertmanager.matchers[0]: "severity=~\"crit(\"" has a value that is not a regular expression: unclosed group (=~ and !~ take RE2 syntax, matched against the whole label value)"#,
+        ),
+        (
             "exec without rollback",
             with("rollback = [\"./rollback.sh\"]\n", ""),
             r#"plan.toml: line 47: actuator.rollback: missing: the exec actuator needs a command for advance and for rollback (an argument list, e.g. ["kubectl", "argo", "rollouts", "promote", "my-app"])"#,

@@ -490,11 +490,39 @@ impl RawAlertmanager {
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                parse_matcher(m).map_err(|why| format!("alertmanager.matchers[{i}]: {m:?} {why}"))
+                parse_matcher(m)
+                    .and_then(|matcher| check_regex(&matcher).map(|()| matcher))
+                    .map_err(|why| format!("alertmanager.matchers[{i}]: {m:?} {why}"))
             })
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Alertmanager { url, matchers })
     }
+}
+
+/// A `=~` or `!~` value must be a regular expression Alertmanager compiles, or every poll
+/// would be refused at run time. Alertmanager anchors it (`^(?:VALUE)$`) and uses RE2
+/// syntax, which the `regex` crate shares; the error completes "`<text>` …".
+pub(super) fn check_regex(m: &Matcher) -> Result<(), String> {
+    if !matches!(m.op, MatchOp::Regex | MatchOp::NotRegex) {
+        return Ok(());
+    }
+    regex::Regex::new(&format!("^(?:{})$", m.value))
+        .map(drop)
+        .map_err(|e| {
+            // The crate's message is several lines (the pattern, a caret, then "error: …");
+            // the last says what is wrong.
+            let text = e.to_string();
+            let why = text
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or(&text);
+            let why = why.trim().strip_prefix("error: ").unwrap_or(why.trim());
+            format!(
+                "has a value that is not a regular expression: {why} (=~ and !~ take RE2 \
+                 syntax, matched against the whole label value)"
+            )
+        })
 }
 
 /// Parses `NAME OP "VALUE"` (spaces allowed around OP); the error completes "`<text>` …".

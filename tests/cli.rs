@@ -558,3 +558,67 @@ fn no_escape_reaches_the_terminal_from_an_argument_echoed_back() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("Usage: warroom"));
 }
+
+/// A start-up error is one line on stderr, `warroom: …` (or `FILE…: …` for a file that is
+/// refused), exit status 1: no report sections, no source location, no backtrace hint, and no
+/// colour when stderr is not a terminal.
+#[test]
+fn start_up_errors_are_one_plain_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.toml");
+    let missing = missing.to_str().unwrap();
+    let bad_theme = dir.path().join("bad.toml");
+    std::fs::write(&bad_theme, "[roles]\nok = 5\n").unwrap();
+    for (args, starts) in [
+        (
+            vec!["connect", "ws://127.0.0.1:9", "--config", missing],
+            "warroom: --config ",
+        ),
+        (vec!["serve", "--plan", missing], "warroom: "),
+        (vec!["config", "check", missing], missing),
+        (vec!["plan", "check", missing], missing),
+        (
+            vec!["check", "tests/invalid_fixtures/time-backwards.jsonl"],
+            "tests/",
+        ),
+        (
+            vec![
+                "snapshot",
+                "tests/valid_fixtures/bom.jsonl",
+                "--theme",
+                bad_theme.to_str().unwrap(),
+                "-o",
+                "x.txt",
+            ],
+            "warroom: bad theme: ",
+        ),
+        (
+            vec![
+                "snapshot",
+                "tests/valid_fixtures/bom.jsonl",
+                "--size",
+                "10",
+                "-o",
+                "x.txt",
+            ],
+            "warroom: --size",
+        ),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(&args)
+            .env_remove("NO_COLOR")
+            .env("RUST_BACKTRACE", "1")
+            .env("RUST_LIB_BACKTRACE", "1")
+            .output()
+            .unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert!(err.starts_with(starts), "{args:?}: {err}");
+        for not in ["Location", "src/", "BACKTRACE", "\x1b"] {
+            assert!(!err.contains(not), "{args:?} says {not:?}: {err}");
+        }
+    }
+}

@@ -448,6 +448,47 @@ fn bad_fixture_refused_before_terminal() {
     );
 }
 
+/// In a terminal too, a start-up error is one line (no report sections, no colour codes),
+/// and the escapes in the file name it quotes are shown, not obeyed.
+#[test]
+fn start_up_errors_in_a_terminal_are_one_plain_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let theme = dir.path().join("t\x1b]0;pwned\x07\x1b[2J.toml");
+    std::fs::write(&theme, "[roles]\nok = 5\n").unwrap();
+    let mut pty = Pty::spawn(
+        &["replay", FIXTURE, "--theme", theme.to_str().unwrap()],
+        300,
+        10,
+        &[],
+    );
+    let status = pty.wait_exit(WAIT);
+    assert_eq!(status.exit_code(), 1, "{}", pty.dump());
+    let s = pty.wait_for(
+        "the error line",
+        |s| s.contains("found the integer 5"),
+        WAIT,
+    );
+    let said: Vec<&str> = lines(&s)
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    assert_eq!(said.len(), 1, "{}", pty.dump());
+    assert!(
+        said[0].starts_with("warroom: bad theme: ")
+            && said[0].contains("]0;pwned")
+            && said[0].contains("[2J.toml: line 2: roles.ok: expected a colour"),
+        "{}",
+        pty.dump()
+    );
+    let raw = pty.raw.lock().unwrap().clone();
+    let raw = String::from_utf8_lossy(&raw);
+    assert!(
+        !raw.contains(['\x1b', '\x07'])
+            && raw.contains("/t\u{FFFD}]0;pwned\u{FFFD}\u{FFFD}[2J.toml"),
+        "escape bytes reached the terminal: {raw:?}"
+    );
+}
+
 #[test]
 fn ascii_mode_has_no_non_ascii_glyphs() {
     let mut pty = Pty::replay(

@@ -17,6 +17,20 @@ pub const MAX_NAME_BYTES: usize = 128;
 /// Longest reason, in characters (what a timeline entry keeps of one field).
 pub const MAX_REASON_CHARS: usize = MAX_FIELD_CHARS;
 
+/// A key of a console message within `max` bytes, or the refusal naming it.
+///
+/// # Errors
+/// The value is longer.
+pub fn within_bytes(key: &str, value: Option<&str>, max: usize) -> Result<(), String> {
+    match value {
+        Some(v) if v.len() > max => Err(format!(
+            "`{key}` is {} bytes; at most {max} are allowed",
+            v.len()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The seat a console holds: only commanders may send commands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,20 +151,10 @@ impl Command {
 
     /// The limits of every key but the id (which a console assigns last).
     fn check_fields(&self) -> Result<(), String> {
-        let names = [
-            ("actor", Some(self.actor.as_str())),
-            ("wave", self.wave.as_deref()),
-            ("item", self.item.as_deref()),
-            ("session", self.session.as_deref()),
-        ];
-        for (key, value) in names {
-            if let Some(v) = value.filter(|v| v.len() > MAX_NAME_BYTES) {
-                return Err(format!(
-                    "`{key}` is {} bytes; at most {MAX_NAME_BYTES} are allowed",
-                    v.len()
-                ));
-            }
-        }
+        within_bytes("actor", Some(&self.actor), MAX_NAME_BYTES)?;
+        within_bytes("wave", self.wave.as_deref(), MAX_NAME_BYTES)?;
+        within_bytes("item", self.item.as_deref(), MAX_NAME_BYTES)?;
+        within_bytes("session", self.session.as_deref(), MAX_NAME_BYTES)?;
         if let Some(n) = self
             .reason
             .as_deref()

@@ -142,21 +142,11 @@ pub fn read_client(text: &str) -> Result<ClientMsg, String> {
             token,
             ..
         } => {
-            use crate::core::command::MAX_NAME_BYTES;
-            let names = [
-                ("client", Some(client.as_str()), MAX_NAME_BYTES),
-                ("actor", Some(actor.as_str()), MAX_NAME_BYTES),
-                ("session", session.as_deref(), MAX_NAME_BYTES),
-                ("token", token.as_deref(), MAX_TOKEN_BYTES),
-            ];
-            for (key, value, max) in names {
-                if let Some(v) = value.filter(|v| v.len() > max) {
-                    return Err(format!(
-                        "`{key}` is {} bytes; at most {max} are allowed",
-                        v.len()
-                    ));
-                }
-            }
+            use crate::core::command::{within_bytes, MAX_NAME_BYTES};
+            within_bytes("client", Some(client), MAX_NAME_BYTES)?;
+            within_bytes("actor", Some(actor), MAX_NAME_BYTES)?;
+            within_bytes("session", session.as_deref(), MAX_NAME_BYTES)?;
+            within_bytes("token", token.as_deref(), MAX_TOKEN_BYTES)?;
         }
         ClientMsg::Heartbeat { .. } => {}
     }

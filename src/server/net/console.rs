@@ -131,20 +131,24 @@ async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
             .refuse(ErrorCode::NoHello, "the first message must be a hello")
             .await;
     };
-    let Ok(ClientMsg::Hello {
-        protocol,
-        role,
-        resume_after,
-        session,
-        token,
-        ..
-    }) = read_client(&text)
-    else {
-        let why = match read_client(&text) {
-            Err(e) => format!("the first message must be a hello ({})", sanitize(&e)),
-            Ok(_) => "the first message must be a hello".into(),
-        };
-        return conn.refuse(ErrorCode::NoHello, &why).await;
+    let (protocol, role, resume_after, session, token) = match read_client(&text) {
+        Ok(ClientMsg::Hello {
+            protocol,
+            role,
+            resume_after,
+            session,
+            token,
+            ..
+        }) => (protocol, role, resume_after, session, token),
+        Ok(_) => {
+            return conn
+                .refuse(ErrorCode::NoHello, "the first message must be a hello")
+                .await
+        }
+        Err(e) => {
+            let why = format!("the first message must be a hello ({})", sanitize(&e));
+            return conn.refuse(ErrorCode::NoHello, &why).await;
+        }
     };
     if protocol.split('.').next() != PROTOCOL.split('.').next() {
         return conn

@@ -124,6 +124,9 @@ pub enum RecordOut {
 #[derive(Debug, Default)]
 pub struct Applied {
     pub dirty: bool,
+    /// Only time moved, and a clock on screen shows a new second: worth a redraw, but not
+    /// more often than a clock needs (see [`Effects::ticked`]).
+    pub ticked: bool,
     pub changes: Vec<Stamped>,
 }
 
@@ -134,6 +137,9 @@ pub struct Applied {
 pub struct Effects {
     /// Something visible changed: the screen needs a redraw.
     pub dirty: bool,
+    /// Only the clocks on screen moved (the time, bake bars, data ages): a redraw can wait
+    /// for the clock's own pace, a few times a second, however fast a replay runs.
+    pub ticked: bool,
     pub quit: bool,
     /// Reported changes (headless NDJSON), when the state tracks them.
     pub changes: Vec<Stamped>,
@@ -148,12 +154,14 @@ impl Effects {
     /// Takes in what applying an event to the state produced.
     pub fn absorb(&mut self, applied: Applied) {
         self.dirty |= applied.dirty;
+        self.ticked |= applied.ticked;
         self.changes.extend(applied.changes);
     }
 
     /// Takes in another input's effects.
     pub fn merge(&mut self, other: Effects) {
         self.dirty |= other.dirty;
+        self.ticked |= other.ticked;
         self.quit |= other.quit;
         self.changes.extend(other.changes);
         self.audit.extend(other.audit);

@@ -10,6 +10,7 @@ pub mod metrics_poll;
 pub mod prometheus;
 pub mod replay;
 pub mod run;
+pub mod screen;
 pub mod sinks;
 pub mod snapshot;
 pub mod terminal;

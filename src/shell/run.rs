@@ -1,7 +1,9 @@
 //! The event loop: every source feeds one bounded channel; the loop receives, applies each
 //! input to the console ([`App::apply`]), executes the effects ([`Sinks::execute`]; what
 //! failed comes back as inputs), and draws at most once per frame budget, and only when
-//! something changed. With nothing arriving it sleeps: no timers, no redraws.
+//! something changed. A change that is only the clocks moving waits for the clock's budget
+//! instead, so a fast replay redraws its clock a few times a second, not thirty. With
+//! nothing arriving it sleeps: no timers, no redraws.
 
 use std::time::{Duration, Instant};
 
@@ -19,6 +21,9 @@ use super::sinks::Sinks;
 
 /// Shortest time between two frames.
 pub const FRAME_BUDGET: Duration = Duration::from_millis(16);
+/// Shortest time between two frames when only the clocks moved: the clocks show seconds, and
+/// four redraws a second keep a playing replay's clock smooth enough to read.
+pub const CLOCK_BUDGET: Duration = Duration::from_millis(250);
 /// Capacity of the input channel.
 pub const CHANNEL: usize = 256;
 
@@ -29,22 +34,46 @@ pub struct Stats {
     pub inputs: u64,
 }
 
+/// Whether the screen needs drawing, and how soon.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Redraw {
+    /// Something other than time changed: draw within [`FRAME_BUDGET`].
+    pub dirty: bool,
+    /// The clocks moved: draw within [`CLOCK_BUDGET`].
+    pub ticked: bool,
+}
+
+impl Redraw {
+    /// The shortest time after the last frame that the next one may be drawn, if any is due.
+    #[must_use]
+    pub fn budget(self) -> Option<Duration> {
+        if self.dirty {
+            Some(FRAME_BUDGET)
+        } else if self.ticked {
+            Some(CLOCK_BUDGET)
+        } else {
+            None
+        }
+    }
+}
+
 /// Applies one input and executes its effects, then whatever the sinks reported back.
-/// Returns whether the screen needs drawing and whether to quit.
-pub fn step(app: &mut App, sinks: &mut Sinks, input: Input) -> (bool, bool) {
-    let (mut dirty, mut quit) = (false, false);
+/// Returns what the screen needs and whether to quit.
+pub fn step(app: &mut App, sinks: &mut Sinks, input: Input) -> (Redraw, bool) {
+    let (mut redraw, mut quit) = (Redraw::default(), false);
     let mut queue = vec![input];
     while let Some(input) = queue.pop() {
         let fx = app.apply(input);
-        dirty |= fx.dirty;
+        redraw.dirty |= fx.dirty;
+        redraw.ticked |= fx.ticked;
         quit |= fx.quit;
         queue.extend(sinks.execute(fx, app.state.plan.spec.t0));
     }
-    (dirty, quit)
+    (redraw, quit)
 }
 
 /// Runs the console on a screen until quit. `wrap_draw` lets a caller wrap each frame
-/// (synchronized update markers on a real terminal).
+/// (synchronized update markers and one write on a real terminal).
 ///
 /// # Errors
 /// Drawing failed (the terminal went away).
@@ -57,26 +86,30 @@ pub async fn run<B: Backend<Error: Send + Sync + 'static>>(
     mut wrap_draw: impl FnMut(&mut Terminal<B>, &dyn Fn(&mut ratatui::Frame)) -> std::io::Result<()>,
 ) -> std::io::Result<Stats> {
     let mut stats = Stats::default();
-    let mut dirty = true;
+    let mut redraw = Redraw {
+        dirty: true,
+        ticked: false,
+    };
     let mut last_draw: Option<Instant> = None;
     app.ui.themes = crate::view::theme::BUILTIN
         .iter()
         .map(|(n, _)| (*n).to_string())
         .collect();
     let mut handle =
-        |m: Input, app: &mut App, look: &mut Look, dirty: &mut bool, stats: &mut Stats| {
+        |m: Input, app: &mut App, look: &mut Look, redraw: &mut Redraw, stats: &mut Stats| {
             stats.inputs += 1;
-            let (d, q) = step(app, sinks, m);
-            *dirty |= d;
+            let (r, q) = step(app, sinks, m);
+            redraw.dirty |= r.dirty;
+            redraw.ticked |= r.ticked;
             if let Some(name) = app.ui.theme_request.take() {
                 switch_theme(app, look, &name);
-                *dirty = true;
+                redraw.dirty = true;
             }
             q
         };
     loop {
-        if dirty {
-            let due = last_draw.map_or(Instant::now(), |t| t + FRAME_BUDGET);
+        if let Some(budget) = redraw.budget() {
+            let due = last_draw.map_or(Instant::now(), |t| t + budget);
             if Instant::now() >= due {
                 let size = terminal.size().map_err(std::io::Error::other)?;
                 // The page the timeline scrolls by is whatever fits on this screen now.
@@ -90,22 +123,22 @@ pub async fn run<B: Backend<Error: Send + Sync + 'static>>(
                 wrap_draw(terminal, &|f| view::render(f, app, look))?;
                 stats.frames += 1;
                 last_draw = Some(Instant::now());
-                dirty = false;
+                redraw = Redraw::default();
                 continue;
             }
-            // Something changed but the last frame was very recent: wait for the budget or
+            // Something changed but the last frame was too recent: wait for the budget or
             // for more input, whichever comes first.
             tokio::select! {
                 () = tokio::time::sleep_until(due.into()) => continue,
                 msg = rx.recv() => match msg {
-                    Some(m) => if handle(m, app, look, &mut dirty, &mut stats) { return Ok(stats) },
+                    Some(m) => if handle(m, app, look, &mut redraw, &mut stats) { return Ok(stats) },
                     None => return Ok(stats),
                 },
             }
         } else {
             match rx.recv().await {
                 Some(m) => {
-                    if handle(m, app, look, &mut dirty, &mut stats) {
+                    if handle(m, app, look, &mut redraw, &mut stats) {
                         return Ok(stats);
                     }
                 }
@@ -114,7 +147,7 @@ pub async fn run<B: Backend<Error: Send + Sync + 'static>>(
         }
         // Drain whatever else is already queued before drawing.
         while let Ok(m) = rx.try_recv() {
-            if handle(m, app, look, &mut dirty, &mut stats) {
+            if handle(m, app, look, &mut redraw, &mut stats) {
                 return Ok(stats);
             }
         }

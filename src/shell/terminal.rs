@@ -1,5 +1,5 @@
 //! The terminal: raw mode and the alternate screen, restored on every way out (drop, panic,
-//! signal), and synchronized updates around each frame.
+//! signal), and each frame one synchronized update in one write (see [`Screen`]).
 
 use std::io::{self, Stdout, Write};
 
@@ -7,12 +7,13 @@ use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
 use crossterm::{cursor, execute};
-use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
+
+use super::screen::Screen;
 
 /// Owns the terminal while the console runs; puts it back when dropped.
 pub struct Guard {
-    pub terminal: Terminal<CrosstermBackend<Stdout>>,
+    pub terminal: Terminal<Screen<Stdout>>,
 }
 
 impl Guard {
@@ -37,7 +38,7 @@ impl Guard {
             restore();
             return Err(e);
         }
-        let terminal = Terminal::new(CrosstermBackend::new(out)).inspect_err(|_| restore())?;
+        let terminal = Terminal::new(Screen::new(out)).inspect_err(|_| restore())?;
         Ok(Guard { terminal })
     }
 }
@@ -46,7 +47,12 @@ impl Guard {
 pub fn restore() {
     let _ = disable_raw_mode();
     let mut out = io::stdout();
-    let _ = execute!(out, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        crossterm::style::SetAttribute(crossterm::style::Attribute::Reset),
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -56,23 +62,18 @@ impl Drop for Guard {
     }
 }
 
-/// Draws one frame inside a synchronized update, so terminals that support it show the whole
-/// frame at once (and slow links carry one burst per frame).
+/// Draws one frame as one synchronized update, so terminals that support it show the whole
+/// frame at once, and slow links carry one burst per frame: one `write()`, and none for a
+/// frame that changed nothing.
 ///
 /// # Errors
 /// Writing to the terminal failed.
 pub fn synchronized_draw<W: Write>(
-    term: &mut Terminal<CrosstermBackend<W>>,
+    term: &mut Terminal<Screen<W>>,
     draw: &dyn Fn(&mut ratatui::Frame),
 ) -> std::io::Result<()> {
-    crossterm::queue!(
-        term.backend_mut(),
-        crossterm::terminal::BeginSynchronizedUpdate
-    )?;
-    term.draw(|f| draw(f))?;
-    crossterm::execute!(
-        term.backend_mut(),
-        crossterm::terminal::EndSynchronizedUpdate
-    )?;
-    Ok(())
+    term.backend_mut().begin_frame();
+    let drawn = term.draw(|f| draw(f)).map(|_| ());
+    let written = term.backend_mut().end_frame();
+    drawn.and(written)
 }

@@ -22,7 +22,7 @@ impl State {
         let before_secs = self.now.0.div_euclid(1000);
         self.now = t;
         // The clocks on screen move once a second; bake bars and data ages with them.
-        fx.dirty = t.0.div_euclid(1000) != before_secs;
+        fx.ticked = t.0.div_euclid(1000) != before_secs;
         self.clock_sweep(t, fx);
     }
 

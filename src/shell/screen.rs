@@ -1,0 +1,711 @@
+//! The bytes a frame costs on the wire. A ratatui backend that knows what the terminal is
+//! showing and how its pen is set, so that a frame says only what changed:
+//!
+//! - one `write()` a frame, synchronized-update markers included, and nothing at all for a
+//!   frame in which no cell changed;
+//! - the pen (colours and attributes) carries over from one frame to the next: no reset at
+//!   the end of every frame, and an attribute change says only what changed, in one SGR;
+//! - the sixteen ANSI colours as their short codes (`32`, `97`), which a 16-colour terminal
+//!   understands, rather than `38;5;N`;
+//! - the shortest cursor move: none, a carriage return, line feeds and backspaces (raw mode
+//!   does no output processing, so a line feed only goes down), a relative step, or
+//!   rewriting the one to four unchanged cells in between when they are plain text in the
+//!   current pen;
+//! - the cursor hidden once, not once a frame.
+//!
+//! What the terminal shows is kept in a shadow of the screen, updated by every frame; the
+//! cursor's place is forgotten wherever a terminal could disagree about it (after a cell that
+//! is not one column wide, after the last column), and set again with an absolute move.
+
+use std::io::{self, Write};
+
+use ratatui::backend::{Backend, ClearType, WindowSize};
+use ratatui::buffer::{Cell, CellDiffOption};
+use ratatui::layout::{Position, Size};
+use ratatui::style::{Color, Modifier};
+use unicode_width::UnicodeWidthStr;
+
+/// Starts a synchronized update: the terminal shows the frame when it ends.
+const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
+/// Ends a synchronized update.
+const END_FRAME: &[u8] = b"\x1b[?2026l";
+/// The most unchanged cells rewritten instead of a cursor move.
+const MOST_REWRITTEN: u16 = 4;
+/// The fewest cells a shift of part of a row must save writing to be worth its two
+/// sequences and two moves.
+const MIN_SHIFTED: usize = 6;
+/// The most rows gone down by line feeds (one byte each) rather than `CSI n B`.
+const MOST_LINE_FEEDS: u16 = 4;
+/// The most columns gone back by backspaces (one byte each) rather than `CSI n D`.
+const MOST_BACKSPACES: u16 = 3;
+
+/// How the terminal draws the next character: colours and attributes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pen {
+    fg: Color,
+    bg: Color,
+    underline: Color,
+    modifier: Modifier,
+}
+
+/// The pen after SGR 0.
+const PLAIN: Pen = Pen {
+    fg: Color::Reset,
+    bg: Color::Reset,
+    underline: Color::Reset,
+    modifier: Modifier::empty(),
+};
+
+impl Pen {
+    fn of(cell: &Cell) -> Pen {
+        Pen {
+            fg: cell.fg,
+            bg: cell.bg,
+            underline: cell.underline_color,
+            modifier: cell.modifier,
+        }
+    }
+}
+
+/// A terminal backend over any writer, writing the fewest bytes for each frame.
+pub struct Screen<W: Write> {
+    out: W,
+    /// What has not been written yet: the frame being drawn.
+    buf: Vec<u8>,
+    /// Where the current frame's bytes begin in `buf` (after its begin marker), while one is
+    /// being drawn.
+    frame_at: Option<usize>,
+    /// The terminal's pen, if known.
+    pen: Option<Pen>,
+    /// The cursor's place, if known (0-based column, row).
+    at: Option<(u16, u16)>,
+    /// Whether the cursor is shown, if known.
+    visible: Option<bool>,
+    /// What the terminal shows, row by row; empty when not known.
+    shadow: Vec<Cell>,
+    /// The shadow's size, and the terminal's size when `fixed` is set.
+    size: Size,
+    /// A size that does not come from the terminal (off-screen tests, benchmarks).
+    fixed: bool,
+    /// Room to compose cursor moves and SGRs in before choosing the shortest.
+    scratch: [Vec<u8>; 3],
+}
+
+impl<W: Write> Screen<W> {
+    /// A screen on a terminal: its size is asked of the terminal.
+    pub fn new(out: W) -> Screen<W> {
+        let (width, height) = crossterm::terminal::size().unwrap_or((80, 24));
+        let size = Size { width, height };
+        Screen::with(out, size, false)
+    }
+
+    /// A screen of a fixed size, whatever the writer is.
+    pub fn fixed(out: W, width: u16, height: u16) -> Screen<W> {
+        Screen::with(out, Size { width, height }, true)
+    }
+
+    fn with(out: W, size: Size, fixed: bool) -> Screen<W> {
+        Screen {
+            out,
+            buf: Vec::with_capacity(16 * 1024),
+            frame_at: None,
+            pen: None,
+            at: None,
+            visible: None,
+            shadow: Vec::new(),
+            size,
+            fixed,
+            scratch: [
+                Vec::with_capacity(32),
+                Vec::with_capacity(32),
+                Vec::with_capacity(32),
+            ],
+        }
+    }
+
+    /// The writer, for tests that read what was written.
+    pub fn writer(&self) -> &W {
+        &self.out
+    }
+
+    /// The writer, for tests that take what was written.
+    pub fn writer_mut(&mut self) -> &mut W {
+        &mut self.out
+    }
+
+    /// Starts a frame: what is drawn until [`Screen::end_frame`] goes out as one
+    /// synchronized update in one write.
+    pub fn begin_frame(&mut self) {
+        self.buf.extend_from_slice(BEGIN_FRAME);
+        self.frame_at = Some(self.buf.len());
+    }
+
+    /// Ends the frame and writes it, in one `write()` unless the terminal takes less; a frame
+    /// that changed nothing writes nothing.
+    ///
+    /// # Errors
+    /// Writing to the terminal failed.
+    pub fn end_frame(&mut self) -> io::Result<()> {
+        let Some(at) = self.frame_at.take() else {
+            return self.commit();
+        };
+        if self.buf.len() == at {
+            self.buf.truncate(at - BEGIN_FRAME.len());
+        } else {
+            self.buf.extend_from_slice(END_FRAME);
+        }
+        self.commit()
+    }
+
+    fn commit(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let res = self
+            .out
+            .write_all(&self.buf)
+            .and_then(|()| self.out.flush());
+        self.buf.clear();
+        if res.is_err() {
+            // Part of it may have gone out: nothing about the terminal is known any more.
+            self.forget();
+        }
+        res
+    }
+
+    /// Forgets the pen, the cursor and the screen's contents: the next frame says all.
+    fn forget(&mut self) {
+        self.pen = None;
+        self.at = None;
+        self.visible = None;
+        self.shadow.clear();
+    }
+
+    /// Moves the cursor to (`x`, `y`) in the fewest bytes.
+    fn goto(&mut self, x: u16, y: u16) {
+        if self.at == Some((x, y)) {
+            return;
+        }
+        let [abs, rel, alt] = &mut self.scratch;
+        abs.clear();
+        cup(abs, x, y);
+        let mut best: &[u8] = abs;
+        if let Some((cx, cy)) = self.at {
+            rel.clear();
+            if y > cy && y - cy <= MOST_LINE_FEEDS {
+                // Raw mode has no output processing: a line feed goes straight down.
+                rel.resize(usize::from(y - cy), b'\n');
+            } else if y > cy {
+                csi_n(rel, y - cy, b'B');
+            } else if y < cy {
+                csi_n(rel, cy - y, b'A');
+            }
+            if x > cx {
+                let gap = x - cx;
+                let rewrite = y == cy && gap <= MOST_REWRITTEN && {
+                    let (shadow, width, pen) = (&self.shadow, self.size.width, self.pen);
+                    rewritable(shadow, width, pen, y, cx, x)
+                };
+                if rewrite {
+                    for col in cx..x {
+                        let i = usize::from(y) * usize::from(self.size.width) + usize::from(col);
+                        rel.extend_from_slice(self.shadow[i].symbol().as_bytes());
+                    }
+                } else {
+                    csi_n(rel, gap, b'C');
+                }
+            } else if x < cx {
+                // Back by a relative step, or to the left edge and on from there.
+                alt.clear();
+                alt.push(b'\r');
+                if x > 0 {
+                    csi_n(alt, x, b'C');
+                }
+                let start = alt.len();
+                if cx - x <= MOST_BACKSPACES {
+                    alt.resize(start + usize::from(cx - x), 0x08);
+                } else {
+                    csi_n(alt, cx - x, b'D');
+                }
+                let (home, back) = alt.split_at(start);
+                rel.extend_from_slice(if home.len() <= back.len() { home } else { back });
+            }
+            if rel.len() < best.len() {
+                best = rel;
+            }
+        }
+        self.buf.extend_from_slice(best);
+        self.at = Some((x, y));
+    }
+
+    /// Sets the pen to `want` in one SGR, the shorter of a change and a reset.
+    fn set_pen(&mut self, want: Pen) {
+        if self.pen == Some(want) {
+            return;
+        }
+        let [full, diff, _] = &mut self.scratch;
+        full.clear();
+        full.push(b'0');
+        params_from(full, PLAIN, want);
+        let mut chosen: &[u8] = full;
+        if let Some(from) = self.pen {
+            diff.clear();
+            params_from(diff, from, want);
+            // The change starts with a separator; the reset starts with its 0.
+            if diff.len() - 1 <= full.len() {
+                chosen = &diff[1..];
+            }
+        }
+        self.buf.extend_from_slice(b"\x1b[");
+        self.buf.extend_from_slice(chosen);
+        self.buf.push(b'm');
+        self.pen = Some(want);
+    }
+
+    /// Draws one row's changed cells (all on the same row, left to right).
+    fn draw_row(&mut self, row: &[(u16, u16, &Cell)]) {
+        let Some(&(_, y, _)) = row.first() else {
+            return;
+        };
+        let shifted = self.shift(y, row);
+        let mut cells = row.iter().copied().peekable();
+        while let Some((x, y, cell)) = cells.next() {
+            if shifted.as_ref().is_some_and(|r| r.contains(&x))
+                && self.shadow_cell(x, y).is_some_and(|c| c == cell)
+            {
+                continue;
+            }
+            // Writing over the first half of a wide character leaves its other half to the
+            // terminal, which clears it in the current pen (a visible underline, reverse or
+            // background): say what is there, unless the frame says it next anyway.
+            let now = symbol_width(cell).max(1);
+            let end = (x..x.saturating_add(now))
+                .map(|p| p.saturating_add(self.width_at(p, y)))
+                .max()
+                .unwrap_or(x);
+            self.put(x, y, cell);
+            for tx in x.saturating_add(now)..end {
+                if cells.peek().is_some_and(|&(nx, ny, _)| (nx, ny) == (tx, y)) {
+                    continue;
+                }
+                if let Some(trail) = self.shadow_cell(tx, y).cloned() {
+                    self.put(tx, y, &trail);
+                }
+            }
+        }
+    }
+
+    /// Where a stretch of row `y` moved one column left (a sparkline taking a new sample, a
+    /// ticker): deletes a character at its start and inserts one at its end, so the terminal
+    /// moves the stretch itself, and writes the one new cell. Returns the columns the shadow
+    /// now holds as the frame wants them, if it did.
+    fn shift(
+        &mut self,
+        y: u16,
+        row: &[(u16, u16, &Cell)],
+    ) -> Option<std::ops::RangeInclusive<u16>> {
+        if row.len() < MIN_SHIFTED || self.shadow.is_empty() || y >= self.size.height {
+            return None;
+        }
+        let width = usize::from(self.size.width);
+        let start = usize::from(y) * width;
+        let old = &self.shadow[start..start + width];
+        let mut new: Vec<&Cell> = old.iter().collect();
+        for &(x, _, c) in row {
+            new[usize::from(x)] = c;
+        }
+        // Only narrow text: a wide character would move differently in different terminals.
+        let narrow = |c: &Cell| symbol_width(c) == 1;
+        if !old.iter().all(narrow) || !new.iter().all(|c| narrow(c)) {
+            return None;
+        }
+        // The longest run of columns whose new cell is the old cell one to the right, by how
+        // many cells it saves writing.
+        // (first column, last column, cells saved), and the run so far: (first, saved).
+        let mut best: Option<(usize, usize, usize)> = None;
+        let mut run: Option<(usize, usize)> = None;
+        for x in 0..width - 1 {
+            if *new[x] == old[x + 1] {
+                let (from, saved) = run.unwrap_or((x, 0));
+                let saved = saved + usize::from(*new[x] != old[x]);
+                run = Some((from, saved));
+                if best.is_none_or(|(_, _, s)| saved > s) {
+                    best = Some((from, x, saved));
+                }
+            } else {
+                run = None;
+            }
+        }
+        let (a, e, saved) = best?;
+        if saved < MIN_SHIFTED {
+            return None;
+        }
+        let last = new[e + 1].clone();
+        let (a, e) = (a as u16, e as u16);
+        self.goto(a, y);
+        self.buf.extend_from_slice(b"\x1b[P");
+        self.goto(e + 1, y);
+        self.buf.extend_from_slice(b"\x1b[@");
+        self.shadow[start + usize::from(a)..=start + usize::from(e) + 1].rotate_left(1);
+        // The inserted cell is blank in the current pen: write what belongs there.
+        self.put(e + 1, y, &last);
+        Some(a..=e + 1)
+    }
+
+    fn put(&mut self, x: u16, y: u16, cell: &Cell) {
+        self.goto(x, y);
+        self.set_pen(Pen::of(cell));
+        let symbol = cell.symbol();
+        self.buf.extend_from_slice(symbol.as_bytes());
+        let width = symbol_width(cell);
+        self.at = (width == 1 && x + 1 < self.size.width).then_some((x + 1, y));
+        if !self.shadow.is_empty() && x < self.size.width && y < self.size.height {
+            let i = usize::from(y) * usize::from(self.size.width) + usize::from(x);
+            self.shadow[i].clone_from(cell);
+            // The cells a wide character covers are blank in ratatui's buffer, and hidden.
+            let covered =
+                usize::from(width.saturating_sub(1)).min(usize::from(self.size.width - 1 - x));
+            for c in &mut self.shadow[i + 1..=i + covered] {
+                c.reset();
+            }
+        }
+    }
+
+    fn shadow_cell(&self, x: u16, y: u16) -> Option<&Cell> {
+        if x >= self.size.width || y >= self.size.height {
+            return None;
+        }
+        self.shadow
+            .get(usize::from(y) * usize::from(self.size.width) + usize::from(x))
+    }
+
+    /// How many columns the terminal shows the cell at (`x`, `y`) taking, as far as known.
+    fn width_at(&self, x: u16, y: u16) -> u16 {
+        self.shadow_cell(x, y).map_or(1, symbol_width)
+    }
+
+    /// The shadow of a blank screen of the current size.
+    fn blank(&mut self) {
+        let n = usize::from(self.size.width) * usize::from(self.size.height);
+        self.shadow.clear();
+        self.shadow.resize(n, Cell::EMPTY);
+    }
+
+    fn size_now(&self) -> io::Result<Size> {
+        if self.fixed {
+            return Ok(self.size);
+        }
+        let (width, height) = crossterm::terminal::size()?;
+        Ok(Size { width, height })
+    }
+
+    /// A fixed screen's new size (as a terminal's resize would be).
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.size = Size { width, height };
+        self.shadow.clear();
+        self.at = None;
+    }
+}
+
+/// The columns a cell's text takes; 0 for a cell of a forced width, which is something
+/// other than text: where the cursor ends up after it is the terminal's business.
+fn symbol_width(cell: &Cell) -> u16 {
+    if cell.diff_option == CellDiffOption::None {
+        cell.symbol().width() as u16
+    } else {
+        0
+    }
+}
+
+/// Whether the cells from `from` up to `to` on row `y` of `shadow` can be written again as
+/// they are, one byte each, in `pen`.
+fn rewritable(shadow: &[Cell], width: u16, pen: Option<Pen>, y: u16, from: u16, to: u16) -> bool {
+    let Some(pen) = pen else {
+        return false;
+    };
+    let row = usize::from(y) * usize::from(width);
+    (from..to).all(|x| {
+        shadow.get(row + usize::from(x)).is_some_and(|c| {
+            let s = c.symbol().as_bytes();
+            c.diff_option == CellDiffOption::None
+                && s.len() == 1
+                && (s[0] == b' ' || s[0].is_ascii_graphic())
+                && Pen::of(c) == pen
+        })
+    })
+}
+
+/// `CSI n X`, with `n` left out when it is 1.
+fn csi_n(out: &mut Vec<u8>, n: u16, x: u8) {
+    out.extend_from_slice(b"\x1b[");
+    if n != 1 {
+        push_num(out, n);
+    }
+    out.push(x);
+}
+
+/// The absolute move, 0-based in, 1-based out, defaults left out.
+fn cup(out: &mut Vec<u8>, x: u16, y: u16) {
+    out.extend_from_slice(b"\x1b[");
+    if (x, y) != (0, 0) {
+        if y != 0 {
+            push_num(out, y + 1);
+        }
+        if x != 0 {
+            out.push(b';');
+            push_num(out, x + 1);
+        }
+    }
+    out.push(b'H');
+}
+
+fn push_num(out: &mut Vec<u8>, n: impl Into<u32>) {
+    let n: u32 = n.into();
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+/// Appends `;P` for each SGR parameter that takes the pen from `from` to `to`.
+fn params_from(out: &mut Vec<u8>, from: Pen, to: Pen) {
+    let removed = from.modifier - to.modifier;
+    let mut added = to.modifier - from.modifier;
+    let param = |out: &mut Vec<u8>, p: &[u8]| {
+        out.push(b';');
+        out.extend_from_slice(p);
+    };
+    if removed.intersects(Modifier::BOLD | Modifier::DIM) {
+        param(out, b"22");
+        added |= to.modifier & (Modifier::BOLD | Modifier::DIM);
+    }
+    if removed.contains(Modifier::ITALIC) {
+        param(out, b"23");
+    }
+    if removed.contains(Modifier::UNDERLINED) {
+        param(out, b"24");
+    }
+    if removed.intersects(Modifier::SLOW_BLINK | Modifier::RAPID_BLINK) {
+        param(out, b"25");
+        added |= to.modifier & (Modifier::SLOW_BLINK | Modifier::RAPID_BLINK);
+    }
+    if removed.contains(Modifier::REVERSED) {
+        param(out, b"27");
+    }
+    if removed.contains(Modifier::HIDDEN) {
+        param(out, b"28");
+    }
+    if removed.contains(Modifier::CROSSED_OUT) {
+        param(out, b"29");
+    }
+    for (m, p) in [
+        (Modifier::BOLD, b"1"),
+        (Modifier::DIM, b"2"),
+        (Modifier::ITALIC, b"3"),
+        (Modifier::UNDERLINED, b"4"),
+        (Modifier::SLOW_BLINK, b"5"),
+        (Modifier::RAPID_BLINK, b"6"),
+        (Modifier::REVERSED, b"7"),
+        (Modifier::HIDDEN, b"8"),
+        (Modifier::CROSSED_OUT, b"9"),
+    ] {
+        if added.contains(m) {
+            param(out, p);
+        }
+    }
+    if to.fg != from.fg {
+        out.push(b';');
+        color(out, to.fg, Layer::Fg);
+    }
+    if to.bg != from.bg {
+        out.push(b';');
+        color(out, to.bg, Layer::Bg);
+    }
+    if to.underline != from.underline {
+        out.push(b';');
+        color(out, to.underline, Layer::Underline);
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    Fg,
+    Bg,
+    Underline,
+}
+
+/// One colour's SGR parameter: the ANSI codes for the sixteen colours, `38;5;N` for the rest
+/// of the palette, `38;2;R;G;B` for true colour.
+fn color(out: &mut Vec<u8>, c: Color, layer: Layer) {
+    let ansi = match c {
+        Color::Black => Some(0),
+        Color::Red => Some(1),
+        Color::Green => Some(2),
+        Color::Yellow => Some(3),
+        Color::Blue => Some(4),
+        Color::Magenta => Some(5),
+        Color::Cyan => Some(6),
+        Color::Gray => Some(7),
+        Color::DarkGray => Some(8),
+        Color::LightRed => Some(9),
+        Color::LightGreen => Some(10),
+        Color::LightYellow => Some(11),
+        Color::LightBlue => Some(12),
+        Color::LightMagenta => Some(13),
+        Color::LightCyan => Some(14),
+        Color::White => Some(15),
+        Color::Indexed(n) if n < 16 => Some(n),
+        _ => None,
+    };
+    match (layer, c, ansi) {
+        (Layer::Fg, Color::Reset, _) => out.extend_from_slice(b"39"),
+        (Layer::Bg, Color::Reset, _) => out.extend_from_slice(b"49"),
+        (Layer::Underline, Color::Reset, _) => out.extend_from_slice(b"59"),
+        (Layer::Fg, _, Some(n)) if n < 8 => push_num(out, 30 + n),
+        (Layer::Fg, _, Some(n)) => push_num(out, 90 + n - 8),
+        (Layer::Bg, _, Some(n)) if n < 8 => push_num(out, 40 + n),
+        (Layer::Bg, _, Some(n)) => push_num(out, 100 + n - 8),
+        (_, _, ansi) => {
+            out.extend_from_slice(match layer {
+                Layer::Fg => b"38",
+                Layer::Bg => b"48",
+                Layer::Underline => b"58",
+            });
+            match (c, ansi) {
+                (Color::Rgb(r, g, b), _) => {
+                    out.extend_from_slice(b";2;");
+                    push_num(out, r);
+                    out.push(b';');
+                    push_num(out, g);
+                    out.push(b';');
+                    push_num(out, b);
+                }
+                (Color::Indexed(n), _) | (_, Some(n)) => {
+                    out.extend_from_slice(b";5;");
+                    push_num(out, n);
+                }
+                _ => out.extend_from_slice(b";5;7"),
+            }
+        }
+    }
+}
+
+impl<W: Write> Backend for Screen<W> {
+    type Error = io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        if self.shadow.is_empty() {
+            // Not known: everything drawn now is what the terminal shows from here on, and
+            // whatever is not drawn has to be trusted to what ratatui last drew.
+            self.blank();
+        }
+        let cells: Vec<(u16, u16, &Cell)> = content.collect();
+        for row in cells.chunk_by(|a, b| a.1 == b.1) {
+            self.draw_row(row);
+        }
+        Ok(())
+    }
+
+    fn hide_cursor(&mut self) -> io::Result<()> {
+        if self.visible != Some(false) {
+            self.buf.extend_from_slice(b"\x1b[?25l");
+            self.visible = Some(false);
+        }
+        Ok(())
+    }
+
+    fn show_cursor(&mut self) -> io::Result<()> {
+        if self.visible != Some(true) {
+            self.buf.extend_from_slice(b"\x1b[?25h");
+            self.visible = Some(true);
+        }
+        Ok(())
+    }
+
+    fn get_cursor_position(&mut self) -> io::Result<Position> {
+        // Asking the terminal would race the key reader for its answer; where the cursor
+        // is not known, the top left is as good as any (it is hidden, and moved before use).
+        let (x, y) = self.at.unwrap_or((0, 0));
+        Ok(Position { x, y })
+    }
+
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> io::Result<()> {
+        let p = position.into();
+        self.goto(p.x, p.y);
+        Ok(())
+    }
+
+    fn clear(&mut self) -> io::Result<()> {
+        self.clear_region(ClearType::All)
+    }
+
+    fn clear_region(&mut self, clear_type: ClearType) -> io::Result<()> {
+        // A terminal clears with the current background: clear with the plain pen.
+        self.set_pen(PLAIN);
+        self.buf.extend_from_slice(match clear_type {
+            ClearType::All => b"\x1b[2J",
+            ClearType::AfterCursor => b"\x1b[J",
+            ClearType::BeforeCursor => b"\x1b[1J",
+            ClearType::CurrentLine => b"\x1b[2K",
+            ClearType::UntilNewLine => b"\x1b[K",
+        });
+        if clear_type == ClearType::All {
+            if !self.fixed {
+                self.size = self.size_now()?;
+            }
+            // A screen is cleared when it was resized, and a resize can move the cursor (a
+            // terminal growing taller pulls lines back from its scrollback).
+            self.at = None;
+            self.blank();
+        } else {
+            self.shadow.clear();
+        }
+        Ok(())
+    }
+
+    fn size(&self) -> io::Result<Size> {
+        self.size_now()
+    }
+
+    fn window_size(&mut self) -> io::Result<WindowSize> {
+        if self.fixed {
+            return Ok(WindowSize {
+                columns_rows: self.size,
+                pixels: Size::default(),
+            });
+        }
+        let w = crossterm::terminal::window_size()?;
+        Ok(WindowSize {
+            columns_rows: Size {
+                width: w.columns,
+                height: w.rows,
+            },
+            pixels: Size {
+                width: w.width,
+                height: w.height,
+            },
+        })
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        // Inside a frame, the frame's end writes; outside one, now.
+        if self.frame_at.is_some() {
+            return Ok(());
+        }
+        self.commit()
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,360 @@
+use std::io::Write;
+
+use proptest::prelude::*;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Terminal;
+
+use super::Screen;
+use crate::shell::terminal::synchronized_draw;
+
+/// A writer that keeps every `write()` it was given, apart.
+#[derive(Default)]
+struct Writes(Vec<Vec<u8>>);
+
+impl Write for Writes {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.push(b.to_vec());
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn term(w: u16, h: u16) -> Terminal<Screen<Writes>> {
+    Terminal::new(Screen::fixed(Writes::default(), w, h)).expect("an off-screen terminal")
+}
+
+/// Draws `lines` (one styled run each) as the console's loop draws a frame; returns what
+/// this frame wrote, write by write, and the frame itself.
+fn drawn(
+    t: &mut Terminal<Screen<Writes>>,
+    lines: &[Vec<(String, Style)>],
+) -> (Vec<Vec<u8>>, Buffer) {
+    let lines: Vec<Line<'static>> = lines
+        .iter()
+        .map(|runs| {
+            Line::from(
+                runs.iter()
+                    .map(|(s, st)| Span::styled(s.clone(), *st))
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    t.backend_mut().begin_frame();
+    let buffer = t
+        .draw(|f| f.render_widget(Paragraph::new(lines.clone()), f.area()))
+        .expect("drawing off screen")
+        .buffer
+        .clone();
+    t.backend_mut().end_frame().expect("writing off screen");
+    (std::mem::take(&mut t.backend_mut().writer_mut().0), buffer)
+}
+
+fn frame(t: &mut Terminal<Screen<Writes>>, lines: &[Vec<(String, Style)>]) -> Vec<Vec<u8>> {
+    drawn(t, lines).0
+}
+
+fn plain(text: &str) -> Vec<(String, Style)> {
+    vec![(text.to_string(), Style::default())]
+}
+
+#[test]
+fn a_frame_is_one_write_and_a_frame_that_changed_nothing_is_none() {
+    let mut t = term(20, 3);
+    synchronized_draw(&mut t, &|f| {
+        f.render_widget(Paragraph::new("wave 2 of 4\nhealthy"), f.area());
+    })
+    .expect("drawing off screen");
+    let first = std::mem::take(&mut t.backend_mut().writer_mut().0);
+    assert_eq!(first.len(), 1, "one write for the frame: {first:?}");
+    assert!(first[0].starts_with(b"\x1b[?2026h") && first[0].ends_with(b"\x1b[?2026l"));
+    let again = frame(&mut t, &[plain("wave 2 of 4"), plain("healthy")]);
+    assert!(
+        again.is_empty(),
+        "nothing changed, nothing written: {again:?}"
+    );
+}
+
+#[test]
+fn the_pen_and_the_hidden_cursor_carry_over_between_frames() {
+    let mut t = term(20, 3);
+    let green = Style::default()
+        .fg(Color::Green)
+        .add_modifier(Modifier::BOLD);
+    frame(&mut t, &[vec![("T+00:01".into(), green)]]);
+    let next = frame(&mut t, &[vec![("T+00:02".into(), green)]]);
+    // Only the changed digit, where it is, in the pen already set: no SGR, no reset, no
+    // cursor hiding.
+    assert_eq!(
+        String::from_utf8_lossy(&next[0]),
+        "\x1b[?2026h\x082\x1b[?2026l"
+    );
+}
+
+#[test]
+fn the_sixteen_colours_go_out_as_their_short_codes() {
+    let mut t = term(10, 1);
+    let out = frame(
+        &mut t,
+        &[vec![
+            ("a".into(), Style::default().fg(Color::Green)),
+            (
+                "b".into(),
+                Style::default().fg(Color::Indexed(9)).bg(Color::Blue),
+            ),
+            ("c".into(), Style::default().fg(Color::Indexed(200))),
+            ("d".into(), Style::default().fg(Color::Rgb(1, 2, 3))),
+        ]],
+    );
+    let s = String::from_utf8_lossy(&out[0]).into_owned();
+    assert!(s.contains("\x1b[0;32ma"), "{s:?}");
+    assert!(s.contains("\x1b[91;44mb"), "{s:?}");
+    // Back to the default background and to colour 200: a reset is shorter than saying both.
+    assert!(s.contains("\x1b[0;38;5;200mc"), "{s:?}");
+    assert!(s.contains("\x1b[38;2;1;2;3md"), "{s:?}");
+    assert!(!s.contains("38;5;2;"), "{s:?}");
+}
+
+#[test]
+fn the_cursor_takes_the_shortest_way_and_short_gaps_are_written_over() {
+    let mut t = term(20, 2);
+    frame(&mut t, &[plain("age 12s  p99 301")]);
+    let step = |t: &mut Terminal<Screen<Writes>>, text: &str| {
+        String::from_utf8_lossy(&frame(t, &[plain(text)])[0])
+            .trim_start_matches("\x1b[?2026h")
+            .trim_end_matches("\x1b[?2026l")
+            .to_string()
+    };
+    // From after the last "1" (column 16) back to column 5: the absolute move (five
+    // bytes, as short as a carriage return and five steps right); then nine cells on: a
+    // relative step.
+    assert_eq!(step(&mut t, "age 13s  p99 302"), "\x1b[;6H3\x1b[9C2");
+    // One back (column 6 to 5): a backspace.
+    assert_eq!(step(&mut t, "age 14s  p99 302"), "\x1b[;6H4");
+    assert_eq!(step(&mut t, "age 15s  p99 302"), "\x085");
+    // Five on to column 11; then column 14, with " 3" between in the same pen: rewritten,
+    // two bytes rather than a four-byte step.
+    assert_eq!(step(&mut t, "age 15s  p98 312"), "\x1b[5C8 31");
+    // Down a row to its start: a line feed and a carriage return.
+    let out = frame(&mut t, &[plain("age 15s  p98 312"), plain("x")]);
+    assert_eq!(
+        String::from_utf8_lossy(&out[0]),
+        "\x1b[?2026h\n\rx\x1b[?2026l"
+    );
+}
+
+/// A ratatui colour as vt100 reads it back.
+fn vt_color(c: Color) -> vt100::Color {
+    match c {
+        Color::Reset => vt100::Color::Default,
+        Color::Black => vt100::Color::Idx(0),
+        Color::Red => vt100::Color::Idx(1),
+        Color::Green => vt100::Color::Idx(2),
+        Color::Yellow => vt100::Color::Idx(3),
+        Color::Blue => vt100::Color::Idx(4),
+        Color::Magenta => vt100::Color::Idx(5),
+        Color::Cyan => vt100::Color::Idx(6),
+        Color::Gray => vt100::Color::Idx(7),
+        Color::DarkGray => vt100::Color::Idx(8),
+        Color::LightRed => vt100::Color::Idx(9),
+        Color::LightGreen => vt100::Color::Idx(10),
+        Color::LightYellow => vt100::Color::Idx(11),
+        Color::LightBlue => vt100::Color::Idx(12),
+        Color::LightMagenta => vt100::Color::Idx(13),
+        Color::LightCyan => vt100::Color::Idx(14),
+        Color::White => vt100::Color::Idx(15),
+        Color::Indexed(n) => vt100::Color::Idx(n),
+        Color::Rgb(r, g, b) => vt100::Color::Rgb(r, g, b),
+    }
+}
+
+/// Every cell of `want` is what the emulated terminal shows.
+fn same_screen(want: &Buffer, vt: &vt100::Parser) -> Result<(), String> {
+    let screen = vt.screen();
+    for y in 0..want.area.height {
+        let mut skip = 0;
+        for x in 0..want.area.width {
+            if skip > 0 {
+                skip -= 1;
+                continue;
+            }
+            let c = &want[(x, y)];
+            let got = screen
+                .cell(y, x)
+                .ok_or_else(|| format!("no cell at {x},{y}"))?;
+            let sym = c.symbol();
+            let w = unicode_width::UnicodeWidthStr::width(sym);
+            skip = w.saturating_sub(1);
+            let text = if sym == " " { "" } else { sym };
+            let shown = got.contents();
+            let shown = if shown == " " { "" } else { shown };
+            let wrong = |what: &str| format!("{what} at {x},{y}: want {c:?}, shown {got:?}");
+            if shown != text {
+                return Err(wrong("text"));
+            }
+            let m = c.modifier;
+            if got.bgcolor() != vt_color(c.bg)
+                || got.inverse() != m.contains(Modifier::REVERSED)
+                || got.underline() != m.contains(Modifier::UNDERLINED)
+            {
+                return Err(wrong("background"));
+            }
+            if text.is_empty() && !m.contains(Modifier::REVERSED) {
+                // A blank's colour, weight and slant do not show. (A terminal clears the
+                // second half of a wide character it writes over in its current pen, which
+                // ratatui leaves alone unless that half's background shows.)
+                continue;
+            }
+            if got.fgcolor() != vt_color(c.fg) {
+                return Err(wrong("colour"));
+            }
+            if got.bold() != m.contains(Modifier::BOLD)
+                || got.dim() != m.contains(Modifier::DIM)
+                || got.italic() != m.contains(Modifier::ITALIC)
+                || got.underline() != m.contains(Modifier::UNDERLINED)
+                || got.inverse() != m.contains(Modifier::REVERSED)
+            {
+                return Err(wrong("attributes"));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn style() -> impl Strategy<Value = Style> {
+    let colors = prop_oneof![
+        Just(Color::Reset),
+        Just(Color::Green),
+        Just(Color::LightRed),
+        Just(Color::DarkGray),
+        Just(Color::White),
+        (0u8..=255).prop_map(Color::Indexed),
+        (0u8..3, 0u8..3, 0u8..3).prop_map(|(r, g, b)| Color::Rgb(r * 100, g * 100, b * 100)),
+    ];
+    let mods = prop_oneof![
+        Just(Modifier::empty()),
+        Just(Modifier::BOLD),
+        Just(Modifier::DIM),
+        Just(Modifier::ITALIC | Modifier::UNDERLINED),
+        Just(Modifier::REVERSED),
+        Just(Modifier::BOLD | Modifier::REVERSED),
+    ];
+    (colors.clone(), colors, mods)
+        .prop_map(|(fg, bg, m)| Style::default().fg(fg).bg(bg).add_modifier(m))
+}
+
+fn runs() -> impl Strategy<Value = Vec<(String, Style)>> {
+    let text = prop::collection::vec(
+        prop_oneof![
+            Just("a"),
+            Just("Z"),
+            Just(" "),
+            Just("  "),
+            Just("7"),
+            Just("█"),
+            Just("▁"),
+            Just("界"),
+            Just("é"),
+            Just("—"),
+        ],
+        0..8,
+    )
+    .prop_map(|v| v.concat());
+    prop::collection::vec((text, style()), 0..5)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    /// Whatever the frames, what a terminal shows after each is exactly the frame.
+    #[test]
+    fn a_terminal_shows_every_frame_exactly(
+        w in 1u16..30,
+        h in 1u16..8,
+        frames in prop::collection::vec((prop::collection::vec(runs(), 0..8), any::<bool>()), 1..6),
+    ) {
+        let mut t = term(w, h);
+        let nz = |n: u16| std::num::NonZeroU16::new(n).expect("a size is at least 1");
+        let mut vt = vt100::Parser::new(nz(h), nz(w), 0);
+        let (mut w, mut h) = (w, h);
+        for (lines, resize) in frames {
+            if resize {
+                // As a terminal resizes: a new size, then the frame drawn into it.
+                w = w % 29 + 1;
+                h = h % 7 + 1;
+                t.backend_mut().resize(w, h);
+                vt.screen_mut().set_size(nz(h), nz(w));
+            }
+            let (writes, want) = drawn(&mut t, &lines);
+            prop_assert!(writes.len() <= 1, "one write a frame, not {}", writes.len());
+            for bytes in writes {
+                vt.process(&bytes);
+            }
+            if let Err(e) = same_screen(&want, &vt) {
+                return Err(TestCaseError::fail(e));
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// A row that moves left a column a frame (a sparkline taking samples), beside rows that
+    /// change any way: the terminal still shows every frame exactly.
+    #[test]
+    fn a_stretch_that_moves_left_is_shown_exactly(
+        w in 8u16..40,
+        h in 1u16..5,
+        tape in prop::collection::vec(prop_oneof![Just("▁"), Just("▅"), Just("█"), Just("a"), Just(" ")], 40..80),
+        from in 0u16..6,
+        tail in prop::collection::vec(runs(), 1..4),
+        other in prop::collection::vec(prop::collection::vec(runs(), 0..4), 1..5),
+    ) {
+        let mut t = term(w, h);
+        let nz = |n: u16| std::num::NonZeroU16::new(n).expect("a size is at least 1");
+        let mut vt = vt100::Parser::new(nz(h), nz(w), 0);
+        let len = usize::from(w / 2);
+        for step in 0..tape.len() - len {
+            let mut row = vec![(" ".repeat(usize::from(from)), Style::default())];
+            row.push((tape[step..step + len].concat(), Style::default().fg(Color::Green)));
+            row.extend(tail[step % tail.len()].iter().cloned());
+            let mut lines = vec![row];
+            lines.extend(other[step % other.len()].iter().cloned());
+            let (writes, want) = drawn(&mut t, &lines);
+            prop_assert!(writes.len() <= 1);
+            for bytes in writes {
+                vt.process(&bytes);
+            }
+            if let Err(e) = same_screen(&want, &vt) {
+                return Err(TestCaseError::fail(format!("step {step}: {e}")));
+            }
+        }
+    }
+}
+
+#[test]
+fn a_sparkline_taking_a_sample_moves_on_the_terminal_not_on_the_wire() {
+    let mut t = term(40, 1);
+    let spark = "▁▂▃▄▅▆▇█▁▂▃▄▅▆▇█▁▂▃▄";
+    let line = |s: &str| {
+        vec![
+            ("p99 ".to_string(), Style::default()),
+            (s.to_string(), Style::default().fg(Color::Green)),
+            (" age 0s │".to_string(), Style::default()),
+        ]
+    };
+    frame(&mut t, &[line(&spark.chars().take(16).collect::<String>())]);
+    let next = frame(
+        &mut t,
+        &[line(&spark.chars().skip(1).take(16).collect::<String>())],
+    );
+    let s = String::from_utf8_lossy(&next[0]).into_owned();
+    // Sixteen three-byte glyphs would be 48 bytes: a delete, an insert and one glyph.
+    assert!(s.contains("\x1b[P") && s.contains("\x1b[@"), "{s:?}");
+    assert!(next[0].len() <= 40, "{} bytes: {s:?}", next[0].len());
+}

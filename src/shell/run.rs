@@ -21,9 +21,11 @@ use super::sinks::Sinks;
 
 /// Shortest time between two frames.
 pub const FRAME_BUDGET: Duration = Duration::from_millis(16);
-/// Shortest time between two frames when only the clocks moved: the clocks show seconds, and
-/// four redraws a second keep a playing replay's clock smooth enough to read.
-pub const CLOCK_BUDGET: Duration = Duration::from_millis(250);
+/// Shortest time between two frames when only the clocks moved: the clocks show seconds, so
+/// at real time they move once a second and every move is drawn; a replay playing faster
+/// than three seconds a second shows its clocks three times a second, which is as fast as
+/// anyone reads a changing number.
+pub const CLOCK_BUDGET: Duration = Duration::from_millis(333);
 /// Capacity of the input channel.
 pub const CHANNEL: usize = 256;
 

@@ -1,8 +1,8 @@
 //! The bytes a frame costs on the wire. A ratatui backend that knows what the terminal is
 //! showing and how its pen is set, so that a frame says only what changed:
 //!
-//! - one `write()` a frame, synchronized-update markers included, and nothing at all for a
-//!   frame in which no cell changed;
+//! - one `write()` a frame, inside synchronized-update markers unless the frame is a few
+//!   cells (a clock's digits), and nothing at all for a frame in which no cell changed;
 //! - the pen (colours and attributes) carries over from one frame to the next: no reset at
 //!   the end of every frame, and an attribute change says only what changed, in one SGR;
 //! - the sixteen ANSI colours as their short codes (`32`, `97`), which a 16-colour terminal
@@ -29,6 +29,10 @@ use unicode_width::UnicodeWidthStr;
 const BEGIN_FRAME: &[u8] = b"\x1b[?2026h";
 /// Ends a synchronized update.
 const END_FRAME: &[u8] = b"\x1b[?2026l";
+/// A frame this small goes out without synchronized-update markers: one write of a few
+/// hundred bytes reaches a terminal in one read (a pseudo-terminal's buffer, one packet over
+/// SSH), so it is shown whole anyway, and the markers would be an eighth of it.
+const SMALL_FRAME: usize = 256;
 /// The most unchanged cells rewritten instead of a cursor move.
 const MOST_REWRITTEN: u16 = 4;
 /// The fewest cells a shift of part of a row must save writing to be worth its two
@@ -64,6 +68,21 @@ impl Pen {
             underline: cell.underline_color,
             modifier: cell.modifier,
         }
+    }
+}
+
+/// Standard output, written straight to its descriptor: `std::io::Stdout` is line-buffered,
+/// and would split a frame holding a line feed into two writes.
+pub struct Tty;
+
+impl Write for Tty {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        use std::os::fd::AsFd as _;
+        rustix::io::write(io::stdout().as_fd(), buf).map_err(io::Error::from)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
     }
 }
 
@@ -149,8 +168,9 @@ impl<W: Write> Screen<W> {
         let Some(at) = self.frame_at.take() else {
             return self.commit();
         };
-        if self.buf.len() == at {
-            self.buf.truncate(at - BEGIN_FRAME.len());
+        if self.buf.len() - at <= SMALL_FRAME {
+            // Nothing changed, or so little that its one write is shown at once anyway.
+            self.buf.drain(at - BEGIN_FRAME.len()..at);
         } else {
             self.buf.extend_from_slice(END_FRAME);
         }

@@ -1,7 +1,7 @@
 //! The terminal: raw mode and the alternate screen, restored on every way out (drop, panic,
 //! signal), and each frame one synchronized update in one write (see [`Screen`]).
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
@@ -9,11 +9,11 @@ use crossterm::terminal::{
 use crossterm::{cursor, execute};
 use ratatui::Terminal;
 
-use super::screen::Screen;
+use super::screen::{Screen, Tty};
 
 /// Owns the terminal while the console runs; puts it back when dropped.
 pub struct Guard {
-    pub terminal: Terminal<Screen<Stdout>>,
+    pub terminal: Terminal<Screen<Tty>>,
 }
 
 impl Guard {
@@ -38,7 +38,7 @@ impl Guard {
             restore();
             return Err(e);
         }
-        let terminal = Terminal::new(Screen::new(out)).inspect_err(|_| restore())?;
+        let terminal = Terminal::new(Screen::new(Tty)).inspect_err(|_| restore())?;
         Ok(Guard { terminal })
     }
 }

@@ -1,17 +1,18 @@
-//! A message from a console, read the way a control plane reads it; a command is then
-//! applied to a control plane's scenario over a shipped fixture's plan (at its start, or
-//! where the fixture ends).
+//! A message from a console, read the way a control plane reads it (`read_client`: no null
+//! keys, every key within its limit); a command is then applied to a control plane's
+//! scenario over a shipped fixture's plan (at its start, or where the fixture ends), and must
+//! be answered.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use warroom::format::protocol::ClientMsg;
+use warroom::format::protocol::{read_client, ClientMsg};
 use warroom::server::scenario::Scenario;
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let Ok(msg) = serde_json::from_str::<ClientMsg>(text) else {
+    let Ok(msg) = read_client(text) else {
         return;
     };
     let again = serde_json::to_string(&msg).expect("an accepted message encodes");

@@ -503,28 +503,21 @@ fn params_from(out: &mut Vec<u8>, from: Pen, to: Pen) {
         out.push(b';');
         out.extend_from_slice(p);
     };
-    if removed.intersects(Modifier::BOLD | Modifier::DIM) {
-        param(out, b"22");
-        added |= to.modifier & (Modifier::BOLD | Modifier::DIM);
-    }
-    if removed.contains(Modifier::ITALIC) {
-        param(out, b"23");
-    }
-    if removed.contains(Modifier::UNDERLINED) {
-        param(out, b"24");
-    }
-    if removed.intersects(Modifier::SLOW_BLINK | Modifier::RAPID_BLINK) {
-        param(out, b"25");
-        added |= to.modifier & (Modifier::SLOW_BLINK | Modifier::RAPID_BLINK);
-    }
-    if removed.contains(Modifier::REVERSED) {
-        param(out, b"27");
-    }
-    if removed.contains(Modifier::HIDDEN) {
-        param(out, b"28");
-    }
-    if removed.contains(Modifier::CROSSED_OUT) {
-        param(out, b"29");
+    // What turns each attribute off; bold and dim share one, as do the two blinks, so the
+    // one of a pair that stays is turned on again.
+    for (mask, p) in [
+        (Modifier::BOLD | Modifier::DIM, b"22"),
+        (Modifier::ITALIC, b"23"),
+        (Modifier::UNDERLINED, b"24"),
+        (Modifier::SLOW_BLINK | Modifier::RAPID_BLINK, b"25"),
+        (Modifier::REVERSED, b"27"),
+        (Modifier::HIDDEN, b"28"),
+        (Modifier::CROSSED_OUT, b"29"),
+    ] {
+        if removed.intersects(mask) {
+            param(out, p);
+            added |= to.modifier & mask;
+        }
     }
     for (m, p) in [
         (Modifier::BOLD, b"1"),

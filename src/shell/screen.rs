@@ -330,6 +330,14 @@ impl<W: Write> Screen<W> {
         let width = usize::from(self.size.width);
         let start = usize::from(y) * width;
         let old = &self.shadow[start..start + width];
+        // Cheap first: enough of the changed cells must be the old cell one to the right.
+        let moved = row
+            .iter()
+            .filter(|&&(x, _, c)| old.get(usize::from(x) + 1).is_some_and(|o| o == c))
+            .count();
+        if moved < MIN_SHIFTED {
+            return None;
+        }
         let mut new: Vec<&Cell> = old.iter().collect();
         for &(x, _, c) in row {
             new[usize::from(x)] = c;
@@ -430,10 +438,12 @@ impl<W: Write> Screen<W> {
 /// The columns a cell's text takes; 0 for a cell of a forced width, which is something
 /// other than text: where the cursor ends up after it is the terminal's business.
 fn symbol_width(cell: &Cell) -> u16 {
-    if cell.diff_option == CellDiffOption::None {
-        cell.symbol().width() as u16
-    } else {
-        0
+    if cell.diff_option != CellDiffOption::None {
+        return 0;
+    }
+    match cell.symbol().as_bytes() {
+        [b] if b.is_ascii_graphic() || *b == b' ' => 1,
+        _ => cell.symbol().width() as u16,
     }
 }
 

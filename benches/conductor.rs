@@ -34,13 +34,8 @@ const ROUND_TRIP_P99_MS: f64 = 50.0;
 const SLOS: usize = 20;
 const CPU_LIMIT_PCT: f64 = 2.0;
 
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "FAIL"
-    }
-}
+mod bench;
+use bench::verdict;
 
 /// The q-quantile (nearest rank) of sorted values.
 fn quantile(sorted: &[f64], q: f64) -> f64 {

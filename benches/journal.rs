@@ -145,13 +145,8 @@ fn fsync_cost(dir: &Path) -> Duration {
     start.elapsed() / 100
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "FAIL"
-    }
-}
+mod bench;
+use bench::verdict;
 
 fn main() {
     let base = std::env::var_os("WARROOM_BENCH_DIR").map_or_else(std::env::temp_dir, Into::into);

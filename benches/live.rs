@@ -94,13 +94,8 @@ fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "FAIL"
-    }
-}
+mod bench;
+use bench::verdict;
 
 /// `VmRSS` in KiB.
 fn rss_kib() -> u64 {

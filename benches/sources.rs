@@ -79,13 +79,8 @@ fn fail(what: &str, e: &dyn std::fmt::Display) -> ! {
     std::process::exit(1)
 }
 
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "FAIL"
-    }
-}
+mod bench;
+use bench::verdict;
 
 /// The q-quantile (nearest rank) of sorted values.
 fn quantile(sorted: &[f64], q: f64) -> f64 {

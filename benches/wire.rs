@@ -198,13 +198,8 @@ const QUIET: &str = r#"{"warroom": "1.0", "rollout": {"id": "quiet", "service": 
 {"t":"T+1d","type":"note","text":"a day later"}
 "#;
 
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "FAIL"
-    }
-}
+mod bench;
+use bench::verdict;
 
 fn main() {
     let total = Duration::from_secs(

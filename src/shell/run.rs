@@ -45,6 +45,13 @@ pub struct Redraw {
     pub ticked: bool,
 }
 
+impl std::ops::BitOrAssign for Redraw {
+    fn bitor_assign(&mut self, other: Redraw) {
+        self.dirty |= other.dirty;
+        self.ticked |= other.ticked;
+    }
+}
+
 impl Redraw {
     /// The shortest time after the last frame that the next one may be drawn, if any is due.
     #[must_use]
@@ -66,8 +73,10 @@ pub fn step(app: &mut App, sinks: &mut Sinks, input: Input) -> (Redraw, bool) {
     let mut queue = vec![input];
     while let Some(input) = queue.pop() {
         let fx = app.apply(input);
-        redraw.dirty |= fx.dirty;
-        redraw.ticked |= fx.ticked;
+        redraw |= Redraw {
+            dirty: fx.dirty,
+            ticked: fx.ticked,
+        };
         quit |= fx.quit;
         queue.extend(sinks.execute(fx, app.state.plan.spec.t0));
     }
@@ -101,8 +110,7 @@ pub async fn run<B: Backend<Error: Send + Sync + 'static>>(
         |m: Input, app: &mut App, look: &mut Look, redraw: &mut Redraw, stats: &mut Stats| {
             stats.inputs += 1;
             let (r, q) = step(app, sinks, m);
-            redraw.dirty |= r.dirty;
-            redraw.ticked |= r.ticked;
+            *redraw |= r;
             if let Some(name) = app.ui.theme_request.take() {
                 switch_theme(app, look, &name);
                 redraw.dirty = true;

@@ -142,11 +142,6 @@ impl<W: Write> Screen<W> {
         }
     }
 
-    /// The writer, for tests that read what was written.
-    pub fn writer(&self) -> &W {
-        &self.out
-    }
-
     /// The writer, for tests that take what was written.
     pub fn writer_mut(&mut self) -> &mut W {
         &mut self.out
@@ -206,6 +201,15 @@ impl<W: Write> Screen<W> {
         if self.at == Some((x, y)) {
             return;
         }
+        // The cells a short step right would pass over, if writing them again is the move.
+        let rewrite = match self.at {
+            Some((cx, cy))
+                if y == cy && x > cx && x - cx <= MOST_REWRITTEN && self.rewritable(y, cx, x) =>
+            {
+                Some(self.index(cx, y)..self.index(x, y))
+            }
+            _ => None,
+        };
         let [abs, rel, alt] = &mut self.scratch;
         abs.clear();
         cup(abs, x, y);
@@ -221,18 +225,12 @@ impl<W: Write> Screen<W> {
                 csi_n(rel, cy - y, b'A');
             }
             if x > cx {
-                let gap = x - cx;
-                let rewrite = y == cy && gap <= MOST_REWRITTEN && {
-                    let (shadow, width, pen) = (&self.shadow, self.size.width, self.pen);
-                    rewritable(shadow, width, pen, y, cx, x)
-                };
-                if rewrite {
-                    for col in cx..x {
-                        let i = usize::from(y) * usize::from(self.size.width) + usize::from(col);
-                        rel.extend_from_slice(self.shadow[i].symbol().as_bytes());
+                if let Some(cells) = rewrite {
+                    for c in &self.shadow[cells] {
+                        rel.extend_from_slice(c.symbol().as_bytes());
                     }
                 } else {
-                    csi_n(rel, gap, b'C');
+                    csi_n(rel, x - cx, b'C');
                 }
             } else if x < cx {
                 // Back by a relative step, or to the left edge and on from there.
@@ -328,7 +326,7 @@ impl<W: Write> Screen<W> {
             return None;
         }
         let width = usize::from(self.size.width);
-        let start = usize::from(y) * width;
+        let start = self.index(0, y);
         let old = &self.shadow[start..start + width];
         // Cheap first: enough of the changed cells must be the old cell one to the right.
         let moved = row
@@ -388,7 +386,7 @@ impl<W: Write> Screen<W> {
         let width = symbol_width(cell);
         self.at = (width == 1 && x + 1 < self.size.width).then_some((x + 1, y));
         if !self.shadow.is_empty() && x < self.size.width && y < self.size.height {
-            let i = usize::from(y) * usize::from(self.size.width) + usize::from(x);
+            let i = self.index(x, y);
             self.shadow[i].clone_from(cell);
             // The cells a wide character covers are blank in ratatui's buffer, and hidden.
             let covered =
@@ -399,12 +397,28 @@ impl<W: Write> Screen<W> {
         }
     }
 
+    /// Where (`x`, `y`) is in the shadow.
+    fn index(&self, x: u16, y: u16) -> usize {
+        usize::from(y) * usize::from(self.size.width) + usize::from(x)
+    }
+
     fn shadow_cell(&self, x: u16, y: u16) -> Option<&Cell> {
         if x >= self.size.width || y >= self.size.height {
             return None;
         }
-        self.shadow
-            .get(usize::from(y) * usize::from(self.size.width) + usize::from(x))
+        self.shadow.get(self.index(x, y))
+    }
+
+    /// Whether the cells from `from` up to `to` on row `y` can be written again as the
+    /// terminal shows them, one byte each, in the current pen.
+    fn rewritable(&self, y: u16, from: u16, to: u16) -> bool {
+        let Some(pen) = self.pen else {
+            return false;
+        };
+        (from..to).all(|x| {
+            self.shadow_cell(x, y)
+                .is_some_and(|c| plain_byte(c).is_some() && Pen::of(c) == pen)
+        })
     }
 
     /// How many columns the terminal shows the cell at (`x`, `y`) taking, as far as known.
@@ -441,28 +455,20 @@ fn symbol_width(cell: &Cell) -> u16 {
     if cell.diff_option != CellDiffOption::None {
         return 0;
     }
-    match cell.symbol().as_bytes() {
-        [b] if b.is_ascii_graphic() || *b == b' ' => 1,
-        _ => cell.symbol().width() as u16,
+    if plain_byte(cell).is_some() {
+        return 1;
     }
+    cell.symbol().width() as u16
 }
 
-/// Whether the cells from `from` up to `to` on row `y` of `shadow` can be written again as
-/// they are, one byte each, in `pen`.
-fn rewritable(shadow: &[Cell], width: u16, pen: Option<Pen>, y: u16, from: u16, to: u16) -> bool {
-    let Some(pen) = pen else {
-        return false;
-    };
-    let row = usize::from(y) * usize::from(width);
-    (from..to).all(|x| {
-        shadow.get(row + usize::from(x)).is_some_and(|c| {
-            let s = c.symbol().as_bytes();
-            c.diff_option == CellDiffOption::None
-                && s.len() == 1
-                && (s[0] == b' ' || s[0].is_ascii_graphic())
-                && Pen::of(c) == pen
-        })
-    })
+/// The one byte of a cell that is a printable ASCII character or a space.
+fn plain_byte(cell: &Cell) -> Option<u8> {
+    match cell.symbol().as_bytes() {
+        [b] if cell.diff_option == CellDiffOption::None && (b.is_ascii_graphic() || *b == b' ') => {
+            Some(*b)
+        }
+        _ => None,
+    }
 }
 
 /// `CSI n X`, with `n` left out when it is 1.

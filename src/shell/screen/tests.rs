@@ -155,6 +155,30 @@ fn the_cursor_takes_the_shortest_way_and_short_gaps_are_written_over() {
     assert_eq!(String::from_utf8_lossy(&out[0]), "\n\rx");
 }
 
+/// An off-screen terminal and an emulated one of the same size, fed what the first writes.
+fn emulated(w: u16, h: u16) -> (Terminal<Screen<Writes>>, vt100::Parser) {
+    (term(w, h), vt100::Parser::new(nz(h), nz(w), 0))
+}
+
+fn nz(n: u16) -> std::num::NonZeroU16 {
+    std::num::NonZeroU16::new(n).expect("a size is at least 1")
+}
+
+/// Draws `lines`, feeds what was written to the emulated terminal, and checks that it was one
+/// write and that the emulated terminal shows the frame.
+fn draw_and_compare(
+    t: &mut Terminal<Screen<Writes>>,
+    vt: &mut vt100::Parser,
+    lines: &[Vec<(String, Style)>],
+) -> Result<(), TestCaseError> {
+    let (writes, want) = drawn(t, lines);
+    prop_assert!(writes.len() <= 1, "one write a frame, not {}", writes.len());
+    for bytes in writes {
+        vt.process(&bytes);
+    }
+    same_screen(&want, vt).map_err(TestCaseError::fail)
+}
+
 /// A ratatui colour as vt100 reads it back.
 fn vt_color(c: Color) -> vt100::Color {
     match c {
@@ -285,9 +309,7 @@ proptest! {
         h in 1u16..8,
         frames in prop::collection::vec((prop::collection::vec(runs(), 0..8), any::<bool>()), 1..6),
     ) {
-        let mut t = term(w, h);
-        let nz = |n: u16| std::num::NonZeroU16::new(n).expect("a size is at least 1");
-        let mut vt = vt100::Parser::new(nz(h), nz(w), 0);
+        let (mut t, mut vt) = emulated(w, h);
         let (mut w, mut h) = (w, h);
         for (lines, resize) in frames {
             if resize {
@@ -297,14 +319,7 @@ proptest! {
                 t.backend_mut().resize(w, h);
                 vt.screen_mut().set_size(nz(h), nz(w));
             }
-            let (writes, want) = drawn(&mut t, &lines);
-            prop_assert!(writes.len() <= 1, "one write a frame, not {}", writes.len());
-            for bytes in writes {
-                vt.process(&bytes);
-            }
-            if let Err(e) = same_screen(&want, &vt) {
-                return Err(TestCaseError::fail(e));
-            }
+            draw_and_compare(&mut t, &mut vt, &lines)?;
         }
     }
 }
@@ -323,9 +338,7 @@ proptest! {
         tail in prop::collection::vec(runs(), 1..4),
         other in prop::collection::vec(prop::collection::vec(runs(), 0..4), 1..5),
     ) {
-        let mut t = term(w, h);
-        let nz = |n: u16| std::num::NonZeroU16::new(n).expect("a size is at least 1");
-        let mut vt = vt100::Parser::new(nz(h), nz(w), 0);
+        let (mut t, mut vt) = emulated(w, h);
         let len = usize::from(w / 2);
         for step in 0..tape.len() - len {
             let mut row = vec![(" ".repeat(usize::from(from)), Style::default())];
@@ -333,14 +346,8 @@ proptest! {
             row.extend(tail[step % tail.len()].iter().cloned());
             let mut lines = vec![row];
             lines.extend(other[step % other.len()].iter().cloned());
-            let (writes, want) = drawn(&mut t, &lines);
-            prop_assert!(writes.len() <= 1);
-            for bytes in writes {
-                vt.process(&bytes);
-            }
-            if let Err(e) = same_screen(&want, &vt) {
-                return Err(TestCaseError::fail(format!("step {step}: {e}")));
-            }
+            draw_and_compare(&mut t, &mut vt, &lines)
+                .map_err(|e| TestCaseError::fail(format!("step {step}: {e}")))?;
         }
     }
 }

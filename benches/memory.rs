@@ -1,28 +1,24 @@
-//! Resident memory of the replay preparation path, per fixture size.
+//! Peak memory of the real binary, per fixture size, on both paths a person uses:
 //!
-//! The parent generates seeded fixtures to temporary files, then for each size re-runs this
-//! binary (`std::env::current_exe()`) as a child with `--child FILE`, so every size is
-//! measured in a fresh process. The child does what `warroom replay FILE` does before and
-//! after the terminal comes up:
+//! - on screen: `warroom replay FILE --speed max` in a pseudo-terminal at 120x40 until it has
+//!   played every record and sits idle at the end, then `VmHWM` from /proc;
+//! - headless: `warroom replay FILE --headless` with its output thrown away, its peak from
+//!   `getrusage(RUSAGE_CHILDREN)` of a helper process that started it and waited for it.
 //!
-//! 1. `shell::load::open` and `shell::replay::prepare` (validates and applies every line,
-//!    keeps the snapshots and the event times), keeping the `Prepared` alive as the engine
-//!    does;
-//! 2. reopens the source at the first record and applies every record into the console's
-//!    state (in batches of `MAX_BATCH`, as playback at "max" speed feeds them);
+//! Sizes: 100k, 1M and 3M records (`WARROOM_MEMORY_SIZES=100000,1000000` for others).
+//! Requirements: at most 32 MiB at 1M records, and flat within 10 % from the smallest size
+//! to the largest, on both paths.
 //!
-//! then prints `VmHWM` (peak) and `VmRSS` (now) from `/proc/self/status`, with what the
-//! snapshots hold (distinct timeline entries across all snapshot states, counted by address,
-//! since full timeline chunks are shared between clones).
-//!
-//! Sizes: 0 (header only, the fixed cost), 100k and 1M records; set
-//! `WARROOM_MEMORY_SIZES=0,100000,1600000` to measure others.
-//! Requirement: under 64 MiB after replaying 1M records, and flat between 100k and 1M.
+//! Beside them, the library's replay path in a child of this binary (`--child FILE`): the
+//! check (snapshots and event times kept as the engine keeps them) and every record applied
+//! into a console's state, with what the snapshots and the event times hold: where memory
+//! goes, when a figure above moves.
 
 use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
 use warroom::core::app::App as Console;
 use warroom::core::playback::Speed;
@@ -31,9 +27,18 @@ use warroom::core::state::Event;
 use warroom::core::timeline::Entry;
 use warroom::shell::replay::{Prepared, MAX_BATCH};
 
-const SIZES: [u64; 3] = [0, 100_000, 1_000_000];
+#[path = "bench/mod.rs"]
+mod bench;
+#[path = "bench/pty.rs"]
+mod pty;
+
+use bench::verdict;
+
+const SIZES: [u64; 3] = [100_000, 1_000_000, 3_000_000];
 const SEED: u64 = 42;
-const LIMIT_MIB: f64 = 64.0;
+const LIMIT_MIB: f64 = 32.0;
+/// Most growth from the smallest size to the largest.
+const FLAT: f64 = 0.10;
 
 fn fail(what: &str, e: &dyn std::fmt::Display) -> ! {
     eprintln!("{what}: {e}");
@@ -58,7 +63,7 @@ fn rss() -> (u64, u64) {
 fn snapshot_entries(prep: &Prepared) -> (usize, usize) {
     let mut seen: HashSet<*const Entry> = HashSet::new();
     let mut bytes = 0usize;
-    for s in &prep.snapshots {
+    for s in &prep.index().snapshots {
         let tl = &s.state.timeline;
         for e in (0..tl.len()).filter_map(|i| tl.get(i)) {
             if seen.insert(std::ptr::from_ref(e)) {
@@ -103,21 +108,23 @@ fn child(file: &str) {
     console.state.apply(Event::Clock(prep.end));
     let (hwm, now) = rss();
     let (unique, unique_bytes) = snapshot_entries(&prep);
-    let snap_entries: usize = prep.snapshots.iter().map(|s| s.state.timeline.len()).sum();
+    let ix = prep.index();
+    let snap_entries: usize = ix.snapshots.iter().map(|s| s.state.timeline.len()).sum();
     println!(
         "lines={} applied={} hwm_kib={hwm} rss_kib={now} base_kib={base} after_prepare_kib={after_prepare} snapshots={} snapshot_timeline_entries={snap_entries} unique_snapshot_entries={unique} unique_snapshot_kib={} event_times={} event_times_kib={} timeline={} dropped={} entry_size={} record_size={} batch_capacity={}",
-        prep.lines,
+        ix.lines,
         console.state.applied,
-        prep.snapshots.len(),
+        ix.snapshots.len(),
         unique_bytes / 1024,
-        prep.event_times.len(),
-        prep.event_times.capacity() * std::mem::size_of::<warroom::core::time::Offset>() / 1024,
+        ix.events.len(),
+        ix.events.heap_bytes() / 1024,
         console.state.timeline.len(),
         console.state.timeline.dropped(),
         std::mem::size_of::<Entry>(),
         std::mem::size_of::<warroom::core::record::Record>(),
         batch.capacity(),
     );
+    drop(ix);
     drop(prep);
 }
 
@@ -143,13 +150,71 @@ fn mib(kib: u64) -> f64 {
 
 struct Row {
     records: u64,
+    /// The real binary's peaks, on screen and headless.
+    screen: u64,
+    headless: u64,
+    /// The library path's peak and what it holds.
     hwm: u64,
-    rss: u64,
     after_prepare: u64,
     snapshots: u64,
     unique: u64,
     unique_kib: u64,
     event_times_kib: u64,
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_warroom");
+
+/// `--peak-of ARGS…`: runs ARGS with its output thrown away and prints the peak resident
+/// memory of it (the only child this process waits for), in KiB.
+fn peak_of(argv: &[String]) {
+    let status = Command::new(&argv[0])
+        .args(&argv[1..])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap_or_else(|e| fail("run", &e));
+    if !status.success() {
+        fail("the headless replay", &status);
+    }
+    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .unwrap_or_else(|e| fail("getrusage", &e));
+    // Linux gives ru_maxrss in KiB.
+    println!("peak_kib={}", usage.max_rss());
+}
+
+/// The headless replay's peak, in KiB, from a fresh helper process.
+fn headless_peak(exe: &Path, file: &Path) -> u64 {
+    let out = Command::new(exe)
+        .arg("--peak-of")
+        .args([BIN, "replay", "--headless"])
+        .arg(file)
+        .output()
+        .unwrap_or_else(|e| fail("helper", &e));
+    if !out.status.success() {
+        eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+        fail("helper", &out.status);
+    }
+    kv(&String::from_utf8_lossy(&out.stdout), "peak_kib")
+}
+
+/// The on-screen replay's peak, in KiB: played at "max" until it sits idle at the end.
+fn screen_peak(file: &Path, state: &Path) -> u64 {
+    let file = file.to_str().unwrap_or_else(|| fail("path", &"not UTF-8"));
+    let state = state.to_str().unwrap_or_else(|| fail("path", &"not UTF-8"));
+    let s = pty::Session::spawn(
+        &[BIN, "replay", file, "--speed", "max"],
+        120,
+        40,
+        &[("XDG_STATE_HOME", state)],
+    );
+    if !s.wait_idle(Duration::from_secs(1), Duration::from_secs(300)) {
+        fail("the on-screen replay", &"never settled at the end");
+    }
+    let peak = pty::status_kib(s.pid(), "VmHWM").unwrap_or_else(|| fail("/proc", &"no VmHWM"));
+    if s.end(Duration::from_secs(10)) != Some(0) {
+        fail("the on-screen replay", &"did not end with q");
+    }
+    peak
 }
 
 fn main() {
@@ -159,6 +224,10 @@ fn main() {
             Some(f) => child(f),
             None => fail("usage", &"--child FILE"),
         }
+        return;
+    }
+    if let Some(i) = args.iter().position(|a| a == "--peak-of") {
+        peak_of(&args[i + 1..]);
         return;
     }
     let sizes: Vec<u64> = match std::env::var("WARROOM_MEMORY_SIZES") {
@@ -172,7 +241,7 @@ fn main() {
             .collect(),
         // `cargo bench` passes --bench; anything else (cargo test --benches) only smoke-tests.
         Err(_) if args.iter().any(|a| a == "--bench") => SIZES.to_vec(),
-        Err(_) => vec![0, 10_000],
+        Err(_) => vec![1_000, 10_000],
     };
     let exe = std::env::current_exe().unwrap_or_else(|e| fail("current_exe", &e));
     let dir = tempfile::tempdir().unwrap_or_else(|e| fail("tempdir", &e));
@@ -181,6 +250,8 @@ fn main() {
         let path = dir.path().join(format!("gen-{n}.jsonl"));
         generate(&path, n);
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
+        let screen = screen_peak(&path, dir.path());
+        let headless = headless_peak(&exe, &path);
         let out = Command::new(&exe)
             .arg("--child")
             .arg(&path)
@@ -197,11 +268,12 @@ fn main() {
             .find(|l| l.starts_with("lines="))
             .unwrap_or_default()
             .to_string();
-        eprintln!("{n} records ({:.1} MiB file): {line}", mib(bytes / 1024));
+        eprintln!("{n} records ({:.1} MiB file): on screen {:.1} MiB, headless {:.1} MiB; library path: {line}", mib(bytes / 1024), mib(screen), mib(headless));
         rows.push(Row {
             records: n,
+            screen,
+            headless,
             hwm: kv(&line, "hwm_kib"),
-            rss: kv(&line, "rss_kib"),
             after_prepare: kv(&line, "after_prepare_kib"),
             snapshots: kv(&line, "snapshots"),
             unique: kv(&line, "unique_snapshot_entries"),
@@ -209,46 +281,60 @@ fn main() {
             event_times_kib: kv(&line, "event_times_kib"),
         });
     }
+    report(&rows);
+}
+
+/// The table, then the requirement lines.
+fn report(rows: &[Row]) {
     println!();
     println!(
-        "{:>9}  {:>12}  {:>13}  {:>17}  {:>9}  {:>22}  {:>15}",
+        "{:>9}  {:>16}  {:>17}  {:>16}  {:>17}  {:>9}  {:>22}  {:>15}",
         "records",
-        "peak RSS MiB",
-        "final RSS MiB",
-        "after prepare MiB",
+        "on screen (MiB)",
+        "headless (MiB)",
+        "library (MiB)",
+        "after check (MiB)",
         "snapshots",
         "snapshot entries (MiB)",
-        "event_times MiB"
+        "event times MiB"
     );
-    for r in &rows {
+    for r in rows {
         println!(
-            "{:>9}  {:>12.1}  {:>13.1}  {:>17.1}  {:>9}  {:>22}  {:>15.1}",
+            "{:>9}  {:>16.1}  {:>17.1}  {:>16.1}  {:>17.1}  {:>9}  {:>22}  {:>15.2}",
             r.records,
+            mib(r.screen),
+            mib(r.headless),
             mib(r.hwm),
-            mib(r.rss),
             mib(r.after_prepare),
             r.snapshots,
             format!("{} (~{:.1})", r.unique, mib(r.unique_kib)),
             mib(r.event_times_kib),
         );
     }
-    let at = |n: u64| rows.iter().find(|r| r.records == n);
-    if let Some(big) = at(1_000_000) {
-        let under = mib(big.hwm) < LIMIT_MIB;
-        println!(
-            "requirement peak < {LIMIT_MIB:.0} MiB at 1000000 records: {} ({:.1} MiB)",
-            if under { "PASS" } else { "FAIL" },
-            mib(big.hwm)
-        );
-        if let Some(mid) = at(100_000) {
-            let growth = mib(big.hwm) - mib(mid.hwm);
-            let flat = growth.abs() <= 0.1 * mib(mid.hwm).max(4.0);
+    for (path, peak) in [
+        ("on screen", (|r: &Row| r.screen) as fn(&Row) -> u64),
+        ("headless", |r: &Row| r.headless),
+    ] {
+        if let Some(big) = rows.iter().find(|r| r.records == 1_000_000) {
             println!(
-                "requirement flat 100000 -> 1000000 records: {} (peak {:+.1} MiB, {:.2}x)",
-                if flat { "PASS" } else { "FAIL" },
-                growth,
-                mib(big.hwm) / mib(mid.hwm).max(f64::MIN_POSITIVE)
+                "requirement {path} peak RSS <= {LIMIT_MIB:.0} MiB at 1000000 records: {} ({:.1} MiB)",
+                verdict(mib(peak(big)) <= LIMIT_MIB),
+                mib(peak(big))
             );
+        }
+        if let (Some(small), Some(large)) = (rows.first(), rows.last()) {
+            if small.records < large.records {
+                let (a, b) = (mib(peak(small)), mib(peak(large)));
+                let growth = b / a - 1.0;
+                println!(
+                    "requirement {path} peak RSS flat within {:.0} % from {} to {} records: {} ({a:.1} -> {b:.1} MiB, {:+.1} %)",
+                    FLAT * 100.0,
+                    small.records,
+                    large.records,
+                    verdict(growth <= FLAT),
+                    growth * 100.0
+                );
+            }
         }
     }
 }

@@ -19,13 +19,16 @@ use std::time::{Duration, Instant};
 
 use portable_pty::{native_pty_system, CommandBuilder, PtySize};
 
+#[path = "bench/pty.rs"]
+mod pty;
+use pty::{cpu_seconds, FRAME_END};
+
 const COLS: u16 = 120;
 const ROWS: u16 = 40;
 /// Left out of every figure: the start-up paint.
 const SETTLE: Duration = Duration::from_secs(5);
 /// Output separated by less than this is one update.
 const BURST_GAP: Duration = Duration::from_millis(20);
-const FRAME_END: &[u8] = b"\x1b[?2026l";
 
 struct Run {
     name: String,
@@ -43,17 +46,6 @@ impl Run {
     fn bytes_per_update(&self) -> f64 {
         self.bytes as f64 / self.updates.max(1) as f64
     }
-}
-
-/// CPU seconds the process has used so far (user and system), from /proc.
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let rest = &stat[stat.rfind(')')? + 2..];
-    let fields: Vec<&str> = rest.split(' ').collect();
-    // Fields 14 and 15 of the line, counted from the state (field 3) here; in clock ticks,
-    // which Linux reports at 100 a second.
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    Some(ticks / 100.0)
 }
 
 fn on_path(program: &str) -> bool {

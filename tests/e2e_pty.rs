@@ -448,6 +448,59 @@ fn bad_fixture_refused_before_terminal() {
     );
 }
 
+/// A file broken far past its first screenful: the first frame is drawn before the check
+/// reaches the bad line; then the console ends with the same one-line refusal as a file
+/// broken early, the terminal given back, exit status 1.
+#[test]
+fn a_file_broken_late_is_refused_after_the_first_frame() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("late.jsonl");
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(["generate", "--records", "60000", "-o"])
+        .arg(&file)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let bad = 50_000;
+    assert!(bad > warroom::shell::replay::FIRST_LINES + 10 && bad < lines.len());
+    lines[bad - 1] = r#"{"t":"later","type":"note","by":"ic","text":"x"}"#;
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let name = file.to_str().unwrap();
+
+    let mut pty = Pty::spawn(&["replay", name], 120, 40, &[]);
+    let status = pty.wait_exit(WAIT);
+    assert_eq!(
+        status.exit_code(),
+        1,
+        "exit status {status:?}\n{}",
+        pty.dump()
+    );
+    let want = format!("{name}:{bad}:");
+    let s = pty.wait_for(
+        &format!("the error line {want:?}"),
+        |s| lines_of_screen(s).iter().any(|l| l.starts_with(&want)),
+        WAIT,
+    );
+    let line = lines_of_screen(&s)
+        .into_iter()
+        .find(|l| l.starts_with(&want))
+        .unwrap()
+        .to_string();
+    assert!(line.contains("\"later\""), "the refusal says what: {line}");
+    let raw = pty.raw.lock().unwrap().clone();
+    assert!(
+        find_last(&raw, b"\x1b[?1049h").is_some(),
+        "the screen was taken (the first frame came before the check reached the line)"
+    );
+    terminal_given_back(&pty, "a late refusal");
+}
+
+fn lines_of_screen(text: &str) -> Vec<&str> {
+    lines(text).into_iter().map(str::trim_end).collect()
+}
+
 /// In a terminal too, a start-up error is one line (no report sections, no colour codes),
 /// and the escapes in the file name it quotes are shown, not obeyed.
 #[test]
@@ -977,27 +1030,8 @@ fn ended_from_outside(ending: Ending) {
 
 /// The terminal after the console ended: main screen, cursor shown, cooked mode with echo.
 fn given_back(pty: &Pty, ending: Ending) {
-    use nix::sys::termios::LocalFlags;
-    // Give the reader thread the last bytes.
-    std::thread::sleep(Duration::from_millis(200));
+    terminal_given_back(pty, &format!("{ending:?}"));
     let raw = pty.raw.lock().unwrap().clone();
-    let tail = &raw[find_last(&raw, b"\x1b[?1049h").expect("it took the alternate screen")..];
-    assert!(
-        find_last(tail, b"\x1b[?1049l").is_some() && find_last(tail, b"\x1b[?25h").is_some(),
-        "{ending:?}: the alternate screen is left and the cursor shown"
-    );
-    assert!(
-        !pty.parser.lock().unwrap().screen().alternate_screen(),
-        "{ending:?}: back on the main screen"
-    );
-    let modes = pty.master.get_termios().expect("the terminal's modes");
-    assert!(
-        modes
-            .local_flags
-            .contains(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG),
-        "{ending:?}: raw mode is off: {:?}",
-        modes.local_flags
-    );
     if let Ending::Panic = ending {
         let text = String::from_utf8_lossy(&raw);
         assert!(
@@ -1005,6 +1039,31 @@ fn given_back(pty: &Pty, ending: Ending) {
             "the report is printed"
         );
     }
+}
+
+/// The terminal after the console ended: main screen, cursor shown, cooked mode with echo.
+fn terminal_given_back(pty: &Pty, ending: &str) {
+    use nix::sys::termios::LocalFlags;
+    // Give the reader thread the last bytes.
+    std::thread::sleep(Duration::from_millis(200));
+    let raw = pty.raw.lock().unwrap().clone();
+    let tail = &raw[find_last(&raw, b"\x1b[?1049h").expect("it took the alternate screen")..];
+    assert!(
+        find_last(tail, b"\x1b[?1049l").is_some() && find_last(tail, b"\x1b[?25h").is_some(),
+        "{ending}: the alternate screen is left and the cursor shown"
+    );
+    assert!(
+        !pty.parser.lock().unwrap().screen().alternate_screen(),
+        "{ending}: back on the main screen"
+    );
+    let modes = pty.master.get_termios().expect("the terminal's modes");
+    assert!(
+        modes
+            .local_flags
+            .contains(LocalFlags::ICANON | LocalFlags::ECHO | LocalFlags::ISIG),
+        "{ending}: raw mode is off: {:?}",
+        modes.local_flags
+    );
 }
 
 /// The audit log and the recording hold the pause, the recording in whole lines.

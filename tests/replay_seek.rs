@@ -37,7 +37,7 @@ fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
     let mut src = fixtures::open(path).unwrap();
     let initial = fixtures::initial_state(&src);
     let prep = replay::prepare(&mut src, initial.clone()).unwrap();
-    let snaps = prep.snapshots.len();
+    let snaps = prep.index().snapshots.len();
     let src = src.reopen(prep.first_pos).unwrap();
     let engine = Engine::new(src, prep, Speed::Times(60.0));
     let (ctl_tx, ctl_rx) = mpsc::channel();
@@ -73,8 +73,11 @@ fn drive(path: &str, ctls: Vec<ReplayCtl>) -> (State, usize) {
                 }
                 state.apply(Event::Clock(clock));
             }
-            ReplayMsg::Info(_) | ReplayMsg::Skipped { .. } => {}
-            ReplayMsg::Failed(e) => panic!("{e}"),
+            ReplayMsg::Info(_)
+            | ReplayMsg::Skipped { .. }
+            | ReplayMsg::Checking(_)
+            | ReplayMsg::Checked => {}
+            ReplayMsg::Failed(e) | ReplayMsg::Refused(e) => panic!("{e}"),
         }
     }
     (state, snaps)

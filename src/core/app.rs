@@ -66,6 +66,9 @@ pub struct App {
     pub outbox: Outbox,
     pub mode: Mode,
     pub live: Live,
+    /// Why the console ended with an error (a replayed file refused after the first frame):
+    /// the shell prints it once the terminal is restored, and exits with status 1.
+    pub failure: Option<String>,
 }
 
 impl App {
@@ -77,6 +80,7 @@ impl App {
             outbox: Outbox::default(),
             mode,
             live: Live::default(),
+            failure: None,
         }
     }
 
@@ -111,6 +115,7 @@ impl App {
                 report: track_changes,
                 ..Live::default()
             },
+            failure: None,
         }
     }
 
@@ -599,6 +604,19 @@ impl App {
             ReplayMsg::Failed(e) => {
                 self.ui.notice = Some(format!("replay stopped: {}", sanitize(&e)));
                 fx.dirty = true;
+            }
+            ReplayMsg::Checking(pct) => {
+                fx.dirty |= self.ui.checking != Some(pct);
+                self.ui.checking = Some(pct);
+            }
+            ReplayMsg::Checked => {
+                fx.dirty |= self.ui.checking.is_some();
+                self.ui.checking = None;
+            }
+            ReplayMsg::Refused(e) => {
+                self.ui.checking = None;
+                self.failure = Some(e);
+                fx.quit = true;
             }
         }
     }

@@ -162,4 +162,10 @@ pub enum ReplayMsg {
     Skipped { quiet: Span, limit: Span },
     /// Reading failed after start-up (the file changed under us).
     Failed(String),
+    /// The check of the file (after the first frame) is this far, in percent of its bytes.
+    Checking(u8),
+    /// The check read every line: the file is good.
+    Checked,
+    /// The check refused a line (`FILE:LINE:COLUMN: what`): the console ends, exit status 1.
+    Refused(String),
 }

@@ -152,10 +152,12 @@ impl Timeline {
         self.dropped = self.dropped.saturating_add(n);
     }
 
-    /// Drops the oldest whole chunks until at most about `n` entries remain (never fewer
-    /// than `n`), counting them as dropped. Replay snapshots keep only a recent window.
-    pub fn keep_newest(&mut self, n: usize) {
-        while self.len() >= n + CHUNK {
+    /// Keeps at most about `cap` entries from now on (rounded up to a whole chunk), dropping
+    /// the oldest whole chunks now if it holds more, counted as dropped. A replay's check
+    /// works on a short timeline and gives its snapshots back the console's cap.
+    pub fn set_cap(&mut self, cap: usize) {
+        self.cap = cap.max(CHUNK);
+        while self.full.len() * CHUNK > self.cap {
             match self.full.pop_front() {
                 Some(old) => self.dropped += old.len() as u64,
                 None => break,
@@ -274,15 +276,27 @@ mod tests {
     }
 
     #[test]
-    fn keep_newest_keeps_at_least_n_and_counts_the_rest() {
+    fn set_cap_drops_the_oldest_chunks_and_counts_them() {
         let mut tl = Timeline::new(100_000);
         for t in 0..5000 {
             tl.push(entry(t));
         }
-        tl.keep_newest(1000);
-        assert!(tl.len() >= 1000 && tl.len() < 1000 + CHUNK, "{}", tl.len());
+        tl.set_cap(1000);
+        // Whole chunks of 256 up to the cap, and the entries after them.
+        assert_eq!(tl.len(), 3 * CHUNK + 5000 % CHUNK);
         assert_eq!(tl.len() as u64 + tl.dropped(), 5000);
         assert_eq!(tl.last().unwrap().t, Offset(4999));
+        // A short timeline stays short, and given a larger cap grows again.
+        for t in 5000..6000 {
+            tl.push(entry(t));
+        }
+        assert!(tl.len() < 1000 + CHUNK, "{}", tl.len());
+        tl.set_cap(100_000);
+        for t in 6000..8000 {
+            tl.push(entry(t));
+        }
+        assert!(tl.len() > 2000, "{}", tl.len());
+        assert_eq!(tl.len() as u64 + tl.dropped(), 8000);
     }
 
     #[test]

@@ -127,6 +127,8 @@ pub struct Ui {
     /// layout and passed in as an input): a page for `PgUp` / `PgDn`, and the first page for
     /// `Home`.
     pub page: usize,
+    /// How far the check of a replayed file is (percent), while it runs after the first frame.
+    pub checking: Option<u8>,
     /// Theme names `:theme` completes (set by the shell).
     pub themes: Vec<String>,
     /// `:theme NAME` asks the shell for another theme (it reads the file, if one is named).
@@ -155,6 +157,7 @@ impl Default for Ui {
             alert_cursor: 0,
             notice: None,
             page: 10,
+            checking: None,
             themes: Vec::new(),
             theme_request: None,
         }

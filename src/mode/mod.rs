@@ -189,7 +189,8 @@ pub(super) async fn on_screen(
     .await;
     drop(guard);
     stats?;
-    Ok(0)
+    // A file refused after the first frame is reported as one refused before it would be.
+    Ok(app.failure.take().map_or(0, |e| refuse(&e)))
 }
 
 /// `WARROOM_TEST_PANIC=SECONDS`: a task panics that long after the screen is taken, so that

@@ -23,7 +23,11 @@ pub(super) fn fixture_name(file: Option<&String>) -> String {
 }
 
 pub(super) fn check(file: &str) -> Result<i32> {
-    let state = fixtures::play_through(fixtures::open(file)?)?;
+    let src = fixtures::open(file)?;
+    let mut progress = Progress::on_stderr(file, src.len_bytes());
+    let state = fixtures::play_through_with_progress(src, |at| progress.at(at));
+    progress.clear();
+    let state = state?;
     let s = ndjson::summary(&state);
     let unknown = if s.unknown_records > 0 {
         format!(
@@ -43,6 +47,50 @@ pub(super) fn check(file: &str) -> Result<i32> {
         s.status
     ));
     Ok(0)
+}
+
+/// How far a long check is, on one line of stderr rewritten in place: only when stderr is a
+/// terminal, and only for work that takes long enough to be worth it (a line a quarter of a
+/// second after the start, then four a second).
+struct Progress {
+    /// Stderr is a terminal: otherwise nothing is written.
+    on: bool,
+    label: String,
+    total: u64,
+    started: std::time::Instant,
+    said: Option<std::time::Instant>,
+}
+
+impl Progress {
+    fn on_stderr(file: &str, total: u64) -> Progress {
+        Progress {
+            on: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            label: crate::core::sanitize::sanitize_line(file).to_string(),
+            total: total.max(1),
+            started: std::time::Instant::now(),
+            said: None,
+        }
+    }
+
+    fn at(&mut self, offset: u64) {
+        let wait = std::time::Duration::from_millis(250);
+        if !self.on
+            || self.started.elapsed() < wait
+            || self.said.is_some_and(|s| s.elapsed() < wait)
+        {
+            return;
+        }
+        self.said = Some(std::time::Instant::now());
+        let pct = (offset.saturating_mul(100) / self.total).min(99);
+        eprint!("\r{}: checking {pct}%\x1b[K", self.label);
+    }
+
+    /// Takes the line away again.
+    fn clear(&self) {
+        if self.said.is_some() {
+            eprint!("\r\x1b[K");
+        }
+    }
 }
 
 /// Every change as one NDJSON line, then the summary: the console's reducer, with the output
@@ -69,7 +117,21 @@ pub(super) fn replay_headless(args: &ReplayArgs) -> Result<i32> {
     // A broken file prints nothing but its error: every line is read and checked before the
     // first change is written, then the replay starts again from the first record.
     let first = src.position();
-    while src.next_records(&mut |_| {})?.is_some() {}
+    let mut progress = Progress::on_stderr(&src.fixture().file, src.len_bytes());
+    let mut lines = 0u32;
+    let checked = loop {
+        match src.next_records(&mut |_| {}) {
+            Ok(Some(_)) => {}
+            Ok(None) => break Ok(()),
+            Err(e) => break Err(e),
+        }
+        lines = lines.wrapping_add(1);
+        if lines.is_multiple_of(4096) {
+            progress.at(src.position().offset);
+        }
+    };
+    progress.clear();
+    checked?;
     let mut src = src.reopen(first)?;
     let mut app = App::new(
         fixtures::initial_state(&src),
@@ -116,7 +178,9 @@ pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
     let mut look = super::look(&args.look)?;
     let mut src = fixtures::open(&fixture_name(args.file.as_ref()))?;
     let initial = fixtures::initial_state(&src);
-    let prep = replay::prepare(&mut src, initial.clone())?;
+    // The first lines are checked before the screen is taken; the rest of the file is
+    // checked on a thread of its own while the first frames are drawn.
+    let prep = replay::begin(&mut src, initial.clone())?;
     let at = parse_at(args.at.as_deref())?;
     check_pace(args)?;
     let speed = if args.speed == "auto" {
@@ -124,6 +188,9 @@ pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
     } else {
         Speed::parse(&args.speed).map_err(|e| eyre!("--speed: {e}"))?
     };
+    let checking = (!prep.index().done)
+        .then(|| src.reopen(prep.first_pos))
+        .transpose()?;
     let src = src.reopen(prep.first_pos)?;
     let info = ReplayInfo {
         speed,
@@ -131,15 +198,22 @@ pub(super) fn replay_screen(args: &ReplayArgs) -> Result<i32> {
         start: prep.start,
         end: prep.end,
     };
+    let mut app = App::new(initial, Mode::Replay(info));
+    app.ui.checking = checking.is_some().then_some(0);
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(run::CHANNEL);
+    if let Some(check) = checking {
+        let check_tx = tx.clone();
+        replay::start_check(check, &prep, move |msg| {
+            check_tx.blocking_send(Input::Replay(msg)).is_ok()
+        })?;
+    }
     let engine = replay::Engine::new(src, prep, speed)
         .idle_limit(Some(std::time::Duration::from_secs_f64(args.idle_limit)));
-    let mut app = App::new(initial, Mode::Replay(info));
 
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async move {
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Input>(run::CHANNEL);
         let (ctl_tx, ctl_rx) = std::sync::mpsc::channel();
         let feed_tx = tx.clone();
         std::thread::Builder::new()

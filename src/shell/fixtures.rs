@@ -104,16 +104,65 @@ impl Source {
             }
             Source::Builtin(r) => {
                 let f = r.fixture().clone();
-                let name = f.file.strip_prefix("builtin:").unwrap_or(&f.file);
-                let text = BUILTIN
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map_or("", |(_, t)| *t);
+                let text = builtin_text(&f.file);
                 let mut c = Cursor::new(text.as_bytes());
                 c.set_position(pos.offset);
                 Ok(Source::Builtin(RecordReader::resume(c, f, pos)))
             }
         }
+    }
+
+    /// The input's length in bytes (for progress), 0 when it cannot be told.
+    #[must_use]
+    pub fn len_bytes(&self) -> u64 {
+        match self {
+            Source::File(r) => {
+                std::fs::metadata(Path::new(&*r.fixture().file)).map_or(0, |m| m.len())
+            }
+            Source::Builtin(r) => builtin_text(&r.fixture().file).len() as u64,
+        }
+    }
+
+    /// The time of the last record line, read from the end of the input without reading the
+    /// rest; `None` when the last line is not a record that reads (the check says why).
+    #[must_use]
+    pub fn last_time(&self) -> Option<crate::core::time::Offset> {
+        use std::io::{Read, Seek, SeekFrom};
+        /// Enough for any record line but a snapshot's.
+        const TAIL: u64 = 1 << 16;
+        let (tail, whole) = match self {
+            Source::File(r) => {
+                let mut file = File::open(Path::new(&*r.fixture().file)).ok()?;
+                let len = file.metadata().ok()?.len();
+                let from = len.saturating_sub(TAIL);
+                file.seek(SeekFrom::Start(from)).ok()?;
+                let mut buf = Vec::new();
+                file.take(TAIL).read_to_end(&mut buf).ok()?;
+                (buf, from == 0)
+            }
+            Source::Builtin(r) => {
+                let text = builtin_text(&r.fixture().file).as_bytes();
+                let from = text.len().saturating_sub(1 << 16);
+                (text[from..].to_vec(), from == 0)
+            }
+        };
+        let mut lines: Vec<&[u8]> = tail.split(|b| *b == b'\n').collect();
+        if !whole {
+            // The first piece may be the end of a longer line.
+            lines.remove(0);
+        }
+        let line = lines.into_iter().rev().find(|l| {
+            let l = l.trim_ascii();
+            !l.is_empty() && !l.starts_with(b"#")
+        })?;
+        let fixture = self.fixture().clone();
+        let at = fixture::Position {
+            line: 0,
+            offset: 0,
+            prev_t: None,
+        };
+        let mut reader = RecordReader::resume(Cursor::new(line), fixture, at);
+        reader.next_records(&mut |_| {}).ok().flatten()
     }
 
     #[must_use]
@@ -123,6 +172,15 @@ impl Source {
             Source::Builtin(r) => r.position(),
         }
     }
+}
+
+/// The text of the built-in fixture a reader named `builtin:NAME` reads.
+fn builtin_text(file: &str) -> &'static str {
+    let name = file.strip_prefix("builtin:").unwrap_or(file);
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or("", |(_, t)| *t)
 }
 
 /// A fresh state for a fixture's plan.
@@ -150,7 +208,21 @@ pub fn fold(
     src: &mut Source,
     app: &mut App,
     until: Option<Offset>,
+    each: impl FnMut(&mut App, Effects) -> bool,
+) -> Result<Option<(Offset, Offset)>, FixtureError> {
+    fold_with_progress(src, app, until, each, |_| {})
+}
+
+/// [`fold`], telling `progress` the byte offset reached every few thousand lines.
+///
+/// # Errors
+/// The first malformed record.
+pub fn fold_with_progress(
+    src: &mut Source,
+    app: &mut App,
+    until: Option<Offset>,
     mut each: impl FnMut(&mut App, Effects) -> bool,
+    mut progress: impl FnMut(u64),
 ) -> Result<Option<(Offset, Offset)>, FixtureError> {
     let info = match app.mode {
         Mode::Replay(i) => i,
@@ -163,11 +235,16 @@ pub fn fold(
     };
     let mut span: Option<(Offset, Offset)> = None;
     let mut going = true;
+    let mut lines = 0u32;
     loop {
         let mut batch = Vec::new();
         let Some(t) = src.next_records(&mut |r| batch.push(r))? else {
             break;
         };
+        lines = lines.wrapping_add(1);
+        if lines.is_multiple_of(4096) {
+            progress(src.position().offset);
+        }
         span = Some((span.map_or(t, |s| s.0), t));
         if going && until.is_none_or(|u| t <= u) {
             let fx = app.apply(Input::Replay(ReplayMsg::Batch {
@@ -185,8 +262,19 @@ pub fn fold(
 ///
 /// # Errors
 /// The first malformed record.
-pub fn play_through(mut src: Source) -> Result<State, FixtureError> {
+pub fn play_through(src: Source) -> Result<State, FixtureError> {
+    play_through_with_progress(src, |_| {})
+}
+
+/// [`play_through`], telling `progress` the byte offset reached every few thousand lines.
+///
+/// # Errors
+/// The first malformed record.
+pub fn play_through_with_progress(
+    mut src: Source,
+    progress: impl FnMut(u64),
+) -> Result<State, FixtureError> {
     let mut app = App::new(initial_state(&src), Mode::Live);
-    fold(&mut src, &mut app, None, |_, _| true)?;
+    fold_with_progress(&mut src, &mut app, None, |_, _| true, progress)?;
     Ok(app.state)
 }

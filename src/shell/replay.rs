@@ -4,17 +4,24 @@
 //! restores the nearest snapshot and re-applies at most one snapshot interval of records.
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::core::input::ReplayMsg;
 use crate::core::playback::{Playback, Speed};
 use crate::core::playback::{ReplayCtl, ReplayInfo};
 use crate::core::record::Record;
-use crate::core::state::{Event, State};
+use crate::core::state::State;
 use crate::core::time::{Offset, Span};
 use crate::format::fixture::{FixtureError, Position};
 
 use super::fixtures::Source;
+
+mod check;
+mod events;
+
+pub use check::{begin, check, start_check, Index, FIRST_LINES};
+pub use events::EventTimes;
 
 /// At most this many snapshots are kept; when full, every other one is dropped and the
 /// interval doubles, so memory stays flat whatever the fixture's length.
@@ -24,11 +31,11 @@ pub const FIRST_INTERVAL: u64 = 2048;
 /// Most records sent in one batch at "max" speed (one batch a frame: 600k records/s), so
 /// keys stay responsive and a batch in flight stays small.
 pub const MAX_BATCH: usize = 20_000;
-/// Timeline entries a snapshot keeps (the newest); older ones are counted as dropped. This
-/// is what keeps memory flat however long the fixture: snapshots far apart share nothing.
-pub const SNAPSHOT_TIMELINE: usize = 1024;
-/// Most timeline-event times remembered for "next event".
-pub const MAX_EVENT_TIMES: usize = 1 << 20;
+/// Timeline entries a snapshot keeps (the newest, at least this many and less than one
+/// chunk more); older ones are counted as dropped. This is what keeps memory flat however
+/// long the fixture: a snapshot holds a few screens of history, and the records between it
+/// and the moment sought are applied again on top.
+pub const SNAPSHOT_TIMELINE: usize = 256;
 
 /// The state after a given line, and where the reader stood.
 #[derive(Clone)]
@@ -38,73 +45,44 @@ pub struct Snapshot {
     pub state: State,
 }
 
-/// Everything the validation pass learned.
+/// What a replay knows of its file: the first and last times, the empty state and where the
+/// records begin, and the index the check fills (snapshots, event times), which may still be
+/// growing while the replay plays.
 pub struct Prepared {
-    pub snapshots: Vec<Snapshot>,
     pub start: Offset,
+    /// The last line's time; exact once the check is done (`index().done`).
     pub end: Offset,
-    pub lines: u64,
-    /// Times at which a record added a timeline entry (for "next event"), deduplicated.
-    pub event_times: Vec<Offset>,
     /// The initial (empty) state.
     pub initial: State,
     pub first_pos: Position,
+    index: Arc<Mutex<Index>>,
 }
 
-/// Reads and applies every record of `src`, refusing the file at its first bad line.
+impl Prepared {
+    /// What the check has found so far.
+    ///
+    /// # Panics
+    /// If the check's thread panicked while holding the index.
+    pub fn index(&self) -> MutexGuard<'_, Index> {
+        self.index.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Reads and applies every record of `src`, refusing the file at its first bad line: the
+/// check of [`check`], done before returning.
 ///
 /// # Errors
 /// The first malformed record.
 pub fn prepare(src: &mut Source, initial: State) -> Result<Prepared, FixtureError> {
     let first_pos = src.position();
-    let mut state = initial.clone();
-    let mut snapshots = Vec::new();
-    let mut interval = FIRST_INTERVAL;
-    let mut lines = 0u64;
-    let (mut start, mut end) = (None::<Offset>, Offset::ZERO);
-    let mut event_times: Vec<Offset> = Vec::new();
-    loop {
-        let before = state.timeline.len() as u64 + state.timeline.dropped();
-        let got = src.next_records(&mut |r| {
-            state.apply(Event::Record(r));
-        })?;
-        let Some(t) = got else { break };
-        lines += 1;
-        start.get_or_insert(t);
-        end = t;
-        if state.timeline.len() as u64 + state.timeline.dropped() > before
-            && event_times.last() != Some(&t)
-            && event_times.len() < MAX_EVENT_TIMES
-        {
-            event_times.push(t);
-        }
-        if lines.is_multiple_of(interval) {
-            let mut kept = state.clone();
-            kept.timeline.keep_newest(SNAPSHOT_TIMELINE);
-            snapshots.push(Snapshot {
-                t,
-                pos: src.position(),
-                state: kept,
-            });
-            if snapshots.len() > MAX_SNAPSHOTS {
-                let mut keep = false;
-                snapshots.retain(|_| {
-                    keep = !keep;
-                    !keep
-                });
-                interval *= 2;
-            }
-        }
-    }
-    let start = start.unwrap_or(Offset::ZERO).min(Offset::ZERO);
+    let index = Arc::new(Mutex::new(Index::default()));
+    let (start, end) = check(src, &initial, &index, |_| {})?;
     Ok(Prepared {
-        snapshots,
         start,
-        end: end.max(start),
-        lines,
-        event_times,
+        end,
         initial,
         first_pos,
+        index,
     })
 }
 
@@ -141,6 +119,8 @@ pub struct Engine {
     /// Longest wall time a quiet stretch (no timeline event) takes to play; `None`: play it
     /// at speed.
     idle_limit: Option<Duration>,
+    /// The check is done and `prep.end` is the file's true end.
+    checked: bool,
 }
 
 impl Engine {
@@ -156,6 +136,7 @@ impl Engine {
             origin: Instant::now(),
             prep,
             idle_limit: None,
+            checked: false,
         }
     }
 
@@ -175,8 +156,7 @@ impl Engine {
         else {
             return true;
         };
-        let i = self.prep.event_times.partition_point(|t| *t <= clock);
-        let Some(&next) = self.prep.event_times.get(i) else {
+        let Some(next) = self.prep.index().events.after(clock) else {
             return true;
         };
         #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
@@ -190,6 +170,47 @@ impl Engine {
             quiet: to.since(clock),
             limit: Span(i64::try_from(limit.as_millis()).unwrap_or(i64::MAX)),
         })
+    }
+
+    /// Once the check is done: its end, which an end read from the file's last line only
+    /// estimated (exactly, unless that line is broken or too long to read from the end).
+    fn refresh(&mut self) {
+        if self.checked {
+            return;
+        }
+        let ix = self.prep.index();
+        if !ix.done {
+            return;
+        }
+        let end = ix
+            .checked_to
+            .unwrap_or(self.prep.start)
+            .max(self.prep.start);
+        drop(ix);
+        self.prep.end = end;
+        self.playback.end = end;
+        self.checked = true;
+    }
+
+    /// The first event after `here` (`forward`) or the last before it, waiting for the check
+    /// to have read that far when it has not yet (a long file's first second or so).
+    fn event(&self, here: Offset, forward: bool) -> Option<Offset> {
+        loop {
+            let ix = self.prep.index();
+            let found = if forward {
+                ix.events.after(here)
+            } else {
+                ix.events.before(here)
+            };
+            // Events are known up to where the check is: one found after `here` is the first,
+            // and every one before `here` is known once the check is past it.
+            let known = ix.done || ix.failed || (forward && found.is_some());
+            if known || !forward && ix.checked_to.is_some_and(|t| t >= here) {
+                return found;
+            }
+            drop(ix);
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     fn wall(&self) -> u64 {
@@ -241,18 +262,20 @@ impl Engine {
     /// Moves to `to`: forward by reading on, or through the nearest snapshot at or before it.
     fn seek(&mut self, to: Offset, send: &mut impl FnMut(ReplayMsg) -> bool) -> Result<(), String> {
         let to = to.clamp(self.prep.start, self.prep.end);
-        let snap = self.prep.snapshots.iter().rev().find(|s| s.t <= to);
+        let ix = self.prep.index();
+        let snap = ix.snapshots.iter().rev().find(|s| s.t <= to);
         let restore = to < self.sent_to || snap.is_some_and(|s| s.t > self.sent_to);
+        let from = restore.then(|| match snap {
+            Some(s) => (s.state.clone(), s.pos, s.t),
+            None => (
+                self.prep.initial.clone(),
+                self.prep.first_pos,
+                Offset(i64::MIN),
+            ),
+        });
+        drop(ix);
         let mut restored_state = None;
-        if restore {
-            let (state, pos, t) = match snap {
-                Some(s) => (s.state.clone(), s.pos, s.t),
-                None => (
-                    self.prep.initial.clone(),
-                    self.prep.first_pos,
-                    Offset(i64::MIN),
-                ),
-            };
+        if let Some((state, pos, t)) = from {
             restored_state = Some(state);
             self.src = self
                 .src
@@ -262,27 +285,36 @@ impl Engine {
             self.done = false;
             self.sent_to = t;
         }
-        let (records, clock) = self.read_until(to, usize::MAX)?;
-        let wall = self.wall();
-        self.playback.seek(clock, wall);
-        let info = self.info();
-        // One message for the restored state and the records after it, so the screen never
-        // shows the older snapshot on its own.
-        let restored = restored_state.map(Box::new);
-        send(match restored {
-            Some(state) => ReplayMsg::Restore {
-                state,
-                records,
-                clock,
-                info,
-            },
-            None => ReplayMsg::Batch {
-                records,
-                clock,
-                info,
-            },
-        });
-        Ok(())
+        // The restored state goes with the first records after it, so the screen never
+        // shows the older snapshot on its own; a long way forward goes in batches of at most
+        // `MAX_BATCH` records (a seek to the end of a long file before the check has left
+        // snapshots on the way), so what is in flight stays small.
+        let mut restored = restored_state.map(Box::new);
+        loop {
+            let (records, clock) = self.read_until(to, MAX_BATCH)?;
+            let more = records.len() >= MAX_BATCH;
+            if !more {
+                let wall = self.wall();
+                self.playback.seek(clock, wall);
+            }
+            let info = self.info();
+            let listening = send(match restored.take() {
+                Some(state) => ReplayMsg::Restore {
+                    state,
+                    records,
+                    clock,
+                    info,
+                },
+                None => ReplayMsg::Batch {
+                    records,
+                    clock,
+                    info,
+                },
+            });
+            if !more || !listening {
+                return Ok(());
+            }
+        }
     }
 
     fn control(
@@ -290,6 +322,7 @@ impl Engine {
         ctl: ReplayCtl,
         send: &mut impl FnMut(ReplayMsg) -> bool,
     ) -> Result<(), String> {
+        self.refresh();
         let wall = self.wall();
         let here = self.sent_to.max(self.prep.start);
         match ctl {
@@ -315,22 +348,11 @@ impl Engine {
             }
             ReplayCtl::PrevEvent => {
                 // The newest event before where playback is; a second press goes further.
-                let i = self.prep.event_times.partition_point(|t| *t < here);
-                let to = i
-                    .checked_sub(1)
-                    .and_then(|i| self.prep.event_times.get(i))
-                    .copied()
-                    .unwrap_or(self.prep.start);
+                let to = self.event(here, false).unwrap_or(self.prep.start);
                 self.seek(to, send)?;
             }
             ReplayCtl::NextEvent => {
-                let i = self.prep.event_times.partition_point(|t| *t <= here);
-                let to = self
-                    .prep
-                    .event_times
-                    .get(i)
-                    .copied()
-                    .unwrap_or(self.prep.end);
+                let to = self.event(here, true).unwrap_or(self.prep.end);
                 self.seek(to, send)?;
             }
         }
@@ -387,6 +409,7 @@ impl Engine {
                     self.control(m, &mut send)?;
                     continue;
                 }
+                self.refresh();
                 let target = self.playback.position(self.wall());
                 let limit = if self.playback.speed == Speed::Max {
                     MAX_BATCH
@@ -397,7 +420,10 @@ impl Engine {
                 if !self.skip_idle(clock, &mut send) {
                     return Ok(());
                 }
-                let finished = clock >= self.prep.end && self.pending.is_none() && self.done;
+                // Before the check is done the end may be an estimate: playback waits there
+                // rather than stopping.
+                let finished =
+                    self.checked && clock >= self.prep.end && self.pending.is_none() && self.done;
                 if finished {
                     self.playback.set_playing(false, self.wall(), clock);
                 }

@@ -35,13 +35,17 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
                 * 100.0)
                 .round();
             let state = if r.playing { g.play } else { g.pause };
-            vec![
+            let mut v = vec![
                 Span::styled(format!(" REPLAY {} {state} ", r.speed.label()), t.replay),
                 Span::styled(
                     format!(" {pct:.0}% of {} ", r.end.since(r.start).compact()),
                     t.muted,
                 ),
-            ]
+            ];
+            if let Some(p) = c.ui.checking {
+                v.push(Span::styled(format!(" checking file {p}% "), t.muted));
+            }
+            v
         }
         Mode::Live => {
             // The loudest thing on the screen when the source is lost.

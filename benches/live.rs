@@ -56,7 +56,7 @@ use warroom::server::scenario::Scenario;
 use warroom::shell::ws_client::{self, Options};
 
 const KEYPRESSES: usize = 300;
-const KEYPRESS_P99_MS: f64 = 10.0;
+const KEYPRESS_P99_MS: f64 = 1.0;
 const RESTARTS: usize = 20;
 const RECONNECT_P95_S: f64 = 2.0;
 const CONSOLES: usize = 100;

@@ -32,8 +32,8 @@ const RECORDS: u64 = 200_000;
 const SEED: u64 = 42;
 /// Repetitions of the final `Instant` measurement (the median is reported).
 const REPS: usize = 7;
-const MIN_RATE: f64 = 1_000_000.0;
-const MAX_RATIO: f64 = 1.5;
+const MIN_RATE: f64 = 2_000_000.0;
+const MAX_RATIO: f64 = 1.3;
 
 fn fixture_bytes() -> Vec<u8> {
     let mut out = Vec::with_capacity(usize::try_from(RECORDS).unwrap_or(0) * 80);

@@ -15,7 +15,6 @@
 //! goes, when a figure above moves.
 
 use std::collections::HashSet;
-use std::io::{BufWriter, Write};
 use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
@@ -128,16 +127,6 @@ fn child(file: &str) {
     drop(prep);
 }
 
-fn generate(path: &Path, records: u64) {
-    let file = std::fs::File::create(path).unwrap_or_else(|e| fail("create", &e));
-    let mut out = BufWriter::new(file);
-    if let Err(e) =
-        warroom::shell::generate::write(&mut out, records, SEED).and_then(|()| out.flush())
-    {
-        fail("generate", &e);
-    }
-}
-
 fn kv(line: &str, key: &str) -> u64 {
     line.split_whitespace()
         .find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
@@ -248,7 +237,7 @@ fn main() {
     let mut rows = Vec::new();
     for &n in &sizes {
         let path = dir.path().join(format!("gen-{n}.jsonl"));
-        generate(&path, n);
+        bench::generate(&path, n, SEED).unwrap_or_else(|e| fail("generate", &e));
         let bytes = std::fs::metadata(&path).map_or(0, |m| m.len());
         let screen = screen_peak(&path, dir.path());
         let headless = headless_peak(&exe, &path);

@@ -15,8 +15,6 @@ mod bench;
 #[path = "bench/pty.rs"]
 mod pty;
 
-use std::io::{BufWriter, Write};
-use std::path::Path;
 use std::time::Duration;
 
 use bench::verdict;
@@ -27,16 +25,6 @@ const SEED: u64 = 11;
 fn fail(what: &str, e: &dyn std::fmt::Display) -> ! {
     eprintln!("{what}: {e}");
     std::process::exit(1)
-}
-
-fn generate(path: &Path, records: u64) {
-    let file = std::fs::File::create(path).unwrap_or_else(|e| fail("create", &e));
-    let mut out = BufWriter::new(file);
-    if let Err(e) =
-        warroom::shell::generate::write(&mut out, records, SEED).and_then(|()| out.flush())
-    {
-        fail("generate", &e);
-    }
 }
 
 /// Milliseconds to the first whole frame of `runs` spawns of `replay ARGS`, sorted.
@@ -90,7 +78,7 @@ fn main() {
     );
     for &(n, goal) in sizes {
         let path = dir.path().join(format!("gen-{n}.jsonl"));
-        generate(&path, n);
+        bench::generate(&path, n, SEED).unwrap_or_else(|e| fail("generate", &e));
         let file = path.to_str().unwrap_or_else(|| fail("path", &"not UTF-8"));
         let ms = first_frames(&[file], runs, state);
         println!(

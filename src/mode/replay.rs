@@ -23,11 +23,13 @@ pub(super) fn fixture_name(file: Option<&String>) -> String {
 }
 
 pub(super) fn check(file: &str) -> Result<i32> {
-    let src = fixtures::open(file)?;
+    let mut src = fixtures::open(file)?;
     let mut progress = Progress::on_stderr(file, src.len_bytes());
-    let state = fixtures::play_through_with_progress(src, |at| progress.at(at));
+    let mut app = App::new(fixtures::initial_state(&src), Mode::Live);
+    let read = fixtures::fold(&mut src, &mut app, None, |_, _| true, |at| progress.at(at));
     progress.clear();
-    let state = state?;
+    read?;
+    let state = app.state;
     let s = ndjson::summary(&state);
     let unknown = if s.unknown_records > 0 {
         format!(
@@ -51,10 +53,12 @@ pub(super) fn check(file: &str) -> Result<i32> {
 
 /// How far a long check is, on one line of stderr rewritten in place: only when stderr is a
 /// terminal, and only for work that takes long enough to be worth it (a line a quarter of a
-/// second after the start, then four a second).
+/// second after the start, then four a second). Told after every line; it looks at the clock
+/// once in 4,096.
 struct Progress {
     /// Stderr is a terminal: otherwise nothing is written.
     on: bool,
+    lines: u32,
     label: String,
     total: u64,
     started: std::time::Instant,
@@ -65,6 +69,7 @@ impl Progress {
     fn on_stderr(file: &str, total: u64) -> Progress {
         Progress {
             on: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            lines: 0,
             label: crate::core::sanitize::sanitize_line(file).to_string(),
             total: total.max(1),
             started: std::time::Instant::now(),
@@ -74,7 +79,9 @@ impl Progress {
 
     fn at(&mut self, offset: u64) {
         let wait = std::time::Duration::from_millis(250);
+        self.lines = self.lines.wrapping_add(1);
         if !self.on
+            || !self.lines.is_multiple_of(4096)
             || self.started.elapsed() < wait
             || self.said.is_some_and(|s| s.elapsed() < wait)
         {
@@ -118,16 +125,11 @@ pub(super) fn replay_headless(args: &ReplayArgs) -> Result<i32> {
     // first change is written, then the replay starts again from the first record.
     let first = src.position();
     let mut progress = Progress::on_stderr(&src.fixture().file, src.len_bytes());
-    let mut lines = 0u32;
     let checked = loop {
         match src.next_records(&mut |_| {}) {
-            Ok(Some(_)) => {}
+            Ok(Some(_)) => progress.at(src.position().offset),
             Ok(None) => break Ok(()),
             Err(e) => break Err(e),
-        }
-        lines = lines.wrapping_add(1);
-        if lines.is_multiple_of(4096) {
-            progress.at(src.position().offset);
         }
     };
     progress.clear();
@@ -149,18 +151,24 @@ pub(super) fn replay_headless(args: &ReplayArgs) -> Result<i32> {
     };
     let mut closed = false;
     let mut failed: Option<String> = None;
-    fixtures::fold(&mut src, &mut app, None, |app, fx| {
-        let mut back = sinks.execute(fx, app.state.plan.spec.t0);
-        while let Some(input) = back.pop() {
-            match input {
-                // The reader went away (`| head`): not a failure.
-                Input::Quit => closed = true,
-                Input::SinkFailed { error, .. } => failed = Some(error),
-                other => back.extend(sinks.execute(app.apply(other), app.state.plan.spec.t0)),
+    fixtures::fold(
+        &mut src,
+        &mut app,
+        None,
+        |app, fx| {
+            let mut back = sinks.execute(fx, app.state.plan.spec.t0);
+            while let Some(input) = back.pop() {
+                match input {
+                    // The reader went away (`| head`): not a failure.
+                    Input::Quit => closed = true,
+                    Input::SinkFailed { error, .. } => failed = Some(error),
+                    other => back.extend(sinks.execute(app.apply(other), app.state.plan.spec.t0)),
+                }
             }
-        }
-        !closed && failed.is_none()
-    })?;
+            !closed && failed.is_none()
+        },
+        |_| {},
+    )?;
     if let Some(e) = failed {
         return Err(eyre!("writing the output: {e}"));
     }

@@ -142,7 +142,7 @@ impl Source {
             }
             Source::Builtin(r) => {
                 let text = builtin_text(&r.fixture().file).as_bytes();
-                let from = text.len().saturating_sub(1 << 16);
+                let from = text.len().saturating_sub(TAIL as usize);
                 (text[from..].to_vec(), from == 0)
             }
         };
@@ -199,25 +199,13 @@ pub fn initial_state(src: &Source) -> State {
 
 /// Reads every record of `src` and applies them to `app` the way the replay engine does (a
 /// batch per line, then the clock to that line's time), handing each batch's effects to
-/// `each`, which returns `false` to stop early. Lines after `until` are read and checked
-/// but not applied. Returns the first and last record times (`None`: no records).
+/// `each`, which returns `false` to stop early, and telling `progress` the byte offset after
+/// each line. Lines after `until` are read and checked but not applied. Returns the first
+/// and last record times (`None`: no records).
 ///
 /// # Errors
 /// The first malformed record: the file is refused where it goes wrong.
 pub fn fold(
-    src: &mut Source,
-    app: &mut App,
-    until: Option<Offset>,
-    each: impl FnMut(&mut App, Effects) -> bool,
-) -> Result<Option<(Offset, Offset)>, FixtureError> {
-    fold_with_progress(src, app, until, each, |_| {})
-}
-
-/// [`fold`], telling `progress` the byte offset reached every few thousand lines.
-///
-/// # Errors
-/// The first malformed record.
-pub fn fold_with_progress(
     src: &mut Source,
     app: &mut App,
     until: Option<Offset>,
@@ -235,16 +223,12 @@ pub fn fold_with_progress(
     };
     let mut span: Option<(Offset, Offset)> = None;
     let mut going = true;
-    let mut lines = 0u32;
     loop {
         let mut batch = Vec::new();
         let Some(t) = src.next_records(&mut |r| batch.push(r))? else {
             break;
         };
-        lines = lines.wrapping_add(1);
-        if lines.is_multiple_of(4096) {
-            progress(src.position().offset);
-        }
+        progress(src.position().offset);
         span = Some((span.map_or(t, |s| s.0), t));
         if going && until.is_none_or(|u| t <= u) {
             let fx = app.apply(Input::Replay(ReplayMsg::Batch {
@@ -262,19 +246,8 @@ pub fn fold_with_progress(
 ///
 /// # Errors
 /// The first malformed record.
-pub fn play_through(src: Source) -> Result<State, FixtureError> {
-    play_through_with_progress(src, |_| {})
-}
-
-/// [`play_through`], telling `progress` the byte offset reached every few thousand lines.
-///
-/// # Errors
-/// The first malformed record.
-pub fn play_through_with_progress(
-    mut src: Source,
-    progress: impl FnMut(u64),
-) -> Result<State, FixtureError> {
+pub fn play_through(mut src: Source) -> Result<State, FixtureError> {
     let mut app = App::new(initial_state(&src), Mode::Live);
-    fold_with_progress(&mut src, &mut app, None, |_, _| true, progress)?;
+    fold(&mut src, &mut app, None, |_, _| true, |_| {})?;
     Ok(app.state)
 }

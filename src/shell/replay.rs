@@ -204,8 +204,14 @@ impl Engine {
             };
             // Events are known up to where the check is: one found after `here` is the first,
             // and every one before `here` is known once the check is past it.
-            let known = ix.done || ix.failed || (forward && found.is_some());
-            if known || !forward && ix.checked_to.is_some_and(|t| t >= here) {
+            let known = ix.done
+                || ix.failed
+                || if forward {
+                    found.is_some()
+                } else {
+                    ix.checked_to.is_some_and(|t| t >= here)
+                };
+            if known {
                 return found;
             }
             drop(ix);

@@ -37,7 +37,7 @@ pub fn still_at(mut src: Source, at: Option<Offset>) -> color_eyre::Result<App> 
             end: Offset::ZERO,
         }),
     );
-    let span = super::fixtures::fold(&mut src, &mut app, at, |_, _| true)?;
+    let span = super::fixtures::fold(&mut src, &mut app, at, |_, _| true, |_| {})?;
     let (first, last) = span.unwrap_or((Offset::ZERO, Offset::ZERO));
     if let Some(a) = at {
         app.apply(Input::Replay(ReplayMsg::Batch {

@@ -23,6 +23,9 @@ pub enum Command {
     },
     /// Render the screen of a fixture at a moment to PNG, SVG or text.
     Snapshot(SnapshotArgs),
+    /// Write the after-action report of a fixture or a recording: Markdown in the shape of
+    /// the post-mortem template, or one self-contained HTML page with the SLO charts.
+    Report(ReportArgs),
     /// Run a control plane: a live rollout for any number of consoles over WebSocket, with
     /// `GET /metrics` and `GET /healthz` on the same port.
     Serve(ServeArgs),
@@ -99,6 +102,20 @@ pub struct SnapshotArgs {
     pub output: PathBuf,
     #[command(flatten)]
     pub look: Look,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct ReportArgs {
+    /// Fixture or recording (JSON Lines: a live console's --record, an exercise, a journal's
+    /// records), or builtin:NAME.
+    pub file: String,
+    /// Output file: .html (one page, no network needed) or .md.
+    #[arg(short, long)]
+    pub output: PathBuf,
+    /// The fixture an exercise was played from: each key moment's decision latency is shown
+    /// beside the time this reference took.
+    #[arg(long)]
+    pub reference: Option<String>,
 }
 
 #[derive(clap::Args, Debug)]

@@ -17,6 +17,7 @@ pub mod overlay;
 pub mod plan;
 pub mod playback;
 pub mod record;
+pub mod report;
 pub mod rng;
 pub mod sanitize;
 pub mod search;

@@ -38,6 +38,35 @@ impl Offset {
         Span(self.0.saturating_sub(earlier.0))
     }
 
+    /// `T+4d05h52m30s`, `T-20m`, `T+0s`: to the second, for a report's rows (the screen's
+    /// [`Offset::t_label`] rounds long spans).
+    #[must_use]
+    pub fn precise_label(self) -> String {
+        use std::fmt::Write;
+        let sign = if self.0 < 0 { '-' } else { '+' };
+        let total = self.0.unsigned_abs() / 1000;
+        let (d, h, m, s) = (
+            total / 86_400,
+            total / 3600 % 24,
+            total / 60 % 60,
+            total % 60,
+        );
+        let mut out = format!("T{sign}");
+        let mut started = false;
+        for (n, unit) in [(d, 'd'), (h, 'h'), (m, 'm')] {
+            if n > 0 || started {
+                let _ = write!(out, "{}{n}{unit}", if started && n < 10 { "0" } else { "" });
+                started = true;
+            }
+        }
+        let _ = if started {
+            write!(out, "{s:02}s")
+        } else {
+            write!(out, "{s}s")
+        };
+        out
+    }
+
     /// `T+1h02m03s`, `T-24h`, `T+0s`: the clock readout used everywhere on screen.
     #[must_use]
     pub fn t_label(self) -> String {
@@ -339,6 +368,16 @@ impl Epoch {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn precise_labels_keep_every_second_and_pad_after_the_first_unit() {
+        let l = |s: i64| Offset::from_secs(s).precise_label();
+        assert_eq!(l(0), "T+0s");
+        assert_eq!(l(-1200), "T-20m00s");
+        assert_eq!(l(4 * 86_400 + 5 * 3600 + 52 * 60 + 30), "T+4d05h52m30s");
+        assert_eq!(l(3600 + 5), "T+1h00m05s");
+        assert_eq!(l(59), "T+59s");
+    }
 
     #[test]
     fn offsets_people_write() {

@@ -7,5 +7,6 @@ pub mod locate;
 pub mod ndjson;
 pub mod protocol;
 pub mod record;
+pub mod report;
 pub mod strict;
 pub mod types;

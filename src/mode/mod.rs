@@ -24,6 +24,7 @@ use crate::shell::{self};
 
 mod connect;
 mod replay;
+mod report;
 mod serve;
 mod snapshot;
 
@@ -89,6 +90,7 @@ fn dispatch(cli: Cli) -> Result<i32> {
         }
         Command::Replay(args) => replay_screen(&args),
         Command::Snapshot(args) => snapshot_cmd(&args),
+        Command::Report(args) => report::report_cmd(&args),
         Command::Serve(args) => serve(&args),
         Command::Connect(args) => {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -220,4 +222,56 @@ pub(crate) fn look(args: &cli::Look) -> color_eyre::Result<crate::view::look::Lo
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     crate::view::look::Look::load(&args.theme, args.ascii, no_color)
         .map_err(|e| color_eyre::eyre::eyre!("bad theme: {e}"))
+}
+
+/// How far long work is (checking or reading a big file), on one line of stderr rewritten in place: only when stderr is a
+/// terminal, and only for work that takes long enough to be worth it (a line a quarter of a
+/// second after the start, then four a second). Told after every line; it looks at the clock
+/// once in 4,096.
+pub(super) struct Progress {
+    /// Stderr is a terminal: otherwise nothing is written.
+    on: bool,
+    lines: u32,
+    /// "checking", "reading".
+    verb: &'static str,
+    label: String,
+    total: u64,
+    started: std::time::Instant,
+    said: Option<std::time::Instant>,
+}
+
+impl Progress {
+    pub(super) fn on_stderr(file: &str, verb: &'static str, total: u64) -> Progress {
+        Progress {
+            on: std::io::IsTerminal::is_terminal(&std::io::stderr()),
+            lines: 0,
+            verb,
+            label: crate::core::sanitize::sanitize_line(file).to_string(),
+            total: total.max(1),
+            started: std::time::Instant::now(),
+            said: None,
+        }
+    }
+
+    pub(super) fn at(&mut self, offset: u64) {
+        let wait = std::time::Duration::from_millis(250);
+        self.lines = self.lines.wrapping_add(1);
+        if !self.on
+            || !self.lines.is_multiple_of(4096)
+            || self.started.elapsed() < wait
+            || self.said.is_some_and(|s| s.elapsed() < wait)
+        {
+            return;
+        }
+        self.said = Some(std::time::Instant::now());
+        let pct = (offset.saturating_mul(100) / self.total).min(99);
+        eprint!("\r{}: {} {pct}%\x1b[K", self.label, self.verb);
+    }
+
+    /// Takes the line away again.
+    pub(super) fn clear(&self) {
+        if self.said.is_some() {
+            eprint!("\r\x1b[K");
+        }
+    }
 }

@@ -6,6 +6,7 @@ use std::io::Write;
 use color_eyre::eyre::eyre;
 use color_eyre::Result;
 
+use super::Progress;
 use crate::cli::ReplayArgs;
 use crate::core::app::App;
 use crate::core::input::Input;
@@ -24,7 +25,7 @@ pub(super) fn fixture_name(file: Option<&String>) -> String {
 
 pub(super) fn check(file: &str) -> Result<i32> {
     let mut src = fixtures::open(file)?;
-    let mut progress = Progress::on_stderr(file, src.len_bytes());
+    let mut progress = Progress::on_stderr(file, "checking", src.len_bytes());
     let mut app = App::new(fixtures::initial_state(&src), Mode::Live);
     let read = fixtures::fold(&mut src, &mut app, None, |_, _| true, |at| progress.at(at));
     progress.clear();
@@ -51,55 +52,6 @@ pub(super) fn check(file: &str) -> Result<i32> {
     Ok(0)
 }
 
-/// How far a long check is, on one line of stderr rewritten in place: only when stderr is a
-/// terminal, and only for work that takes long enough to be worth it (a line a quarter of a
-/// second after the start, then four a second). Told after every line; it looks at the clock
-/// once in 4,096.
-struct Progress {
-    /// Stderr is a terminal: otherwise nothing is written.
-    on: bool,
-    lines: u32,
-    label: String,
-    total: u64,
-    started: std::time::Instant,
-    said: Option<std::time::Instant>,
-}
-
-impl Progress {
-    fn on_stderr(file: &str, total: u64) -> Progress {
-        Progress {
-            on: std::io::IsTerminal::is_terminal(&std::io::stderr()),
-            lines: 0,
-            label: crate::core::sanitize::sanitize_line(file).to_string(),
-            total: total.max(1),
-            started: std::time::Instant::now(),
-            said: None,
-        }
-    }
-
-    fn at(&mut self, offset: u64) {
-        let wait = std::time::Duration::from_millis(250);
-        self.lines = self.lines.wrapping_add(1);
-        if !self.on
-            || !self.lines.is_multiple_of(4096)
-            || self.started.elapsed() < wait
-            || self.said.is_some_and(|s| s.elapsed() < wait)
-        {
-            return;
-        }
-        self.said = Some(std::time::Instant::now());
-        let pct = (offset.saturating_mul(100) / self.total).min(99);
-        eprint!("\r{}: checking {pct}%\x1b[K", self.label);
-    }
-
-    /// Takes the line away again.
-    fn clear(&self) {
-        if self.said.is_some() {
-            eprint!("\r\x1b[K");
-        }
-    }
-}
-
 /// Every change as one NDJSON line, then the summary: the console's reducer, with the output
 /// sink in place of a screen.
 /// `--speed` and `--idle-limit` as given, or what is wrong with them.
@@ -124,7 +76,7 @@ pub(super) fn replay_headless(args: &ReplayArgs) -> Result<i32> {
     // A broken file prints nothing but its error: every line is read and checked before the
     // first change is written, then the replay starts again from the first record.
     let first = src.position();
-    let mut progress = Progress::on_stderr(&src.fixture().file, src.len_bytes());
+    let mut progress = Progress::on_stderr(&src.fixture().file, "checking", src.len_bytes());
     let checked = loop {
         match src.next_records(&mut |_| {}) {
             Ok(Some(_)) => progress.at(src.position().offset),

@@ -153,24 +153,6 @@ struct Row {
 
 const BIN: &str = env!("CARGO_BIN_EXE_warroom");
 
-/// `--peak-of ARGS…`: runs ARGS with its output thrown away and prints the peak resident
-/// memory of it (the only child this process waits for), in KiB.
-fn peak_of(argv: &[String]) {
-    let status = Command::new(&argv[0])
-        .args(&argv[1..])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap_or_else(|e| fail("run", &e));
-    if !status.success() {
-        fail("the headless replay", &status);
-    }
-    let usage = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
-        .unwrap_or_else(|e| fail("getrusage", &e));
-    // Linux gives ru_maxrss in KiB.
-    println!("peak_kib={}", usage.max_rss());
-}
-
 /// The headless replay's peak, in KiB, from a fresh helper process.
 fn headless_peak(exe: &Path, file: &Path) -> u64 {
     let out = Command::new(exe)
@@ -216,7 +198,7 @@ fn main() {
         return;
     }
     if let Some(i) = args.iter().position(|a| a == "--peak-of") {
-        peak_of(&args[i + 1..]);
+        bench::peak_of(&args[i + 1..]);
         return;
     }
     let sizes: Vec<u64> = match std::env::var("WARROOM_MEMORY_SIZES") {

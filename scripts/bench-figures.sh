@@ -13,7 +13,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-ALL=(parse_apply frame search memory startup live sources conductor journal wire)
+ALL=(parse_apply frame search memory startup live sources conductor journal wire report)
 if [ $# -gt 0 ]; then BENCHES=("$@"); else BENCHES=("${ALL[@]}"); fi
 DOC=docs/benchmarks.md
 LOGS=target/bench-figures

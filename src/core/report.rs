@@ -576,9 +576,10 @@ fn incidents(marks: &[Mark]) -> Vec<Incident> {
 /// The room's first action at or after `t`: a decision ([`Decision::is_action`]) or a
 /// milestone acknowledged or mitigated.
 fn first_action(decisions: &[Decision], marks: &[Mark], t: Offset) -> Option<(Offset, String)> {
-    let d = decisions
+    // Both lists are in time order.
+    let d = decisions[decisions.partition_point(|d| d.t < t)..]
         .iter()
-        .find(|d| d.t >= t && d.is_action())
+        .find(|d| d.is_action())
         .map(|d| (d.t, describe(d)));
     let m = marks
         .iter()

@@ -1433,3 +1433,36 @@ fn an_optional_item_never_blocks_its_gate() {
     assert!(gate.green, "{gate:?}");
     assert_eq!(s.checklist.tally_section(&s.plan, 1, Some(0)).blocking, 0);
 }
+
+#[test]
+fn the_open_incident_is_aged_from_its_detection_and_waits_for_the_next_milestone() {
+    let mut s = state();
+    assert_eq!(s.open_incident(), None);
+    let inc = |m: Milestone| Body::Incident {
+        milestone: m,
+        severity: None,
+        text: None,
+    };
+    s.apply(rec(100, inc(Milestone::Detected)));
+    let open = s.open_incident().unwrap();
+    assert_eq!(
+        (open.since, open.next),
+        (Offset::from_secs(100), Milestone::Acknowledged)
+    );
+    s.apply(rec(160, inc(Milestone::Acknowledged)));
+    s.apply(rec(400, inc(Milestone::Mitigated)));
+    let open = s.open_incident().unwrap();
+    assert_eq!(
+        (open.since, open.reached, open.next),
+        (
+            Offset::from_secs(100),
+            Milestone::Mitigated,
+            Milestone::Resolved
+        )
+    );
+    s.apply(rec(900, inc(Milestone::Resolved)));
+    assert_eq!(s.open_incident(), None);
+    // A second incident is aged from its own detection.
+    s.apply(rec(1000, inc(Milestone::Detected)));
+    assert_eq!(s.open_incident().unwrap().since, Offset::from_secs(1000));
+}

@@ -150,6 +150,7 @@ fn line_two(c: &App, look: &Look, density: Density, w: usize) -> Vec<Span<'stati
         v.extend(link_spans);
         parts.push((v, if stale { 1 } else { 3 }));
     }
+    incident_part(c, look, &mut parts);
     alert_parts(c, look, &mut parts);
     if s.alerts_dropped > 0 {
         parts.push((
@@ -234,6 +235,38 @@ fn wave_parts(c: &App, look: &Look, wide: bool, parts: &mut Vec<(Vec<Span<'stati
             0,
         ));
     }
+}
+
+/// The open incident: "INCIDENT 12m · next ACK" (its age since detection and the milestone
+/// it waits for), when the line has room for it.
+fn incident_part(c: &App, look: &Look, parts: &mut Vec<(Vec<Span<'static>>, u8)>) {
+    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
+    let Some(open) = s.open_incident() else {
+        return;
+    };
+    let style = if open.reached < crate::core::record::Milestone::Mitigated {
+        t.crit
+    } else {
+        t.warn
+    };
+    let next = match open.next {
+        crate::core::record::Milestone::Acknowledged => "ACK",
+        crate::core::record::Milestone::Mitigated => "MITIGATE",
+        _ => "RESOLVE",
+    };
+    parts.push((
+        vec![
+            Span::styled(format!(" {} ", g.sep), t.border),
+            Span::styled(
+                format!("INCIDENT {}", s.now.since(open.since).compact()),
+                style,
+            ),
+            Span::styled(format!(" · next {next}"), t.text),
+        ],
+        // After the bake time left and the alert counts: the status word already says
+        // CRITICAL, and the timeline has every milestone.
+        3,
+    ));
 }
 
 /// The alerts firing, by the rule the gates and the alerts list use, in the same words:

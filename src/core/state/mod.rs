@@ -39,6 +39,15 @@ pub const ALERT_CAP: usize = 4096;
 /// Most commands remembered with their outcomes.
 pub const COMMAND_CAP: usize = 1024;
 
+/// An incident not yet resolved, as the header shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenIncident {
+    /// When it was detected.
+    pub since: Offset,
+    pub reached: Milestone,
+    pub next: Milestone,
+}
+
 /// Everything that can happen to the state.
 #[derive(Clone, Debug)]
 pub enum Event {
@@ -301,6 +310,38 @@ impl State {
             text: text.into_boxed_str(),
             local: self.local,
         });
+    }
+
+    /// The incident still open (detected, not yet resolved): when it was detected, the last
+    /// milestone it reached and the next one it waits for. `None` when the newest milestone
+    /// is a resolution or there is none.
+    #[must_use]
+    pub fn open_incident(&self) -> Option<OpenIncident> {
+        let &(reached, _) = self.milestones.last()?;
+        let next = match reached {
+            Milestone::Detected => Milestone::Acknowledged,
+            Milestone::Acknowledged => Milestone::Mitigated,
+            Milestone::Mitigated => Milestone::Resolved,
+            Milestone::Resolved => return None,
+        };
+        // The detection that opened it: the newest one, else (a recording that joined late)
+        // the oldest milestone since the last resolution.
+        let opened = self
+            .milestones
+            .iter()
+            .rposition(|(m, _)| *m == Milestone::Resolved)
+            .map_or(0, |i| i + 1);
+        let since = self.milestones[opened..]
+            .iter()
+            .rev()
+            .find(|(m, _)| *m == Milestone::Detected)
+            .or_else(|| self.milestones.get(opened))
+            .map(|(_, t)| *t)?;
+        Some(OpenIncident {
+            since,
+            reached,
+            next,
+        })
     }
 
     fn derive_status(&self) -> Status {

@@ -127,12 +127,6 @@ fn child(file: &str) {
     drop(prep);
 }
 
-fn kv(line: &str, key: &str) -> u64 {
-    line.split_whitespace()
-        .find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
-        .unwrap_or(0)
-}
-
 fn mib(kib: u64) -> f64 {
     kib as f64 / 1024.0
 }
@@ -165,7 +159,7 @@ fn headless_peak(exe: &Path, file: &Path) -> u64 {
         eprintln!("{}", String::from_utf8_lossy(&out.stderr));
         fail("helper", &out.status);
     }
-    kv(&String::from_utf8_lossy(&out.stdout), "peak_kib")
+    bench::kv(&String::from_utf8_lossy(&out.stdout), "peak_kib")
 }
 
 /// The on-screen replay's peak, in KiB: played at "max" until it sits idle at the end.
@@ -244,12 +238,12 @@ fn main() {
             records: n,
             screen,
             headless,
-            hwm: kv(&line, "hwm_kib"),
-            after_prepare: kv(&line, "after_prepare_kib"),
-            snapshots: kv(&line, "snapshots"),
-            unique: kv(&line, "unique_snapshot_entries"),
-            unique_kib: kv(&line, "unique_snapshot_kib"),
-            event_times_kib: kv(&line, "event_times_kib"),
+            hwm: bench::kv(&line, "hwm_kib"),
+            after_prepare: bench::kv(&line, "after_prepare_kib"),
+            snapshots: bench::kv(&line, "snapshots"),
+            unique: bench::kv(&line, "unique_snapshot_entries"),
+            unique_kib: bench::kv(&line, "unique_snapshot_kib"),
+            event_times_kib: bench::kv(&line, "event_times_kib"),
         });
     }
     report(&rows);

@@ -30,12 +30,6 @@ fn fail(what: &str, e: &dyn std::fmt::Display) -> ! {
     std::process::exit(1)
 }
 
-fn kv(line: &str, key: &str) -> u64 {
-    line.split_whitespace()
-        .find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
-        .unwrap_or(0)
-}
-
 /// (wall ms, peak KiB) of one run of `warroom ARGS` in a fresh helper.
 fn measure(exe: &Path, args: &[&str]) -> (u64, u64) {
     let out = Command::new(exe)
@@ -49,7 +43,7 @@ fn measure(exe: &Path, args: &[&str]) -> (u64, u64) {
         fail("helper", &out.status);
     }
     let text = String::from_utf8_lossy(&out.stdout);
-    (kv(&text, "wall_ms"), kv(&text, "peak_kib"))
+    (bench::kv(&text, "wall_ms"), bench::kv(&text, "peak_kib"))
 }
 
 fn median(mut v: Vec<u64>) -> u64 {

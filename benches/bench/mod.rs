@@ -50,3 +50,14 @@ pub fn peak_of(argv: &[String]) {
     // Linux gives ru_maxrss in KiB.
     println!("peak_kib={} wall_ms={}", usage.max_rss(), wall.as_millis());
 }
+
+/// The number after `key=` in a line of `key=value` words (0 when it is not there).
+#[allow(
+    dead_code,
+    reason = "only the benches that read a helper's line use it"
+)]
+pub fn kv(line: &str, key: &str) -> u64 {
+    line.split_whitespace()
+        .find_map(|w| w.strip_prefix(key)?.strip_prefix('=')?.parse().ok())
+        .unwrap_or(0)
+}

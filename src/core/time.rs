@@ -44,13 +44,7 @@ impl Offset {
     pub fn precise_label(self) -> String {
         use std::fmt::Write;
         let sign = if self.0 < 0 { '-' } else { '+' };
-        let total = self.0.unsigned_abs() / 1000;
-        let (d, h, m, s) = (
-            total / 86_400,
-            total / 3600 % 24,
-            total / 60 % 60,
-            total % 60,
-        );
+        let (d, h, m, s) = dhms(self.0);
         let mut out = format!("T{sign}");
         let mut started = false;
         for (n, unit) in [(d, 'd'), (h, 'h'), (m, 'm')] {
@@ -73,6 +67,17 @@ impl Offset {
         let sign = if self.0 < 0 { '-' } else { '+' };
         format!("T{sign}{}", Span(self.0.saturating_abs()).compact())
     }
+}
+
+/// Whole days, hours, minutes and seconds of `ms` milliseconds, ignoring its sign.
+fn dhms(ms: i64) -> (u64, u64, u64, u64) {
+    let total = ms.unsigned_abs() / 1000;
+    (
+        total / 86_400,
+        total / 3600 % 24,
+        total / 60 % 60,
+        total % 60,
+    )
 }
 
 /// A length of time in milliseconds.
@@ -102,13 +107,7 @@ impl Span {
     #[must_use]
     pub fn compact(self) -> String {
         let neg = self.0 < 0;
-        let total = self.0.unsigned_abs() / 1000;
-        let (d, h, m, s) = (
-            total / 86_400,
-            total / 3600 % 24,
-            total / 60 % 60,
-            total % 60,
-        );
+        let (d, h, m, s) = dhms(self.0);
         let body = if d > 0 {
             if h > 0 {
                 format!("{d}d{h:02}h")
@@ -127,7 +126,7 @@ impl Span {
             } else {
                 format!("{m}m")
             }
-        } else if total == 0 && self.0 != 0 {
+        } else if self.0 != 0 && self.0.unsigned_abs() < 1000 {
             format!("{}ms", self.0.unsigned_abs())
         } else {
             format!("{s}s")
@@ -583,13 +582,7 @@ impl Offset {
     #[must_use]
     pub fn clock_label(self) -> String {
         let sign = if self.0 < 0 { '-' } else { '+' };
-        let total = self.0.unsigned_abs() / 1000;
-        let (d, h, m, s) = (
-            total / 86_400,
-            total / 3600 % 24,
-            total / 60 % 60,
-            total % 60,
-        );
+        let (d, h, m, s) = dhms(self.0);
         if d > 0 {
             format!("T{sign}{d}d{h:02}:{m:02}:{s:02}")
         } else {

@@ -42,6 +42,15 @@ fn report(file: &Path, out: &Path) -> String {
     std::fs::read_to_string(out).unwrap()
 }
 
+/// The Trackshift fixture's text, to build broken and hostile files on.
+fn trackshift() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures/trackshift-progressive-delivery.jsonl"),
+    )
+    .unwrap()
+}
+
 /// The headings of the post-mortem template of the `EdgePlug` roll-out playbook, in order.
 const TEMPLATE_HEADINGS: &[&str] = &[
     "## Incident Summary",
@@ -140,11 +149,7 @@ fn the_batch_patches_report_says_what_happened_and_how_fast_the_room_was() {
 #[test]
 fn hostile_text_is_shown_not_obeyed_in_either_form() {
     let dir = tempfile::tempdir().unwrap();
-    let src = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/trackshift-progressive-delivery.jsonl"),
-    )
-    .unwrap();
+    let src = trackshift();
     // After the fixture's last record.
     let hostile = r#"{"t": "T+30d", "type": "note", "by": "<img src=x onerror=alert(1)>", "text": "<script>alert(1)</script> | **bold** [link](http://example.com) \u001b[2J"}"#;
     let f = dir.path().join("hostile.jsonl");
@@ -162,11 +167,7 @@ fn hostile_text_is_shown_not_obeyed_in_either_form() {
 #[test]
 fn a_broken_file_is_refused_with_its_place_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let src = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures/trackshift-progressive-delivery.jsonl"),
-    )
-    .unwrap();
+    let src = trackshift();
     let n = src.lines().count();
     let f = dir.path().join("broken.jsonl");
     std::fs::write(&f, format!("{src}{{\"t\": \"T+9d\", \"type\": \"note\"\n")).unwrap();

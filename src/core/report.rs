@@ -273,16 +273,13 @@ impl Gather {
         self.records += 1;
         self.span = Some(self.span.map_or((r.t, r.t), |(a, _)| (a, r.t)));
         match &r.body {
-            Body::Metric { slo, value } => {
-                if let (Some(s), Some(spec)) =
-                    (self.series.get_mut(*slo), self.plan.spec.slos.get(*slo))
-                {
-                    let v = value.map_or(f64::NAN, |v| SloState::scaled(spec, v));
-                    s.points.push((r.t, v));
-                }
-            }
+            Body::Metric { slo, value } => self.sample(r.t, *slo, *value),
             Body::Wave {
-                wave, state, by, ..
+                wave,
+                state,
+                by,
+                text,
+                ..
             } => {
                 if matches!(
                     state,
@@ -300,7 +297,7 @@ impl Gather {
                             state: *state,
                         },
                         who: by.clone(),
-                        why: wave_text(&r.body),
+                        why: text.clone(),
                         outcome: None,
                     };
                     Self::keep(&mut self.dropped, &mut self.decisions, d);
@@ -367,6 +364,13 @@ impl Gather {
                 }
             }
             Body::Check { .. } | Body::Feed { .. } | Body::Other { .. } => {}
+        }
+    }
+
+    fn sample(&mut self, t: Offset, slo: usize, value: Option<f64>) {
+        if let (Some(s), Some(spec)) = (self.series.get_mut(slo), self.plan.spec.slos.get(slo)) {
+            let v = value.map_or(f64::NAN, |v| SloState::scaled(spec, v));
+            s.points.push((t, v));
         }
     }
 
@@ -526,13 +530,6 @@ impl Gather {
             };
             Self::keep(&mut self.dropped, &mut self.marks, mark);
         }
-    }
-}
-
-fn wave_text(body: &Body) -> Option<Box<str>> {
-    match body {
-        Body::Wave { text, .. } => text.clone(),
-        _ => None,
     }
 }
 

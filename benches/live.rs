@@ -486,7 +486,11 @@ async fn fan_out(secs: u64) -> bool {
                             first.get_or_insert(p);
                         }
                     }
-                    Feed::Link(_) | Feed::Clock(_) | Feed::Sent { .. } | Feed::NotSent { .. } => {}
+                    Feed::Link(_)
+                    | Feed::Clock(_)
+                    | Feed::Exercise(_)
+                    | Feed::Sent { .. }
+                    | Feed::NotSent { .. } => {}
                 }
             }
         }));

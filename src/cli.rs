@@ -140,7 +140,7 @@ pub struct ServeArgs {
     /// Seed for the scenario's generated metrics (the same seed gives the same run).
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
-    /// File of `TOKEN commander|observer` lines; without it anyone may connect as they ask.
+    /// File of `TOKEN facilitator|commander|participant|observer` lines; without it anyone may connect as they ask.
     #[arg(long)]
     pub tokens: Option<PathBuf>,
     /// Directory of the journal: every event is written there before it is published, and a
@@ -184,6 +184,11 @@ pub struct Seat {
     /// A read-only seat: no command keys, and the control plane refuses commands too.
     #[arg(long)]
     pub observer: bool,
+    /// Ask for the facilitator's seat of an exercise (`warroom serve FIXTURE`): the room's
+    /// clock and its injects. A token's seat is its own: a facilitator's token gets it
+    /// without this, and another token never does.
+    #[arg(long, conflicts_with = "observer")]
+    pub facilitator: bool,
     /// Read the credential token from this file (or set `WARROOM_TOKEN`). Never on the command line.
     #[arg(long)]
     pub token_file: Option<PathBuf>,

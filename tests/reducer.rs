@@ -1158,7 +1158,7 @@ mod app {
         assert!(app.ui.line.is_none());
         // An unknown command, a missing item and an unknown item keep the line, with why.
         for (typed, why) in [
-            (":frobnicate now", "unknown command :frobnicate (Tab completes; known: pause resume advance rollback note check uncheck goto filter theme help q)"),
+            (":frobnicate now", "unknown command :frobnicate (Tab completes; known: pause resume advance rollback note check milestone incident injects release speed seek uncheck goto filter theme help q)"),
             (":check", "usage: :check ITEM [note]"),
             (":check nope", "no checklist item \"nope\" in the plan"),
             (":uncheck backup", "item \"backup\" is open: there is nothing to untick"),
@@ -1294,9 +1294,14 @@ mod keys {
                 .iter()
                 .filter(|b| b.when == warroom::core::intent::When::Live && app.offers(b))
                 .map(|b| b.intent)
+                // A milestone can always be marked (the next one, or a detection).
+                .filter(|i| *i != Intent::Milestone)
                 .collect()
         };
         let mut app = live();
+        assert!(KEYMAP
+            .iter()
+            .any(|b| b.intent == Intent::Milestone && app.offers(b)));
         // Not started: advance (start) and note; nothing to pause, resume or roll back.
         assert_eq!(offered(&app), [Intent::Advance, Intent::Note]);
         let t = Offset::from_secs(10);

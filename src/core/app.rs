@@ -45,6 +45,8 @@ pub struct Live {
     /// Report changes (headless) once there is a rollout to report on.
     pub report: bool,
     pub recording: Recording,
+    /// The exercise this control plane runs (it plays a fixture), as it last said.
+    pub exercise: Option<super::exercise::Exercise>,
 }
 
 /// Where the recording stands.
@@ -177,6 +179,10 @@ impl App {
             }
             PlaneMsg::Link(link) => self.state_apply(Event::Source(plane_status(link)), fx),
             PlaneMsg::Clock(t) => self.state_apply(Event::Clock(t.saturating_add(shift)), fx),
+            PlaneMsg::Exercise(ex) => {
+                self.live.exercise = Some(ex);
+                fx.dirty = true;
+            }
             PlaneMsg::Problem(text) => self.local_line("connection", &text, fx),
             PlaneMsg::Refused(why) => {
                 self.state_apply(
@@ -364,7 +370,7 @@ impl App {
             self.adopt(&h.session, image, now, text, fx);
         }
         self.live.seq = h.seq;
-        if self.outbox.role == Role::Commander {
+        if self.outbox.role.commands() {
             fx.send
                 .extend(self.outbox.pending.iter().map(|p| p.command.clone()));
         }

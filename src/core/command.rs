@@ -31,23 +31,43 @@ pub fn within_bytes(key: &str, value: Option<&str>, max: usize) -> Result<(), St
     }
 }
 
-/// The seat a console holds: only commanders may send commands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The seat a console holds: commanders (an exercise's participants) send commands; the
+/// facilitator of an exercise sends them too, and alone controls the exercise (its clock and
+/// its injects); observers watch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    Commander,
     Observer,
+    Commander,
+    Facilitator,
 }
 
 impl Role {
-    /// The lesser of two seats: a console asking to command with an observer's token
-    /// observes.
+    /// The seat a console holds when it asked for `self` and was granted `granted`: a
+    /// console that asked to observe observes; otherwise the seat granted (an observer's
+    /// token caps a console that asked to command, a facilitator's token seats its console
+    /// as the facilitator).
     #[must_use]
-    pub fn min_with(self, other: Role) -> Role {
-        if self == Role::Observer || other == Role::Observer {
+    pub fn min_with(self, granted: Role) -> Role {
+        if self == Role::Observer {
             Role::Observer
         } else {
-            Role::Commander
+            granted
+        }
+    }
+
+    /// Whether this seat may send the rollout's commands, notes, ticks and milestones.
+    #[must_use]
+    pub fn commands(self) -> bool {
+        self != Role::Observer
+    }
+
+    #[must_use]
+    pub fn word(self) -> &'static str {
+        match self {
+            Role::Observer => "observer",
+            Role::Commander => "commander",
+            Role::Facilitator => "facilitator",
         }
     }
 }
@@ -71,7 +91,9 @@ pub struct Command {
     /// confirmed (a tick or untick ignores it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub wave: Option<String>,
-    /// For a tick or untick, the checklist item's id (the other actions ignore it).
+    /// What the command acts on: for a tick or untick the checklist item's id; for a
+    /// milestone the milestone ("acknowledged"); for the facilitator's speed, seek and release
+    /// the factor, the moment and the inject. The other actions ignore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub item: Option<String>,
     /// The control plane's session the console saw: a command for a run that has ended is a
@@ -101,16 +123,19 @@ impl Command {
         }
     }
 
-    /// The checklist item a tick or untick is for (`None` for every other action).
+    /// What the command acts on (see [`Command::item`]'s field): `None` for an action that
+    /// takes nothing.
     #[must_use]
     pub fn item(&self) -> Option<&str> {
-        self.item.as_deref().filter(|_| self.action.is_checklist())
+        self.item.as_deref().filter(|_| self.action.takes_item())
     }
 
-    /// The wave a rollout command expects to act on; ticks and unticks expect none.
+    /// The wave a rollout command expects to act on; the other actions expect none.
     #[must_use]
     pub fn expected_wave(&self) -> Option<&str> {
-        self.wave.as_deref().filter(|_| !self.action.is_checklist())
+        self.wave
+            .as_deref()
+            .filter(|_| Self::needs_wave(self.action))
     }
 
     /// Whether this action needs a reason before it may be sent.
@@ -185,8 +210,15 @@ impl Command {
         {
             return Err(format!("{} needs a reason", self.action.word()));
         }
-        if self.action.is_checklist() && self.item().is_none_or(|i| i.trim().is_empty()) {
-            return Err(format!("{} needs a checklist item", self.action.word()));
+        if self.action.takes_item() && self.item().is_none_or(|i| i.trim().is_empty()) {
+            let what = match self.action {
+                Action::Milestone => "a milestone (detected, acknowledged, mitigated, resolved)",
+                Action::ExerciseSpeed => "a speed (a factor such as 4)",
+                Action::ExerciseSeek => "a moment (T+20m)",
+                Action::Release => "an inject's name",
+                _ => "a checklist item",
+            };
+            return Err(format!("{} needs {what}", self.action.word()));
         }
         self.check_fields()
     }
@@ -204,6 +236,18 @@ pub enum Action {
     Tick,
     /// Reopens a checklist item that is done (protocol 2.1).
     Untick,
+    /// Marks an incident milestone, named in `item` (protocol 2.2).
+    Milestone,
+    /// The facilitator stops the exercise clock for the whole room (protocol 2.2).
+    ExercisePause,
+    /// The facilitator starts the exercise clock again.
+    ExerciseResume,
+    /// The facilitator sets the exercise clock's speed: `item` holds the factor ("4").
+    ExerciseSpeed,
+    /// The facilitator moves the exercise clock forward to the moment in `item` ("T+20m").
+    ExerciseSeek,
+    /// The facilitator releases the inject named in `item` before its time.
+    Release,
 }
 
 impl Action {
@@ -217,6 +261,12 @@ impl Action {
             Action::Note => "note",
             Action::Tick => "tick",
             Action::Untick => "untick",
+            Action::Milestone => "milestone",
+            Action::ExercisePause => "exercise pause",
+            Action::ExerciseResume => "exercise resume",
+            Action::ExerciseSpeed => "exercise speed",
+            Action::ExerciseSeek => "exercise seek",
+            Action::Release => "release inject",
         }
     }
 
@@ -224,6 +274,31 @@ impl Action {
     #[must_use]
     pub fn is_checklist(self) -> bool {
         matches!(self, Action::Tick | Action::Untick)
+    }
+
+    /// The facilitator's control of an exercise: its clock and its injects. Only a
+    /// facilitator's seat may send these, and they are not the room's decisions.
+    #[must_use]
+    pub fn is_exercise(self) -> bool {
+        matches!(
+            self,
+            Action::ExercisePause
+                | Action::ExerciseResume
+                | Action::ExerciseSpeed
+                | Action::ExerciseSeek
+                | Action::Release
+        )
+    }
+
+    /// Whether the command names what it acts on in `item`: a checklist item, a milestone,
+    /// a speed, a moment or an inject.
+    #[must_use]
+    pub fn takes_item(self) -> bool {
+        self.is_checklist()
+            || matches!(
+                self,
+                Action::Milestone | Action::ExerciseSpeed | Action::ExerciseSeek | Action::Release
+            )
     }
 }
 
@@ -288,7 +363,15 @@ impl Verb {
             Action::Pause => Some(Verb::Pause),
             Action::Resume => Some(Verb::Resume),
             Action::Rollback => Some(Verb::Rollback),
-            Action::Note | Action::Tick | Action::Untick => None,
+            Action::Note
+            | Action::Tick
+            | Action::Untick
+            | Action::Milestone
+            | Action::ExercisePause
+            | Action::ExerciseResume
+            | Action::ExerciseSpeed
+            | Action::ExerciseSeek
+            | Action::Release => None,
         }
     }
 }

@@ -79,9 +79,89 @@ impl App {
                 _ => {}
             }
         }
-        if let Some(intent) = lookup(key, self.is_replay(), self.ui.focus) {
+        let replay = self.is_replay();
+        // A facilitator's console drives the room's clock with the replay's keys.
+        let intent = lookup(key, replay, self.ui.focus).or_else(|| {
+            self.facilitates()
+                .then(|| lookup(key, true, self.ui.focus))
+                .flatten()
+        });
+        if let Some(intent) = intent {
             self.on_intent(intent, fx);
         }
+    }
+
+    /// Whether this console holds the facilitator's seat of an exercise.
+    #[must_use]
+    pub fn facilitates(&self) -> bool {
+        !self.is_replay()
+            && self.outbox.role == super::command::Role::Facilitator
+            && self.live.exercise.is_some()
+    }
+
+    /// Sends the facilitator's `action` at once (see [`super::outbox::Outbox::exercise`]).
+    fn exercise(
+        &mut self,
+        action: Action,
+        item: Option<String>,
+        fx: &mut Effects,
+    ) -> Result<(), String> {
+        if self.live.exercise.is_none() {
+            return Err(
+                "no exercise: the room's clock is the facilitator's on `warroom serve FIXTURE`"
+                    .into(),
+            );
+        }
+        let command = self.outbox.exercise(&self.mode, action, item)?;
+        self.ui.notice = Some(format!("{} sent", command.action.word()));
+        self.dispatch(command, fx);
+        Ok(())
+    }
+
+    /// What the replay's keys do at a facilitator's console: the room's clock. `false` when
+    /// the intent is not the clock's (or this is no facilitator's console).
+    fn exercise_intent(&mut self, intent: Intent, fx: &mut Effects) -> bool {
+        if !self.facilitates() {
+            return false;
+        }
+        let ex = self.live.exercise.clone().unwrap_or_default();
+        let now = self.state.now.saturating_add(Span(-self.live.shift.0));
+        let forward = |by: i64| Some(now.saturating_add(Span(by)).precise_label());
+        let (action, item) = match intent {
+            Intent::TogglePlay if ex.paused => (Action::ExerciseResume, None),
+            Intent::TogglePlay => (Action::ExercisePause, None),
+            Intent::SeekFwd10s => (Action::ExerciseSeek, forward(10_000)),
+            Intent::SeekFwd1m => (Action::ExerciseSeek, forward(60_000)),
+            Intent::NextEvent => {
+                let Some(u) = ex.injects.first() else {
+                    self.ui.notice = Some("no inject is still to come".into());
+                    return true;
+                };
+                (Action::ExerciseSeek, Some(u.t.precise_label()))
+            }
+            Intent::Faster | Intent::Slower => {
+                let next =
+                    match super::playback::Speed::Times(ex.speed).step(intent == Intent::Faster) {
+                        super::playback::Speed::Times(x) => x,
+                        super::playback::Speed::Max => 1000.0,
+                    };
+                (Action::ExerciseSpeed, Some(super::words::trim_number(next)))
+            }
+            Intent::SeekBack10s | Intent::SeekBack1m | Intent::PrevEvent | Intent::JumpStart => {
+                self.ui.notice = Some("the room's clock only moves forward".into());
+                return true;
+            }
+            Intent::JumpEnd => {
+                self.ui.notice =
+                    Some("the room's clock moves forward with → and S-→, or :seek T+20m".into());
+                return true;
+            }
+            _ => return false,
+        };
+        if let Err(why) = self.exercise(action, item, fx) {
+            self.ui.notice = Some(why);
+        }
+        true
     }
 
     /// What a key bound to `intent` does (tests and the key table share this path).
@@ -98,10 +178,10 @@ impl App {
     /// with this focus, and a command's binding only when the command can be sent now.
     #[must_use]
     pub fn offers(&self, b: &Binding) -> bool {
-        let commander = !self.is_replay() && self.outbox.role == super::command::Role::Commander;
+        let commander = !self.is_replay() && self.outbox.role.commands();
         match b.when {
             When::Always => true,
-            When::Replay => self.is_replay(),
+            When::Replay => self.is_replay() || self.facilitates(),
             When::Checklist => commander && self.ui.focus == super::ui::Panel::Checklist,
             When::Live => {
                 commander && command_of(b.intent).is_none_or(|a| why_not(&self.state, a).is_none())
@@ -132,7 +212,7 @@ impl App {
     }
 
     fn on_intent(&mut self, intent: Intent, fx: &mut Effects) {
-        if self.help_scrolled(intent) {
+        if self.help_scrolled(intent) || self.exercise_intent(intent, fx) {
             return;
         }
         let info = match self.mode {
@@ -214,6 +294,7 @@ impl App {
             Intent::Advance => self.open_confirm(Action::Advance, ""),
             Intent::Rollback => self.open_confirm(Action::Rollback, ""),
             Intent::Note => self.open_confirm(Action::Note, ""),
+            Intent::Milestone => self.open_milestone(),
             Intent::Check => match self.ui.cursor_item(&self.state.plan.spec) {
                 Some(at) => {
                     if let Err(why) = self
@@ -291,6 +372,45 @@ impl App {
                     }
                 })
             }
+            LineCommand::Milestone { word, reason } => {
+                self.outbox
+                    .open_milestone(&self.state, &self.mode, word.as_deref(), &reason)
+            }
+            LineCommand::Injects => match &self.live.exercise {
+                Some(_) if self.outbox.role == super::command::Role::Facilitator => {
+                    self.ui.detail = Some(DetailView {
+                        of: super::ui::Detail::Injects,
+                        scroll: 0,
+                    });
+                    Ok(())
+                }
+                Some(_) => Err("only the facilitator's seat sees the injects to come".into()),
+                None => Err("no exercise: injects come with `warroom serve FIXTURE`".into()),
+            },
+            LineCommand::Exercise { action, item } => {
+                let item = if action == Action::ExerciseSeek {
+                    // Typed on this console's clock; the control plane's has no shift.
+                    match super::goto::parse_target(&item, self.state.plan.spec.t0, self.state.now)
+                    {
+                        Ok(t) => Ok(t.saturating_add(Span(-self.live.shift.0)).precise_label()),
+                        Err(e) => Err(e),
+                    }
+                } else {
+                    Ok(item)
+                };
+                item.and_then(|item| self.exercise(action, Some(item), fx))
+            }
+            LineCommand::Incident => {
+                if self.state.milestones.is_empty() {
+                    Err("no incident yet: M or :milestone detected opens one".into())
+                } else {
+                    self.ui.detail = Some(DetailView {
+                        of: super::ui::Detail::Incident,
+                        scroll: 0,
+                    });
+                    Ok(())
+                }
+            }
             LineCommand::Goto(text) => self.go_to(&text, fx),
             LineCommand::Filter(kind) => {
                 self.ui.set_kind(kind);
@@ -317,6 +437,16 @@ impl App {
                     line.error = Some(why);
                 }
             }
+        }
+    }
+
+    /// `M`: the confirmation of the incident's next milestone, or why not.
+    fn open_milestone(&mut self) {
+        if let Err(why) = self
+            .outbox
+            .open_milestone(&self.state, &self.mode, None, "")
+        {
+            self.ui.notice = Some(why);
         }
     }
 

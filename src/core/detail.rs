@@ -2,6 +2,7 @@
 //! with every field it has (times in T+ and UTC, source, severity, who, why). Built afresh
 //! from the state for every frame, so it follows what happens while it is open.
 
+use super::record::Milestone;
 use super::severity::Severity;
 use super::state::{AlertRowState, State};
 use super::time::Offset;
@@ -36,6 +37,142 @@ pub fn doc(s: &State, of: &Detail) -> Option<Doc> {
         Detail::Alert(id) => alert(s, id),
         Detail::Slo(i) => slo(s, *i),
         Detail::Item(sec, i) => item(s, *sec, *i),
+        Detail::Incident => incident(s),
+        // The app's, not the state's: see [`injects`].
+        Detail::Injects => None,
+    }
+}
+
+/// The injects still to come, as the facilitator's console lists them.
+#[must_use]
+pub fn injects(s: &State, ex: &super::exercise::Exercise) -> Doc {
+    let clock = if ex.paused {
+        "PAUSED".to_string()
+    } else {
+        format!("running ×{}", super::words::trim_number(ex.speed))
+    };
+    let mut fields = vec![("clock", format!("{clock} at {}", s.now.t_label()))];
+    let mut body = Vec::new();
+    if ex.injects.is_empty() {
+        body.push("No inject is still to come.".into());
+    }
+    for u in &ex.injects {
+        let due = if u.t > s.now {
+            format!("in {}", u.t.since(s.now).compact())
+        } else {
+            "due".into()
+        };
+        fields.push(("inject", format!("{} at {} ({due})", u.id, u.t.t_label())));
+        body.push(format!(
+            "{} — {}{}",
+            u.id,
+            u.gist,
+            match u.records {
+                1 => String::new(),
+                n => format!(" (+{} more records)", n - 1),
+            }
+        ));
+    }
+    body.push(
+        "Release one now with :release NAME. Space pauses or resumes the room's clock, + and - \
+         change its speed, → and S-→ move it forward, n moves it to the next inject."
+            .into(),
+    );
+    Doc {
+        what: "injects",
+        title: format!("{} injects to come", ex.injects.len()),
+        severity: Severity::Info,
+        fields,
+        body,
+    }
+}
+
+/// The newest incident's milestones (since its detection, or since the last resolution
+/// before it when a recording joined late), in order.
+#[must_use]
+pub fn newest_incident(s: &State) -> &[(Milestone, Offset)] {
+    let m = &s.milestones;
+    // The incident the newest milestone belongs to starts after the resolution before it.
+    let end = m.len();
+    let before_last = end.saturating_sub(1);
+    let start = m[..before_last]
+        .iter()
+        .rposition(|(x, _)| *x == Milestone::Resolved)
+        .map_or(0, |i| i + 1);
+    &m[start..end]
+}
+
+/// Time to acknowledge, mitigate and resolve the newest incident, from its detection: each
+/// milestone reached, when, and how long after the detection (`None` for the detection
+/// itself, or when the detection is not in view).
+#[must_use]
+pub fn mttx(s: &State) -> Vec<(Milestone, Offset, Option<super::time::Span>)> {
+    let ms = newest_incident(s);
+    let detected = ms
+        .iter()
+        .find(|(m, _)| *m == Milestone::Detected)
+        .map(|(_, t)| *t);
+    ms.iter()
+        .map(|&(m, t)| {
+            let after = detected
+                .filter(|_| m != Milestone::Detected)
+                .map(|d| t.since(d));
+            (m, t, after)
+        })
+        .collect()
+}
+
+fn incident(s: &State) -> Option<Doc> {
+    let ms = newest_incident(s);
+    let &(first, since) = ms.first()?;
+    let open = s.open_incident();
+    let mut fields = vec![
+        ("severity", s.incident_severity.word().to_string()),
+        (
+            "state",
+            match open {
+                Some(o) => format!("open, {} — next {}", o.reached.word(), o.next.wire()),
+                None => "resolved".into(),
+            },
+        ),
+    ];
+    if first != Milestone::Detected {
+        fields.push((
+            "opened",
+            format!("{} (its detection is not in view)", when(s, since)),
+        ));
+    }
+    incident_fields(s, &mut fields);
+    if let Some(o) = open {
+        fields.push(("open for", s.now.since(o.since).compact()));
+    }
+    Some(Doc {
+        what: "incident",
+        title: format!("incident since {}", since.clock_label()),
+        severity: s.incident_severity,
+        fields,
+        body: vec![
+            "Mark milestones with M (the next one) or :milestone WORD [reason]; they go in \
+             order: detected, acknowledged, mitigated, resolved."
+                .into(),
+        ],
+    })
+}
+
+/// Each milestone of the newest incident with its time, and the time to reach it.
+fn incident_fields(s: &State, fields: &mut Vec<(&'static str, String)>) {
+    for (m, t, after) in mttx(s) {
+        let verb = match m {
+            Milestone::Detected => "",
+            Milestone::Acknowledged => "acknowledge",
+            Milestone::Mitigated => "mitigate",
+            Milestone::Resolved => "resolve",
+        };
+        let value = match after {
+            Some(d) => format!("{} to {verb} · {}", d.compact(), when(s, t)),
+            None => when(s, t),
+        };
+        fields.push((m.wire(), value));
     }
 }
 
@@ -61,6 +198,12 @@ fn entry(s: &State, abs: u64) -> Option<Doc> {
             ),
         ],
         body: vec![e.text.to_string()],
+    })
+    .map(|mut d| {
+        if e.kind == super::timeline::Kind::Incident {
+            incident_fields(s, &mut d.fields);
+        }
+        d
     })
 }
 

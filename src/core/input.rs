@@ -98,6 +98,8 @@ pub enum PlaneMsg {
     Link(Link),
     /// The control plane's clock moved (heartbeats, and extrapolated between them).
     Clock(Offset),
+    /// An exercise's clock changed, or its injects still to come (protocol 2.2).
+    Exercise(super::exercise::Exercise),
     /// Something arrived that could not be used (malformed, oversized, unknown): shown on the
     /// timeline, never fatal.
     Problem(String),

@@ -45,6 +45,8 @@ pub enum Intent {
     Advance,
     Rollback,
     Note,
+    /// Mark the open incident's next milestone (or a detection), confirmed with Enter.
+    Milestone,
     /// Tick the focused checklist item, or untick it when it is done (asks for a note).
     Check,
     /// Open the `:` command line at the bottom of the screen.
@@ -291,6 +293,14 @@ pub const KEYMAP: &[Binding] = &[
         help: "Add a note to the timeline",
     },
     Binding {
+        keys: &[Key::Char('M')],
+        intent: Intent::Milestone,
+        when: When::Live,
+        footer: None,
+        help: "Mark the incident's next milestone: detected, acknowledged, mitigated, resolved \
+               (:milestone WORD for another)",
+    },
+    Binding {
         keys: &[Key::Char('x'), Key::Char(' ')],
         intent: Intent::Check,
         when: When::Checklist,
@@ -302,7 +312,8 @@ pub const KEYMAP: &[Binding] = &[
         intent: Intent::CommandLine,
         when: When::Always,
         footer: Some("cmd"),
-        help: "Command line: :pause, :rollback, :note, :check, :goto, :filter, :theme, :q (Tab completes)",
+        help:
+            "Command line: :pause, :rollback, :note, :milestone, :goto, :filter, :q (Tab completes)",
     },
     Binding {
         keys: &[Key::Char('?')],

@@ -11,6 +11,12 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("rollback", "REASON"),
     ("note", "TEXT"),
     ("check", "ITEM [NOTE]"),
+    ("milestone", "detected|ack|mitigated|resolved [REASON]"),
+    ("incident", ""),
+    ("injects", ""),
+    ("release", "INJECT"),
+    ("speed", "FACTOR"),
+    ("seek", "T+20m"),
     ("uncheck", "ITEM [NOTE]"),
     ("goto", "T+12m | 09:17:38Z | RFC 3339"),
     ("filter", "KIND | all"),
@@ -48,6 +54,21 @@ pub enum LineCommand {
         action: super::command::Action,
         reason: String,
     },
+    /// `:milestone [WORD] [reason]`: the milestone's confirmation (`None`: the next one).
+    Milestone {
+        word: Option<String>,
+        reason: String,
+    },
+    /// `:injects`: the exercise's injects still to come (the facilitator's seat).
+    Injects,
+    /// `:release NAME`, `:speed 4`, `:seek T+20m`: the facilitator's control of the exercise.
+    Exercise {
+        action: super::command::Action,
+        item: String,
+    },
+    /// `:incident`: the newest incident's detail, with its times to acknowledge, mitigate
+    /// and resolve.
+    Incident,
     Goto(String),
     /// `None`: all kinds.
     Filter(Option<Kind>),
@@ -92,6 +113,27 @@ impl CommandLine {
                 tick: word == "check",
                 item: first.to_string(),
                 note: more.trim().to_string(),
+            })),
+            "milestone" => Ok(Some(LineCommand::Milestone {
+                word: Some(first.to_string()).filter(|w| !w.is_empty()),
+                reason: more.trim().to_string(),
+            })),
+            "incident" => Ok(Some(LineCommand::Incident)),
+            "injects" => Ok(Some(LineCommand::Injects)),
+            "release" | "speed" | "seek" if first.is_empty() => Err(format!(
+                "usage: :{word} {}",
+                COMMANDS
+                    .iter()
+                    .find(|(c, _)| *c == word)
+                    .map_or("", |(_, a)| *a)
+            )),
+            "release" | "speed" | "seek" => Ok(Some(LineCommand::Exercise {
+                action: match word {
+                    "release" => Action::Release,
+                    "speed" => Action::ExerciseSpeed,
+                    _ => Action::ExerciseSeek,
+                },
+                item: rest.to_string(),
             })),
             "pause" => action(Action::Pause),
             "resume" => action(Action::Resume),

@@ -8,6 +8,7 @@ pub mod controls;
 pub mod cta;
 pub mod detail;
 pub mod effects;
+pub mod exercise;
 pub mod goto;
 pub mod input;
 pub mod intent;

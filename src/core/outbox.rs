@@ -7,6 +7,7 @@ use super::checklist::ItemStatus;
 use super::command::{Action, Command, OutcomeKind, Role, NOT_STARTED};
 use super::intent::Key;
 use super::playback::Mode;
+use super::record::Milestone;
 use super::state::State;
 use super::wave::WaveStatus;
 
@@ -27,6 +28,8 @@ pub struct Confirm {
     pub check: Option<CheckTarget>,
     /// For an advance: the gates still blocking, each with why.
     pub blocking: Vec<String>,
+    /// For a milestone: the milestone, as the wire spells it.
+    pub item: Option<String>,
 }
 
 /// The checklist item a tick or untick is about, as the confirmation shows it.
@@ -123,7 +126,7 @@ impl Outbox {
         if matches!(mode, Mode::Replay(_)) {
             return Err("a replay cannot send commands".into());
         }
-        if self.role == Role::Observer {
+        if !self.role.commands() {
             return Err(format!(
                 "read-only seat: observers cannot {}",
                 action.word()
@@ -157,8 +160,103 @@ impl Outbox {
             )),
             check: None,
             blocking,
+            item: None,
         });
         Ok(())
+    }
+
+    /// Opens the confirmation of the milestone `word` names (`None`: the open incident's
+    /// next, or a detection when none is open), with `reason` to start from. Or says why
+    /// not: a replay, an observer's seat, a milestone out of order.
+    ///
+    /// # Errors
+    /// The notice for the footer or the `:` line.
+    pub fn open_milestone(
+        &mut self,
+        state: &State,
+        mode: &Mode,
+        word: Option<&str>,
+        reason: &str,
+    ) -> Result<(), String> {
+        if matches!(mode, Mode::Replay(_)) {
+            return Err("a replay cannot mark milestones".into());
+        }
+        if !self.role.commands() {
+            return Err("read-only seat: observers cannot mark milestones".into());
+        }
+        let word = word.map_or_else(
+            || {
+                state
+                    .open_incident()
+                    .map_or(Milestone::Detected, |o| o.next)
+                    .wire()
+                    .to_string()
+            },
+            str::to_string,
+        );
+        let m = state.milestone_in_order(&word).map_err(|(_, why)| why)?;
+        let since = state.open_incident().map(|o| o.since);
+        let preview = match (m, since) {
+            (Milestone::Detected, _) | (_, None) => format!(
+                "opens an incident: DETECTED at {}, for every console",
+                state.now.t_label()
+            ),
+            (m, Some(since)) => format!(
+                "marks the incident {} at {} ({} after detection), for every console",
+                m.word(),
+                state.now.t_label(),
+                super::time::Span(state.now.0.saturating_sub(since.0)).compact()
+            ),
+        };
+        self.confirm = Some(Confirm {
+            action: Action::Milestone,
+            preview,
+            reason: reason.chars().take(REASON_MAX).collect(),
+            error: None,
+            wave: None,
+            check: None,
+            blocking: Vec::new(),
+            item: Some(m.wire().into()),
+        });
+        Ok(())
+    }
+
+    /// A facilitator's control of the exercise (its clock, its injects), sent at once: no
+    /// confirmation, as a pause of the clock must not wait. Or why not.
+    ///
+    /// # Errors
+    /// A replay (its clock is this console's own), a seat that is not the facilitator's.
+    pub fn exercise(
+        &mut self,
+        mode: &Mode,
+        action: Action,
+        item: Option<String>,
+    ) -> Result<Command, String> {
+        if matches!(mode, Mode::Replay(_)) {
+            return Err("a replay's clock is this console's own".into());
+        }
+        if self.role != Role::Facilitator {
+            return Err(format!(
+                "only the facilitator's seat controls the exercise ({} seat)",
+                self.role.word()
+            ));
+        }
+        let mut command = Command {
+            id: String::new(),
+            action,
+            actor: self.actor.clone(),
+            reason: None,
+            wave: None,
+            item,
+            session: None,
+        };
+        command.validate()?;
+        command.id = self.next_id();
+        self.pending.push(Pending {
+            command: command.clone(),
+            sent: 0,
+        });
+        Ok(command)
     }
 
     /// Opens the confirmation of a tick (`tick: Some(true)`), an untick (`Some(false)`) or
@@ -187,7 +285,7 @@ impl Outbox {
         } else {
             Action::Untick
         };
-        if self.role == Role::Observer {
+        if !self.role.commands() {
             return Err(format!(
                 "read-only seat: observers cannot {}",
                 action.word()
@@ -239,6 +337,7 @@ impl Outbox {
                 now,
             }),
             blocking: Vec::new(),
+            item: None,
         });
         Ok(())
     }
@@ -275,8 +374,8 @@ impl Outbox {
                         action: c.action,
                         actor: self.actor.clone(),
                         reason,
-                        wave: c.wave.clone(),
-                        item: None,
+                        wave: c.wave.clone().filter(|_| Command::needs_wave(c.action)),
+                        item: c.item.clone(),
                         session: None,
                     },
                 };
@@ -348,7 +447,7 @@ impl Outbox {
     ) -> Option<Command> {
         if !self.auto_pause
             || state.trigger_fires == fires_before
-            || self.role != Role::Commander
+            || !self.role.commands()
             || matches!(mode, Mode::Replay(_))
         {
             return None;
@@ -457,6 +556,12 @@ pub fn preview(s: &State, action: Action) -> String {
         (Action::Note, _) => "adds a note to the timeline, for every console".into(),
         (Action::Tick, _) => "marks the item done, for every console".into(),
         (Action::Untick, _) => "reopens the item, for every console".into(),
+        (Action::Milestone, _) => "marks the incident's milestone, for every console".into(),
+        (Action::ExercisePause, _) => "stops the exercise clock for the whole room".into(),
+        (Action::ExerciseResume, _) => "starts the exercise clock again for the whole room".into(),
+        (Action::ExerciseSpeed, _) => "sets the exercise clock's speed for the whole room".into(),
+        (Action::ExerciseSeek, _) => "moves the exercise clock forward for the whole room".into(),
+        (Action::Release, _) => "releases the inject to the room now".into(),
         (_, None) => "the rollout has not started".into(),
     }
 }

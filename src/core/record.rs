@@ -112,4 +112,42 @@ impl Milestone {
             Milestone::Resolved => "RESOLVED",
         }
     }
+
+    /// The milestone as the wire spells it ("acknowledged").
+    #[must_use]
+    pub fn wire(self) -> &'static str {
+        match self {
+            Milestone::Detected => "detected",
+            Milestone::Acknowledged => "acknowledged",
+            Milestone::Mitigated => "mitigated",
+            Milestone::Resolved => "resolved",
+        }
+    }
+
+    /// A milestone as people type it: the wire word or a short form ("ack", "mit"),
+    /// ignoring case.
+    #[must_use]
+    pub fn parse(word: &str) -> Option<Milestone> {
+        let w = word.trim().to_ascii_lowercase();
+        let starts = |full: &str, min: usize| w.len() >= min && full.starts_with(w.as_str());
+        [
+            Milestone::Detected,
+            Milestone::Acknowledged,
+            Milestone::Mitigated,
+            Milestone::Resolved,
+        ]
+        .into_iter()
+        .find(|m| starts(m.wire(), 3) || (*m == Milestone::Acknowledged && w == "ack"))
+    }
+
+    /// The milestone that follows this one (`None` after the resolution).
+    #[must_use]
+    pub fn next(self) -> Option<Milestone> {
+        match self {
+            Milestone::Detected => Some(Milestone::Acknowledged),
+            Milestone::Acknowledged => Some(Milestone::Mitigated),
+            Milestone::Mitigated => Some(Milestone::Resolved),
+            Milestone::Resolved => None,
+        }
+    }
 }

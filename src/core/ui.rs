@@ -71,6 +71,10 @@ pub enum Detail {
     Slo(usize),
     /// A checklist item: (section, item).
     Item(usize, usize),
+    /// The newest incident: its milestones and the times to acknowledge, mitigate, resolve.
+    Incident,
+    /// The exercise's injects still to come (the facilitator's seat).
+    Injects,
 }
 
 /// The detail view, open.

@@ -76,6 +76,8 @@ pub struct RecordReader<R> {
     offset: u64,
     prev_t: Option<Offset>,
     buf: Vec<u8>,
+    /// The inject the last record line belongs to (`"inject": "NAME"`).
+    inject: Option<Box<str>>,
 }
 
 /// Where a reader is, so that another can resume there (replay seeks use this).
@@ -256,6 +258,7 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
         offset,
         prev_t: None,
         buf: Vec::with_capacity(256),
+        inject: None,
     })
 }
 
@@ -363,7 +366,14 @@ impl<R: BufRead> RecordReader<R> {
             offset: pos.offset,
             prev_t: pos.prev_t,
             buf: Vec::with_capacity(256),
+            inject: None,
         }
+    }
+
+    /// The inject the record line just read belongs to, if the fixture marks it as one.
+    #[must_use]
+    pub fn inject(&self) -> Option<&str> {
+        self.inject.as_deref()
     }
 
     /// Reads the next record line and hands its records to `out`. Returns the line's `t`, or
@@ -381,6 +391,7 @@ impl<R: BufRead> RecordReader<R> {
                 number: self.line + 1,
                 prev_t: self.prev_t,
             };
+            let inject = &mut self.inject;
             // Fast path: the whole line is already in the reader's buffer; parse it there.
             let avail = self
                 .input
@@ -390,7 +401,7 @@ impl<R: BufRead> RecordReader<R> {
                 return Ok(None);
             }
             let (read, used) = match memchr::memchr(b'\n', avail) {
-                Some(i) if i < MAX_LINE => (at.read(&avail[..i], out), i + 1),
+                Some(i) if i < MAX_LINE => (at.read(&avail[..i], out, inject), i + 1),
                 _ => {
                     // The line runs past the buffer: copy it out, up to the cap.
                     self.buf.clear();
@@ -403,7 +414,7 @@ impl<R: BufRead> RecordReader<R> {
                     if n > MAX_LINE && !snapshot {
                         return Err(at.err(1, format!("line is longer than {MAX_LINE} bytes")));
                     }
-                    match at.read(&self.buf, out)? {
+                    match at.read(&self.buf, out, inject)? {
                         Some(t) => {
                             self.prev_t = Some(t);
                             return Ok(Some(t));
@@ -423,6 +434,30 @@ impl<R: BufRead> RecordReader<R> {
     }
 }
 
+/// Longest inject name, in bytes.
+pub const MAX_INJECT_NAME: usize = 64;
+
+/// An inject's name as the facilitator types it: one word of plain text.
+fn inject_name(name: &str) -> Result<Box<str>, String> {
+    if name.is_empty() || name.len() > MAX_INJECT_NAME {
+        return Err(format!(
+            "an inject's name is 1 to {MAX_INJECT_NAME} bytes (this one is {})",
+            name.len()
+        ));
+    }
+    if name.chars().any(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || *crate::core::sanitize::sanitize(&c.to_string()) != *c.to_string()
+    }) {
+        return Err(format!(
+            "inject {:?}: a name is one word of plain text (it is typed as :release NAME)",
+            crate::core::sanitize::sanitize(name)
+        ));
+    }
+    Ok(name.into())
+}
+
 /// One line being read, with what it needs to judge and to report itself.
 struct Line<'f> {
     fixture: &'f Fixture,
@@ -436,6 +471,7 @@ impl Line<'_> {
         &self,
         line: &[u8],
         out: &mut impl FnMut(Record),
+        inject: &mut Option<Box<str>>,
     ) -> Result<Option<Offset>, FixtureError> {
         let mut bytes = line;
         while let [rest @ .., b'\n' | b'\r'] = bytes {
@@ -488,6 +524,12 @@ impl Line<'_> {
         }
         decode(&raw, &self.fixture.plan, self.fixture.strictness, out)
             .map_err(|p| self.err(column_of(text, p.key), p.message))?;
+        *inject = match raw.inject.as_deref() {
+            None => None,
+            Some(name) => {
+                Some(inject_name(name).map_err(|m| self.err(column_of(text, "inject"), m))?)
+            }
+        };
         Ok(Some(raw.t))
     }
 

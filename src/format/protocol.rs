@@ -6,11 +6,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::core::command::Command;
 use crate::core::command::Role;
+pub use crate::core::exercise::Upcoming;
 use crate::core::plan::PlanSpec;
 use crate::core::time::Offset;
 
 /// The protocol version this build speaks.
-pub const PROTOCOL: &str = "2.1";
+pub const PROTOCOL: &str = "2.2";
 /// Largest message accepted either way (a frame or a reassembled message).
 pub const MAX_MESSAGE: usize = 1 << 20;
 /// Longest part of a state image after a snapshot hello (the image's text is split into
@@ -82,6 +83,17 @@ pub enum ServerMsg {
     Heartbeat {
         seq: u64,
         now: Offset,
+    },
+    /// An exercise's clock (protocol 2.2): after the hello of a control plane that plays a
+    /// fixture, and whenever the facilitator moves the clock or an inject comes out. Consoles
+    /// run their clock from it. `injects` lists what is still to come, to the facilitator's
+    /// seat only (empty for every other seat).
+    Exercise {
+        now: Offset,
+        speed: f64,
+        paused: bool,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        injects: Vec<Upcoming>,
     },
     Error {
         code: ErrorCode,

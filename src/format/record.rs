@@ -25,7 +25,7 @@ pub const TYPES: [&str; 10] = [
 ];
 
 /// Keys every record may carry; the rest are the type-specific [`OPTIONAL`] ones.
-pub const COMMON: [&str; 4] = ["t", "type", "seq", "source"];
+pub const COMMON: [&str; 5] = ["t", "type", "seq", "source", "inject"];
 
 /// Whether a v1.0 record may carry this key at all.
 #[must_use]
@@ -45,6 +45,10 @@ pub struct Raw<'a> {
     pub seq: Option<u64>,
     #[serde(default, borrow)]
     pub source: Option<Cow<'a, str>>,
+    /// The exercise inject the record belongs to (see `warroom serve FIXTURE`): a console
+    /// replaying the file shows it at its time like any other.
+    #[serde(default, borrow)]
+    pub inject: Option<Cow<'a, str>>,
     #[serde(default, borrow)]
     pub wave: Option<Cow<'a, str>>,
     #[serde(default, borrow)]

@@ -101,6 +101,8 @@ pub(super) async fn live_console(
         .transpose()?;
     let role = if seat.observer {
         Role::Observer
+    } else if seat.facilitator {
+        Role::Facilitator
     } else {
         Role::Commander
     };

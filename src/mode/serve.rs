@@ -38,7 +38,17 @@ pub(super) fn serve(args: &crate::cli::ServeArgs) -> Result<i32> {
         Some(f) => {
             let mut src = fixtures::open(f)?;
             let mut records = Vec::new();
-            while src.next_records(&mut |r| records.push(r))?.is_some() {}
+            let mut line = Vec::new();
+            while src.next_records(&mut |r| line.push(r))?.is_some() {
+                let inject: Option<Box<str>> = src.inject().map(Into::into);
+                records.extend(
+                    line.drain(..)
+                        .map(|record| crate::server::exercise::Scripted {
+                            record,
+                            inject: inject.clone(),
+                        }),
+                );
+            }
             let plan = src.fixture().plan.clone();
             let dir = state_dir(args, &plan.spec.id);
             ControlPlane::from_fixture_in(

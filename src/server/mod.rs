@@ -7,6 +7,7 @@
 
 pub mod conducting;
 pub mod event_log;
+pub mod exercise;
 pub mod journal;
 pub mod net;
 pub mod scenario;

@@ -14,16 +14,20 @@ use crate::core::record::{Body, Record};
 use crate::core::time::Offset;
 
 use super::event_log::{EventLog, Staged};
+use super::exercise::{RoomClock, Scripted};
 use super::journal::{Journal, Restored};
 use super::scenario::{Actuated, Actuation, Scenario};
 pub use super::tokens::{Seat, Tokens};
 
 mod console;
 mod edge;
+mod exercise;
 mod http;
 
 pub use edge::Limits;
 
+/// The source of what an exercise's facilitator did, on every timeline.
+pub const FACILITATOR: &str = "facilitator";
 /// A console that sends nothing for this long is gone (heartbeats come every 5 s).
 pub const IDLE_LIMIT: Duration = Duration::from_secs(15);
 /// How often the control plane sends a heartbeat.
@@ -39,16 +43,22 @@ pub struct ControlPlane {
     journal: Mutex<Slot>,
     newest: watch::Sender<u64>,
     origin: Instant,
-    /// Scenario seconds per wall second.
-    speed: f64,
+    /// The rollout's clock against the wall's (`origin`): an exercise's facilitator moves it.
+    clock: Mutex<RoomClock>,
+    /// Bumped whenever the exercise's clock moves or its list of injects changes: every
+    /// console is told.
+    exercise: watch::Sender<u64>,
     tokens: Tokens,
     session: String,
     /// The plan as consoles see it: T0 is when this control plane started.
     rollout: crate::core::plan::PlanSpec,
     /// Rollout time at `origin`.
     base: Offset,
-    /// A fixture still being played (records in order); commands wait until it is done.
-    script: Mutex<std::collections::VecDeque<crate::core::record::Record>>,
+    /// A fixture still being played (records in order, with their injects).
+    script: Mutex<std::collections::VecDeque<Scripted>>,
+    /// Whether this control plane plays a fixture: an exercise, whose clock a facilitator
+    /// controls.
+    is_exercise: bool,
     seed: u64,
     /// A planned rollout's actuations go here, to the task that runs the actuator.
     to_actuator: Option<mpsc::UnboundedSender<Job>>,
@@ -117,7 +127,7 @@ struct Start<'a> {
     scenario: Scenario,
     rollout: crate::core::plan::PlanSpec,
     base: Offset,
-    script: Vec<crate::core::record::Record>,
+    script: Vec<Scripted>,
     speed: f64,
     tokens: Tokens,
     seed: u64,
@@ -220,18 +230,25 @@ impl ControlPlane {
         tokens: Tokens,
         seed: u64,
     ) -> Arc<ControlPlane> {
-        Self::from_fixture_in(plan, records, speed, tokens, seed, None)
+        let script = records
+            .into_iter()
+            .map(|record| Scripted {
+                record,
+                inject: None,
+            })
+            .collect();
+        Self::from_fixture_in(plan, script, speed, tokens, seed, None)
             .expect("nothing to open without a journal")
     }
 
-    /// [`ControlPlane::from_fixture`], journaled in `state`: restarted, it plays on from the
-    /// journal's last record.
+    /// [`ControlPlane::from_fixture`] over records that may belong to injects, journaled in
+    /// `state`: restarted, it plays on from the journal's last record.
     ///
     /// # Errors
     /// The state directory cannot be used: see [`Journal::open`].
     pub fn from_fixture_in(
         plan: Arc<crate::core::plan::Plan>,
-        records: Vec<crate::core::record::Record>,
+        records: Vec<Scripted>,
         speed: f64,
         tokens: Tokens,
         seed: u64,
@@ -246,7 +263,7 @@ impl ControlPlane {
             seed,
             false,
         );
-        let base = records.first().map_or(Offset::ZERO, |r| r.t);
+        let base = records.first().map_or(Offset::ZERO, |r| r.record.t);
         // In a fixture the clock is the fixture's own: T0 is the plan's.
         let rollout = plan.spec.clone();
         Self::build(Start {
@@ -277,6 +294,7 @@ impl ControlPlane {
             live,
         } = start;
         let (newest, _) = watch::channel(0);
+        let is_exercise = !live;
         // Differs between runs, so consoles know sequence numbers restarted.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -301,7 +319,7 @@ impl ControlPlane {
                     r.last_t
                 };
                 base = now;
-                script.retain(|rec| rec.t > r.last_t);
+                script.retain(|rec| rec.record.t > r.last_t);
                 note = Some(restart_note(&r, now));
                 hub = EventLog::restored(plan.clone(), r.state, r.seq, r.log);
                 scenario = if script.is_empty() && !live {
@@ -328,12 +346,14 @@ impl ControlPlane {
             }),
             newest,
             origin: Instant::now(),
-            speed,
+            clock: Mutex::new(RoomClock::new(base, speed)),
+            exercise: watch::channel(0).0,
             tokens,
             session,
             rollout,
             base,
             script: Mutex::new(script.into()),
+            is_exercise,
             seed,
             to_actuator: None,
             crash_at: CrashAt::from_env(),
@@ -356,12 +376,58 @@ impl ControlPlane {
     /// Scenario time now.
     #[must_use]
     pub fn now(&self) -> Offset {
-        #[allow(clippy::cast_possible_truncation)]
-        Offset(
-            self.base
-                .0
-                .saturating_add((self.origin.elapsed().as_secs_f64() * 1000.0 * self.speed) as i64),
-        )
+        self.room_clock().now(self.origin.elapsed())
+    }
+
+    fn room_clock(&self) -> std::sync::MutexGuard<'_, RoomClock> {
+        self.clock.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Rollout seconds per wall second now (0 while an exercise is paused).
+    #[must_use]
+    pub fn rate(&self) -> f64 {
+        self.room_clock().rate()
+    }
+
+    /// Whether this control plane runs an exercise (it plays a fixture).
+    #[must_use]
+    pub fn is_exercise(&self) -> bool {
+        self.is_exercise
+    }
+
+    /// The exercise's clock, for a console with `role` (only a facilitator's is told the
+    /// injects to come).
+    #[must_use]
+    pub fn exercise_msg(
+        &self,
+        role: crate::core::command::Role,
+    ) -> crate::format::protocol::ServerMsg {
+        let (now, speed, paused) = {
+            let c = self.room_clock();
+            (c.now(self.origin.elapsed()), c.speed(), c.paused())
+        };
+        let injects = if role == crate::core::command::Role::Facilitator {
+            let plan = self.hub().plan().clone();
+            let script = self.script.lock().unwrap_or_else(PoisonError::into_inner);
+            super::exercise::upcoming(&script, &plan)
+        } else {
+            Vec::new()
+        };
+        crate::format::protocol::ServerMsg::Exercise {
+            now,
+            speed,
+            paused,
+            injects,
+        }
+    }
+
+    /// A receiver that changes whenever every console must be sent [`Self::exercise_msg`].
+    pub(crate) fn exercise_changes(&self) -> watch::Receiver<u64> {
+        self.exercise.subscribe()
+    }
+
+    fn exercise_changed(&self) {
+        self.exercise.send_modify(|v| *v = v.wrapping_add(1));
     }
 
     fn hub(&self) -> std::sync::MutexGuard<'_, EventLog> {
@@ -521,8 +587,12 @@ impl ControlPlane {
             return None;
         }
         let mut due = Vec::new();
-        while script.front().is_some_and(|r| r.t <= now) {
-            due.extend(script.pop_front());
+        let injected = super::exercise::inject_due(&script, now);
+        while script.front().is_some_and(|r| r.record.t <= now) {
+            due.extend(script.pop_front().map(|s| s.record));
+        }
+        if injected {
+            self.exercise_changed();
         }
         if script.is_empty() {
             self.publish(std::mem::take(&mut due));
@@ -600,21 +670,29 @@ impl ControlPlane {
             );
             return Ok(());
         }
+        if cmd.action.is_exercise() {
+            self.exercise_command(cmd, seat);
+            return Ok(());
+        }
         if !self
             .script
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .is_empty()
         {
-            self.answer(
-                cmd,
-                seat,
-                OutcomeKind::Rejected,
-                "the control plane is still playing its fixture; commands are answered after it \
-                 ends"
-                    .into(),
-            );
-            return Ok(());
+            // The room acts while the exercise's script plays: judged against what the
+            // fixture has shown so far.
+            if let Some(due) = self.play_script(now) {
+                self.publish(due);
+            }
+            let state = self.hub().state().clone();
+            let mut sc = Scenario::from_state(&state, self.seed, false);
+            let published = self.publish(sc.decide(cmd, seat, now));
+            return if published {
+                Ok(())
+            } else {
+                Err("the journal could not write the command's records just now".into())
+            };
         }
         let published = self.step(|sc| {
             let mut records = sc.tick(now);

@@ -1,9 +1,11 @@
 //! Who may connect to the control plane, and as what: the `--tokens` file. A line gives a
-//! token its seat (`commander` or `observer`) and, optionally, the person behind it and the
+//! token its seat (`facilitator`, `commander`, `participant` — a commander in an exercise —
+//! or `observer`) and, optionally, the person behind it and the
 //! roles they hold:
 //!
 //! ```text
 //! # TOKEN  SEAT       NAME   ROLE TITLES (quoted)
+//! f4c1     facilitator dana
 //! s3cr3t   commander  alice  "Incident Commander" "SRE on-call"
 //! v13w     observer
 //! ```
@@ -114,18 +116,20 @@ impl Tokens {
             });
         }
         let granted = self.0.get(token?)?;
+        // A token's seat is its own; a console asking to observe observes.
         Some(Grant {
-            role: if granted.role == Role::Observer {
+            role: if asked == Role::Observer {
                 Role::Observer
             } else {
-                asked
+                granted.role
             },
             seat: granted.seat.clone(),
         })
     }
 }
 
-const SHAPE: &str = "expected `TOKEN commander|observer [NAME] [\"Role title\" …]`";
+const SHAPE: &str =
+    "expected `TOKEN facilitator|commander|participant|observer [NAME] [\"Role title\" …]`";
 
 /// One line: the token and its grant.
 fn parse_line(line: &str) -> Result<(String, Grant), String> {
@@ -135,9 +139,15 @@ fn parse_line(line: &str) -> Result<(String, Grant), String> {
         return Err(SHAPE.into());
     };
     let role = match role.as_str() {
-        "commander" => Role::Commander,
+        "facilitator" => Role::Facilitator,
+        // An exercise's participants command as the room would.
+        "commander" | "participant" => Role::Commander,
         "observer" => Role::Observer,
-        other => return Err(format!("unknown role {other:?} (commander or observer)")),
+        other => {
+            return Err(format!(
+                "unknown role {other:?} (facilitator, commander, participant or observer)"
+            ))
+        }
     };
     let mut name = None;
     let mut roles = Vec::new();
@@ -234,13 +244,29 @@ mod tests {
             Some(Role::Observer)
         );
         assert!(t.grant(Some("nope"), Role::Commander).is_none());
+        let t = Tokens::parse("f facilitator dana\np participant erin\n").unwrap();
+        let role = |k, asked| t.grant(Some(k), asked).map(|g| g.role);
+        assert_eq!(role("f", Role::Commander), Some(Role::Facilitator));
+        assert_eq!(role("f", Role::Observer), Some(Role::Observer));
+        assert_eq!(
+            role("p", Role::Facilitator),
+            Some(Role::Commander),
+            "a participant's token never facilitates"
+        );
     }
 
     #[test]
     fn bad_lines_are_named() {
         for (text, want) in [
-            ("x\n", "line 1: expected `TOKEN commander|observer [NAME] [\"Role title\" …]`"),
-            ("\nx boss\n", "line 2: unknown role \"boss\" (commander or observer)"),
+            (
+                "x\n",
+                "line 1: expected `TOKEN facilitator|commander|participant|observer [NAME] \
+                 [\"Role title\" …]`",
+            ),
+            (
+                "\nx boss\n",
+                "line 2: unknown role \"boss\" (facilitator, commander, participant or observer)",
+            ),
             (
                 "x commander alice \"SRE on-call\n",
                 "line 1: unterminated quote in \"\\\"SRE on-call\"",

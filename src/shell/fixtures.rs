@@ -85,6 +85,15 @@ impl Source {
         }
     }
 
+    /// See [`fixture::RecordReader::inject`].
+    #[must_use]
+    pub fn inject(&self) -> Option<&str> {
+        match self {
+            Source::File(r) => r.inject(),
+            Source::Builtin(r) => r.inject(),
+        }
+    }
+
     /// A second reader of the same input, continuing from `pos` (a position this input reported).
     ///
     /// # Errors

@@ -291,6 +291,13 @@ async fn session(
                         }
                         if !out.send(PlaneMsg::Events { records, seq }).await { return End::Quit }
                     }
+                    ServerMsg::Exercise { now, speed, paused, injects } => {
+                        let rate = if paused { 0.0 } else { speed.clamp(0.0, 1.0e6) };
+                        *clock = Clock { at: Some((now, Instant::now())), speed: rate };
+                        let ex = crate::core::exercise::Exercise { paused, speed, injects };
+                        if !out.send(PlaneMsg::Exercise(ex)).await { return End::Quit }
+                        if !out.send(PlaneMsg::Clock(now)).await { return End::Quit }
+                    }
                     ServerMsg::Heartbeat { now, .. } => {
                         clock.at = Some((now, Instant::now()));
                         let seq = resume.as_ref().map_or(0, |r| r.1);

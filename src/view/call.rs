@@ -7,7 +7,6 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
-use crate::core::command::Role;
 use crate::core::cta::Call;
 use crate::core::severity::Severity;
 
@@ -17,7 +16,7 @@ use super::look::Look;
 /// The call to action for this seat now: with the keys for a seat that can send commands
 /// (or a replay rehearsing one).
 pub(crate) fn of(c: &App) -> Option<Call> {
-    let keys = c.is_replay() || c.outbox.role == Role::Commander;
+    let keys = c.is_replay() || c.outbox.role.commands();
     crate::core::cta::call(&c.state, keys)
 }
 

@@ -18,7 +18,13 @@ pub(crate) fn render(frame: &mut Frame, body: Rect, c: &App, d: &DetailView, loo
     let (t, g) = (&look.theme, &look.glyphs);
     let r = body;
     frame.render_widget(Clear, r);
-    let Some(doc) = doc(&c.state, &d.of) else {
+    let found = match (&d.of, &c.live.exercise) {
+        (crate::core::ui::Detail::Injects, Some(ex)) => {
+            Some(crate::core::detail::injects(&c.state, ex))
+        }
+        (of, _) => doc(&c.state, of),
+    };
+    let Some(doc) = found else {
         let block = Block::default()
             .borders(Borders::ALL)
             .border_style(t.border_focus)

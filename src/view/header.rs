@@ -64,6 +64,9 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
             if c.outbox.role == crate::core::command::Role::Observer {
                 v.push(Span::styled(" OBSERVER (read-only) ", t.muted));
             }
+            if let Some(ex) = &c.live.exercise {
+                v.extend(exercise_spans(c, ex, t));
+            }
             if !c.outbox.pending.is_empty() {
                 let what: Vec<&str> = c
                     .outbox
@@ -237,7 +240,46 @@ fn wave_parts(c: &App, look: &Look, wide: bool, parts: &mut Vec<(Vec<Span<'stati
     }
 }
 
-/// The open incident: "INCIDENT 12m · next ACK" (its age since detection and the milestone
+/// The exercise's clock for the room ("EXERCISE PAUSED", "EXERCISE ×4"), and at the
+/// facilitator's seat the next inject to come.
+fn exercise_spans(
+    c: &App,
+    ex: &crate::core::exercise::Exercise,
+    t: &super::theme::Theme,
+) -> Vec<Span<'static>> {
+    let mut v = Vec::new();
+    let clock = if ex.paused {
+        " EXERCISE PAUSED ".to_string()
+    } else if (ex.speed - 1.0).abs() > f64::EPSILON {
+        format!(" EXERCISE ×{} ", crate::core::words::trim_number(ex.speed))
+    } else {
+        " EXERCISE ".to_string()
+    };
+    let style = if ex.paused {
+        t.warn.add_modifier(ratatui::style::Modifier::REVERSED)
+    } else {
+        t.title
+    };
+    v.push(Span::styled(clock, style));
+    if c.facilitates() {
+        let next = match ex.injects.first() {
+            Some(u) => {
+                let at = u.t.saturating_add(c.live.shift);
+                let due = if at > c.state.now {
+                    format!("in {}", at.since(c.state.now).compact())
+                } else {
+                    "due".into()
+                };
+                format!(" FACILITATOR · next inject {} {due} ", u.id)
+            }
+            None => " FACILITATOR · no inject left ".into(),
+        };
+        v.push(Span::styled(next, t.muted));
+    }
+    v
+}
+
+/// The open incident: "INCIDENT crit 12m · next ACK" (its severity, its age since detection and the milestone
 /// it waits for), when the line has room for it.
 fn incident_part(c: &App, look: &Look, parts: &mut Vec<(Vec<Span<'static>>, u8)>) {
     let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
@@ -258,7 +300,11 @@ fn incident_part(c: &App, look: &Look, parts: &mut Vec<(Vec<Span<'static>>, u8)>
         vec![
             Span::styled(format!(" {} ", g.sep), t.border),
             Span::styled(
-                format!("INCIDENT {}", s.now.since(open.since).compact()),
+                format!(
+                    "INCIDENT {} {}",
+                    open.severity.word(),
+                    s.now.since(open.since).compact()
+                ),
                 style,
             ),
             Span::styled(format!(" · next {next}"), t.text),

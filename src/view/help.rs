@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
-use crate::core::command::{Action, Role};
+use crate::core::command::Action;
 use crate::core::intent::{Intent, When, KEYMAP};
 use crate::core::outbox::why_not;
 
@@ -19,7 +19,7 @@ use super::look::Look;
 /// The seat's commands that do not apply now, and why: the keys are not forgotten, only not
 /// offered.
 fn not_now(c: &App) -> Vec<String> {
-    if c.is_replay() || c.outbox.role != Role::Commander {
+    if c.is_replay() || !c.outbox.role.commands() {
         return Vec::new();
     }
     KEYMAP

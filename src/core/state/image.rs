@@ -151,6 +151,12 @@ impl State {
             s.commands.insert(at, c);
         }
         s.milestones = image.milestones;
+        // The image keeps no severity of its own: the newest detection on the timeline says it.
+        s.incident_severity = (0..s.timeline.len())
+            .rev()
+            .filter_map(|i| s.timeline.get(i))
+            .find(|e| e.kind == Kind::Incident && e.text.starts_with("Incident DETECTED"))
+            .map_or(Severity::Critical, |e| e.severity);
         s.trigger_fires = image.trigger_fires;
         s.last_fire = image.last_fire;
         s.applied = image.applied;

@@ -18,6 +18,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::checklist::Checklist;
+use super::command::OutcomeKind;
 use super::plan::{Plan, SloSpec};
 use super::record::{Milestone, Record};
 use super::severity::Severity;
@@ -46,6 +47,8 @@ pub struct OpenIncident {
     pub since: Offset,
     pub reached: Milestone,
     pub next: Milestone,
+    /// What the detection said of it (critical unless its record said otherwise).
+    pub severity: Severity,
 }
 
 /// Everything that can happen to the state.
@@ -97,6 +100,8 @@ pub struct State {
     pub alert_sources: HashMap<Box<str>, Arc<str>>,
     pub commands: Vec<CommandInfo>,
     pub milestones: Vec<(Milestone, Offset)>,
+    /// The severity the newest detection gave (its record's `severity`, else critical).
+    pub incident_severity: Severity,
     pub source: SourceStatus,
     /// Metric and alert sources besides the main feed, in the order they first reported.
     pub upstreams: Vec<SourceStatus>,
@@ -147,6 +152,7 @@ impl State {
             alert_sources: HashMap::new(),
             commands: Vec::new(),
             milestones: Vec::new(),
+            incident_severity: Severity::Critical,
             source,
             upstreams: Vec::new(),
             trigger_fires: 0,
@@ -341,7 +347,67 @@ impl State {
             since,
             reached,
             next,
+            severity: self.incident_severity,
         })
+    }
+
+    /// The milestone `word` names, if it may be marked now: a detection opens an incident (none
+    /// may be open), and an open incident's milestones only go forward (acknowledged, then
+    /// mitigated, then resolved; one may be passed over, none marked twice or after a later one).
+    ///
+    /// # Errors
+    /// The word names no milestone (`rejected`), or the milestone is out of order (`conflict` when
+    /// it is already reached, `rejected` otherwise), with the reason.
+    pub fn milestone_in_order(&self, word: &str) -> Result<Milestone, (OutcomeKind, String)> {
+        use OutcomeKind::{Conflict, Rejected};
+        let Some(m) = Milestone::parse(word) else {
+            return Err((
+                Rejected,
+                format!(
+                    "no milestone {:?} (detected, acknowledged, mitigated, resolved)",
+                    crate::core::sanitize::sanitize(word)
+                ),
+            ));
+        };
+        let open = self.open_incident();
+        let at = |m: Milestone| {
+            self.milestones
+                .iter()
+                .rev()
+                .find(|(x, _)| *x == m)
+                .map(|(_, t)| format!(" at {}", t.t_label()))
+                .unwrap_or_default()
+        };
+        match (m, open) {
+            (Milestone::Detected, None) => Ok(m),
+            (Milestone::Detected, Some(o)) => Err((
+                Conflict,
+                format!(
+                    "an incident is already open (detected at {}, {}{}): mark {} next",
+                    o.since.t_label(),
+                    o.reached.word(),
+                    at(o.reached),
+                    o.next.wire()
+                ),
+            )),
+            (_, None) => Err((
+                Rejected,
+                format!(
+                    "out of order: no incident is open; mark detected before {}",
+                    m.wire()
+                ),
+            )),
+            (_, Some(o)) if m <= o.reached => Err((
+                if m == o.reached { Conflict } else { Rejected },
+                format!(
+                    "out of order: the incident is already {}{}; {} comes next",
+                    o.reached.word(),
+                    at(o.reached),
+                    o.next.wire()
+                ),
+            )),
+            (_, Some(_)) => Ok(m),
+        }
     }
 
     fn derive_status(&self) -> Status {

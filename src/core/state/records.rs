@@ -256,6 +256,12 @@ impl State {
         push_detail(&mut line, None, text.as_deref());
         self.entry(Kind::Incident, sev, source, line);
         self.milestones.push((milestone, t));
+        if milestone == Milestone::Detected {
+            self.incident_severity = severity.unwrap_or(Severity::Critical);
+        } else if let Some(sev) = severity {
+            // A later milestone may say the incident is graver (or lighter) than first thought.
+            self.incident_severity = sev;
+        }
         self.change(fx, || Change::Incident { milestone });
     }
 

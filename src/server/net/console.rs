@@ -189,7 +189,7 @@ async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
         rollout: plane.rollout.clone(),
         seq,
         now,
-        speed: plane.speed,
+        speed: plane.rate(),
         mode,
         image_bytes: image.as_ref().map(String::len),
     };
@@ -208,6 +208,11 @@ async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
         if !conn.text(p.message.to_string()).await {
             return;
         }
+    }
+    let mut exercise = plane.exercise_changes();
+    exercise.mark_unchanged();
+    if plane.is_exercise() && !conn.send(&plane.exercise_msg(role)).await {
+        return;
     }
     let mut beat = tokio::time::interval(HEARTBEAT);
     beat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -237,6 +242,18 @@ async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
         }
         tokio::select! {
             changed = newest.changed() => if changed.is_err() { return },
+            changed = exercise.changed() => {
+                if changed.is_err() { return }
+                // The events the change made go first, then the clock they belong to.
+                let batch = plane.hub().since(sent, CHUNK);
+                if let Some(batch) = batch {
+                    for p in batch {
+                        sent = p.seq;
+                        if !conn.text(p.message.to_string()).await { return }
+                    }
+                }
+                if !conn.send(&plane.exercise_msg(role)).await { return }
+            }
             _ = beat.tick() => {
                 if last_heard.elapsed() > IDLE_LIMIT {
                     return conn.refuse( ErrorCode::BadMessage, "no heartbeat for 15 s").await;
@@ -250,6 +267,9 @@ async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
                         Ok(ClientMsg::Command(cmd)) => {
                             if role == Role::Observer {
                                 let _ = conn.send(&ServerMsg::Error { code: ErrorCode::Forbidden, message: format!("observers cannot {}", cmd.action.word()) }).await;
+                            } else if cmd.action.is_exercise() && role != Role::Facilitator {
+                                let message = format!("only the facilitator's seat may {} (this seat is a {})", cmd.action.word(), role.word());
+                                let _ = conn.send(&ServerMsg::Error { code: ErrorCode::Forbidden, message }).await;
                             } else if let Err(why) = plane.command_from(&cmd, &seat) {
                                 let _ = conn.send(&ServerMsg::Error { code: ErrorCode::Unavailable, message: format!("command {}: {why}", crate::core::sanitize::sanitize(&cmd.id)) }).await;
                             }

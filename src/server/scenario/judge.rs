@@ -37,13 +37,26 @@ impl Scenario {
                 ),
             ));
         }
+        if cmd.action.is_exercise() {
+            return Err((
+                Rejected,
+                "this control plane runs no exercise: the exercise clock and injects belong to \
+                 `warroom serve FIXTURE`"
+                    .into(),
+            ));
+        }
         cmd.validate().map_err(|e| (Rejected, e))?;
         let plan = &self.plan.spec;
         let cur = self.state.current_wave();
         self.still_current(named)?;
         let Some(c) = cur else {
             return match cmd.action {
-                Action::Note | Action::Tick | Action::Untick => Ok(()),
+                Action::Note | Action::Tick | Action::Untick | Action::Milestone => Ok(()),
+                Action::ExercisePause
+                | Action::ExerciseResume
+                | Action::ExerciseSpeed
+                | Action::ExerciseSeek
+                | Action::Release => Err((Rejected, "not an exercise".into())),
                 Action::Advance => {
                     let b = self.blockers();
                     if b.is_empty() {
@@ -65,7 +78,12 @@ impl Scenario {
         let id = &plan.waves[c].id;
         let moved = || (Conflict, format!("wave {id} is now {}", wire(st)));
         match cmd.action {
-            Action::Note | Action::Tick | Action::Untick => Ok(()),
+            Action::Note | Action::Tick | Action::Untick | Action::Milestone => Ok(()),
+            Action::ExercisePause
+            | Action::ExerciseResume
+            | Action::ExerciseSpeed
+            | Action::ExerciseSeek
+            | Action::Release => Err((Rejected, "not an exercise".into())),
             Action::Pause => match st {
                 WaveStatus::Active => Ok(()),
                 WaveStatus::Paused => Err((Conflict, format!("wave {id} is already paused"))),
@@ -176,13 +194,28 @@ impl Scenario {
                 | Action::Resume
                 | Action::Rollback
                 | Action::Tick
-                | Action::Untick => {}
+                | Action::Untick
+                | Action::Milestone
+                | Action::ExercisePause
+                | Action::ExerciseResume
+                | Action::ExerciseSpeed
+                | Action::ExerciseSeek
+                | Action::Release => {}
             }
             return;
         };
         let (state, traffic) = match action {
             Action::Note => return self.note_by(t, by, reason, out),
-            Action::Tick | Action::Untick => return,
+            // Milestones are carried out by `milestone_command`; the exercise's actions by
+            // the control plane, whose clock they move.
+            Action::Tick
+            | Action::Untick
+            | Action::Milestone
+            | Action::ExercisePause
+            | Action::ExerciseResume
+            | Action::ExerciseSpeed
+            | Action::ExerciseSeek
+            | Action::Release => return,
             Action::Advance => return self.advance(t, by, reason, out),
             Action::Pause => (WaveStatus::Paused, None),
             Action::Resume => (WaveStatus::Active, None),
@@ -238,6 +271,55 @@ impl Scenario {
                     state,
                     by,
                     text: note,
+                };
+                self.emit(t, CONTROL_PLANE, body, out);
+            }
+        }
+    }
+
+    /// A milestone marked from a console: its `command` record, its outcome, and when
+    /// accepted the `incident` record, all at once (never through an actuator, and with no
+    /// wave expected).
+    pub(super) fn milestone_command(&mut self, cmd: &Command, out: &mut Vec<Record>) {
+        let t = self.clock;
+        let id = sanitize(&cmd.id);
+        let (by, why) = who_and_why(cmd);
+        self.emit(
+            t,
+            CONTROL_PLANE,
+            Body::Command {
+                id: id.clone(),
+                action: cmd.action,
+                by: by.clone(),
+                reason: why.clone(),
+                wave: None,
+                item: cmd.item().map(sanitize),
+            },
+            out,
+        );
+        let verdict = cmd
+            .validate()
+            .map_err(|e| (OutcomeKind::Rejected, e))
+            .and_then(|()| {
+                self.state
+                    .milestone_in_order(cmd.item().unwrap_or_default())
+            });
+        match verdict {
+            Err((kind, why)) => {
+                let why = sanitize(&why);
+                self.outcome(t, &id, kind, Some(why.to_string()), out);
+            }
+            Ok(milestone) => {
+                self.outcome(t, &id, OutcomeKind::Accepted, None, out);
+                let text = match (by, why) {
+                    (Some(by), Some(why)) => Some(format!("{why} (marked by {by})").into()),
+                    (Some(by), None) => Some(format!("marked by {by}").into()),
+                    (None, why) => why,
+                };
+                let body = Body::Incident {
+                    milestone,
+                    severity: None,
+                    text,
                 };
                 self.emit(t, CONTROL_PLANE, body, out);
             }

@@ -101,6 +101,8 @@ pub struct Scenario {
     conduct: conduct::Conduct,
     conductor: conduct::Conductor,
     heard: observe::Heard,
+    /// An exercise's script still plays: wave commands are recorded, not carried out.
+    record_only: bool,
 }
 
 impl Scenario {
@@ -197,6 +199,7 @@ impl Scenario {
             conduct: conduct::Conduct::default(),
             conductor: conduct::Conductor::default(),
             heard: observe::Heard::default(),
+            record_only: false,
         }
     }
 
@@ -249,21 +252,37 @@ impl Scenario {
     pub fn command_from(&mut self, cmd: &Command, seat: &Seat, now: Offset) -> Vec<Record> {
         let mut out = Vec::new();
         self.run_to(now, &mut out);
+        self.answer_command(cmd, seat, &mut out);
+        out
+    }
+
+    /// The room's decision during an exercise, while the fixture still plays: the command is
+    /// judged against the state the fixture has reached and answered at `now`, with nothing
+    /// simulated meanwhile. Notes, ticks and milestones take effect; a wave command is
+    /// recorded as the room's decision, and the script goes on (what follows is the
+    /// facilitator's to decide).
+    pub fn decide(&mut self, cmd: &Command, seat: &Seat, now: Offset) -> Vec<Record> {
+        let mut out = Vec::new();
+        self.record_only = true;
+        if now > self.clock {
+            self.clock = now;
+            self.state.apply(Event::Clock(now));
+        }
+        self.answer_command(cmd, seat, &mut out);
+        out
+    }
+
+    fn answer_command(&mut self, cmd: &Command, seat: &Seat, out: &mut Vec<Record>) {
         if cmd.check_limits().is_err() {
             // Refused as a message by the network edge: nothing about it is recorded, as an
             // id cut to fit could be taken for another command's.
-            return out;
+            return;
         }
         let t = self.clock;
         let id = sanitize(&cmd.id);
         if let Some((result, reason)) = self.outcomes.get(&id).cloned() {
-            self.emit(
-                t,
-                CONTROL_PLANE,
-                Body::Outcome { id, result, reason },
-                &mut out,
-            );
-            return out;
+            self.emit(t, CONTROL_PLANE, Body::Outcome { id, result, reason }, out);
+            return;
         }
         // The tokens file's name for the seat is the actor, whatever the console claimed.
         let renamed;
@@ -278,26 +297,30 @@ impl Scenario {
             _ => cmd,
         };
         if cmd.action.is_checklist() {
-            self.checklist_command(cmd, seat, &mut out);
+            self.checklist_command(cmd, seat, out);
             // A gate may have turned green: a wave that waited for it moves now.
-            self.consider_advance(t, &mut out);
-            return out;
+            self.consider_advance(t, out);
+            return;
+        }
+        if cmd.action == crate::core::command::Action::Milestone {
+            self.milestone_command(cmd, out);
+            return;
         }
         if self.conducts() {
             let again =
                 self.in_flight() == Some(&*id) || self.conductor.queue.iter().any(|q| *q.id == *id);
             if !again {
-                self.record_command(cmd, &mut out);
+                self.record_command(cmd, out);
                 if self.busy() {
                     self.conductor.queue.push_back(cmd.clone());
                 } else {
-                    self.begin(cmd.clone(), &mut out);
+                    self.begin(cmd.clone(), out);
                 }
                 let t = self.clock;
-                self.check_triggers(t, &mut out);
-                self.consider_advance(t, &mut out);
+                self.check_triggers(t, out);
+                self.consider_advance(t, out);
             }
-            return out;
+            return;
         }
         let (by, reason) = who_and_why(cmd);
         let named = cmd.expected_wave().map(|w| (w, self.plan.wave(w)));
@@ -312,10 +335,19 @@ impl Scenario {
                 wave: named.and_then(|(_, w)| w),
                 item: None,
             },
-            &mut out,
+            out,
         );
         let verdict = self.judge(cmd, named);
+        let recorded = self.record_only && crate::core::command::Verb::of(cmd.action).is_some();
         let (result, why) = match &verdict {
+            Ok(()) if recorded => (
+                OutcomeKind::Accepted,
+                Some(
+                    "exercise: recorded as the room's decision; the script plays on (the \
+                     facilitator says what follows)"
+                        .into(),
+                ),
+            ),
             Ok(()) => (OutcomeKind::Accepted, None),
             Err((kind, why)) => (*kind, Some(sanitize(why))),
         };
@@ -327,15 +359,14 @@ impl Scenario {
                 result,
                 reason: why.clone(),
             },
-            &mut out,
+            out,
         );
         if !id.is_empty() {
             self.remember(id, result, why);
         }
-        if verdict.is_ok() {
-            self.carry_out(cmd.action, t, by, reason, &mut out);
+        if verdict.is_ok() && !recorded {
+            self.carry_out(cmd.action, t, by, reason, out);
         }
-        out
     }
 
     /// The Prometheus text exposition (v0.0.4) of the simulated SLIs: per-version request and

@@ -195,6 +195,12 @@ pub struct Seat {
     /// Append-only audit log of commands and outcomes (default: `$XDG_STATE_HOME/warroom/audit.jsonl`).
     #[arg(long)]
     pub audit_log: Option<PathBuf>,
+    /// Where posted status updates are saved (default: `$XDG_STATE_HOME/warroom/status`).
+    #[arg(long)]
+    pub status_dir: Option<PathBuf>,
+    /// Do not copy a posted status update to the clipboard (OSC 52).
+    #[arg(long)]
+    pub no_clipboard: bool,
     /// Write everything received as a fixture that `warroom replay` plays back.
     #[arg(long)]
     pub record: Option<PathBuf>,

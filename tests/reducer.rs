@@ -1158,7 +1158,7 @@ mod app {
         assert!(app.ui.line.is_none());
         // An unknown command, a missing item and an unknown item keep the line, with why.
         for (typed, why) in [
-            (":frobnicate now", "unknown command :frobnicate (Tab completes; known: pause resume advance rollback note check milestone incident injects release speed seek uncheck goto filter theme help q)"),
+            (":frobnicate now", "unknown command :frobnicate (Tab completes; known: pause resume advance rollback note check milestone incident status injects release speed seek uncheck goto filter theme help q)"),
             (":check", "usage: :check ITEM [note]"),
             (":check nope", "no checklist item \"nope\" in the plan"),
             (":uncheck backup", "item \"backup\" is open: there is nothing to untick"),
@@ -1237,6 +1237,106 @@ mod keys {
         App::new(state(), Mode::Replay(info))
     }
 
+    /// `U` opens the update pre-filled from the state; Ctrl+S posts it to every timeline as
+    /// one note (its lines joined), saves and copies it whole; the note, once on the
+    /// timeline, restarts the 15-minute reminder, which is due only after it.
+    #[test]
+    fn a_status_update_is_drafted_posted_and_reminded() {
+        use warroom::core::effects::Effects;
+        use warroom::core::status_update::{reminder, HEAD};
+        use warroom::core::time::Span;
+        let mut app = live();
+        let t = Offset::from_secs(10);
+        app.state.waves[0].set(WaveStatus::Active, t);
+        app.state.now = Offset::from_secs(16 * 60 + 10);
+        assert_eq!(
+            reminder(&app.state).as_deref(),
+            Some("status update due (none posted yet, every 15m)")
+        );
+        assert!(!press(&mut app, &[Key::Char('U')]));
+        let draft = app
+            .ui
+            .composer
+            .as_ref()
+            .expect("the composer is open")
+            .text();
+        let lines: Vec<&str> = draft.lines().collect();
+        assert!(lines[0].starts_with(HEAD), "{draft}");
+        for (n, start) in [
+            (1, "TIMESTAMP: "),
+            (2, "STATUS: IN PROGRESS"),
+            (3, "CURRENT PHASE: "),
+        ] {
+            assert!(lines[n].starts_with(start), "line {n}: {draft}");
+        }
+        assert!(lines.contains(&"Progress:"), "{draft}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("→ ") && l.ends_with("ACTIVE")
+                    || l.starts_with("→ ") && l.contains("ACTIVE (")),
+            "the current wave is marked: {draft}"
+        );
+        assert!(
+            lines.iter().any(|l| l.starts_with("Next Update: ")),
+            "{draft}"
+        );
+        let mut fx = Effects::default();
+        for k in typed("Holding wave 1.") {
+            fx.merge(app.apply(Input::Key(k)));
+        }
+        assert!(fx.send.is_empty(), "typing sends nothing");
+        let fx = app.apply(Input::Key(Key::CtrlS));
+        assert!(app.ui.composer.is_none());
+        let [cmd] = fx.send.as_slice() else {
+            panic!("one command: {:?}", fx.send)
+        };
+        assert_eq!(cmd.action, warroom::core::command::Action::Note);
+        let note = cmd.reason.clone().unwrap();
+        assert!(
+            note.starts_with(HEAD) && note.ends_with(" · Holding wave 1."),
+            "{note}"
+        );
+        assert!(!note.contains('\n'), "one timeline line: {note}");
+        let saved = fx.status.expect("saved and copied");
+        assert!(saved.text.ends_with("\nHolding wave 1."), "{}", saved.text);
+        assert!(
+            saved.text.contains("\nProgress:\n"),
+            "the file keeps the lines"
+        );
+        assert_eq!(
+            std::path::Path::new(&saved.name).extension(),
+            Some("txt".as_ref()),
+            "{}",
+            saved.name
+        );
+        // Back from the control plane as a note on the timeline: the reminder starts over.
+        let posted = app.state.now;
+        app.state.apply(rec(
+            posted.0 / 1000,
+            Body::Note {
+                by: Some("ic@room".into()),
+                text: note.into(),
+            },
+        ));
+        assert_eq!(app.state.last_status_update, Some(posted));
+        app.state.now = posted.saturating_add(Span(14 * 60_000));
+        assert_eq!(reminder(&app.state), None);
+        app.state.now = posted.saturating_add(Span(16 * 60_000));
+        assert_eq!(
+            reminder(&app.state).as_deref(),
+            Some("status update due (last one 16m ago, every 15m)")
+        );
+        // An observer cannot write one; Esc leaves without posting.
+        app.outbox.role = Role::Observer;
+        app.apply(Input::Key(Key::Char('U')));
+        assert!(app.ui.composer.is_none());
+        app.outbox.role = Role::Commander;
+        app.apply(Input::Key(Key::Char('U')));
+        let fx = app.apply(Input::Key(Key::Esc));
+        assert!(app.ui.composer.is_none() && fx.send.is_empty() && fx.status.is_none());
+    }
+
     #[test]
     fn ctrl_c_in_a_box_closes_the_box_not_the_program() {
         let mut app = live();
@@ -1294,14 +1394,15 @@ mod keys {
                 .iter()
                 .filter(|b| b.when == warroom::core::intent::When::Live && app.offers(b))
                 .map(|b| b.intent)
-                // A milestone can always be marked (the next one, or a detection).
-                .filter(|i| *i != Intent::Milestone)
+                // A milestone can always be marked (the next one, or a detection), and a
+                // status update always written.
+                .filter(|i| !matches!(i, Intent::Milestone | Intent::StatusUpdate))
                 .collect()
         };
         let mut app = live();
-        assert!(KEYMAP
-            .iter()
-            .any(|b| b.intent == Intent::Milestone && app.offers(b)));
+        for always in [Intent::Milestone, Intent::StatusUpdate] {
+            assert!(KEYMAP.iter().any(|b| b.intent == always && app.offers(b)));
+        }
         // Not started: advance (start) and note; nothing to pause, resume or roll back.
         assert_eq!(offered(&app), [Intent::Advance, Intent::Note]);
         let t = Offset::from_secs(10);

@@ -682,3 +682,60 @@ fn the_advance_confirmation_lists_the_blocking_gates() {
     assert!(s.contains("Reason (optional): _"), "{s}");
     insta::assert_snapshot!("advance_confirmation_80x24", s);
 }
+
+/// `U` opens the status update pre-filled in the runbook's shape (timestamp, status, phase,
+/// every wave's progress, the metrics with their bands, the next update's time), editable in
+/// place; at 80×24 the box scrolls to the cursor and still says what Ctrl+S does.
+#[test]
+fn the_status_update_composer() {
+    use warroom::core::intent::Key;
+    let mut c = console(
+        "fixtures/orchestrator-blue-green-cutover-rollback.jsonl",
+        "T+51m",
+    );
+    as_live_commander(&mut c);
+    c.apply(Input::Key(Key::Char('U')));
+    let l = look("dark", false);
+    let wide = screen(&c, &l, 120, 40);
+    for part in [
+        "STATUS UPDATE",
+        "TIMESTAMP:",
+        "STATUS:",
+        "CURRENT PHASE:",
+        "Progress:",
+        "Metrics:",
+        "Next Update:",
+        "Ctrl+S posts",
+    ] {
+        assert!(wide.contains(part), "{part}:\n{wide}");
+    }
+    insta::assert_snapshot!("status_update_composer_120x40", wide);
+    for ch in "Cutover holding at 50%.".chars() {
+        c.apply(Input::Key(Key::Char(ch)));
+    }
+    let small = screen(&c, &l, 80, 24);
+    assert!(small.contains("Cutover holding at 50%."), "{small}");
+    insta::assert_snapshot!("status_update_composer_80x24", small);
+}
+
+/// The milestones of an open incident: the header names its severity, age and next
+/// milestone, and `:incident` lists each one with the time it took, T+ and UTC.
+#[test]
+fn the_incident_milestones() {
+    use warroom::core::intent::Key;
+    let mut c = console("fixtures/edgeplug-fleet-rollback-tabletop.jsonl", "T+12m");
+    as_live_commander(&mut c);
+    let l = look("dark", false);
+    let home = screen(&c, &l, 120, 40);
+    let header: String = home.lines().take(2).collect::<Vec<_>>().join("\n");
+    assert!(header.contains("INCIDENT"), "{home}");
+    assert!(header.contains("next"), "{home}");
+    for ch in ":incident".chars() {
+        c.apply(Input::Key(Key::Char(ch)));
+    }
+    c.apply(Input::Key(Key::Enter));
+    let wide = screen(&c, &l, 120, 40);
+    assert!(wide.contains("to acknowledge"), "{wide}");
+    insta::assert_snapshot!("incident_milestones_120x40", wide);
+    insta::assert_snapshot!("incident_milestones_80x24", screen(&c, &l, 80, 24));
+}

@@ -46,6 +46,9 @@ impl App {
             }
             return;
         }
+        if self.ui.composer.is_some() {
+            return self.composer_key(key, fx);
+        }
         if self.ui.prompt.is_some() {
             return self.prompt_key(key, fx);
         }
@@ -211,6 +214,21 @@ impl App {
         true
     }
 
+    /// `x`: ticks (or unticks) the checklist item under the cursor, after the confirmation.
+    fn check_at_cursor(&mut self) {
+        match self.ui.cursor_item(&self.state.plan.spec) {
+            Some(at) => {
+                if let Err(why) = self
+                    .outbox
+                    .open_check(&self.state, &self.mode, at, None, "")
+                {
+                    self.ui.notice = Some(why);
+                }
+            }
+            None => self.ui.notice = Some("no checklist in this plan".into()),
+        }
+    }
+
     fn on_intent(&mut self, intent: Intent, fx: &mut Effects) {
         if self.help_scrolled(intent) || self.exercise_intent(intent, fx) {
             return;
@@ -295,17 +313,12 @@ impl App {
             Intent::Rollback => self.open_confirm(Action::Rollback, ""),
             Intent::Note => self.open_confirm(Action::Note, ""),
             Intent::Milestone => self.open_milestone(),
-            Intent::Check => match self.ui.cursor_item(&self.state.plan.spec) {
-                Some(at) => {
-                    if let Err(why) = self
-                        .outbox
-                        .open_check(&self.state, &self.mode, at, None, "")
-                    {
-                        self.ui.notice = Some(why);
-                    }
+            Intent::StatusUpdate => {
+                if let Err(why) = self.open_composer() {
+                    self.ui.notice = Some(why);
                 }
-                None => self.ui.notice = Some("no checklist in this plan".into()),
-            },
+            }
+            Intent::Check => self.check_at_cursor(),
             Intent::CommandLine => self.ui.line = Some(CommandLine::default()),
         }
     }
@@ -376,6 +389,7 @@ impl App {
                 self.outbox
                     .open_milestone(&self.state, &self.mode, word.as_deref(), &reason)
             }
+            LineCommand::Status => self.open_composer(),
             LineCommand::Injects => match &self.live.exercise {
                 Some(_) if self.outbox.role == super::command::Role::Facilitator => {
                     self.ui.detail = Some(DetailView {
@@ -435,6 +449,59 @@ impl App {
             Err(why) => {
                 if let Some(line) = self.ui.line.as_mut() {
                     line.error = Some(why);
+                }
+            }
+        }
+    }
+
+    /// `U`, `:status`: the status update's composer, pre-filled from the state now (or why
+    /// not: a replay, an observer's seat).
+    fn open_composer(&mut self) -> Result<(), String> {
+        if self.is_replay() {
+            return Err("a replay cannot post status updates".into());
+        }
+        if !self.outbox.role.commands() {
+            return Err("read-only seat: observers cannot post status updates".into());
+        }
+        let draft = super::status_update::draft(&self.state);
+        self.ui.composer = Some(super::composer::Composer::new(&draft));
+        Ok(())
+    }
+
+    /// A key while the status update's composer is open: editing, Esc to close it, Ctrl+S to
+    /// post it to every timeline as a note, save it and copy it.
+    fn composer_key(&mut self, key: Key, fx: &mut Effects) {
+        let Some(c) = self.ui.composer.as_mut() else {
+            return;
+        };
+        match c.key(key) {
+            super::composer::Edit::Edited => {}
+            super::composer::Edit::Cancelled => {
+                self.ui.composer = None;
+                self.ui.notice = Some("status update not posted".into());
+            }
+            super::composer::Edit::Post(text) => {
+                let note = super::status_update::as_note(&text);
+                if !note.starts_with(super::status_update::HEAD) {
+                    c.error = Some(format!(
+                        "an update starts with {:?}, which is how every console knows it",
+                        super::status_update::HEAD
+                    ));
+                    return;
+                }
+                let note: String = note
+                    .chars()
+                    .take(super::command::MAX_REASON_CHARS)
+                    .collect();
+                match self.outbox.status_note(&self.mode, note) {
+                    Ok(command) => {
+                        self.ui.composer = None;
+                        let name = super::status_update::file_name(&self.state);
+                        self.ui.notice = Some(format!("status update posted; saved as {name}"));
+                        fx.status = Some(super::effects::StatusOut { name, text });
+                        self.dispatch(command, fx);
+                    }
+                    Err(why) => c.error = Some(why),
                 }
             }
         }

@@ -148,6 +148,16 @@ pub struct Effects {
     pub send: Vec<Command>,
     pub record: Vec<RecordOut>,
     pub replay: Option<ReplayCtl>,
+    /// A status update posted: to be saved to a file and copied to the clipboard.
+    pub status: Option<StatusOut>,
+}
+
+/// A status update for the shell: saved as `name` in the status directory, and copied to the
+/// operator's clipboard (OSC 52) unless that is turned off.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatusOut {
+    pub name: String,
+    pub text: String,
 }
 
 impl Effects {
@@ -169,6 +179,9 @@ impl Effects {
         self.record.extend(other.record);
         if other.replay.is_some() {
             self.replay = other.replay;
+        }
+        if other.status.is_some() {
+            self.status = other.status;
         }
     }
 }

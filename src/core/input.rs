@@ -47,6 +47,8 @@ pub enum Sink {
     Output,
     /// The connection's queue of commands to send.
     Connection,
+    /// The status updates' directory, and the clipboard.
+    Status,
 }
 
 impl Sink {
@@ -57,6 +59,7 @@ impl Sink {
             Sink::Recording => "recording",
             Sink::Output => "output",
             Sink::Connection => "connection",
+            Sink::Status => "status update file",
         }
     }
 }

@@ -47,6 +47,8 @@ pub enum Intent {
     Note,
     /// Mark the open incident's next milestone (or a detection), confirmed with Enter.
     Milestone,
+    /// Write a status update, pre-filled from the state.
+    StatusUpdate,
     /// Tick the focused checklist item, or untick it when it is done (asks for a note).
     Check,
     /// Open the `:` command line at the bottom of the screen.
@@ -73,6 +75,8 @@ pub enum Key {
     Enter,
     Backspace,
     CtrlC,
+    /// Posts a status update from its composer.
+    CtrlS,
 }
 
 impl Key {
@@ -97,6 +101,7 @@ impl Key {
             Key::Enter => "Enter".into(),
             Key::Backspace => "Bksp".into(),
             Key::CtrlC => "C-c".into(),
+            Key::CtrlS => "C-s".into(),
         }
     }
 
@@ -299,6 +304,13 @@ pub const KEYMAP: &[Binding] = &[
         footer: None,
         help: "Mark the incident's next milestone: detected, acknowledged, mitigated, resolved \
                (:milestone WORD for another)",
+    },
+    Binding {
+        keys: &[Key::Char('U')],
+        intent: Intent::StatusUpdate,
+        when: When::Live,
+        footer: None,
+        help: "Write a status update (pre-filled; Ctrl+S posts it, saves it, copies it)",
     },
     Binding {
         keys: &[Key::Char('x'), Key::Char(' ')],

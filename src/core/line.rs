@@ -13,6 +13,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ("check", "ITEM [NOTE]"),
     ("milestone", "detected|ack|mitigated|resolved [REASON]"),
     ("incident", ""),
+    ("status", ""),
     ("injects", ""),
     ("release", "INJECT"),
     ("speed", "FACTOR"),
@@ -59,6 +60,8 @@ pub enum LineCommand {
         word: Option<String>,
         reason: String,
     },
+    /// `:status`: the status update's composer.
+    Status,
     /// `:injects`: the exercise's injects still to come (the facilitator's seat).
     Injects,
     /// `:release NAME`, `:speed 4`, `:seek T+20m`: the facilitator's control of the exercise.
@@ -120,6 +123,7 @@ impl CommandLine {
             })),
             "incident" => Ok(Some(LineCommand::Incident)),
             "injects" => Ok(Some(LineCommand::Injects)),
+            "status" => Ok(Some(LineCommand::Status)),
             "release" | "speed" | "seek" if first.is_empty() => Err(format!(
                 "usage: :{word} {}",
                 COMMANDS

@@ -221,6 +221,36 @@ impl Outbox {
         Ok(())
     }
 
+    /// A status update as a note, sent at once: its composer was the confirmation (Ctrl+S is
+    /// deliberate). Or why not.
+    ///
+    /// # Errors
+    /// A replay, an observer's seat, an empty update.
+    pub fn status_note(&mut self, mode: &Mode, text: String) -> Result<Command, String> {
+        if matches!(mode, Mode::Replay(_)) {
+            return Err("a replay cannot post status updates".into());
+        }
+        if !self.role.commands() {
+            return Err("read-only seat: observers cannot post status updates".into());
+        }
+        let mut command = Command {
+            id: String::new(),
+            action: Action::Note,
+            actor: self.actor.clone(),
+            reason: Some(text),
+            wave: None,
+            item: None,
+            session: None,
+        };
+        command.validate()?;
+        command.id = self.next_id();
+        self.pending.push(Pending {
+            command: command.clone(),
+            sent: 0,
+        });
+        Ok(command)
+    }
+
     /// A facilitator's control of the exercise (its clock, its injects), sent at once: no
     /// confirmation, as a pause of the clock must not wait. Or why not.
     ///

@@ -51,10 +51,13 @@ pub enum Decided {
 
 impl Decision {
     /// Whether this is the room acting (the answer to a key moment): any command but a
-    /// checklist tick, a note, or a wave moved by hand.
+    /// checklist tick or an exercise facilitator's control, a note, or a wave moved by hand.
     #[must_use]
     pub fn is_action(&self) -> bool {
-        !matches!(&self.what, Decided::Command { action, .. } if action.is_checklist())
+        !matches!(
+            &self.what,
+            Decided::Command { action, .. } if action.is_checklist() || action.is_exercise()
+        )
     }
 }
 

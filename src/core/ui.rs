@@ -137,6 +137,8 @@ pub struct Ui {
     pub themes: Vec<String>,
     /// `:theme NAME` asks the shell for another theme (it reads the file, if one is named).
     pub theme_request: Option<String>,
+    /// The status update being written.
+    pub composer: Option<super::composer::Composer>,
 }
 
 impl Default for Ui {
@@ -164,6 +166,7 @@ impl Default for Ui {
             checking: None,
             themes: Vec::new(),
             theme_request: None,
+            composer: None,
         }
     }
 }

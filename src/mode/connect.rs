@@ -99,13 +99,7 @@ pub(super) async fn live_console(
             shell::sinks::Recorder::create(p).map_err(|e| eyre!("--record {}: {e}", p.display()))
         })
         .transpose()?;
-    let role = if seat.observer {
-        Role::Observer
-    } else if seat.facilitator {
-        Role::Facilitator
-    } else {
-        Role::Commander
-    };
+    let role = seat_role(&seat);
     let actor = seat.actor.clone().unwrap_or_else(default_actor);
     check_actor(&actor)?;
     let sources = seat.config.as_deref().map(metric_sources).transpose()?;
@@ -146,6 +140,7 @@ pub(super) async fn live_console(
         recorder,
         output: headless.then(|| Box::new(std::io::BufWriter::new(std::io::stdout())) as _),
         url: url.clone(),
+        status: Some(status_sink(&seat, headless)),
         ..Sinks::default()
     };
 
@@ -182,6 +177,29 @@ pub(super) async fn live_console(
         return Ok(0);
     }
     on_screen(&mut app, &mut look, tx, &mut rx, &mut sinks).await
+}
+
+/// The seat a console asks for: an observer if it says so, else what its flags name.
+fn seat_role(seat: &crate::cli::Seat) -> Role {
+    if seat.observer {
+        Role::Observer
+    } else if seat.facilitator {
+        Role::Facilitator
+    } else {
+        Role::Commander
+    }
+}
+
+/// Where this console's status updates go: `--status-dir` (else the state directory), and the
+/// clipboard over OSC 52 unless `--no-clipboard` or headless (no terminal to hand it to).
+fn status_sink(seat: &crate::cli::Seat, headless: bool) -> shell::sinks::StatusSink {
+    shell::sinks::StatusSink {
+        dir: seat
+            .status_dir
+            .clone()
+            .unwrap_or_else(shell::sinks::StatusSink::default_dir),
+        clipboard: !seat.no_clipboard && !headless,
+    }
 }
 
 /// Reads `--config` and its credentials: everything that can be wrong is said before the

@@ -89,6 +89,7 @@ pub fn key(ev: KeyEvent) -> Option<Key> {
     let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
     Some(match ev.code {
         KeyCode::Char('c') if ctrl => Key::CtrlC,
+        KeyCode::Char('s') if ctrl => Key::CtrlS,
         KeyCode::Char(_) if ctrl => return None,
         KeyCode::Char(c) => Key::Char(c),
         KeyCode::Left if shift => Key::ShiftLeft,

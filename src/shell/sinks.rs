@@ -199,6 +199,58 @@ pub struct Sinks {
     pub output: Option<Box<dyn Write + Send>>,
     /// The control plane's address (for the audit log).
     pub url: String,
+    /// Where posted status updates are saved, and whether they are copied to the clipboard.
+    pub status: Option<StatusSink>,
+}
+
+/// Where a posted status update goes besides the timeline: a file in `dir`, and (unless
+/// `clipboard` is off) the operator's clipboard, over SSH too, with the OSC 52 sequence.
+#[derive(Clone, Debug)]
+pub struct StatusSink {
+    pub dir: PathBuf,
+    pub clipboard: bool,
+}
+
+impl StatusSink {
+    /// `$XDG_STATE_HOME/warroom/status`, else `~/.local/state/warroom/status`.
+    #[must_use]
+    pub fn default_dir() -> PathBuf {
+        state_home().join("status")
+    }
+
+    /// Saves the update (never over an older one) and copies it.
+    ///
+    /// # Errors
+    /// The directory or the file cannot be written, or the terminal refused the copy.
+    pub fn write(&self, out: &crate::core::effects::StatusOut) -> std::io::Result<PathBuf> {
+        std::fs::create_dir_all(&self.dir)?;
+        let path = self.dir.join(&out.name);
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        f.write_all(out.text.as_bytes())?;
+        f.write_all(b"\n")?;
+        f.sync_all()?;
+        if self.clipboard {
+            let mut term = std::io::stdout().lock();
+            term.write_all(osc52(&out.text).as_bytes())?;
+            term.flush()?;
+        }
+        Ok(path)
+    }
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard of the terminal the operator sits
+/// at (through SSH and tmux with `set-clipboard on`): base64, so nothing in it reaches the
+/// terminal as a control character.
+#[must_use]
+pub fn osc52(text: &str) -> String {
+    use base64::Engine as _;
+    format!(
+        "\x1b]52;c;{}\x07",
+        base64::engine::general_purpose::STANDARD.encode(text)
+    )
 }
 
 impl Sinks {
@@ -278,10 +330,63 @@ impl Sinks {
                 });
             }
         }
+        if let (Some(out), Some(sink)) = (fx.status.as_ref(), self.status.as_ref()) {
+            if let Err(e) = sink.write(out) {
+                back.push(Input::SinkFailed {
+                    sink: Sink::Status,
+                    error: format!("{}: {e}", sink.dir.join(&out.name).display()),
+                    command: None,
+                });
+            }
+        }
         if let (Some(ctl), Some(tx)) = (fx.replay, self.replay.as_ref()) {
             // The engine is gone only when the program is ending.
             tx.send(ctl).ok();
         }
         back
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::effects::StatusOut;
+
+    #[test]
+    fn a_status_update_is_saved_whole_and_never_over_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let sink = StatusSink {
+            dir: dir.path().join("status"),
+            clipboard: false,
+        };
+        let out = StatusOut {
+            name: "r-20240227T135901Z.txt".into(),
+            text: "STATUS UPDATE · r\nTIMESTAMP: 13:59:01 UTC\n\x1b[2J".into(),
+        };
+        let path = sink.write(&out).unwrap();
+        assert_eq!(path, dir.path().join("status/r-20240227T135901Z.txt"));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{}\n", out.text)
+        );
+        let again = sink.write(&out).unwrap_err();
+        assert_eq!(again.kind(), std::io::ErrorKind::AlreadyExists);
+    }
+
+    #[test]
+    fn the_clipboard_copy_carries_no_control_character_of_the_text() {
+        use base64::Engine as _;
+        let seq = osc52("a\x1b]52;c;evil\x07\nb");
+        let body = seq
+            .strip_prefix("\x1b]52;c;")
+            .and_then(|s| s.strip_suffix('\x07'))
+            .unwrap();
+        assert!(body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)));
+        let back = base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap();
+        assert_eq!(back, b"a\x1b]52;c;evil\x07\nb");
     }
 }

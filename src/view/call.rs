@@ -17,7 +17,17 @@ use super::look::Look;
 /// (or a replay rehearsing one).
 pub(crate) fn of(c: &App) -> Option<Call> {
     let keys = c.is_replay() || c.outbox.role.commands();
-    crate::core::cta::call(&c.state, keys)
+    crate::core::cta::call(&c.state, keys).or_else(|| {
+        // A live commander's seat is reminded when the room's next status update is due.
+        let live = !c.is_replay() && c.outbox.role.commands();
+        live.then(|| crate::core::status_update::reminder(&c.state))
+            .flatten()
+            .map(|text| Call {
+                text,
+                key: "U to write it".into(),
+                severity: Severity::Warning,
+            })
+    })
 }
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, call: Option<&Call>, look: &Look) {

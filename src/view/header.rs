@@ -91,12 +91,15 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
         plan.to,
         plan.strategy.label()
     );
-    let room = w.saturating_sub(status.width() + mode_w + 1);
-    let mut l1 = vec![
-        status,
+    let incident = incident_spans(c, look);
+    let incident_w: usize = incident.iter().map(Span::width).sum();
+    let room = w.saturating_sub(status.width() + incident_w + mode_w + 1);
+    let mut l1 = vec![status];
+    l1.extend(incident);
+    l1.extend([
         Span::styled(fit::pad(&who, room, g.ellipsis), t.title),
         Span::raw(" "),
-    ];
+    ]);
     l1.extend(mode);
 
     let l2 = line_two(c, look, density, w);
@@ -153,7 +156,6 @@ fn line_two(c: &App, look: &Look, density: Density, w: usize) -> Vec<Span<'stati
         v.extend(link_spans);
         parts.push((v, if stale { 1 } else { 3 }));
     }
-    incident_part(c, look, &mut parts);
     alert_parts(c, look, &mut parts);
     if s.alerts_dropped > 0 {
         parts.push((
@@ -279,12 +281,13 @@ fn exercise_spans(
     v
 }
 
-/// The open incident: "INCIDENT crit 12m · next ACK" (its severity, its age since detection and the milestone
-/// it waits for), when the line has room for it.
-fn incident_part(c: &App, look: &Look, parts: &mut Vec<(Vec<Span<'static>>, u8)>) {
-    let (t, g, s) = (&look.theme, &look.glyphs, &c.state);
+/// The open incident: "INCIDENT crit 12m · next ACK " (its severity, its age since detection
+/// and the milestone it waits for). On the first line, after the status word, where the
+/// rollout's title gives up its room: the one thing the room must never have to look for.
+fn incident_spans(c: &App, look: &Look) -> Vec<Span<'static>> {
+    let (t, s) = (&look.theme, &c.state);
     let Some(open) = s.open_incident() else {
-        return;
+        return Vec::new();
     };
     let style = if open.reached < crate::core::record::Milestone::Mitigated {
         t.crit
@@ -296,23 +299,17 @@ fn incident_part(c: &App, look: &Look, parts: &mut Vec<(Vec<Span<'static>>, u8)>
         crate::core::record::Milestone::Mitigated => "MITIGATE",
         _ => "RESOLVE",
     };
-    parts.push((
-        vec![
-            Span::styled(format!(" {} ", g.sep), t.border),
-            Span::styled(
-                format!(
-                    "INCIDENT {} {}",
-                    open.severity.word(),
-                    s.now.since(open.since).compact()
-                ),
-                style,
+    vec![
+        Span::styled(
+            format!(
+                " INCIDENT {} {}",
+                open.severity.word(),
+                s.now.since(open.since).compact()
             ),
-            Span::styled(format!(" · next {next}"), t.text),
-        ],
-        // After the bake time left and the alert counts: the status word already says
-        // CRITICAL, and the timeline has every milestone.
-        3,
-    ));
+            style.add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Span::styled(format!(" · next {next} "), t.text),
+    ]
 }
 
 /// The alerts firing, by the rule the gates and the alerts list use, in the same words:

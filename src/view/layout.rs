@@ -45,7 +45,7 @@ pub struct Screen {
 /// The layout of `area` for this console: wide (≥ 100×32) or compact.
 #[must_use]
 pub fn layout(area: Rect, c: &App) -> Screen {
-    layout_with(area, c, crate::core::cta::call(&c.state, true).is_some())
+    layout_with(area, c, super::call::of(c).is_some())
 }
 
 /// [`layout`], told whether the call-to-action row is shown (the renderer has worked the

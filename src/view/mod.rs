@@ -181,6 +181,9 @@ pub fn render(frame: &mut Frame, c: &App, look: &Look) {
     if let Some(cf) = &c.outbox.confirm {
         modal::confirm(frame, area, cf, look);
     }
+    if let Some(composer) = &c.ui.composer {
+        modal::composer(frame, area, composer, look);
+    }
     if c.ui.quit_ask {
         modal::quit_ask(frame, area, c, look);
     }

@@ -369,3 +369,86 @@ pub(super) fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::ui::Prompt,
     }
     frame.render_widget(Paragraph::new(lines), inner);
 }
+
+/// The status update's composer: the update's lines with the cursor, what reaches the
+/// timeline, and how to post or cancel. Long lines are cut on screen (the text is kept
+/// whole); the view follows the cursor.
+pub(super) fn composer(
+    frame: &mut Frame,
+    area: Rect,
+    c: &crate::core::composer::Composer,
+    look: &Look,
+) {
+    use ratatui::style::Modifier;
+    let (t, g) = (&look.theme, &look.glyphs);
+    let w = area.width.min(88);
+    let h = area
+        .height
+        .min(u16::try_from(c.lines.len() + 4).unwrap_or(u16::MAX));
+    let inner = boxed(
+        frame,
+        area,
+        (w, h),
+        Span::styled(
+            " Status update · Ctrl+S posts, saves, copies · Esc cancels ",
+            t.title,
+        ),
+        t.border_focus,
+    );
+    let iw = usize::from(inner.width);
+    let rows = usize::from(inner.height.saturating_sub(1));
+    let top = c.row.saturating_sub(rows.saturating_sub(1));
+    let mut lines: Vec<Line> = Vec::with_capacity(rows + 1);
+    for (i, text) in c.lines.iter().enumerate().skip(top).take(rows) {
+        if i != c.row {
+            lines.push(Line::from(Span::styled(
+                fit::cut(text, iw, g.ellipsis),
+                t.text,
+            )));
+            continue;
+        }
+        // The cursor's line: scrolled sideways to keep the cursor in view.
+        let chars: Vec<char> = text.chars().collect();
+        let start = c.col.saturating_sub(iw.saturating_sub(1));
+        let before: String = chars[start..c.col].iter().collect();
+        let at: String = chars.get(c.col).map_or(" ".into(), ToString::to_string);
+        let after: String = chars
+            .iter()
+            .skip(c.col + 1)
+            .take(iw.saturating_sub(fit::width(&before) + 1))
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(before, t.text),
+            Span::styled(at, t.text.add_modifier(Modifier::REVERSED)),
+            Span::styled(after, t.text),
+        ]));
+    }
+    while lines.len() < rows {
+        lines.push(Line::default());
+    }
+    let note = crate::core::status_update::as_note(&c.text())
+        .chars()
+        .count();
+    let max = crate::core::command::MAX_REASON_CHARS;
+    let foot = match &c.error {
+        Some(e) => Span::styled(fit::cut(e, iw, g.ellipsis), t.crit),
+        None if note > max => Span::styled(
+            fit::cut(
+                &format!("the timeline keeps the first {max} of {note} characters; the file and the clipboard keep it whole"),
+                iw,
+                g.ellipsis,
+            ),
+            t.warn,
+        ),
+        None => Span::styled(
+            fit::cut(
+                &format!("{note} characters on every timeline, whole in the file and the clipboard"),
+                iw,
+                g.ellipsis,
+            ),
+            t.muted,
+        ),
+    };
+    lines.push(Line::from(foot));
+    frame.render_widget(Paragraph::new(lines), inner);
+}

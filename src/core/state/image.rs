@@ -157,6 +157,18 @@ impl State {
             .filter_map(|i| s.timeline.get(i))
             .find(|e| e.kind == Kind::Incident && e.text.starts_with("Incident DETECTED"))
             .map_or(Severity::Critical, |e| e.severity);
+        // Nor a status update's time: the newest update on the timeline says it.
+        s.last_status_update = (0..s.timeline.len())
+            .rev()
+            .filter_map(|i| s.timeline.get(i))
+            .find(|e| {
+                e.kind == Kind::Note
+                    && e.text
+                        .split_once(": ")
+                        .map_or(&*e.text, |(_, t)| t)
+                        .starts_with(crate::core::status_update::HEAD)
+            })
+            .map(|e| e.t);
         s.trigger_fires = image.trigger_fires;
         s.last_fire = image.last_fire;
         s.applied = image.applied;

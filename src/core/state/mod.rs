@@ -102,6 +102,8 @@ pub struct State {
     pub milestones: Vec<(Milestone, Offset)>,
     /// The severity the newest detection gave (its record's `severity`, else critical).
     pub incident_severity: Severity,
+    /// When the newest status update was posted (a note that starts with "STATUS UPDATE").
+    pub last_status_update: Option<Offset>,
     pub source: SourceStatus,
     /// Metric and alert sources besides the main feed, in the order they first reported.
     pub upstreams: Vec<SourceStatus>,
@@ -153,6 +155,7 @@ impl State {
             commands: Vec::new(),
             milestones: Vec::new(),
             incident_severity: Severity::Critical,
+            last_status_update: None,
             source,
             upstreams: Vec::new(),
             trigger_fires: 0,

@@ -137,10 +137,13 @@ impl State {
     }
 
     /// A note, for every console.
-    fn note(&mut self, _t: Offset, source: Arc<str>, body: Body, fx: &mut Applied) {
+    fn note(&mut self, t: Offset, source: Arc<str>, body: Body, fx: &mut Applied) {
         let Body::Note { by, text } = body else {
             return;
         };
+        if text.starts_with(crate::core::status_update::HEAD) {
+            self.last_status_update = Some(t);
+        }
         let line = match &by {
             Some(b) => format!("{b}: {text}"),
             None => text.to_string(),

@@ -140,7 +140,6 @@ async fn the_facilitator_runs_the_room_clock_and_injects_and_nobody_else_can() {
     let held = p.app.state.now;
     tokio::time::sleep(Duration::from_millis(1500)).await;
     p.until(2, "a heartbeat or nothing", |_| true).await;
-    assert_eq!(plane.now(), plane.now(), "the control plane's clock stands");
     assert!(
         plane.now().since(held).millis() < 1_000,
         "paused at {held:?}, the control plane says {:?}",
@@ -243,28 +242,28 @@ async fn the_facilitator_runs_the_room_clock_and_injects_and_nobody_else_can() {
     assert_eq!(kind, OutcomeKind::Accepted);
     assert!(why.unwrap().contains("recorded as the room's decision"));
 
-    // Resumed at ×20, the room reaches detection; the participant acknowledges it.
+    // Still paused, the facilitator sets ×20 and moves the room just past detection (T+10s),
+    // before the script's own page (T+20s) and acknowledgement (T+45s): the room answers.
     f.commands
         .send(exercise_cmd("f-5", Action::ExerciseSpeed, Some("20")))
         .await
         .unwrap();
     f.commands
-        .send(exercise_cmd("f-6", Action::ExerciseResume, None))
+        .send(exercise_cmd("f-6", Action::ExerciseSeek, Some("T+12s")))
         .await
         .unwrap();
     p.until(20, "the detection", |c| {
         c.app.state.open_incident().is_some()
     })
     .await;
-    // Held there (before the script's own acknowledgement at T+45s), the room acknowledges.
-    f.commands
-        .send(exercise_cmd("f-7", Action::ExercisePause, None))
-        .await
-        .unwrap();
-    f.until(10, "the second pause", |c| c.outcome("f-7").is_some())
+    f.until(10, "the seek's outcome", |c| c.outcome("f-6").is_some())
         .await;
-    assert_eq!(f.outcome("f-7").unwrap().0, OutcomeKind::Accepted);
-    assert!(plane.now() < Offset(45_000), "{:?}", plane.now());
+    assert_eq!(f.outcome("f-6").unwrap().0, OutcomeKind::Accepted);
+    assert_eq!(
+        plane.now(),
+        Offset(12_000),
+        "held where the facilitator put it"
+    );
     p.commands
         .send(exercise_cmd("p-4", Action::Milestone, Some("ack")))
         .await
@@ -301,11 +300,67 @@ async fn the_facilitator_runs_the_room_clock_and_injects_and_nobody_else_can() {
             _ => None,
         })
         .collect();
-    assert_eq!(theirs.len(), 6, "{theirs:#?}");
+    assert_eq!(theirs.len(), 5, "{theirs:#?}");
     assert!(
         theirs.iter().all(|t| t.starts_with("dana (facilitator) ")),
         "{theirs:#?}"
     );
     assert!(theirs[1].contains("paused the exercise clock"));
     assert!(theirs[2].contains("released inject grid-critical"));
+    assert!(theirs[4].contains("moved the exercise clock forward"));
+
+    // The participant's recording of the exercise round-trips into a report whose decision
+    // latencies are what the room did: the grid alert, released while the clock stood, was
+    // answered at once (the refused acknowledgement is the room acting; the facilitator's
+    // second release is not); the detection took the 2 s between T+10s and the room's
+    // acknowledgement at T+12s. The script itself took 10 s (its page at T+20s).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("exercise.jsonl");
+    let mut rec = warroom::shell::sinks::Recorder::create(&path).unwrap();
+    rec.plan(&p.app.state.plan).unwrap();
+    let records: Vec<_> = p.seen.iter().map(|(_, r)| r.clone()).collect();
+    rec.records(&records).unwrap();
+    drop(rec);
+    let ack_at = p
+        .seen
+        .iter()
+        .find_map(|(_, r)| match &r.body {
+            Body::Command { id, .. } if &**id == "p-4" => Some(r.t),
+            _ => None,
+        })
+        .expect("the acknowledgement's command on the timeline");
+    let detected_at = p
+        .seen
+        .iter()
+        .find_map(|(_, r)| match &r.body {
+            Body::Incident {
+                milestone: Milestone::Detected,
+                ..
+            } => Some(r.t),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!((detected_at, ack_at), (Offset(10_000), Offset(12_000)));
+    let gather = |f: &str| warroom::mode::gather_report(f).unwrap();
+    let mut report = gather(path.to_str().unwrap());
+    report.against(&gather(FIXTURE));
+    let moment = |key: &str| {
+        report
+            .moments
+            .iter()
+            .find(|m| m.key.starts_with(key))
+            .unwrap_or_else(|| panic!("{key}: {:#?}", report.moments))
+    };
+    let detected = moment("incident detected:");
+    assert_eq!(detected.t, detected_at);
+    assert_eq!(detected.latency(), Some(ack_at.since(detected_at)));
+    assert_eq!(
+        detected.reference,
+        Some(Some(warroom::core::time::Span(10_000)))
+    );
+    let grid = moment("alert fired:GridStabilityCritical");
+    assert_eq!(grid.t, at);
+    let (acted, how) = grid.acted.clone().unwrap();
+    assert_eq!(acted, at, "answered while the clock stood: {how}");
+    assert_eq!(grid.latency(), Some(warroom::core::time::Span(0)));
 }

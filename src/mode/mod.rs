@@ -25,6 +25,7 @@ use crate::shell::{self};
 mod connect;
 mod replay;
 mod report;
+pub use report::gather as gather_report;
 mod serve;
 mod snapshot;
 

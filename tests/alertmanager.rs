@@ -13,7 +13,7 @@ use serde_json::json;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 use warroom::config::{MatchOp, Matcher};
-use warroom::core::record::{AlertState, Body};
+use warroom::core::record::{AlertState, Body, Milestone};
 use warroom::core::severity::Severity;
 use warroom::shell::alertmanager::{Alert, Client, FetchError, Tracker};
 
@@ -186,9 +186,14 @@ async fn alerts_fire_are_silenced_and_resolve_once_each() {
         format!("am:{}", s.fingerprint),
     );
 
-    // Two alerts fire, once.
+    // Two alerts fire, once; the control plane that hears them opens the incident.
     let mut tracker = Tracker::new();
     let fired = tracker.update(&listed);
+    let mut plane = Plane::new();
+    assert_eq!(
+        plane.hear(&fired),
+        [(Milestone::Detected, "HighErrorRate firing".into())]
+    );
     let mut want = vec![
         (high_id.clone(), AlertState::Firing),
         (slow_id.clone(), AlertState::Firing),
@@ -220,9 +225,15 @@ async fn alerts_fire_are_silenced_and_resolve_once_each() {
     })
     .await;
     assert!(!by_name(&listed, "SlowP99").silenced);
+    let silenced = tracker.update(&listed);
+    assert_eq!(states(&silenced), [(high_id.clone(), AlertState::Silenced)]);
     assert_eq!(
-        states(&tracker.update(&listed)),
-        [(high_id.clone(), AlertState::Silenced)]
+        plane.hear(&silenced),
+        [(
+            Milestone::Acknowledged,
+            "HighErrorRate silenced in Alertmanager".into()
+        )],
+        "a silence is the acknowledgement"
     );
     assert!(tracker.update(&c.alerts(&wanted).await.unwrap()).is_empty());
     assert_eq!((tracker.firing(), tracker.critical()), (1, 0));
@@ -244,8 +255,80 @@ async fn alerts_fire_are_silenced_and_resolve_once_each() {
             summary: Some("p99 above 800 ms".into()),
         }]
     );
+    assert!(
+        plane.hear(&resolved).is_empty(),
+        "a warning is not the incident"
+    );
     assert!(tracker.update(&c.alerts(&wanted).await.unwrap()).is_empty());
     assert_eq!((tracker.firing(), tracker.critical()), (0, 0));
+
+    // The critical one ends too: nothing critical is left, the incident is mitigated.
+    let mut ended = high.clone();
+    ended["endsAt"] = json!(at(-60));
+    post(&am.url, "api/v2/alerts", &json!([ended])).await;
+    until(&c, &wanted, "every alert gone", <[Alert]>::is_empty).await;
+    let resolved = tracker.update(&[]);
+    assert_eq!(states(&resolved), [(high_id, AlertState::Resolved)]);
+    assert_eq!(
+        plane.hear(&resolved),
+        [(
+            Milestone::Mitigated,
+            "HighErrorRate resolved: no critical alert firing".into()
+        )]
+    );
+}
+
+/// A control plane's scenario on the Batch Patches plan, hearing Alertmanager as it polls
+/// it: what it makes of the incident.
+struct Plane {
+    scenario: warroom::server::scenario::Scenario,
+    at: i64,
+}
+
+impl Plane {
+    fn new() -> Plane {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/batch-patches-wave3-rollback.jsonl"
+        );
+        let src = warroom::shell::fixtures::open(path).unwrap();
+        let state = warroom::core::state::State::new(
+            src.fixture().plan.clone(),
+            warroom::core::source::SourceStatus {
+                name: "test".into(),
+                link: warroom::core::source::Link::Connected,
+            },
+            100,
+        );
+        Plane {
+            scenario: warroom::server::scenario::Scenario::from_state(&state, 1, false),
+            at: 0,
+        }
+    }
+
+    /// The milestones the scenario marks on hearing `bodies`.
+    fn hear(&mut self, bodies: &[Body]) -> Vec<(Milestone, String)> {
+        self.at += 1;
+        let t = warroom::core::time::Offset::from_secs(self.at);
+        let records = bodies
+            .iter()
+            .map(|b| warroom::core::record::Record {
+                t,
+                source: Some(warroom::core::source::ALERTMANAGER.into()),
+                body: b.clone(),
+            })
+            .collect();
+        self.scenario
+            .observe(records, t)
+            .into_iter()
+            .filter_map(|r| match r.body {
+                Body::Incident {
+                    milestone, text, ..
+                } => Some((milestone, text.unwrap_or_default().to_string())),
+                _ => None,
+            })
+            .collect()
+    }
 }
 
 /// A matcher as it is sent, without the configuration's checks.

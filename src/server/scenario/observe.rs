@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use crate::core::input::MetricsMsg;
-use crate::core::record::{Body, Record};
+use crate::core::record::{AlertState, Body, Milestone, Record};
 use crate::core::sanitize::sanitize;
+use crate::core::severity::Severity;
 use crate::core::slo::Sample;
 use crate::core::source::{Link, ALERTMANAGER, CONTROL_PLANE, PROMETHEUS};
 use crate::core::state::Event;
@@ -36,12 +37,73 @@ impl Scenario {
                     *v = value.or(*v);
                 }
             }
+            let alert = match &r.body {
+                Body::Alert {
+                    name,
+                    state,
+                    severity,
+                    ..
+                } if &*source == ALERTMANAGER => Some((name.clone(), *state, *severity)),
+                _ => None,
+            };
             self.emit(r.t, &source, r.body, &mut out);
+            if let Some((name, state, severity)) = alert {
+                self.alert_milestone(r.t, &name, state, severity, &mut out);
+            }
         }
         let t = self.clock;
         self.check_triggers(t, &mut out);
         self.consider_advance(t, &mut out);
         out
+    }
+
+    /// Alertmanager's word on the incident, for every console alike: a critical alert that
+    /// fires while no incident is open detects one; one silenced while the incident waits
+    /// for its acknowledgement acknowledges it (a silence is how Alertmanager is
+    /// acknowledged); the last critical alert (silenced or not) resolving while it waits for mitigation
+    /// mitigates it. Resolution stays a person's call.
+    fn alert_milestone(
+        &mut self,
+        t: Offset,
+        name: &str,
+        state: AlertState,
+        severity: Severity,
+        out: &mut Vec<Record>,
+    ) {
+        if severity != Severity::Critical {
+            return;
+        }
+        let reached = self.state.open_incident().map(|o| o.reached);
+        let (milestone, text) = match (state, reached) {
+            (AlertState::Firing, None) => (Milestone::Detected, format!("{name} firing")),
+            (AlertState::Silenced, Some(Milestone::Detected)) => (
+                Milestone::Acknowledged,
+                format!("{name} silenced in Alertmanager"),
+            ),
+            (AlertState::Resolved, Some(Milestone::Detected | Milestone::Acknowledged))
+                if !self
+                    .state
+                    .alerts
+                    .values()
+                    .any(|a| a.severity == Severity::Critical) =>
+            {
+                (
+                    Milestone::Mitigated,
+                    format!("{name} resolved: no critical alert firing"),
+                )
+            }
+            _ => return,
+        };
+        self.emit(
+            t,
+            ALERTMANAGER,
+            Body::Incident {
+                milestone,
+                severity: (milestone == Milestone::Detected).then_some(Severity::Critical),
+                text: Some(sanitize(&text)),
+            },
+            out,
+        );
     }
 
     /// Older samples for the sparklines and burn windows (start-up range queries): they go

@@ -1046,3 +1046,78 @@ fn a_long_gap_in_ticks_is_caught_up_within_bounds() {
     assert!(recs.windows(2).all(|w| w[0].t <= w[1].t));
     assert!(sc.tick(at(50)).is_empty(), "time does not go back");
 }
+
+#[test]
+fn alertmanager_detects_acknowledges_and_mitigates_the_incident() {
+    use crate::core::record::Milestone;
+    use crate::core::source::ALERTMANAGER;
+    let mut sc = not_started();
+    let alert = |id: &str, state: AlertState, severity: Severity| Record {
+        t: Offset::ZERO,
+        source: Some(ALERTMANAGER.into()),
+        body: Body::Alert {
+            id: id.into(),
+            name: format!("Alert{id}").into(),
+            state,
+            severity,
+            summary: None,
+        },
+    };
+    let milestones = |out: &[Record]| -> Vec<(Milestone, String)> {
+        out.iter()
+            .filter_map(|r| match &r.body {
+                Body::Incident {
+                    milestone, text, ..
+                } => Some((*milestone, text.as_deref().unwrap_or("").to_string())),
+                _ => None,
+            })
+            .collect()
+    };
+    let mut at = 0;
+    let mut step = |sc: &mut Scenario, r: Record| {
+        at += 1;
+        milestones(&sc.observe(vec![r], Offset::from_secs(at)))
+    };
+    // A warning does not page; a critical alert opens the incident, once.
+    assert!(step(&mut sc, alert("w", AlertState::Firing, Severity::Warning)).is_empty());
+    assert_eq!(
+        step(&mut sc, alert("1", AlertState::Firing, Severity::Critical)),
+        [(Milestone::Detected, "Alert1 firing".to_string())]
+    );
+    let open = sc.state().open_incident().unwrap();
+    assert_eq!(open.severity, Severity::Critical);
+    assert!(step(&mut sc, alert("2", AlertState::Firing, Severity::Critical)).is_empty());
+    // A silence acknowledges it.
+    assert_eq!(
+        step(
+            &mut sc,
+            alert("1", AlertState::Silenced, Severity::Critical)
+        ),
+        [(
+            Milestone::Acknowledged,
+            "Alert1 silenced in Alertmanager".to_string()
+        )]
+    );
+    // Mitigated only when no critical alert is left, silenced ones included.
+    assert!(step(
+        &mut sc,
+        alert("2", AlertState::Resolved, Severity::Critical)
+    )
+    .is_empty());
+    assert_eq!(
+        step(
+            &mut sc,
+            alert("1", AlertState::Resolved, Severity::Critical)
+        ),
+        [(
+            Milestone::Mitigated,
+            "Alert1 resolved: no critical alert firing".to_string()
+        )]
+    );
+    // Resolution is a person's: a new critical alert while mitigated opens nothing new.
+    assert!(step(&mut sc, alert("3", AlertState::Firing, Severity::Critical)).is_empty());
+    assert_eq!(
+        sc.state().open_incident().map(|o| o.reached),
+        Some(Milestone::Mitigated)
+    );
+}

@@ -68,7 +68,8 @@ pub fn injects(s: &State, ex: &super::exercise::Exercise) -> Doc {
             u.id,
             u.gist,
             match u.records {
-                1 => String::new(),
+                0 | 1 => String::new(),
+                2 => " (+1 more record)".into(),
                 n => format!(" (+{} more records)", n - 1),
             }
         ));

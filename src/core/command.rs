@@ -16,6 +16,8 @@ pub const MAX_ID_BYTES: usize = 128;
 pub const MAX_NAME_BYTES: usize = 128;
 /// Longest reason, in characters (what a timeline entry keeps of one field).
 pub const MAX_REASON_CHARS: usize = MAX_FIELD_CHARS;
+/// Longest text of a `note` command (its reason), in characters: a status update is one.
+pub const MAX_NOTE_CHARS: usize = super::sanitize::MAX_NOTE_CHARS;
 
 /// A key of a console message within `max` bytes, or the refusal naming it.
 ///
@@ -180,14 +182,15 @@ impl Command {
         within_bytes("wave", self.wave.as_deref(), MAX_NAME_BYTES)?;
         within_bytes("item", self.item.as_deref(), MAX_NAME_BYTES)?;
         within_bytes("session", self.session.as_deref(), MAX_NAME_BYTES)?;
+        let max = self.action.reason_chars();
         if let Some(n) = self
             .reason
             .as_deref()
             .map(|r| r.chars().count())
-            .filter(|n| *n > MAX_REASON_CHARS)
+            .filter(|n| *n > max)
         {
             return Err(format!(
-                "`reason` is {n} characters; at most {MAX_REASON_CHARS} are allowed"
+                "`reason` is {n} characters; at most {max} are allowed"
             ));
         }
         Ok(())
@@ -251,6 +254,27 @@ pub enum Action {
 }
 
 impl Action {
+    /// The longest reason this action takes, in characters: a note's text may be a whole
+    /// status update; every other reason is a line.
+    #[must_use]
+    pub fn reason_chars(self) -> usize {
+        if self == Action::Note {
+            MAX_NOTE_CHARS
+        } else {
+            MAX_REASON_CHARS
+        }
+    }
+
+    /// A reason of this action made safe to draw, cut at [`Action::reason_chars`].
+    #[must_use]
+    pub fn clean_reason(self, reason: &str) -> Box<str> {
+        if self == Action::Note {
+            super::sanitize::sanitize_note(reason)
+        } else {
+            super::sanitize::sanitize(reason)
+        }
+    }
+
     #[must_use]
     pub fn word(self) -> &'static str {
         match self {

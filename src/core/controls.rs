@@ -489,10 +489,7 @@ impl App {
                     ));
                     return;
                 }
-                let note: String = note
-                    .chars()
-                    .take(super::command::MAX_REASON_CHARS)
-                    .collect();
+                let note: String = note.chars().take(super::command::MAX_NOTE_CHARS).collect();
                 match self.outbox.status_note(&self.mode, note) {
                     Ok(command) => {
                         self.ui.composer = None;

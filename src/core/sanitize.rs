@@ -7,6 +7,10 @@
 /// Longest text kept from one field, in chars; longer text is cut with an ellipsis.
 pub const MAX_FIELD_CHARS: usize = 512;
 
+/// Longest note, in chars: a status update is a note, and its whole text (every wave and
+/// every metric of a large plan) should reach every timeline uncut.
+pub const MAX_NOTE_CHARS: usize = 4096;
+
 /// Longest line of a message written to stdout or stderr, in chars (a message quotes a file
 /// name and a value, each already cut to [`MAX_FIELD_CHARS`]).
 pub const MAX_MESSAGE_LINE_CHARS: usize = 4 * MAX_FIELD_CHARS;
@@ -17,6 +21,12 @@ pub const MAX_MESSAGE_LINE_CHARS: usize = 4 * MAX_FIELD_CHARS;
 #[must_use]
 pub fn sanitize(input: &str) -> Box<str> {
     clean(input, MAX_FIELD_CHARS)
+}
+
+/// [`sanitize`] for a note's text, cut at [`MAX_NOTE_CHARS`] instead.
+#[must_use]
+pub fn sanitize_note(input: &str) -> Box<str> {
+    clean(input, MAX_NOTE_CHARS)
 }
 
 /// [`sanitize`] for one line of a message on stdout or stderr: a line break inside it

@@ -413,7 +413,7 @@ pub fn decode(
             let t = need(raw.text.as_ref(), "text", "note")?;
             emit(Body::Note {
                 by: text(raw.by.as_ref()),
-                text: sanitize(t),
+                text: crate::core::sanitize::sanitize_note(t),
             });
         }
         "command" => {
@@ -432,7 +432,7 @@ pub fn decode(
                 id: sanitize(id),
                 action,
                 by: text(raw.by.as_ref()),
-                reason: text(raw.reason.as_ref()),
+                reason: raw.reason.as_ref().map(|r| action.clean_reason(r)),
                 wave,
                 item: text(raw.item.as_ref()),
             });

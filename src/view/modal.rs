@@ -429,7 +429,7 @@ pub(super) fn composer(
     let note = crate::core::status_update::as_note(&c.text())
         .chars()
         .count();
-    let max = crate::core::command::MAX_REASON_CHARS;
+    let max = crate::core::command::MAX_NOTE_CHARS;
     let foot = match &c.error {
         Some(e) => Span::styled(fit::cut(e, iw, g.ellipsis), t.crit),
         None if note > max => Span::styled(

@@ -495,7 +495,7 @@ fn who_and_why(cmd: &Command) -> (Option<Box<str>>, Option<Box<str>>) {
         .as_deref()
         .map(str::trim)
         .filter(|r| !r.is_empty())
-        .map(sanitize);
+        .map(|r| cmd.action.clean_reason(r));
     (by, why)
 }
 

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use super::*;
 use crate::core::checklist::ItemStatus;
-use crate::core::command::{Action, MAX_ID_BYTES, MAX_REASON_CHARS, NOT_STARTED};
+use crate::core::command::{Action, MAX_ID_BYTES, MAX_NOTE_CHARS, MAX_REASON_CHARS, NOT_STARTED};
 use crate::core::record::AlertState;
 use crate::core::severity::Severity;
 use crate::core::slo::Band;
@@ -499,15 +499,65 @@ fn commands_are_serialised_against_the_state_they_name_even_before_the_start() {
     // A reason over the limit is refused, not cut.
     let c = cmd(
         "r",
-        Action::Note,
-        None,
+        Action::Pause,
+        Some("w1"),
         Some(&"é".repeat(MAX_REASON_CHARS + 1)),
     );
     assert!(c
         .check_limits()
         .unwrap_err()
-        .starts_with("`reason` is 513 characters"));
+        .starts_with("`reason` is 513 characters; at most 512"));
     assert!(sc.command(&c, at(7)).is_empty());
+}
+
+/// A note's text may be a whole status update (up to 4,096 characters, not the 512 of other
+/// reasons): on the timeline whole, and whole again when the journal is read back.
+#[test]
+fn a_note_holds_a_whole_status_update() {
+    let mut sc = not_started();
+    let long = "é".repeat(MAX_REASON_CHARS + 1);
+    assert_eq!(
+        cmd("n", Action::Note, None, Some(&long)).check_limits(),
+        Ok(())
+    );
+    let c = cmd(
+        "n2",
+        Action::Note,
+        None,
+        Some(&"é".repeat(MAX_NOTE_CHARS + 1)),
+    );
+    assert!(c
+        .check_limits()
+        .unwrap_err()
+        .starts_with("`reason` is 4097 characters; at most 4096"));
+    let out = sc.command(
+        &cmd("status-update", Action::Note, None, Some(&long)),
+        Offset::from_secs(7),
+    );
+    let noted: Vec<&str> = out
+        .iter()
+        .filter_map(|r| match &r.body {
+            Body::Note { text, .. } => Some(&**text),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(noted, [long.as_str()], "on the timeline whole");
+    // And whole again when the journal or a recording is read back, its command too.
+    let plan = sc.plan().clone();
+    let mut text = encode::header(&plan.spec).to_string();
+    for r in &out {
+        text.push('\n');
+        text.push_str(&encode::record(r, &plan).to_string());
+    }
+    let mut rd = fixture::open("journal", Cursor::new(text.as_bytes())).unwrap();
+    let mut back = Vec::new();
+    while rd.next_records(&mut |r| back.push(r)).unwrap().is_some() {}
+    let whole = |r: &Record| match &r.body {
+        Body::Note { text, .. } => **text == *long,
+        Body::Command { reason, .. } => reason.as_deref() == Some(long.as_str()),
+        _ => false,
+    };
+    assert_eq!(back.iter().filter(|r| whole(r)).count(), 2, "{back:#?}");
 }
 
 #[test]

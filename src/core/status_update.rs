@@ -173,6 +173,40 @@ pub fn as_note(text: &str) -> String {
         .join(" · ")
 }
 
+/// A timeline entry's text as the update's lines again, for the detail view: "ic@a: STATUS
+/// UPDATE · Rollout · TIMESTAMP: … · Progress: · …" becomes paragraphs (the head and its
+/// summary, each section from its label, the next update's time and what follows it), their
+/// lines joined with line breaks. `None` for any other text.
+#[must_use]
+pub fn lines_of(entry: &str) -> Option<Vec<String>> {
+    let at = entry.find(HEAD)?;
+    let (by, update) = entry.split_at(at);
+    if !(by.is_empty() || by.ends_with(": ")) {
+        return None;
+    }
+    let mut paras: Vec<Vec<String>> = vec![Vec::new()];
+    if !by.is_empty() {
+        paras[0].push(by.trim_end().to_string());
+    }
+    let mut parts = update.split(" · ");
+    // The first line names the rollout after the head: "STATUS UPDATE · Batch Patches".
+    let head = parts.next().unwrap_or_default();
+    paras[0].push(match parts.next() {
+        Some(title) => format!("{head} · {title}"),
+        None => head.to_string(),
+    });
+    for part in parts {
+        let label = part.ends_with(':') && !part.contains(' ');
+        if label || part.starts_with("Next Update:") {
+            paras.push(Vec::new());
+        }
+        if let Some(p) = paras.last_mut() {
+            p.push(part.to_string());
+        }
+    }
+    Some(paras.into_iter().map(|p| p.join("\n")).collect())
+}
+
 /// When the next update is due, while there is something to report on: a rollout under way
 /// (a wave current and not finished) or an incident open. Counted from the last update
 /// posted, else from when the current wave or the incident began.
@@ -240,4 +274,34 @@ pub fn file_name(s: &State) -> String {
         })
         .collect();
     format!("{id}-{stamp}.txt")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_detail_view_gets_the_updates_lines_back() {
+        let text = "STATUS UPDATE · Rollout\nTIMESTAMP: 13:59:01 UTC (T+5s)\nSTATUS: IN PROGRESS\n\n\
+                    Progress:\n→ Wave 1 - ACTIVE\n  Wave 2 - PENDING\n\nMetrics:\n- Error rate: 0.4% OK\n\n\
+                    Next Update: 14:14:01 UTC\nHolding.";
+        let note = as_note(text);
+        assert_eq!(
+            note,
+            "STATUS UPDATE · Rollout · TIMESTAMP: 13:59:01 UTC (T+5s) · STATUS: IN PROGRESS · \
+             Progress: · → Wave 1 - ACTIVE · Wave 2 - PENDING · Metrics: · - Error rate: 0.4% OK · \
+             Next Update: 14:14:01 UTC · Holding."
+        );
+        assert_eq!(
+            lines_of(&format!("ic@a: {note}")).unwrap(),
+            [
+                "ic@a:\nSTATUS UPDATE · Rollout\nTIMESTAMP: 13:59:01 UTC (T+5s)\nSTATUS: IN PROGRESS",
+                "Progress:\n→ Wave 1 - ACTIVE\nWave 2 - PENDING",
+                "Metrics:\n- Error rate: 0.4% OK",
+                "Next Update: 14:14:01 UTC\nHolding.",
+            ]
+        );
+        assert_eq!(lines_of("ic@a: we will send a STATUS UPDATE soon"), None);
+        assert_eq!(lines_of("deploy finished"), None);
+    }
 }

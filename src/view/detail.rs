@@ -81,8 +81,12 @@ pub(crate) fn render(frame: &mut Frame, body: Rect, c: &App, d: &DetailView, loo
     }
     for para in &doc.body {
         lines.push(Line::default());
-        for part in fit::wrap(para, w.saturating_sub(2)) {
-            lines.push(Line::from(Span::styled(format!(" {part}"), t.text)));
+        // A paragraph's own line breaks are kept (the text that came from outside has none:
+        // they were made spaces when it came in).
+        for line in para.split('\n') {
+            for part in fit::wrap(line, w.saturating_sub(2)) {
+                lines.push(Line::from(Span::styled(format!(" {part}"), t.text)));
+            }
         }
     }
     let h = usize::from(inner.height).max(1);

@@ -233,22 +233,7 @@ impl Outbox {
         if !self.role.commands() {
             return Err("read-only seat: observers cannot post status updates".into());
         }
-        let mut command = Command {
-            id: String::new(),
-            action: Action::Note,
-            actor: self.actor.clone(),
-            reason: Some(text),
-            wave: None,
-            item: None,
-            session: None,
-        };
-        command.validate()?;
-        command.id = self.next_id();
-        self.pending.push(Pending {
-            command: command.clone(),
-            sent: 0,
-        });
-        Ok(command)
+        self.send_now(Action::Note, Some(text), None)
     }
 
     /// A facilitator's control of the exercise (its clock, its injects), sent at once: no
@@ -271,11 +256,22 @@ impl Outbox {
                 self.role.word()
             ));
         }
+        self.send_now(action, None, item)
+    }
+
+    /// A command that needs no confirmation (or was confirmed by its own box), checked,
+    /// given its id and waiting for its outcome; or what is wrong with it.
+    fn send_now(
+        &mut self,
+        action: Action,
+        reason: Option<String>,
+        item: Option<String>,
+    ) -> Result<Command, String> {
         let mut command = Command {
             id: String::new(),
             action,
             actor: self.actor.clone(),
-            reason: None,
+            reason,
             wave: None,
             item,
             session: None,

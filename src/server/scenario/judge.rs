@@ -236,13 +236,12 @@ impl Scenario {
         self.emit(t, CONTROL_PLANE, body, out);
     }
 
-    /// A tick or untick, from `seat`: its `command` record, its outcome, and when accepted
-    /// the `check` record that moves the item, all at once (never through an actuator, and
-    /// with no wave expected).
-    pub(super) fn checklist_command(&mut self, cmd: &Command, seat: &Seat, out: &mut Vec<Record>) {
+    /// The `command` record of a command that names no wave (a tick, a milestone), at the
+    /// scenario's clock: its time, its id, who sent it and why, for what follows it.
+    fn waveless_command_record(&mut self, cmd: &Command, out: &mut Vec<Record>) -> Recorded {
         let t = self.clock;
         let id = sanitize(&cmd.id);
-        let (by, note) = who_and_why(cmd);
+        let (by, why) = who_and_why(cmd);
         self.emit(
             t,
             CONTROL_PLANE,
@@ -250,12 +249,25 @@ impl Scenario {
                 id: id.clone(),
                 action: cmd.action,
                 by: by.clone(),
-                reason: note.clone(),
+                reason: why.clone(),
                 wave: None,
                 item: cmd.item().map(sanitize),
             },
             out,
         );
+        Recorded { t, id, by, why }
+    }
+
+    /// A tick or untick, from `seat`: its `command` record, its outcome, and when accepted
+    /// the `check` record that moves the item, all at once (never through an actuator, and
+    /// with no wave expected).
+    pub(super) fn checklist_command(&mut self, cmd: &Command, seat: &Seat, out: &mut Vec<Record>) {
+        let Recorded {
+            t,
+            id,
+            by,
+            why: note,
+        } = self.waveless_command_record(cmd, out);
         match self.judge_check(cmd, seat) {
             Err((kind, why)) => self.outcome(t, &id, kind, Some(why), out),
             Ok((section, item)) => {
@@ -281,22 +293,7 @@ impl Scenario {
     /// accepted the `incident` record, all at once (never through an actuator, and with no
     /// wave expected).
     pub(super) fn milestone_command(&mut self, cmd: &Command, out: &mut Vec<Record>) {
-        let t = self.clock;
-        let id = sanitize(&cmd.id);
-        let (by, why) = who_and_why(cmd);
-        self.emit(
-            t,
-            CONTROL_PLANE,
-            Body::Command {
-                id: id.clone(),
-                action: cmd.action,
-                by: by.clone(),
-                reason: why.clone(),
-                wave: None,
-                item: cmd.item().map(sanitize),
-            },
-            out,
-        );
+        let Recorded { t, id, by, why } = self.waveless_command_record(cmd, out);
         let verdict = cmd
             .validate()
             .map_err(|e| (OutcomeKind::Rejected, e))
@@ -434,4 +431,12 @@ pub(super) fn wire(s: WaveStatus) -> &'static str {
         WaveStatus::Failed => "failed",
         WaveStatus::RolledBack => "rolled_back",
     }
+}
+
+/// A command's record as it went on the timeline: when, its id, who sent it and why.
+struct Recorded {
+    t: Offset,
+    id: Box<str>,
+    by: Option<Box<str>>,
+    why: Option<Box<str>>,
 }

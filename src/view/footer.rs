@@ -28,6 +28,11 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
         .iter()
         .filter(|b| c.offers(b))
         .filter_map(|b| {
+            // At the facilitator's seat the replay's keys drive the room's clock, forward only.
+            if c.facilitates() && b.when == When::Replay {
+                let (key, text) = room_clock_piece(b.intent)?;
+                return Some((key.to_string(), text, 2));
+            }
             let text = b.footer?;
             // Rows list keys in (back, forward) pairs: show the shortest pair, or the lone key.
             let pairs = !matches!(
@@ -102,4 +107,18 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
         left.push(Span::styled(format!(" {} ", p.1), t.muted));
     }
     frame.render_widget(Paragraph::new(Line::from(left)), area);
+}
+
+/// The footer's word for a replay key at the facilitator's seat, where it moves the room's
+/// clock: space pauses or resumes it, → and > move it forward, n to the next inject.
+fn room_clock_piece(intent: crate::core::intent::Intent) -> Option<(&'static str, &'static str)> {
+    use crate::core::intent::Intent;
+    match intent {
+        Intent::TogglePlay => Some(("space", "room clock")),
+        Intent::SeekBack10s => Some(("→", "+10s")),
+        Intent::SeekBack1m => Some((">", "+1m")),
+        Intent::PrevEvent => Some(("n", "next inject")),
+        Intent::Slower => Some(("-+", "speed")),
+        _ => None,
+    }
 }

@@ -91,9 +91,15 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
         plan.to,
         plan.strategy.label()
     );
-    let incident = incident_spans(c, look);
-    let incident_w: usize = incident.iter().map(Span::width).sum();
-    let room = w.saturating_sub(status.width() + incident_w + mode_w + 1);
+    let mut incident = incident_spans(c, look);
+    let width = |v: &[Span]| -> usize { v.iter().map(Span::width).sum() };
+    // Where the badges on the right leave the title no room, the milestone waited for goes
+    // first ("INCIDENT crit 2m" stays).
+    if status.width() + width(&incident) + mode_w > w {
+        incident.truncate(1);
+        incident.push(Span::raw(" "));
+    }
+    let room = w.saturating_sub(status.width() + width(&incident) + mode_w + 1);
     let mut l1 = vec![status];
     l1.extend(incident);
     l1.extend([

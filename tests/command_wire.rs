@@ -197,8 +197,12 @@ async fn nulls_and_oversized_keys_are_refused_as_messages_and_leave_no_record() 
             "`id` is 130 bytes; at most 128 are allowed",
         ),
         (
-            json!({"type":"command","id":"n-3","action":"note","actor":"ana","reason":"r".repeat(513)}),
+            json!({"type":"command","id":"n-3","action":"pause","wave":"w1","actor":"ana","reason":"r".repeat(513)}),
             "`reason` is 513 characters; at most 512 are allowed",
+        ),
+        (
+            json!({"type":"command","id":"n-5","action":"note","actor":"ana","reason":"r".repeat(4097)}),
+            "`reason` is 4097 characters; at most 4096 are allowed",
         ),
         (
             json!({"type":"command","id":"n\u{1b}[2J","action":"note","actor":"ana","reason":"x"}),

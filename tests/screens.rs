@@ -29,6 +29,13 @@ fn look(theme: &str, ascii: bool) -> Look {
     }
 }
 
+/// Types `text` into the console, a key a character.
+fn type_in(c: &mut App, text: &str) {
+    for ch in text.chars() {
+        c.apply(Input::Key(warroom::core::intent::Key::Char(ch)));
+    }
+}
+
 fn screen(c: &App, look: &Look, cols: u16, rows: u16) -> String {
     snapshot::to_text(&snapshot::draw(c, look, cols, rows).unwrap())
 }
@@ -245,9 +252,7 @@ fn live_commander_footer_and_rollback_confirmation() {
     let r = c.apply(Input::Key(warroom::core::intent::Key::Enter));
     assert!(r.send.is_empty(), "a rollback without a reason is not sent");
     assert!(screen(&c, &look("dark", false), 120, 40).contains("rollback needs a reason"));
-    for ch in "error rate over 10%".chars() {
-        c.apply(Input::Key(warroom::core::intent::Key::Char(ch)));
-    }
+    type_in(&mut c, "error rate over 10%");
     let r = c.apply(Input::Key(warroom::core::intent::Key::Enter));
     let cmd = r
         .send
@@ -363,9 +368,7 @@ fn checklist_cursor_and_the_tick_confirmation_at_80x24() {
     let mono = screen(&c, &look("mono", true), 80, 24);
     assert!(mono.lines().any(|r| r.contains("> [ ] All Wave")), "{mono}");
     c.apply(Input::Key(Key::Char(' ')));
-    for ch in "wave 1 held for 40s".chars() {
-        c.apply(Input::Key(Key::Char(ch)));
-    }
+    type_in(&mut c, "wave 1 held for 40s");
     let modal = screen(&c, &l, 80, 24);
     assert!(modal.contains("TICK — confirm"), "{modal}");
     assert!(
@@ -389,9 +392,7 @@ fn the_command_line_sits_at_the_bottom() {
     use warroom::core::intent::Key;
     let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+30h");
     as_live_commander(&mut c);
-    for ch in ":chek w2_error_trend".chars() {
-        c.apply(Input::Key(Key::Char(ch)));
-    }
+    type_in(&mut c, ":chek w2_error_trend");
     let l = look("dark", false);
     let s = screen(&c, &l, 80, 24);
     assert!(
@@ -552,9 +553,7 @@ fn the_command_line_completes_with_tab() {
     let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
     as_live_commander(&mut c);
     let l = look("dark", false);
-    for ch in ":rol".chars() {
-        c.apply(Input::Key(Key::Char(ch)));
-    }
+    type_in(&mut c, ":rol");
     c.apply(Input::Key(Key::Tab));
     let s = screen(&c, &l, 80, 24);
     let last = s.lines().last().unwrap();
@@ -563,9 +562,7 @@ fn the_command_line_completes_with_tab() {
         "{last}"
     );
     c.apply(Input::Key(Key::Esc));
-    for ch in ":filter al".chars() {
-        c.apply(Input::Key(Key::Char(ch)));
-    }
+    type_in(&mut c, ":filter al");
     c.apply(Input::Key(Key::Tab));
     let s = screen(&c, &l, 80, 24);
     assert!(
@@ -580,9 +577,7 @@ fn the_command_line_completes_with_tab() {
     insta::assert_snapshot!("command_line_completion_120x40", wide);
     // The same confirmations as the keys: `:rollback REASON` opens the rollback's, typed.
     c.apply(Input::Key(Key::Esc));
-    for ch in ":rollback error rate over 10%".chars() {
-        c.apply(Input::Key(Key::Char(ch)));
-    }
+    type_in(&mut c, ":rollback error rate over 10%");
     c.apply(Input::Key(Key::Enter));
     let cf = c
         .outbox
@@ -599,9 +594,7 @@ fn the_command_line_completes_with_tab() {
 fn search_highlights_and_steps_through_matches() {
     use warroom::core::intent::Key;
     let mut c = console("fixtures/batch-patches-wave3-rollback.jsonl", "T+101h54m");
-    for ch in "/maya".chars() {
-        c.apply(Input::Key(Key::Char(ch)));
-    }
+    type_in(&mut c, "/maya");
     let s = c.ui.search.clone().unwrap();
     assert!(s.editing && s.total >= 2, "{s:?}");
     assert_eq!(s.ordinal, s.total, "typing finds the newest match first");
@@ -710,9 +703,7 @@ fn the_status_update_composer() {
         assert!(wide.contains(part), "{part}:\n{wide}");
     }
     insta::assert_snapshot!("status_update_composer_120x40", wide);
-    for ch in "Cutover holding at 50%.".chars() {
-        c.apply(Input::Key(Key::Char(ch)));
-    }
+    type_in(&mut c, "Cutover holding at 50%.");
     let small = screen(&c, &l, 80, 24);
     assert!(small.contains("Cutover holding at 50%."), "{small}");
     insta::assert_snapshot!("status_update_composer_80x24", small);
@@ -730,9 +721,7 @@ fn the_incident_milestones() {
     let header: String = home.lines().take(2).collect::<Vec<_>>().join("\n");
     assert!(header.contains("INCIDENT"), "{home}");
     assert!(header.contains("next"), "{home}");
-    for ch in ":incident".chars() {
-        c.apply(Input::Key(Key::Char(ch)));
-    }
+    type_in(&mut c, ":incident");
     c.apply(Input::Key(Key::Enter));
     let wide = screen(&c, &l, 120, 40);
     assert!(wide.contains("to acknowledge"), "{wide}");

@@ -457,12 +457,7 @@ impl App {
     /// `U`, `:status`: the status update's composer, pre-filled from the state now (or why
     /// not: a replay, an observer's seat).
     fn open_composer(&mut self) -> Result<(), String> {
-        if self.is_replay() {
-            return Err("a replay cannot post status updates".into());
-        }
-        if !self.outbox.role.commands() {
-            return Err("read-only seat: observers cannot post status updates".into());
-        }
+        self.outbox.may_post_status(&self.mode)?;
         let draft = super::status_update::draft(&self.state);
         self.ui.composer = Some(super::composer::Composer::new(&draft));
         Ok(())
@@ -482,7 +477,7 @@ impl App {
             }
             super::composer::Edit::Post(text) => {
                 let note = super::status_update::as_note(&text);
-                if !note.starts_with(super::status_update::HEAD) {
+                if !super::status_update::is_update(&note) {
                     c.error = Some(format!(
                         "an update starts with {:?}, which is how every console knows it",
                         super::status_update::HEAD

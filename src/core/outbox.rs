@@ -227,13 +227,22 @@ impl Outbox {
     /// # Errors
     /// A replay, an observer's seat, an empty update.
     pub fn status_note(&mut self, mode: &Mode, text: String) -> Result<Command, String> {
+        self.may_post_status(mode)?;
+        self.send_now(Action::Note, Some(text), None)
+    }
+
+    /// Whether this seat may post a status update here, or why not.
+    ///
+    /// # Errors
+    /// A replay, an observer's seat.
+    pub fn may_post_status(&self, mode: &Mode) -> Result<(), String> {
         if matches!(mode, Mode::Replay(_)) {
             return Err("a replay cannot post status updates".into());
         }
         if !self.role.commands() {
             return Err("read-only seat: observers cannot post status updates".into());
         }
-        self.send_now(Action::Note, Some(text), None)
+        Ok(())
     }
 
     /// A facilitator's control of the exercise (its clock, its injects), sent at once: no

@@ -26,11 +26,7 @@ pub fn draft(s: &State) -> String {
     let done = s
         .waves
         .last()
-        .is_some_and(|w| w.status == WaveStatus::Passed)
-        || (cur.is_some_and(|w| w + 1 == s.waves.len())
-            && s.waves
-                .last()
-                .is_some_and(|w| w.status == WaveStatus::Passed));
+        .is_some_and(|w| w.status == WaveStatus::Passed);
     let status = match cur.map(|w| s.waves[w].status) {
         _ if done => "COMPLETE",
         Some(WaveStatus::RolledBack) => "ROLLED BACK",
@@ -173,17 +169,28 @@ pub fn as_note(text: &str) -> String {
         .join(" · ")
 }
 
+/// Whether a note's text is a status update (how every console knows one was posted).
+#[must_use]
+pub fn is_update(note: &str) -> bool {
+    note.starts_with(HEAD)
+}
+
+/// The update inside a note's timeline entry ("ic@a: STATUS UPDATE · …"): what follows the
+/// author, when that is an update.
+#[must_use]
+pub fn in_entry(entry: &str) -> Option<(&str, &str)> {
+    let at = entry.find(HEAD)?;
+    let (by, update) = entry.split_at(at);
+    (by.is_empty() || by.ends_with(": ")).then_some((by, update))
+}
+
 /// A timeline entry's text as the update's lines again, for the detail view: "ic@a: STATUS
 /// UPDATE · Rollout · TIMESTAMP: … · Progress: · …" becomes paragraphs (the head and its
 /// summary, each section from its label, the next update's time and what follows it), their
 /// lines joined with line breaks. `None` for any other text.
 #[must_use]
 pub fn lines_of(entry: &str) -> Option<Vec<String>> {
-    let at = entry.find(HEAD)?;
-    let (by, update) = entry.split_at(at);
-    if !(by.is_empty() || by.ends_with(": ")) {
-        return None;
-    }
+    let (by, update) = in_entry(entry)?;
     let mut paras: Vec<Vec<String>> = vec![Vec::new()];
     if !by.is_empty() {
         paras[0].push(by.trim_end().to_string());

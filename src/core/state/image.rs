@@ -162,11 +162,7 @@ impl State {
             .rev()
             .filter_map(|i| s.timeline.get(i))
             .find(|e| {
-                e.kind == Kind::Note
-                    && e.text
-                        .split_once(": ")
-                        .map_or(&*e.text, |(_, t)| t)
-                        .starts_with(crate::core::status_update::HEAD)
+                e.kind == Kind::Note && crate::core::status_update::in_entry(&e.text).is_some()
             })
             .map(|e| e.t);
         s.trigger_fires = image.trigger_fires;

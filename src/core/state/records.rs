@@ -141,7 +141,7 @@ impl State {
         let Body::Note { by, text } = body else {
             return;
         };
-        if text.starts_with(crate::core::status_update::HEAD) {
+        if crate::core::status_update::is_update(&text) {
             self.last_status_update = Some(t);
         }
         let line = match &by {

@@ -57,6 +57,8 @@ use warroom::shell::ws_client::{self, Options};
 
 const KEYPRESSES: usize = 300;
 const KEYPRESS_P99_MS: f64 = 1.0;
+/// The whole process (control plane and all consoles) in the fan-out, percent of one core.
+const MAX_FANOUT_CPU_PCT: f64 = 35.0;
 const RESTARTS: usize = 20;
 const RECONNECT_P95_S: f64 = 2.0;
 const CONSOLES: usize = 100;
@@ -516,6 +518,8 @@ async fn fan_out(secs: u64) -> bool {
     let mut seq_base = 0u64;
     let (mut worst_lag, mut worst_behind) = (0u64, 0usize);
     let mut dropped = false;
+    // CPU of the whole process (control plane and every console) after the warm-up.
+    let (mut cpu_from, mut cpu_from_at) = (cpu_ticks(), start);
     println!(
         "{:>5}  {:>9}  {:>8}  {:>8}  {:>8}  {:>12}  {:>8}  {:>6}",
         "t s", "seq", "events/s", "max lag", "mean lag", "lag > 1 s", "RSS MiB", "CPU %"
@@ -544,6 +548,9 @@ async fn fan_out(secs: u64) -> bool {
             format!("{behind}/{CONSOLES}"),
             rss as f64 / 1024.0
         );
+        if SAMPLE * k as u32 == WARM_UP {
+            (cpu_from, cpu_from_at) = (cpu, now);
+        }
         if SAMPLE * k as u32 >= WARM_UP {
             worst_lag = worst_lag.max(max_lag);
             worst_behind = worst_behind.max(behind);
@@ -614,7 +621,14 @@ async fn fan_out(secs: u64) -> bool {
         rss_end as f64 / 1024.0,
         growth * 100.0
     );
-    lag_ok && mem_ok
+    let cpu_pct = (prev_cpu - cpu_from) as f64 / prev_at.duration_since(cpu_from_at).as_secs_f64();
+    let cpu_ok = cpu_pct <= MAX_FANOUT_CPU_PCT;
+    println!(
+        "requirement {CONSOLES} consoles at 1000 events/s under {MAX_FANOUT_CPU_PCT:.0} % of one core (control plane and consoles, after {} s): {} ({cpu_pct:.1} %)",
+        WARM_UP.as_secs(),
+        verdict(cpu_ok)
+    );
+    lag_ok && mem_ok && cpu_ok
 }
 
 // ---------------------------------------------------------------------------------------

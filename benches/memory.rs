@@ -57,16 +57,17 @@ fn rss() -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// Distinct timeline entries held by all snapshots together, and a rough byte estimate
-/// (the entry itself plus its text allocation rounded to malloc's 16-byte steps).
+/// Distinct timeline entries held by all snapshots together (an entry is told by where its
+/// text lies, its length and its time: clones share their full chunks), and a rough byte
+/// estimate (a packed entry's 16 bytes and its text).
 fn snapshot_entries(prep: &Prepared) -> (usize, usize) {
-    let mut seen: HashSet<*const Entry> = HashSet::new();
+    let mut seen: HashSet<(*const u8, usize, i64)> = HashSet::new();
     let mut bytes = 0usize;
     for s in &prep.index().snapshots {
         let tl = &s.state.timeline;
         for e in (0..tl.len()).filter_map(|i| tl.get(i)) {
-            if seen.insert(std::ptr::from_ref(e)) {
-                bytes += std::mem::size_of::<Entry>() + (e.text.len() + 8).next_multiple_of(16);
+            if seen.insert((e.text.as_ptr(), e.text.len(), e.t.0)) {
+                bytes += 16 + e.text.len();
             }
         }
     }

@@ -495,7 +495,7 @@ fn enter_shows_the_selected_entry_whole() {
     c.apply(Input::Key(Key::Up));
     c.apply(Input::Key(Key::Up));
     let i = c.ui.selected_entry(&c.state.timeline).unwrap();
-    let e = c.state.timeline.get(i).unwrap().clone();
+    let e = c.state.timeline.get(i).unwrap().to_entry();
     c.apply(Input::Key(Key::Enter));
     assert!(c.ui.detail.is_some());
     let l = look("dark", false);

@@ -199,7 +199,7 @@ fn entry(s: &State, abs: u64) -> Option<Doc> {
             ),
         ],
         body: match e.kind {
-            super::timeline::Kind::Note => super::status_update::lines_of(&e.text),
+            super::timeline::Kind::Note => super::status_update::lines_of(e.text),
             _ => None,
         }
         .unwrap_or_else(|| vec![e.text.to_string()]),

@@ -3,7 +3,7 @@
 //! the screen is, as a war room reads a timeline: `n` finds the next match further back,
 //! `N` the next one forward.
 
-use super::timeline::{Entry, Filter, Timeline};
+use super::timeline::{EntryRef, Filter, Timeline};
 
 /// Longest search text, in characters.
 pub const MAX: usize = 80;
@@ -60,8 +60,9 @@ pub fn find(hay: &str, needle: &str) -> Option<(usize, usize)> {
 
 /// Whether an entry matches: in its text or its source.
 #[must_use]
-pub fn matches(e: &Entry, needle: &str) -> bool {
-    find(&e.text, needle).is_some() || find(&e.source, needle).is_some()
+pub fn matches<'a>(e: impl std::borrow::Borrow<EntryRef<'a>>, needle: &str) -> bool {
+    let e = e.borrow();
+    find(e.text, needle).is_some() || find(e.source, needle).is_some()
 }
 
 /// The match nearest to `from` going back (`back`: the newest index below `from`) or forward

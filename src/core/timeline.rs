@@ -1,5 +1,10 @@
 //! The incident timeline: append-only, bounded, cheap to clone (replay keeps snapshots of the
 //! whole state), and cheap to read from the end (the screen draws only the visible rows).
+//!
+//! Entries are pushed as [`Entry`] values and read back as [`EntryRef`]s. A full chunk of 256
+//! entries is packed: its texts in one allocation, each entry's time, kind, severity and source
+//! in 16 bytes beside them, its distinct sources once. An entry there costs 16 bytes and its
+//! text, against 48 bytes and an allocation of its own while it is in the newest chunk.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -74,6 +79,130 @@ pub struct Entry {
     pub local: bool,
 }
 
+/// An entry as the timeline holds it: read it where it lies, or [`EntryRef::to_entry`] for an
+/// owned copy.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct EntryRef<'a> {
+    pub t: Offset,
+    pub kind: Kind,
+    pub severity: Severity,
+    pub source: &'a Arc<str>,
+    pub text: &'a str,
+    pub local: bool,
+}
+
+impl EntryRef<'_> {
+    #[must_use]
+    pub fn to_entry(&self) -> Entry {
+        Entry {
+            t: self.t,
+            kind: self.kind,
+            severity: self.severity,
+            source: Arc::clone(self.source),
+            text: self.text.into(),
+            local: self.local,
+        }
+    }
+}
+
+impl Entry {
+    #[must_use]
+    pub fn as_ref(&self) -> EntryRef<'_> {
+        EntryRef {
+            t: self.t,
+            kind: self.kind,
+            severity: self.severity,
+            source: &self.source,
+            text: &self.text,
+            local: self.local,
+        }
+    }
+}
+
+/// Everything of a packed entry but its text: 16 bytes.
+#[derive(Clone, Copy, Debug)]
+struct Meta {
+    t: Offset,
+    /// Where its text ends in the chunk's text (it starts where the one before ends).
+    end: u32,
+    kind: Kind,
+    severity: Severity,
+    /// Index into the chunk's sources (a chunk has at most 256 entries, so 256 sources).
+    source: u8,
+    local: bool,
+}
+
+/// A full chunk, packed and immutable.
+#[derive(Debug)]
+struct Packed {
+    meta: Box<[Meta]>,
+    text: Box<str>,
+    sources: Box<[Arc<str>]>,
+}
+
+impl Packed {
+    fn pack(entries: &[Entry]) -> Packed {
+        debug_assert!(entries.len() <= CHUNK);
+        let mut text = String::with_capacity(entries.iter().map(|e| e.text.len()).sum());
+        let mut sources: Vec<Arc<str>> = Vec::new();
+        let meta = entries
+            .iter()
+            .map(|e| {
+                text.push_str(&e.text);
+                let source = if let Some(i) = sources
+                    .iter()
+                    .position(|s| Arc::ptr_eq(s, &e.source) || *s == e.source)
+                {
+                    i
+                } else {
+                    sources.push(Arc::clone(&e.source));
+                    sources.len() - 1
+                };
+                Meta {
+                    t: e.t,
+                    // A chunk's text is at most 256 entries of a few KiB each.
+                    end: u32::try_from(text.len()).unwrap_or(u32::MAX),
+                    kind: e.kind,
+                    severity: e.severity,
+                    source: u8::try_from(source).unwrap_or(u8::MAX),
+                    local: e.local,
+                }
+            })
+            .collect();
+        Packed {
+            meta,
+            text: text.into_boxed_str(),
+            sources: sources.into_boxed_slice(),
+        }
+    }
+
+    fn get(&self, o: usize) -> Option<EntryRef<'_>> {
+        let m = self.meta.get(o)?;
+        let start = match o.checked_sub(1) {
+            Some(p) => self.meta[p].end as usize,
+            None => 0,
+        };
+        Some(EntryRef {
+            t: m.t,
+            kind: m.kind,
+            severity: m.severity,
+            source: &self.sources[usize::from(m.source)],
+            text: self.text.get(start..m.end as usize).unwrap_or_default(),
+            local: m.local,
+        })
+    }
+
+    fn len(&self) -> usize {
+        self.meta.len()
+    }
+
+    fn unpack(&self) -> Vec<Entry> {
+        (0..self.len())
+            .filter_map(|o| self.get(o).map(|e| e.to_entry()))
+            .collect()
+    }
+}
+
 /// Which entries the timeline shows.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Filter {
@@ -100,7 +229,8 @@ impl Filter {
     }
 
     #[must_use]
-    pub fn matches(&self, e: &Entry) -> bool {
+    pub fn matches<'a>(&self, e: impl std::borrow::Borrow<EntryRef<'a>>) -> bool {
+        let e = e.borrow();
         self.kinds & e.kind.bit() != 0 && e.severity >= self.min_severity
     }
 
@@ -114,7 +244,7 @@ impl Filter {
 /// A bounded, append-only list of entries, oldest dropped first (and counted).
 #[derive(Clone, Debug)]
 pub struct Timeline {
-    full: VecDeque<Arc<[Entry]>>,
+    full: VecDeque<Arc<Packed>>,
     tail: Vec<Entry>,
     cap: usize,
     dropped: u64,
@@ -135,9 +265,8 @@ impl Timeline {
     pub fn push(&mut self, e: Entry) {
         self.tail.push(e);
         if self.tail.len() == CHUNK {
-            let chunk: Arc<[Entry]> =
-                std::mem::replace(&mut self.tail, Vec::with_capacity(CHUNK)).into();
-            self.full.push_back(chunk);
+            self.full.push_back(Arc::new(Packed::pack(&self.tail)));
+            self.tail.clear();
             while self.full.len() * CHUNK > self.cap {
                 if let Some(old) = self.full.pop_front() {
                     self.dropped += old.len() as u64;
@@ -175,13 +304,20 @@ impl Timeline {
             return;
         };
         let (c, o) = (i / CHUNK, i % CHUNK);
-        let entry = match c.cmp(&self.full.len()) {
-            std::cmp::Ordering::Less => Arc::make_mut(&mut self.full[c]).get_mut(o),
-            std::cmp::Ordering::Equal => self.tail.get_mut(o),
-            std::cmp::Ordering::Greater => None,
-        };
-        if let Some(e) = entry {
-            e.text = text;
+        match c.cmp(&self.full.len()) {
+            std::cmp::Ordering::Less => {
+                let mut entries = self.full[c].unpack();
+                if let Some(e) = entries.get_mut(o) {
+                    e.text = text;
+                    self.full[c] = Arc::new(Packed::pack(&entries));
+                }
+            }
+            std::cmp::Ordering::Equal => {
+                if let Some(e) = self.tail.get_mut(o) {
+                    e.text = text;
+                }
+            }
+            std::cmp::Ordering::Greater => {}
         }
     }
 
@@ -208,22 +344,22 @@ impl Timeline {
     }
 
     #[must_use]
-    pub fn get(&self, i: usize) -> Option<&Entry> {
+    pub fn get(&self, i: usize) -> Option<EntryRef<'_>> {
         let (c, o) = (i / CHUNK, i % CHUNK);
         match c.cmp(&self.full.len()) {
             std::cmp::Ordering::Less => self.full[c].get(o),
-            std::cmp::Ordering::Equal => self.tail.get(o),
+            std::cmp::Ordering::Equal => self.tail.get(o).map(Entry::as_ref),
             std::cmp::Ordering::Greater => None,
         }
     }
 
     #[must_use]
-    pub fn last(&self) -> Option<&Entry> {
+    pub fn last(&self) -> Option<EntryRef<'_>> {
         self.len().checked_sub(1).and_then(|i| self.get(i))
     }
 
     /// Newest first, starting at index `before` (exclusive).
-    pub fn iter_rev_from(&self, before: usize) -> impl Iterator<Item = (usize, &Entry)> + '_ {
+    pub fn iter_rev_from(&self, before: usize) -> impl Iterator<Item = (usize, EntryRef<'_>)> + '_ {
         (0..before.min(self.len()))
             .rev()
             .filter_map(move |i| self.get(i).map(|e| (i, e)))
@@ -310,6 +446,69 @@ mod tests {
         assert_eq!(a.len(), 601);
         assert_eq!(b.len(), 600);
         assert!(Arc::ptr_eq(&a.full[0], &b.full[0]));
+    }
+
+    #[test]
+    fn a_packed_entry_reads_back_as_it_was_pushed() {
+        assert_eq!(std::mem::size_of::<Meta>(), 16);
+        let sources: [Arc<str>; 3] = ["plan".into(), "prometheus".into(), "ops".into()];
+        let made = |t: i64| Entry {
+            t: Offset(t * 7),
+            kind: Kind::ALL[usize::try_from(t).unwrap() % Kind::ALL.len()],
+            severity: [Severity::Info, Severity::Warning, Severity::Critical]
+                [usize::try_from(t).unwrap() % 3],
+            // The same source as another entry's Arc, and as an equal string of its own.
+            source: if t % 5 == 0 {
+                format!("{}", sources[0]).into()
+            } else {
+                Arc::clone(&sources[usize::try_from(t).unwrap() % 3])
+            },
+            text: if t % 4 == 0 {
+                String::new().into()
+            } else {
+                format!("entry {t} · ünïcode").into()
+            },
+            local: t % 2 == 1,
+        };
+        let mut tl = Timeline::new(10_000);
+        for t in 0..700 {
+            tl.push(made(t));
+        }
+        assert_eq!(tl.full.len(), 2);
+        assert_eq!(tl.full[0].sources.len(), 3);
+        for t in 0..700 {
+            let i = usize::try_from(t).unwrap();
+            assert_eq!(tl.get(i).unwrap().to_entry(), made(t), "entry {t}");
+            assert_eq!(tl.get(i).unwrap().local, t % 2 == 1);
+        }
+        assert_eq!(tl.get(700), None);
+    }
+
+    #[test]
+    fn replace_text_rewrites_a_packed_entry_and_a_newest_one() {
+        let mut tl = Timeline::new(10_000);
+        for t in 0..300 {
+            tl.push(entry(t));
+        }
+        let shared = tl.clone();
+        tl.replace_text(10, "outage: 12s".into());
+        tl.replace_text(299, "newest".into());
+        tl.replace_text(300, "beyond".into());
+        assert_eq!(tl.get(10).unwrap().text, "outage: 12s");
+        assert_eq!(tl.get(9).unwrap().text, "");
+        assert_eq!(tl.get(10).unwrap().t, Offset(10));
+        assert_eq!(tl.get(299).unwrap().text, "newest");
+        assert_eq!(tl.len(), 300);
+        // A clone made before keeps the text it had.
+        assert_eq!(shared.get(10).unwrap().text, "");
+        let mut dropped = Timeline::new(256);
+        for t in 0..1000 {
+            dropped.push(entry(t));
+        }
+        dropped.replace_text(0, "gone".into());
+        assert!(dropped
+            .iter_rev_from(dropped.len())
+            .all(|(_, e)| e.text.is_empty()));
     }
 
     #[test]

@@ -36,7 +36,7 @@ impl Row<'_> {
         &self,
         abs: u64,
         i: usize,
-        e: &crate::core::timeline::Entry,
+        e: crate::core::timeline::EntryRef<'_>,
         epoch: crate::core::time::Epoch,
         look: &Look,
     ) -> Vec<Line<'static>> {
@@ -66,7 +66,7 @@ impl Row<'_> {
         ];
         if src_w > 0 {
             spans.push(Span::styled(
-                fit::pad(&e.source, src_w, g.ellipsis) + " ",
+                fit::pad(e.source, src_w, g.ellipsis) + " ",
                 t.muted,
             ));
         }
@@ -77,18 +77,18 @@ impl Row<'_> {
             sev_style
         };
         let room = w.saturating_sub(used);
-        let text_w = fit::width(&e.text);
+        let text_w = fit::width(e.text);
         let parts: Vec<String> = if text_w <= room {
             vec![e.text.to_string()]
         } else if self.wrap > 1 {
-            let mut parts = fit::wrap(&e.text, room);
+            let mut parts = fit::wrap(e.text, room);
             if parts.len() > self.wrap {
                 let rest = parts.split_off(self.wrap - 1).join(" ");
                 parts.push(fit::cut(&rest, room, g.ellipsis));
             }
             parts
         } else {
-            vec![fit::cut(&e.text, room, g.ellipsis)]
+            vec![fit::cut(e.text, room, g.ellipsis)]
         };
         // The match stands out in reverse video (the current one also bold and underlined),
         // so it reads without colour.

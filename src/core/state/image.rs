@@ -91,7 +91,7 @@ impl State {
             checklist: self.checklist.clone(),
             timeline_dropped: self.timeline.dropped(),
             timeline: (0..self.timeline.len())
-                .filter_map(|i| self.timeline.get(i).cloned())
+                .filter_map(|i| self.timeline.get(i).map(|e| e.to_entry()))
                 .collect(),
             alerts,
             alerts_dropped: self.alerts_dropped,
@@ -162,7 +162,7 @@ impl State {
             .rev()
             .filter_map(|i| s.timeline.get(i))
             .find(|e| {
-                e.kind == Kind::Note && crate::core::status_update::in_entry(&e.text).is_some()
+                e.kind == Kind::Note && crate::core::status_update::in_entry(e.text).is_some()
             })
             .map(|e| e.t);
         s.trigger_fires = image.trigger_fires;
@@ -212,7 +212,7 @@ impl State {
         let kept: Vec<Entry> = (0..old.len())
             .filter_map(|i| old.get(i))
             .filter(|e| e.local || !same)
-            .cloned()
+            .map(|e| e.to_entry())
             .collect();
         // Joining is news; a rebuild of a history already shown is a warning.
         let severity = if self.session.is_none() {
@@ -231,7 +231,7 @@ impl State {
         let theirs = &fresh.timeline;
         let imaged: Vec<Entry> = (0..theirs.len())
             .filter_map(|i| theirs.get(i))
-            .cloned()
+            .map(|e| e.to_entry())
             .collect();
         let all = merge_by_time([kept, vec![boundary], imaged]);
         let mut timeline = Timeline::new(cap);
@@ -241,15 +241,17 @@ impl State {
         }
         // An outage in progress goes on: its entry is found again in the rebuilt timeline.
         if let Some(mut o) = self.outage.take() {
-            let was = o
-                .entry
-                .checked_sub(old.dropped())
-                .and_then(|i| usize::try_from(i).ok().and_then(|i| old.get(i)).cloned());
+            let was = o.entry.checked_sub(old.dropped()).and_then(|i| {
+                usize::try_from(i)
+                    .ok()
+                    .and_then(|i| old.get(i))
+                    .map(|e| e.to_entry())
+            });
             if let Some(was) = was {
                 let found = (0..timeline.len()).rev().find(|&i| {
                     timeline
                         .get(i)
-                        .is_some_and(|e| e.local && e.t == was.t && e.text == was.text)
+                        .is_some_and(|e| e.local && e.t == was.t && *e.text == *was.text)
                 });
                 if let Some(i) = found {
                     o.entry = timeline.dropped() + i as u64;

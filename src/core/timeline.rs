@@ -396,12 +396,18 @@ mod tests {
         }
     }
 
-    #[test]
-    fn bounded_and_counted() {
-        let mut tl = Timeline::new(512);
-        for t in 0..2000 {
+    /// A timeline of `cap` with `n` entries pushed, at times 0, 1, 2, ...
+    fn filled(cap: usize, n: i64) -> Timeline {
+        let mut tl = Timeline::new(cap);
+        for t in 0..n {
             tl.push(entry(t));
         }
+        tl
+    }
+
+    #[test]
+    fn bounded_and_counted() {
+        let tl = filled(512, 2000);
         assert!(tl.len() <= 512 + CHUNK, "{}", tl.len());
         assert_eq!(tl.dropped() + tl.len() as u64, 2000);
         assert_eq!(tl.last().unwrap().t, Offset(1999));
@@ -413,10 +419,7 @@ mod tests {
 
     #[test]
     fn set_cap_drops_the_oldest_chunks_and_counts_them() {
-        let mut tl = Timeline::new(100_000);
-        for t in 0..5000 {
-            tl.push(entry(t));
-        }
+        let mut tl = filled(100_000, 5000);
         tl.set_cap(1000);
         // Whole chunks of 256 up to the cap, and the entries after them.
         assert_eq!(tl.len(), 3 * CHUNK + 5000 % CHUNK);
@@ -437,10 +440,7 @@ mod tests {
 
     #[test]
     fn clones_share_full_chunks_and_diverge_after() {
-        let mut a = Timeline::new(10_000);
-        for t in 0..600 {
-            a.push(entry(t));
-        }
+        let mut a = filled(10_000, 600);
         let b = a.clone();
         a.push(entry(600));
         assert_eq!(a.len(), 601);
@@ -486,10 +486,7 @@ mod tests {
 
     #[test]
     fn replace_text_rewrites_a_packed_entry_and_a_newest_one() {
-        let mut tl = Timeline::new(10_000);
-        for t in 0..300 {
-            tl.push(entry(t));
-        }
+        let mut tl = filled(10_000, 300);
         let shared = tl.clone();
         tl.replace_text(10, "outage: 12s".into());
         tl.replace_text(299, "newest".into());
@@ -501,10 +498,7 @@ mod tests {
         assert_eq!(tl.len(), 300);
         // A clone made before keeps the text it had.
         assert_eq!(shared.get(10).unwrap().text, "");
-        let mut dropped = Timeline::new(256);
-        for t in 0..1000 {
-            dropped.push(entry(t));
-        }
+        let mut dropped = filled(256, 1000);
         dropped.replace_text(0, "gone".into());
         assert!(dropped
             .iter_rev_from(dropped.len())

@@ -15,6 +15,10 @@ use crate::core::state::{Event, Image, State, TIMELINE_CAP};
 use crate::core::time::Offset;
 use crate::format::encode;
 
+/// A message's text, shared by reference count: every console's socket sends the same
+/// bytes without a copy.
+pub use tokio_tungstenite::tungstenite::Utf8Bytes as Shared;
+
 /// Events kept for resuming consoles (ten seconds at 1,000 events/s; minutes at a real
 /// rollout's pace); older ones are only reachable through a snapshot.
 pub const LOG_CAP: usize = 10_000;
@@ -24,7 +28,7 @@ pub const LOG_CAP: usize = 10_000;
 pub struct Published {
     pub seq: u64,
     /// The whole `event` message, serialised once and sent as is to every console.
-    pub message: Arc<str>,
+    pub message: Shared,
 }
 
 pub struct EventLog {
@@ -43,7 +47,7 @@ pub struct EventLog {
 pub struct Staged {
     pub seq: u64,
     pub record: Record,
-    pub message: Arc<str>,
+    pub message: Shared,
     /// Its journal line, when asked for.
     pub line: Option<super::journal::Line>,
 }
@@ -140,7 +144,7 @@ impl EventLog {
                 let seq = self.next_seq;
                 self.next_seq += 1;
                 let encoded = encode::record(&record, &self.plan);
-                let message: Arc<str> = serde_json::to_string(&EventRef {
+                let message: Shared = serde_json::to_string(&EventRef {
                     kind: "event",
                     seq,
                     record: &encoded,

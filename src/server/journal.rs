@@ -40,7 +40,7 @@ use crate::core::time::{Epoch, Offset};
 use crate::format::encode;
 use crate::format::protocol::ServerMsg;
 
-use super::event_log::{Published, LOG_CAP};
+use super::event_log::{Published, Shared, LOG_CAP};
 
 /// Events per segment before the journal is compacted into a snapshot and a new segment.
 pub const SEGMENT_EVENTS: u64 = 100_000;
@@ -696,7 +696,7 @@ fn tail_lines(bytes: &[u8], first: u64, from: u64) -> Vec<Published> {
         else {
             continue;
         };
-        let message: Arc<str> = serde_json::to_string(&ServerMsg::Event { seq, record: v })
+        let message: Shared = serde_json::to_string(&ServerMsg::Event { seq, record: v })
             .unwrap_or_default()
             .into();
         out.push(Published { seq, message });

@@ -21,7 +21,6 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::core::command::{Command, Role};
 use crate::core::input::{Hello, Input, PlaneMsg, Start};
 use crate::core::plan::Plan;
-use crate::core::record::Record;
 use crate::core::sanitize::sanitize;
 use crate::core::source::Link;
 use crate::core::state::{Image, MAX_IMAGE};
@@ -210,6 +209,16 @@ async fn session(
                     }
                     Some(Err(e)) => return End::Lost(plain(&e)),
                 };
+                // Events, nearly every message, are read straight into the record's wire
+                // shape; anything else (or an event that does not read so) goes the long way.
+                if let Ok(ev) = serde_json::from_str::<EventMsg<'_>>(&text) {
+                    match on_event(ev.seq, &ev.record, plan.as_deref(), resume, assembling.is_some()) {
+                        Step::Skip => {}
+                        Step::Tell(m) => if !out.send(m).await { return End::Quit },
+                        Step::End(end) => return end,
+                    }
+                    continue;
+                }
                 let parsed: ServerMsg = match serde_json::from_str(&text) {
                     Ok(m) => m,
                     Err(e) => {
@@ -269,27 +278,19 @@ async fn session(
                         }
                     }
                     ServerMsg::Event { seq, record } => {
-                        if assembling.is_some() {
-                            return End::Lost("an event arrived before the state image was complete".into());
-                        }
-                        let (Some(p), Some((_, last))) = (plan.as_ref(), resume.as_mut()) else {
-                            if !out.send(PlaneMsg::Problem("event before hello ignored".into())).await { return End::Quit }
-                            continue;
+                        let raw = match Raw::deserialize(&record) {
+                            Ok(raw) => raw,
+                            Err(e) => {
+                                let problem = format!("event {seq} ignored: {}", sanitize(&e.to_string()));
+                                if !out.send(PlaneMsg::Problem(problem)).await { return End::Quit }
+                                continue;
+                            }
                         };
-                        if seq <= *last {
-                            continue; // already applied (a resend after reconnecting)
+                        match on_event(seq, &raw, plan.as_deref(), resume, assembling.is_some()) {
+                            Step::Skip => {}
+                            Step::Tell(m) => if !out.send(m).await { return End::Quit },
+                            Step::End(end) => return end,
                         }
-                        if seq != *last + 1 {
-                            // A gap: resynchronise rather than apply out of order.
-                            return End::Lost(format!("gap in events: expected {} but got {seq}", *last + 1));
-                        }
-                        let mut records = Vec::new();
-                        *last = seq;
-                        if let Err(problem) = decode_value(&record, p, &mut records) {
-                            if !out.send(PlaneMsg::Problem(format!("event {seq} ignored: {problem}"))).await { return End::Quit }
-                            continue;
-                        }
-                        if !out.send(PlaneMsg::Events { records, seq }).await { return End::Quit }
                     }
                     ServerMsg::Exercise { now, speed, paused, injects } => {
                         let rate = if paused { 0.0 } else { speed.clamp(0.0, 1.0e6) };
@@ -416,9 +417,68 @@ fn plain(e: &tokio_tungstenite::tungstenite::Error) -> String {
     sanitize(&text).into()
 }
 
-/// A record object from the wire, checked against the plan like a fixture line.
-fn decode_value(v: &serde_json::Value, plan: &Plan, out: &mut Vec<Record>) -> Result<(), String> {
-    let raw = Raw::deserialize(v).map_err(|e| sanitize(&e.to_string()).to_string())?;
-    decode(&raw, plan, Strictness::Lenient, |r| out.push(r))
-        .map_err(|p| format!("{}: {}", p.key, p.message))
+/// An `event` message in the shape the control plane writes it, its record borrowed from
+/// the message's text.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventMsg<'a> {
+    #[serde(rename = "type")]
+    _kind: EventTag,
+    seq: u64,
+    #[serde(borrow)]
+    record: Raw<'a>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum EventTag {
+    Event,
+}
+
+/// What to do with one event.
+enum Step {
+    /// Nothing: already applied.
+    Skip,
+    /// Hand this to the console.
+    Tell(PlaneMsg),
+    /// The session ends (out of order, or before the state image was whole).
+    End(End),
+}
+
+/// Event `seq` with its record: in order after the last one applied, checked against the
+/// plan like a fixture line.
+fn on_event(
+    seq: u64,
+    raw: &Raw<'_>,
+    plan: Option<&Plan>,
+    resume: &mut Option<(String, u64)>,
+    assembling: bool,
+) -> Step {
+    if assembling {
+        return Step::End(End::Lost(
+            "an event arrived before the state image was complete".into(),
+        ));
+    }
+    let (Some(plan), Some((_, last))) = (plan, resume.as_mut()) else {
+        return Step::Tell(PlaneMsg::Problem("event before hello ignored".into()));
+    };
+    if seq <= *last {
+        return Step::Skip; // already applied (a resend after reconnecting)
+    }
+    if seq != *last + 1 {
+        // A gap: resynchronise rather than apply out of order.
+        return Step::End(End::Lost(format!(
+            "gap in events: expected {} but got {seq}",
+            *last + 1
+        )));
+    }
+    *last = seq;
+    let mut records = Vec::new();
+    match decode(raw, plan, Strictness::Lenient, |r| records.push(r)) {
+        Ok(()) => Step::Tell(PlaneMsg::Events { records, seq }),
+        Err(p) => Step::Tell(PlaneMsg::Problem(format!(
+            "event {seq} ignored: {}: {}",
+            p.key, p.message
+        ))),
+    }
 }

@@ -15,7 +15,7 @@ use crate::format::protocol::{
     read_client, ClientMsg, ErrorCode, Resume, ServerMsg, IMAGE_PART, MAX_MESSAGE, PROTOCOL,
 };
 
-use super::super::event_log::CatchUp;
+use super::super::event_log::{CatchUp, Published};
 use super::super::tokens::Grant;
 use super::edge::Limits;
 use super::http::{http, read_head, Prefixed, HEAD_WITHIN};
@@ -96,6 +96,30 @@ impl Conn {
         } else {
             self.stalled = true;
             false
+        }
+    }
+
+    /// Sends published events as one write: each is queued, then the socket is flushed
+    /// once (a hundred consoles at 1,000 events/s would otherwise be 100,000 writes a
+    /// second). `sent` follows the newest one handed over. False as for [`Conn::text`].
+    async fn events(&mut self, batch: Vec<Published>, sent: &mut u64) -> bool {
+        for p in batch {
+            *sent = p.seq;
+            match tokio::time::timeout(self.within, self.ws.feed(Message::Text(p.message))).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) => return false,
+                Err(_) => {
+                    self.stalled = true;
+                    return false;
+                }
+            }
+        }
+        match tokio::time::timeout(self.within, self.ws.flush()).await {
+            Ok(flushed) => flushed.is_ok(),
+            Err(_) => {
+                self.stalled = true;
+                false
+            }
         }
     }
 
@@ -203,11 +227,8 @@ async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
             }
         }
     }
-    for p in backlog {
-        sent = p.seq;
-        if !conn.text(p.message.to_string()).await {
-            return;
-        }
+    if !backlog.is_empty() && !conn.events(backlog, &mut sent).await {
+        return;
     }
     let mut exercise = plane.exercise_changes();
     exercise.mark_unchanged();
@@ -233,11 +254,8 @@ async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
             if batch.is_empty() {
                 break;
             }
-            for p in batch {
-                sent = p.seq;
-                if !conn.text(p.message.to_string()).await {
-                    return;
-                }
+            if !conn.events(batch, &mut sent).await {
+                return;
             }
         }
         tokio::select! {
@@ -246,11 +264,8 @@ async fn console(conn: &mut Conn, plane: &Arc<ControlPlane>) {
                 if changed.is_err() { return }
                 // The events the change made go first, then the clock they belong to.
                 let batch = plane.hub().since(sent, CHUNK);
-                if let Some(batch) = batch {
-                    for p in batch {
-                        sent = p.seq;
-                        if !conn.text(p.message.to_string()).await { return }
-                    }
+                if let Some(batch) = batch.filter(|b| !b.is_empty()) {
+                    if !conn.events(batch, &mut sent).await { return }
                 }
                 if !conn.send(&plane.exercise_msg(role)).await { return }
             }

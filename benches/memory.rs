@@ -57,21 +57,29 @@ fn rss() -> (u64, u64) {
     (field("VmHWM:"), field("VmRSS:"))
 }
 
-/// Distinct timeline entries held by all snapshots together (an entry is told by where its
-/// text lies, its length and its time: clones share their full chunks), and a rough byte
-/// estimate (a packed entry's 16 bytes and its text).
+/// Distinct timeline entries held by all snapshots together and their heap bytes: a packed
+/// chunk shared by several snapshots counts once (its metadata, compressed texts and source
+/// table as it holds them), each snapshot's unpacked newest entries count as their 48 bytes
+/// and their text.
 fn snapshot_entries(prep: &Prepared) -> (usize, usize) {
-    let mut seen: HashSet<(*const u8, usize, i64)> = HashSet::new();
-    let mut bytes = 0usize;
+    let mut seen: HashSet<usize> = HashSet::new();
+    let (mut entries, mut bytes) = (0usize, 0usize);
     for s in &prep.index().snapshots {
         let tl = &s.state.timeline;
-        for e in (0..tl.len()).filter_map(|i| tl.get(i)) {
-            if seen.insert((e.text.as_ptr(), e.text.len(), e.t.0)) {
-                bytes += 16 + e.text.len();
+        let mut packed = 0;
+        for (id, n, heap) in tl.packed_chunks() {
+            packed += n;
+            if seen.insert(id) {
+                entries += n;
+                bytes += heap;
             }
         }
+        for e in (packed..tl.len()).filter_map(|i| tl.get(i)) {
+            entries += 1;
+            bytes += std::mem::size_of::<Entry>() + e.text().len();
+        }
     }
-    (seen.len(), bytes)
+    (entries, bytes)
 }
 
 fn child(file: &str) {

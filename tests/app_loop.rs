@@ -102,7 +102,7 @@ async fn draws_only_when_something_changed_and_coalesces_bursts() {
         .timeline
         .last()
         .unwrap()
-        .text
+        .text()
         .contains("note 199"));
 }
 

@@ -316,7 +316,7 @@ async fn a_recording_replays_to_the_same_state_and_the_audit_log_holds_no_creden
         .collect();
     let tl: Vec<String> = (0..replayed.timeline.len().min(5))
         .filter_map(|i| replayed.timeline.get(i))
-        .map(|e| e.text.to_string())
+        .map(|e| e.text().to_string())
         .collect();
     assert_eq!(
         format!("{:?}{:?}{:?}{}", a.wave, a.slos, a.checklist, a.status),
@@ -469,7 +469,7 @@ async fn a_restarted_control_plane_is_rejoined_with_a_snapshot() {
         let tl = &c.app.state.timeline;
         let lines: Vec<String> = (0..tl.len())
             .filter_map(|i| tl.get(i))
-            .map(|e| e.text.to_string())
+            .map(|e| e.text().to_string())
             .collect();
         assert!(
             lines
@@ -814,7 +814,7 @@ async fn a_recording_across_a_restart_replays_to_what_the_console_showed() {
         (0..s.timeline.len())
             .filter_map(|i| s.timeline.get(i))
             .filter(|e| !e.local)
-            .map(|e| format!("{} {} {}", e.t.t_label(), e.source, e.text))
+            .map(|e| format!("{} {} {}", e.t.t_label(), e.source, e.text()))
             .collect()
     };
     let (lines_a, lines_b) = (feed(&replayed), feed(&app.state));

@@ -149,7 +149,7 @@ fn a_breach_counts_then_fires_then_rollback_marks_the_wave() {
     assert!(s
         .timeline
         .iter_rev_from(s.timeline.len())
-        .any(|(_, e)| e.text.contains("ROLLBACK TRIGGER")));
+        .any(|(_, e)| e.text().contains("ROLLBACK TRIGGER")));
 }
 
 #[test]
@@ -575,7 +575,7 @@ mod app {
         let tl = &app.state.timeline;
         (0..tl.len())
             .filter_map(|i| tl.get(i))
-            .map(|e| e.text.to_string())
+            .map(|e| e.text().to_string())
             .collect()
     }
 
@@ -622,7 +622,7 @@ mod app {
         app.apply(events(vec![note(90, "kept")]));
         let fx = app.apply(hello("s1", Start::Resume, 100));
         assert!(fx.record.is_empty());
-        assert!(app.state.timeline.last().unwrap().text.contains("kept"));
+        assert!(app.state.timeline.last().unwrap().text().contains("kept"));
     }
 
     #[test]
@@ -684,7 +684,7 @@ mod app {
             }
         }
         assert_eq!(app.state.timeline.len(), n + 1, "{:?}", texts(&app));
-        let line = app.state.timeline.last().unwrap().text.to_string();
+        let line = app.state.timeline.last().unwrap().text().to_string();
         assert!(
             line.contains("DOWN since") && line.contains("4 attempts"),
             "{line}"
@@ -692,7 +692,7 @@ mod app {
         app.apply(hello("s1", Start::Resume, 30));
         connected(&mut app);
         assert_eq!(app.state.timeline.len(), n + 1);
-        let line = app.state.timeline.last().unwrap().text.to_string();
+        let line = app.state.timeline.last().unwrap().text().to_string();
         assert!(
             line.contains("down for") && line.contains("connected again"),
             "{line}"
@@ -946,7 +946,7 @@ mod app {
         );
         let last = app.state.timeline.last().unwrap();
         assert!(
-            last.local && last.text.contains("note k-1 NOT sent"),
+            last.local && last.text().contains("note k-1 NOT sent"),
             "{last:?}"
         );
     }

@@ -18,7 +18,7 @@ fn fingerprint(s: &State) -> String {
         .timeline
         .iter_rev_from(s.timeline.len())
         .take(50)
-        .map(|(_, e)| format!("{:?}{}", e.t, e.text))
+        .map(|(_, e)| format!("{:?}{}", e.t, e.text()))
         .collect();
     let hist: Vec<_> = s
         .slos

@@ -314,7 +314,7 @@ async fn history_known_answers_burn_rates_and_alerts() {
         // The trigger fired on sample time.
         let lines: Vec<String> = (0..s.timeline.len())
             .filter_map(|i| s.timeline.get(i))
-            .map(|e| e.text.to_string())
+            .map(|e| e.text().to_string())
             .collect();
         assert!(
             lines
@@ -390,7 +390,7 @@ async fn history_known_answers_burn_rates_and_alerts() {
     let s = state.lock().unwrap();
     let n = (0..s.timeline.len())
         .filter_map(|i| s.timeline.get(i))
-        .filter(|e| e.text.starts_with("HighErrorRate resolved"))
+        .filter(|e| e.text().starts_with("HighErrorRate resolved"))
         .count();
     assert_eq!(n, 1);
 }
@@ -509,7 +509,7 @@ critical = 4
     let s = state.lock().unwrap();
     let lines: Vec<String> = (0..s.timeline.len())
         .filter_map(|i| s.timeline.get(i))
-        .map(|e| e.text.to_string())
+        .map(|e| e.text().to_string())
         .collect();
     assert!(
         lines

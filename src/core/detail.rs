@@ -199,10 +199,10 @@ fn entry(s: &State, abs: u64) -> Option<Doc> {
             ),
         ],
         body: match e.kind {
-            super::timeline::Kind::Note => super::status_update::lines_of(e.text),
+            super::timeline::Kind::Note => super::status_update::lines_of(e.text()),
             _ => None,
         }
-        .unwrap_or_else(|| vec![e.text.to_string()]),
+        .unwrap_or_else(|| vec![e.text().to_string()]),
     })
     .map(|mut d| {
         if e.kind == super::timeline::Kind::Incident {

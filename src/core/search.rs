@@ -62,7 +62,7 @@ pub fn find(hay: &str, needle: &str) -> Option<(usize, usize)> {
 #[must_use]
 pub fn matches<'a>(e: impl std::borrow::Borrow<EntryRef<'a>>, needle: &str) -> bool {
     let e = e.borrow();
-    find(e.text, needle).is_some() || find(e.source, needle).is_some()
+    find(e.text(), needle).is_some() || find(e.source, needle).is_some()
 }
 
 /// The match nearest to `from` going back (`back`: the newest index below `from`) or forward

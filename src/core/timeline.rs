@@ -2,12 +2,19 @@
 //! whole state), and cheap to read from the end (the screen draws only the visible rows).
 //!
 //! Entries are pushed as [`Entry`] values and read back as [`EntryRef`]s. A full chunk of 256
-//! entries is packed: its texts in one allocation, each entry's time, kind, severity and source
-//! in 16 bytes beside them, its distinct sources once. An entry there costs 16 bytes and its
-//! text, against 48 bytes and an allocation of its own while it is in the newest chunk.
+//! entries is packed: its texts one after another, LZ4-compressed, in one allocation, each
+//! entry's time, kind, severity and source in 16 bytes beside them, its distinct sources once.
+//! An entry there costs 16 bytes and its share of the compressed texts, against 48 bytes and
+//! an allocation of its own while it is in the newest chunk.
+//!
+//! A packed chunk's texts are opened (decompressed) when one of them is first read, which
+//! only a reader that wants the text does ([`EntryRef::text`]; time, kind and severity are
+//! read without it), and closed again at the timeline's next change: between two changes the
+//! screen opens the chunks it shows, a search the ones it reads.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering as Atomic};
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
@@ -81,17 +88,23 @@ pub struct Entry {
 
 /// An entry as the timeline holds it: read it where it lies, or [`EntryRef::to_entry`] for an
 /// owned copy.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy)]
 pub struct EntryRef<'a> {
     pub t: Offset,
     pub kind: Kind,
     pub severity: Severity,
     pub source: &'a Arc<str>,
-    pub text: &'a str,
+    text: Text<'a>,
     pub local: bool,
 }
 
-impl EntryRef<'_> {
+impl<'a> EntryRef<'a> {
+    /// Its text (opening its chunk's texts if they are packed and not open yet).
+    #[must_use]
+    pub fn text(&self) -> &'a str {
+        self.text.get()
+    }
+
     #[must_use]
     pub fn to_entry(&self) -> Entry {
         Entry {
@@ -99,8 +112,62 @@ impl EntryRef<'_> {
             kind: self.kind,
             severity: self.severity,
             source: Arc::clone(self.source),
-            text: self.text.into(),
+            text: self.text().into(),
             local: self.local,
+        }
+    }
+}
+
+impl PartialEq for EntryRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.t == other.t
+            && self.kind == other.kind
+            && self.severity == other.severity
+            && self.source == other.source
+            && self.local == other.local
+            && self.text() == other.text()
+    }
+}
+
+impl std::fmt::Debug for EntryRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EntryRef")
+            .field("t", &self.t)
+            .field("kind", &self.kind)
+            .field("severity", &self.severity)
+            .field("source", self.source)
+            .field("text", &self.text())
+            .field("local", &self.local)
+            .finish()
+    }
+}
+
+/// Where an entry's text lies: in the entry, or in a packed chunk's texts.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    Plain(&'a str),
+    Packed {
+        slot: &'a Slot,
+        /// The timeline's note that some chunk is open.
+        opened: &'a AtomicBool,
+        start: u32,
+        end: u32,
+    },
+}
+
+impl<'a> Text<'a> {
+    fn get(self) -> &'a str {
+        match self {
+            Text::Plain(s) => s,
+            Text::Packed {
+                slot,
+                opened,
+                start,
+                end,
+            } => slot
+                .open(opened)
+                .get(start as usize..end as usize)
+                .unwrap_or_default(),
         }
     }
 }
@@ -113,7 +180,7 @@ impl Entry {
             kind: self.kind,
             severity: self.severity,
             source: &self.source,
-            text: &self.text,
+            text: Text::Plain(&self.text),
             local: self.local,
         }
     }
@@ -136,7 +203,10 @@ struct Meta {
 #[derive(Debug)]
 struct Packed {
     meta: Box<[Meta]>,
-    text: Box<str>,
+    /// The texts one after another, LZ4-compressed.
+    text: Box<[u8]>,
+    /// Their length, uncompressed.
+    text_len: u32,
     sources: Box<[Arc<str>]>,
 }
 
@@ -171,35 +241,107 @@ impl Packed {
             .collect();
         Packed {
             meta,
-            text: text.into_boxed_str(),
+            text: lz4_flex::block::compress(text.as_bytes()).into_boxed_slice(),
+            text_len: u32::try_from(text.len()).unwrap_or(u32::MAX),
             sources: sources.into_boxed_slice(),
         }
     }
 
-    fn get(&self, o: usize) -> Option<EntryRef<'_>> {
-        let m = self.meta.get(o)?;
-        let start = match o.checked_sub(1) {
-            Some(p) => self.meta[p].end as usize,
-            None => 0,
-        };
-        Some(EntryRef {
-            t: m.t,
-            kind: m.kind,
-            severity: m.severity,
-            source: &self.sources[usize::from(m.source)],
-            text: self.text.get(start..m.end as usize).unwrap_or_default(),
-            local: m.local,
-        })
+    /// The texts, decompressed (empty if they do not decompress, which only a bug could
+    /// cause: they were compressed here).
+    fn texts(&self) -> Box<str> {
+        lz4_flex::block::decompress(&self.text, self.text_len as usize)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .unwrap_or_default()
+            .into_boxed_str()
     }
 
     fn len(&self) -> usize {
         self.meta.len()
     }
 
+    /// Bytes it holds on the heap.
+    fn heap_bytes(&self) -> usize {
+        self.meta.len() * std::mem::size_of::<Meta>()
+            + self.text.len()
+            + self.sources.len() * std::mem::size_of::<Arc<str>>()
+    }
+
     fn unpack(&self) -> Vec<Entry> {
-        (0..self.len())
-            .filter_map(|o| self.get(o).map(|e| e.to_entry()))
+        let texts = self.texts();
+        let mut start = 0;
+        self.meta
+            .iter()
+            .map(|m| {
+                let end = m.end as usize;
+                let text = texts.get(start..end).unwrap_or_default();
+                start = end;
+                Entry {
+                    t: m.t,
+                    kind: m.kind,
+                    severity: m.severity,
+                    source: Arc::clone(&self.sources[usize::from(m.source)]),
+                    text: text.into(),
+                    local: m.local,
+                }
+            })
             .collect()
+    }
+}
+
+/// A packed chunk as one timeline holds it: shared with the timeline's clones, its texts
+/// opened for this timeline only.
+#[derive(Debug)]
+struct Slot {
+    packed: Arc<Packed>,
+    open: OnceLock<Box<str>>,
+}
+
+impl Clone for Slot {
+    fn clone(&self) -> Slot {
+        Slot {
+            packed: Arc::clone(&self.packed),
+            open: OnceLock::new(),
+        }
+    }
+}
+
+impl Slot {
+    fn new(packed: Packed) -> Slot {
+        Slot {
+            packed: Arc::new(packed),
+            open: OnceLock::new(),
+        }
+    }
+
+    fn open(&self, opened: &AtomicBool) -> &str {
+        self.open.get_or_init(|| {
+            opened.store(true, Atomic::Relaxed);
+            self.packed.texts()
+        })
+    }
+
+    fn get<'a>(&'a self, o: usize, opened: &'a AtomicBool) -> Option<EntryRef<'a>> {
+        let p = &self.packed;
+        let m = p.meta.get(o)?;
+        let start = match o.checked_sub(1) {
+            Some(b) => p.meta[b].end,
+            None => 0,
+        };
+        Some(EntryRef {
+            t: m.t,
+            kind: m.kind,
+            severity: m.severity,
+            source: &p.sources[usize::from(m.source)],
+            text: Text::Packed {
+                slot: self,
+                opened,
+                start,
+                end: m.end,
+            },
+            local: m.local,
+        })
     }
 }
 
@@ -242,12 +384,26 @@ impl Filter {
 }
 
 /// A bounded, append-only list of entries, oldest dropped first (and counted).
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Timeline {
-    full: VecDeque<Arc<Packed>>,
+    full: VecDeque<Slot>,
     tail: Vec<Entry>,
     cap: usize,
     dropped: u64,
+    /// Some chunk's texts are open (closed again at the next change).
+    opened: AtomicBool,
+}
+
+impl Clone for Timeline {
+    fn clone(&self) -> Timeline {
+        Timeline {
+            full: self.full.clone(),
+            tail: self.tail.clone(),
+            cap: self.cap,
+            dropped: self.dropped,
+            opened: AtomicBool::new(false),
+        }
+    }
 }
 
 impl Timeline {
@@ -259,17 +415,28 @@ impl Timeline {
             tail: Vec::with_capacity(CHUNK),
             cap: cap.max(CHUNK),
             dropped: 0,
+            opened: AtomicBool::new(false),
+        }
+    }
+
+    /// Drops the texts opened since the last change.
+    fn close(&mut self) {
+        if std::mem::take(self.opened.get_mut()) {
+            for s in &mut self.full {
+                s.open.take();
+            }
         }
     }
 
     pub fn push(&mut self, e: Entry) {
+        self.close();
         self.tail.push(e);
         if self.tail.len() == CHUNK {
-            self.full.push_back(Arc::new(Packed::pack(&self.tail)));
+            self.full.push_back(Slot::new(Packed::pack(&self.tail)));
             self.tail.clear();
             while self.full.len() * CHUNK > self.cap {
                 if let Some(old) = self.full.pop_front() {
-                    self.dropped += old.len() as u64;
+                    self.dropped += old.packed.len() as u64;
                 }
             }
         }
@@ -285,10 +452,11 @@ impl Timeline {
     /// the oldest whole chunks now if it holds more, counted as dropped. A replay's check
     /// works on a short timeline and gives its snapshots back the console's cap.
     pub fn set_cap(&mut self, cap: usize) {
+        self.close();
         self.cap = cap.max(CHUNK);
         while self.full.len() * CHUNK > self.cap {
             match self.full.pop_front() {
-                Some(old) => self.dropped += old.len() as u64,
+                Some(old) => self.dropped += old.packed.len() as u64,
                 None => break,
             }
         }
@@ -297,6 +465,7 @@ impl Timeline {
     /// Rewrites the text of the entry at absolute index `abs` (dropped + index), if it is
     /// still held: an entry that follows something in progress (an outage).
     pub fn replace_text(&mut self, abs: u64, text: Box<str>) {
+        self.close();
         let Some(i) = abs
             .checked_sub(self.dropped)
             .and_then(|i| usize::try_from(i).ok())
@@ -306,10 +475,10 @@ impl Timeline {
         let (c, o) = (i / CHUNK, i % CHUNK);
         match c.cmp(&self.full.len()) {
             std::cmp::Ordering::Less => {
-                let mut entries = self.full[c].unpack();
+                let mut entries = self.full[c].packed.unpack();
                 if let Some(e) = entries.get_mut(o) {
                     e.text = text;
-                    self.full[c] = Arc::new(Packed::pack(&entries));
+                    self.full[c] = Slot::new(Packed::pack(&entries));
                 }
             }
             std::cmp::Ordering::Equal => {
@@ -347,7 +516,7 @@ impl Timeline {
     pub fn get(&self, i: usize) -> Option<EntryRef<'_>> {
         let (c, o) = (i / CHUNK, i % CHUNK);
         match c.cmp(&self.full.len()) {
-            std::cmp::Ordering::Less => self.full[c].get(o),
+            std::cmp::Ordering::Less => self.full[c].get(o, &self.opened),
             std::cmp::Ordering::Equal => self.tail.get(o).map(Entry::as_ref),
             std::cmp::Ordering::Greater => None,
         }
@@ -363,6 +532,18 @@ impl Timeline {
         (0..before.min(self.len()))
             .rev()
             .filter_map(move |i| self.get(i).map(|e| (i, e)))
+    }
+
+    /// Each packed chunk's identity (shared by the clones that hold it), entries and heap
+    /// bytes: what clones share, and what they cost.
+    pub fn packed_chunks(&self) -> impl Iterator<Item = (usize, usize, usize)> + '_ {
+        self.full.iter().map(|s| {
+            (
+                Arc::as_ptr(&s.packed).addr(),
+                s.packed.len(),
+                s.packed.heap_bytes(),
+            )
+        })
     }
 
     /// Index of the first entry at or after `t` (`len()` when none).
@@ -445,7 +626,7 @@ mod tests {
         a.push(entry(600));
         assert_eq!(a.len(), 601);
         assert_eq!(b.len(), 600);
-        assert!(Arc::ptr_eq(&a.full[0], &b.full[0]));
+        assert!(Arc::ptr_eq(&a.full[0].packed, &b.full[0].packed));
     }
 
     #[test]
@@ -475,7 +656,7 @@ mod tests {
             tl.push(made(t));
         }
         assert_eq!(tl.full.len(), 2);
-        assert_eq!(tl.full[0].sources.len(), 3);
+        assert_eq!(tl.full[0].packed.sources.len(), 3);
         for t in 0..700 {
             let i = usize::try_from(t).unwrap();
             assert_eq!(tl.get(i).unwrap().to_entry(), made(t), "entry {t}");
@@ -485,24 +666,53 @@ mod tests {
     }
 
     #[test]
+    fn packed_texts_open_when_read_and_close_at_the_next_change() {
+        let note = |i: usize| format!("Note {i}: traffic steady, dashboards reviewed");
+        let mut tl = Timeline::new(10_000);
+        for i in 0..CHUNK + 3 {
+            let mut e = entry(i as i64);
+            e.text = note(i).into();
+            tl.push(e);
+        }
+        // Times, kinds and severities are read without opening the texts.
+        assert_eq!(tl.index_at(Offset(5)), 5);
+        assert_eq!(tl.get(7).map(|e| e.kind), Some(Kind::Note));
+        assert!(tl.full[0].open.get().is_none());
+        assert_eq!(tl.get(7).map(|e| e.text()), Some(note(7).as_str()));
+        assert!(tl.full[0].open.get().is_some());
+        // A clone shares the packed chunk but not what this timeline opened.
+        let copy = tl.clone();
+        assert!(copy.full[0].open.get().is_none());
+        assert_eq!(copy.get(200).map(|e| e.text()), Some(note(200).as_str()));
+        // The next change closes them again; they read the same when reopened.
+        tl.push(entry(1_000));
+        assert!(tl.full[0].open.get().is_none());
+        assert_eq!(tl.get(8).map(|e| e.text()), Some(note(8).as_str()));
+        // Compressed: texts that repeat themselves take far less room than their length.
+        let raw: usize = (0..CHUNK).map(|i| note(i).len()).sum();
+        let held = tl.full[0].packed.text.len();
+        assert!(held * 3 < raw, "{held} bytes held for {raw} bytes of text");
+    }
+
+    #[test]
     fn replace_text_rewrites_a_packed_entry_and_a_newest_one() {
         let mut tl = filled(10_000, 300);
         let shared = tl.clone();
         tl.replace_text(10, "outage: 12s".into());
         tl.replace_text(299, "newest".into());
         tl.replace_text(300, "beyond".into());
-        assert_eq!(tl.get(10).unwrap().text, "outage: 12s");
-        assert_eq!(tl.get(9).unwrap().text, "");
+        assert_eq!(tl.get(10).unwrap().text(), "outage: 12s");
+        assert_eq!(tl.get(9).unwrap().text(), "");
         assert_eq!(tl.get(10).unwrap().t, Offset(10));
-        assert_eq!(tl.get(299).unwrap().text, "newest");
+        assert_eq!(tl.get(299).unwrap().text(), "newest");
         assert_eq!(tl.len(), 300);
         // A clone made before keeps the text it had.
-        assert_eq!(shared.get(10).unwrap().text, "");
+        assert_eq!(shared.get(10).unwrap().text(), "");
         let mut dropped = filled(256, 1000);
         dropped.replace_text(0, "gone".into());
         assert!(dropped
             .iter_rev_from(dropped.len())
-            .all(|(_, e)| e.text.is_empty()));
+            .all(|(_, e)| e.text().is_empty()));
     }
 
     #[test]

@@ -77,18 +77,19 @@ impl Row<'_> {
             sev_style
         };
         let room = w.saturating_sub(used);
-        let text_w = fit::width(e.text);
+        let text = e.text();
+        let text_w = fit::width(text);
         let parts: Vec<String> = if text_w <= room {
-            vec![e.text.to_string()]
+            vec![text.to_string()]
         } else if self.wrap > 1 {
-            let mut parts = fit::wrap(e.text, room);
+            let mut parts = fit::wrap(text, room);
             if parts.len() > self.wrap {
                 let rest = parts.split_off(self.wrap - 1).join(" ");
                 parts.push(fit::cut(&rest, room, g.ellipsis));
             }
             parts
         } else {
-            vec![fit::cut(e.text, room, g.ellipsis)]
+            vec![fit::cut(text, room, g.ellipsis)]
         };
         // The match stands out in reverse video (the current one also bold and underlined),
         // so it reads without colour.

@@ -155,14 +155,14 @@ impl State {
         s.incident_severity = (0..s.timeline.len())
             .rev()
             .filter_map(|i| s.timeline.get(i))
-            .find(|e| e.kind == Kind::Incident && e.text.starts_with("Incident DETECTED"))
+            .find(|e| e.kind == Kind::Incident && e.text().starts_with("Incident DETECTED"))
             .map_or(Severity::Critical, |e| e.severity);
         // Nor a status update's time: the newest update on the timeline says it.
         s.last_status_update = (0..s.timeline.len())
             .rev()
             .filter_map(|i| s.timeline.get(i))
             .find(|e| {
-                e.kind == Kind::Note && crate::core::status_update::in_entry(e.text).is_some()
+                e.kind == Kind::Note && crate::core::status_update::in_entry(e.text()).is_some()
             })
             .map(|e| e.t);
         s.trigger_fires = image.trigger_fires;
@@ -251,7 +251,7 @@ impl State {
                 let found = (0..timeline.len()).rev().find(|&i| {
                     timeline
                         .get(i)
-                        .is_some_and(|e| e.local && e.t == was.t && *e.text == *was.text)
+                        .is_some_and(|e| e.local && e.t == was.t && *e.text() == *was.text)
                 });
                 if let Some(i) = found {
                     o.entry = timeline.dropped() + i as u64;

@@ -114,12 +114,11 @@ impl Conn {
                 }
             }
         }
-        match tokio::time::timeout(self.within, self.ws.flush()).await {
-            Ok(flushed) => flushed.is_ok(),
-            Err(_) => {
-                self.stalled = true;
-                false
-            }
+        if let Ok(flushed) = tokio::time::timeout(self.within, self.ws.flush()).await {
+            flushed.is_ok()
+        } else {
+            self.stalled = true;
+            false
         }
     }
 

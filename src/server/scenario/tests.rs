@@ -106,7 +106,7 @@ fn statuses(s: &State) -> Vec<WaveStatus> {
 fn timeline(s: &State) -> Vec<String> {
     (0..s.timeline.len())
         .filter_map(|i| s.timeline.get(i))
-        .map(|e| e.text.to_string())
+        .map(|e| e.text().to_string())
         .collect()
 }
 

@@ -10,8 +10,8 @@
 //! to the largest, on both paths.
 //!
 //! Beside them, the library's replay path in a child of this binary (`--child FILE`): the
-//! check (snapshots and event times kept as the engine keeps them) and every record applied
-//! into a console's state, with what the snapshots and the event times hold: where memory
+//! check (snapshots kept as the engine keeps them) and every record applied into a console's
+//! state, with what the snapshots and the console's packed timeline hold: where memory
 //! goes, when a figure above moves.
 
 use std::collections::HashSet;
@@ -116,17 +116,22 @@ fn child(file: &str) {
     console.state.apply(Event::Clock(prep.end));
     let (hwm, now) = rss();
     let (unique, unique_bytes) = snapshot_entries(&prep);
+    let (packed, packed_bytes) = console
+        .state
+        .timeline
+        .packed_chunks()
+        .fold((0, 0), |(n, b), (_, en, eb)| (n + en, b + eb));
     let ix = prep.index();
     let snap_entries: usize = ix.snapshots.iter().map(|s| s.state.timeline.len()).sum();
     println!(
-        "lines={} applied={} hwm_kib={hwm} rss_kib={now} base_kib={base} after_prepare_kib={after_prepare} snapshots={} snapshot_timeline_entries={snap_entries} unique_snapshot_entries={unique} unique_snapshot_kib={} event_times={} event_times_kib={} timeline={} dropped={} entry_size={} record_size={} batch_capacity={}",
+        "lines={} applied={} hwm_kib={hwm} rss_kib={now} base_kib={base} after_prepare_kib={after_prepare} snapshots={} snapshot_timeline_entries={snap_entries} unique_snapshot_entries={unique} unique_snapshot_kib={} events={} timeline={} timeline_packed={packed} timeline_packed_kib={} dropped={} entry_size={} record_size={} batch_capacity={}",
         ix.lines,
         console.state.applied,
         ix.snapshots.len(),
         unique_bytes / 1024,
-        ix.events.len(),
-        ix.events.heap_bytes() / 1024,
+        ix.events(),
         console.state.timeline.len(),
+        packed_bytes / 1024,
         console.state.timeline.dropped(),
         std::mem::size_of::<Entry>(),
         std::mem::size_of::<warroom::core::record::Record>(),
@@ -151,7 +156,8 @@ struct Row {
     snapshots: u64,
     unique: u64,
     unique_kib: u64,
-    event_times_kib: u64,
+    /// The console's packed timeline chunks.
+    timeline_kib: u64,
 }
 
 const BIN: &str = env!("CARGO_BIN_EXE_warroom");
@@ -252,7 +258,7 @@ fn main() {
             snapshots: bench::kv(&line, "snapshots"),
             unique: bench::kv(&line, "unique_snapshot_entries"),
             unique_kib: bench::kv(&line, "unique_snapshot_kib"),
-            event_times_kib: bench::kv(&line, "event_times_kib"),
+            timeline_kib: bench::kv(&line, "timeline_packed_kib"),
         });
     }
     report(&rows);
@@ -262,7 +268,7 @@ fn main() {
 fn report(rows: &[Row]) {
     println!();
     println!(
-        "{:>9}  {:>16}  {:>17}  {:>16}  {:>17}  {:>9}  {:>22}  {:>15}",
+        "{:>9}  {:>16}  {:>17}  {:>16}  {:>17}  {:>9}  {:>22}  {:>19}",
         "records",
         "on screen (MiB)",
         "headless (MiB)",
@@ -270,11 +276,11 @@ fn report(rows: &[Row]) {
         "after check (MiB)",
         "snapshots",
         "snapshot entries (MiB)",
-        "event times MiB"
+        "packed timeline MiB"
     );
     for r in rows {
         println!(
-            "{:>9}  {:>16.1}  {:>17.1}  {:>16.1}  {:>17.1}  {:>9}  {:>22}  {:>15.2}",
+            "{:>9}  {:>16.1}  {:>17.1}  {:>16.1}  {:>17.1}  {:>9}  {:>22}  {:>19.2}",
             r.records,
             mib(r.screen),
             mib(r.headless),
@@ -282,7 +288,7 @@ fn report(rows: &[Row]) {
             mib(r.after_prepare),
             r.snapshots,
             format!("{} (~{:.1})", r.unique, mib(r.unique_kib)),
-            mib(r.event_times_kib),
+            mib(r.timeline_kib),
         );
     }
     for (path, peak) in [

@@ -20,7 +20,7 @@ use super::fixtures::Source;
 mod check;
 mod events;
 
-pub use check::{begin, check, start_check, Index, FIRST_LINES};
+pub use check::{begin, check, start_check, Events, Index, Near, FIRST_LINES};
 pub use events::EventTimes;
 
 /// At most this many snapshots are kept; when full, every other one is dropped and the
@@ -43,11 +43,13 @@ pub struct Snapshot {
     pub t: Offset,
     pub pos: Position,
     pub state: State,
+    /// The timeline events of the lines since the snapshot before (or the first line).
+    pub events: Events,
 }
 
 /// What a replay knows of its file: the first and last times, the empty state and where the
-/// records begin, and the index the check fills (snapshots, event times), which may still be
-/// growing while the replay plays.
+/// records begin, and the index the check fills (snapshots, each with what its stretch of
+/// lines holds of events), which may still be growing while the replay plays.
 pub struct Prepared {
     pub start: Offset,
     /// The last line's time; exact once the check is done (`index().done`).
@@ -121,6 +123,8 @@ pub struct Engine {
     idle_limit: Option<Duration>,
     /// The check is done and `prep.end` is the file's true end.
     checked: bool,
+    /// The event times of the stretch read again last (where it starts, what it holds).
+    scanned: Option<((u64, Events), EventTimes)>,
 }
 
 impl Engine {
@@ -137,6 +141,7 @@ impl Engine {
             prep,
             idle_limit: None,
             checked: false,
+            scanned: None,
         }
     }
 
@@ -156,7 +161,7 @@ impl Engine {
         else {
             return true;
         };
-        let Some(next) = self.prep.index().events.after(clock) else {
+        let Some(next) = self.event(clock, true, false) else {
             return true;
         };
         #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
@@ -192,31 +197,63 @@ impl Engine {
         self.checked = true;
     }
 
-    /// The first event after `here` (`forward`) or the last before it, waiting for the check
-    /// to have read that far when it has not yet (a long file's first second or so).
-    fn event(&self, here: Offset, forward: bool) -> Option<Offset> {
+    /// The first event after `here` (`forward`) or the last before it. With `wait`, waits
+    /// for the check to have read that far when it has not yet (a long file's first second
+    /// or so); without, an event the check has not reached is none.
+    fn event(&mut self, here: Offset, forward: bool, wait: bool) -> Option<Offset> {
         loop {
-            let ix = self.prep.index();
-            let found = if forward {
-                ix.events.after(here)
-            } else {
-                ix.events.before(here)
-            };
-            // Events are known up to where the check is: one found after `here` is the first,
-            // and every one before `here` is known once the check is past it.
-            let known = ix.done
-                || ix.failed
-                || if forward {
-                    found.is_some()
-                } else {
-                    ix.checked_to.is_some_and(|t| t >= here)
-                };
-            if known {
-                return found;
+            let near =
+                self.prep
+                    .index()
+                    .near(here, forward, &self.prep.initial, self.prep.first_pos);
+            match near {
+                Near::Found(t) => return Some(t),
+                Near::Wait if wait => std::thread::sleep(Duration::from_millis(10)),
+                Near::None | Near::Wait => return None,
+                Near::Scan { pos, state, events } => {
+                    let key = (pos.offset, events);
+                    let times = match self.scanned.take() {
+                        Some((k, times)) if k == key => times,
+                        _ => self.scan(pos, *state, events),
+                    };
+                    let found = if forward {
+                        times.after(here)
+                    } else {
+                        times.before(here)
+                    };
+                    self.scanned = Some((key, times));
+                    // A stretch that did not read again (the file changed under the replay)
+                    // still has its ends.
+                    return found.or(if forward { events.last } else { events.first });
+                }
             }
-            drop(ix);
-            std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// The event times of the stretch that starts at `pos` with `state`, read again.
+    fn scan(&self, pos: Position, mut state: State, events: Events) -> EventTimes {
+        let mut times = EventTimes::new();
+        let (Ok(mut src), Some(last)) = (self.src.reopen(pos), events.last) else {
+            return times;
+        };
+        // Only how many entries there are matters here, not the entries.
+        state.timeline.set_cap(SNAPSHOT_TIMELINE);
+        loop {
+            let before = check::entries(&state);
+            let read = src.next_records(&mut |r| {
+                state.apply(crate::core::state::Event::Record(r));
+            });
+            let Ok(Some(t)) = read else {
+                break;
+            };
+            if t > last {
+                break;
+            }
+            if check::entries(&state) > before {
+                times.push(t);
+            }
+        }
+        times
     }
 
     fn wall(&self) -> u64 {
@@ -354,11 +391,11 @@ impl Engine {
             }
             ReplayCtl::PrevEvent => {
                 // The newest event before where playback is; a second press goes further.
-                let to = self.event(here, false).unwrap_or(self.prep.start);
+                let to = self.event(here, false, true).unwrap_or(self.prep.start);
                 self.seek(to, send)?;
             }
             ReplayCtl::NextEvent => {
-                let to = self.event(here, true).unwrap_or(self.prep.end);
+                let to = self.event(here, true, true).unwrap_or(self.prep.end);
                 self.seek(to, send)?;
             }
         }

@@ -1,6 +1,10 @@
 //! The check of a fixture: every line read and applied in order, keeping snapshots of the
-//! state and the times of timeline events in an [`Index`], which a playing replay reads while
-//! the check goes on. A console starts on [`begin`] (the first lines checked, the last line's
+//! state in an [`Index`], which a playing replay reads while the check goes on. Beside each
+//! snapshot: the first and last time of the timeline events in the lines before it (since
+//! the snapshot before), and how many. That answers "the next event after T" or "the last
+//! before T" at once unless T lies between two events of one stretch; then the replay reads
+//! that one stretch again from its snapshot ([`Near::Scan`]). Memory stays flat whatever the
+//! file's length: no list of every event's time. A console starts on [`begin`] (the first lines checked, the last line's
 //! time read from the end of the file) and leaves the rest to [`start_check`], on a thread of
 //! its own, so the first frame does not wait for a long file.
 
@@ -13,9 +17,8 @@ use crate::core::time::Offset;
 use crate::format::fixture::FixtureError;
 use crate::shell::fixtures::Source;
 
-use super::{
-    prepare, EventTimes, Prepared, Snapshot, FIRST_INTERVAL, MAX_SNAPSHOTS, SNAPSHOT_TIMELINE,
-};
+use super::{prepare, Prepared, Snapshot, FIRST_INTERVAL, MAX_SNAPSHOTS, SNAPSHOT_TIMELINE};
+use crate::format::fixture::Position;
 
 /// Lines [`begin`] checks before the screen is taken (several screenfuls): a file broken this
 /// early is refused with `FILE:LINE:COLUMN` on a terminal left alone.
@@ -25,11 +28,56 @@ const STRIDE: u64 = 4096;
 /// How often the check says how far it is.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 
+/// The timeline events of a stretch of lines: the first one's time, the last one's and how
+/// many (a line that adds entries at the time of the event before it is not counted again).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Events {
+    pub first: Option<Offset>,
+    pub last: Option<Offset>,
+    pub count: u64,
+}
+
+impl Events {
+    fn add(&mut self, t: Offset) {
+        self.first.get_or_insert(t);
+        self.last = Some(t);
+        self.count += 1;
+    }
+
+    /// These and then `later`'s, as one stretch.
+    #[must_use]
+    fn then(self, later: Events) -> Events {
+        Events {
+            first: self.first.or(later.first),
+            last: later.last.or(self.last),
+            count: self.count + later.count,
+        }
+    }
+}
+
+/// Where the event nearest a time is, as far as the index can tell.
+pub enum Near {
+    /// This one.
+    Found(Offset),
+    /// There is none.
+    None,
+    /// The check has not read far enough to tell yet.
+    Wait,
+    /// Between two events of one stretch: read the stretch again from `pos`, applying its
+    /// records on top of `state`, to find it. `events` says what the stretch holds.
+    Scan {
+        pos: Position,
+        state: Box<State>,
+        events: Events,
+    },
+}
+
 /// What the check has found so far.
 #[derive(Default)]
 pub struct Index {
     pub snapshots: Vec<Snapshot>,
-    pub events: EventTimes,
+    /// The events after the last snapshot (each snapshot holds those of the lines before it).
+    pub tail: Events,
     /// Record lines checked.
     pub lines: u64,
     /// The time of the last line checked.
@@ -40,13 +88,84 @@ pub struct Index {
     pub failed: bool,
 }
 
-fn lock(index: &Mutex<Index>) -> MutexGuard<'_, Index> {
-    index.lock().unwrap_or_else(PoisonError::into_inner)
+impl Index {
+    /// Timeline events found so far.
+    #[must_use]
+    pub fn events(&self) -> u64 {
+        self.snapshots.iter().map(|s| s.events.count).sum::<u64>() + self.tail.count
+    }
+
+    /// The first event after `here` (`forward`) or the last before it; `initial` and
+    /// `first_pos` are where the file's first stretch starts.
+    #[must_use]
+    pub fn near(&self, here: Offset, forward: bool, initial: &State, first_pos: Position) -> Near {
+        let n = self.snapshots.len();
+        // Stretch k ends at snapshot k (the last one, k == n, is the tail) and starts at the
+        // snapshot before it, or at the first record.
+        let stretch = |k: usize| {
+            if k < n {
+                self.snapshots[k].events
+            } else {
+                self.tail
+            }
+        };
+        let scan = |k: usize, events: Events| {
+            let (pos, state) = match k.checked_sub(1).map(|b| &self.snapshots[b]) {
+                Some(s) => (s.pos, s.state.clone()),
+                None => (first_pos, initial.clone()),
+            };
+            Near::Scan {
+                pos,
+                state: Box::new(state),
+                events,
+            }
+        };
+        if forward {
+            for k in 0..=n {
+                let ev = stretch(k);
+                if let (Some(first), Some(last)) = (ev.first, ev.last) {
+                    if last > here {
+                        return if first > here {
+                            Near::Found(first)
+                        } else {
+                            scan(k, ev)
+                        };
+                    }
+                }
+            }
+            return if self.done || self.failed {
+                Near::None
+            } else {
+                Near::Wait
+            };
+        }
+        // Every event before `here` is known once the check is past it.
+        if !(self.done || self.failed || self.checked_to.is_some_and(|t| t >= here)) {
+            return Near::Wait;
+        }
+        for k in (0..=n).rev() {
+            let ev = stretch(k);
+            if let (Some(first), Some(last)) = (ev.first, ev.last) {
+                if first < here {
+                    return if last < here {
+                        Near::Found(last)
+                    } else {
+                        scan(k, ev)
+                    };
+                }
+            }
+        }
+        Near::None
+    }
 }
 
 /// Entries the timeline has ever held (kept and dropped).
-fn entries(state: &State) -> u64 {
+pub(super) fn entries(state: &State) -> u64 {
     state.timeline.len() as u64 + state.timeline.dropped()
+}
+
+fn lock(index: &Mutex<Index>) -> MutexGuard<'_, Index> {
+    index.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// Reads and applies every record of `src` from where it stands, filling `index` as it goes;
@@ -69,13 +188,13 @@ pub fn check(
     let mut interval = FIRST_INTERVAL;
     let mut lines = 0u64;
     let (mut start, mut end) = (None::<Offset>, Offset::ZERO);
-    // Event times not yet handed to the index (it is locked once a stride, not once a line).
-    let mut events: Vec<Offset> = Vec::new();
+    // The events since the last snapshot (handed to the index once a stride, not once a
+    // line), and the newest event's time.
+    let mut stretch = Events::default();
+    let mut newest: Option<Offset> = None;
     let mut said = Instant::now();
-    let flush = |ix: &mut Index, events: &mut Vec<Offset>, lines: u64, end: Offset| {
-        for t in events.drain(..) {
-            ix.events.push(t);
-        }
+    let flush = |ix: &mut Index, stretch: Events, lines: u64, end: Offset| {
+        ix.tail = stretch;
         ix.lines = lines;
         ix.checked_to = Some(end);
     };
@@ -92,30 +211,42 @@ pub fn check(
         lines += 1;
         start.get_or_insert(t);
         end = t;
-        if entries(&state) > before && events.last() != Some(&t) {
-            events.push(t);
+        if entries(&state) > before && newest != Some(t) {
+            stretch.add(t);
+            newest = Some(t);
         }
         if lines.is_multiple_of(interval) {
             let mut kept = state.clone();
             kept.timeline.set_cap(cap);
             let mut ix = lock(index);
-            flush(&mut ix, &mut events, lines, end);
+            flush(&mut ix, Events::default(), lines, end);
             ix.snapshots.push(Snapshot {
                 t,
                 pos: src.position(),
                 state: kept,
+                events: std::mem::take(&mut stretch),
             });
             if ix.snapshots.len() > MAX_SNAPSHOTS {
-                let mut keep = false;
-                ix.snapshots.retain(|_| {
-                    keep = !keep;
-                    !keep
-                });
+                // Every other one goes, its events going to the stretch after it.
+                let mut carry = Events::default();
+                let mut drop = false;
+                let all = std::mem::take(&mut ix.snapshots);
+                for mut s in all {
+                    drop = !drop;
+                    if drop {
+                        carry = carry.then(s.events);
+                    } else {
+                        s.events = std::mem::take(&mut carry).then(s.events);
+                        ix.snapshots.push(s);
+                    }
+                }
+                stretch = carry;
+                ix.tail = stretch;
                 interval *= 2;
             }
         }
         if lines.is_multiple_of(STRIDE) {
-            flush(&mut lock(index), &mut events, lines, end);
+            flush(&mut lock(index), stretch, lines, end);
             if said.elapsed() >= PROGRESS_EVERY {
                 progress(src.position().offset);
                 said = Instant::now();
@@ -123,7 +254,7 @@ pub fn check(
         }
     };
     let mut ix = lock(index);
-    flush(&mut ix, &mut events, lines, end);
+    flush(&mut ix, stretch, lines, end);
     ix.failed = res.is_err();
     res?;
     ix.done = true;
@@ -225,6 +356,62 @@ mod tests {
     }
 
     #[test]
+    fn next_and_previous_events_match_every_event_of_the_file() {
+        // Long enough for the snapshots to be thinned twice (stretches merged).
+        let f = fixture(260_000, None, "");
+        let mut src = open(&f);
+        let initial = fixtures::initial_state(&src);
+        let prep = prepare(&mut src, initial.clone()).unwrap();
+        assert!(prep.index().snapshots.len() > 20);
+        // Every event's time, read the plain way.
+        let mut all = Vec::new();
+        let mut state = initial.clone();
+        let mut reader = src.reopen(prep.first_pos).unwrap();
+        loop {
+            let before = entries(&state);
+            let Some(t) = reader
+                .next_records(&mut |r| {
+                    state.apply(Event::Record(r));
+                })
+                .unwrap()
+            else {
+                break;
+            };
+            if entries(&state) > before && all.last() != Some(&t) {
+                all.push(t);
+            }
+        }
+        assert_eq!(prep.index().events(), all.len() as u64);
+        let mut engine = super::super::Engine::new(
+            src.reopen(prep.first_pos).unwrap(),
+            prep,
+            crate::core::playback::Speed::Max,
+        );
+        let mut asked = 0;
+        for (i, t) in all.iter().enumerate().step_by(97) {
+            for here in [Offset(t.0 - 1), *t, Offset(t.0 + 1)] {
+                let after = all.iter().find(|x| **x > here).copied();
+                let before = all.iter().rev().find(|x| **x < here).copied();
+                assert_eq!(
+                    engine.event(here, true, true),
+                    after,
+                    "after {here:?} (event {i})"
+                );
+                assert_eq!(
+                    engine.event(here, false, true),
+                    before,
+                    "before {here:?} (event {i})"
+                );
+                asked += 2;
+            }
+        }
+        let (first, last) = (all[0], all[all.len() - 1]);
+        assert_eq!(engine.event(Offset(first.0 - 1), false, true), None);
+        assert_eq!(engine.event(last, true, true), None);
+        assert!(asked > 100, "{asked}");
+    }
+
+    #[test]
     fn the_background_check_finds_what_the_whole_check_does() {
         let f = fixture(30_000, None, "# a comment after the last record\n\n");
         let mut whole_src = open(&f);
@@ -249,8 +436,8 @@ mod tests {
         let (a, b) = (prep.index(), whole.index());
         assert!(a.done && !a.failed);
         assert_eq!((a.lines, a.checked_to), (b.lines, b.checked_to));
-        assert_eq!(a.events.len(), b.events.len());
-        assert!(a.events.len() > 100, "{}", a.events.len());
+        assert_eq!(a.events(), b.events());
+        assert!(a.events() > 100, "{}", a.events());
         assert_eq!(
             a.snapshots.iter().map(|s| (s.t, s.pos)).collect::<Vec<_>>(),
             b.snapshots.iter().map(|s| (s.t, s.pos)).collect::<Vec<_>>()

@@ -1,5 +1,5 @@
-//! The times at which a record added a timeline entry ("next event", "previous event", the
-//! idle limit), packed: the gap to the previous time as a LEB128 varint (one or two bytes for
+//! The times at which a record added a timeline entry, in the one stretch between two
+//! snapshots that a replay read again to find the next or previous event, packed: the gap to the previous time as a LEB128 varint (one or two bytes for
 //! the gaps of a busy rollout), with the whole time at the start of every block of
 //! [`BLOCK`] times, so a lookup is a binary search over the blocks and a walk through one.
 //! A million times take about 2 MB, against 8 MB as a plain list.

@@ -28,9 +28,11 @@ pub use events::EventTimes;
 pub const MAX_SNAPSHOTS: usize = 48;
 /// Initial spacing between snapshots, in record lines.
 pub const FIRST_INTERVAL: u64 = 2048;
-/// Most records sent in one batch at "max" speed (one batch a frame: 600k records/s), so
-/// keys stay responsive and a batch in flight stays small.
-pub const MAX_BATCH: usize = 20_000;
+/// Most records sent in one batch at "max" speed (a batch every [`MAX_TICK`]: 600k records
+/// a second), so keys stay responsive and a batch in flight stays small (about half a MiB).
+pub const MAX_BATCH: usize = 5_000;
+/// How often a batch goes at "max" speed.
+const MAX_TICK: Duration = Duration::from_micros(8_333);
 /// Timeline entries a snapshot keeps (the newest, at least this many and less than one
 /// chunk more); older ones are counted as dropped. This is what keeps memory flat however
 /// long the fixture: a snapshot holds a few screens of history, and the records between it
@@ -423,7 +425,12 @@ impl Engine {
             }
             loop {
                 let msg = if self.playback.playing {
-                    match ctl.recv_timeout(frame) {
+                    let tick = if self.playback.speed == Speed::Max {
+                        MAX_TICK
+                    } else {
+                        frame
+                    };
+                    match ctl.recv_timeout(tick) {
                         Ok(m) => Some(m),
                         Err(RecvTimeoutError::Timeout) => None,
                         Err(RecvTimeoutError::Disconnected) => return Ok(()),

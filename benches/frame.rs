@@ -1,4 +1,4 @@
-//! Cost of one full frame at 200×60, with 10k and with 1M timeline entries.
+//! Cost of one full frame at 200×60, with 10k, 100k and 1M timeline entries.
 //!
 //! The console is the replay-mode console `warroom snapshot` draws (`shell::snapshot::still`).
 //! Its state is built from the generated header's plan with a timeline cap of 2 000 000, a
@@ -18,7 +18,14 @@
 //! * `fresh`: a new terminal per frame (created and dropped outside the timing), so the diff is the
 //!   whole screen against an empty buffer (the worst case: first frame, resize).
 //!
-//! Requirements: median ≤ 0.5 ms per frame, and the same cost at 10k and at 1M entries.
+//! Instructions per frame are counted by valgrind (cachegrind, no cache simulation) in a
+//! child of this binary (`--count-frames N ENTRIES`): two runs that draw a few and a few
+//! more alternating frames, the difference divided by the extra frames, so building the
+//! console is not counted. valgrind comes from Debian through `scripts/test-deps.sh`.
+//!
+//! Requirements: median ≤ 0.5 ms per frame (alternating, at 100k entries), ≤ 5 M instructions
+//! per frame at 100k entries, and the same cost at 10k and at 1M entries (the slower of the
+//! two within 10 % of the faster).
 
 use std::hint::black_box;
 use std::io::Cursor;
@@ -43,7 +50,18 @@ const ROWS: u16 = 60;
 const CAP: usize = 2_000_000;
 /// Records of generated prefix applied before the notes.
 const PREFIX: u64 = 2_000;
-const SIZES: [usize; 2] = [10_000, 1_000_000];
+const SIZES: [usize; 3] = [10_000, 100_000, 1_000_000];
+/// The size the time and instruction goals name.
+const GOAL_SIZE: usize = 100_000;
+/// Sizes whose instructions are counted (under valgrind a frame is some 50 times slower,
+/// building a console too).
+const COUNT_SIZES: [usize; 2] = [10_000, 100_000];
+/// Frames drawn in the two counted runs.
+const COUNT_FEW: usize = 5;
+const COUNT_MORE: usize = 25;
+const MAX_INSTRUCTIONS: f64 = 5_000_000.0;
+/// Most the slowest size may take over the fastest.
+const MAX_SPREAD: f64 = 1.10;
 /// Frames timed one by one for the printed medians.
 const FRAMES: usize = 3_000;
 /// Note texts, cycled, so that neighbouring timeline rows differ and a one-row scroll
@@ -175,12 +193,99 @@ fn median_baseline(pair: &[Console; 2], look: &Look) -> Duration {
     times[times.len() / 2]
 }
 
-fn main() {
+fn look() -> Look {
     let theme = view::theme::Theme::load("dark").unwrap_or_else(|e| fail("theme", &e));
-    let look = Look {
+    Look {
         theme,
         glyphs: view::glyphs::UNICODE,
+    }
+}
+
+/// `--count-frames N ENTRIES`: draws one frame, then `N` alternating ones, and exits (run
+/// under valgrind by [`instructions_per_frame`]).
+fn count_frames(args: &[String]) {
+    let (Some(n), Some(entries)) = (
+        args.first().and_then(|a| a.parse::<usize>().ok()),
+        args.get(1).and_then(|a| a.parse::<usize>().ok()),
+    ) else {
+        fail("usage", &"--count-frames N ENTRIES")
     };
+    let look = look();
+    let a = console(entries);
+    let b = tick(&a);
+    let pair = [a, b];
+    let mut term = terminal();
+    draw(&mut term, &pair[1], &look);
+    for i in 0..n {
+        draw(&mut term, black_box(&pair[i % 2]), &look);
+    }
+}
+
+/// Instructions a child drawing `frames` frames at `entries` entries runs, by valgrind.
+fn instructions(frames: usize, entries: usize) -> Result<u64, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = std::process::Command::new("valgrind")
+        .args([
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--cachegrind-out-file=/dev/null",
+        ])
+        .arg(&exe)
+        .args(["--count-frames", &frames.to_string(), &entries.to_string()])
+        .output()
+        .map_err(|e| format!("valgrind: {e}"))?;
+    let err = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("valgrind exited {}: {}", out.status, err.trim()));
+    }
+    err.lines()
+        .find_map(|l| {
+            l.split_once("I   refs:")
+                .map(|(_, n)| n.trim().replace(',', ""))
+        })
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no instruction count in valgrind's output: {}", err.trim()))
+}
+
+/// Instructions per alternating frame at `entries` entries: the difference of two counted
+/// runs over the frames between them.
+fn instructions_per_frame(entries: usize) -> Result<f64, String> {
+    let few = instructions(COUNT_FEW, entries)?;
+    let more = instructions(COUNT_MORE, entries)?;
+    #[allow(clippy::cast_precision_loss)]
+    Ok(more.saturating_sub(few) as f64 / (COUNT_MORE - COUNT_FEW) as f64)
+}
+
+/// valgrind on the PATH, installed by the project's script if it is not.
+fn valgrind() -> Result<(), String> {
+    let found = || {
+        std::process::Command::new("valgrind")
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    };
+    if found() {
+        return Ok(());
+    }
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-deps.sh");
+    let status = std::process::Command::new(script)
+        .arg("valgrind")
+        .status()
+        .map_err(|e| format!("{script}: {e}"))?;
+    if status.success() && found() {
+        Ok(())
+    } else {
+        Err(format!("{script} valgrind did not install it ({status})"))
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--count-frames") {
+        count_frames(&args[i + 1..]);
+        return;
+    }
+    let look = look();
     let pairs: Vec<(usize, [Console; 2])> = SIZES
         .iter()
         .map(|&n| {
@@ -242,40 +347,97 @@ fn main() {
         return;
     }
 
+    figures(&pairs, &look);
+}
+
+/// The medians timed one by one, the instruction counts and the requirement lines.
+fn figures(pairs: &[(usize, [Console; 2])], look: &Look) {
     println!();
     println!("median of {FRAMES} frames each, {COLS}x{ROWS}, std::time::Instant:");
-    let mut ok = true;
+    let mut spreads = Vec::new();
+    let mut at_goal = Duration::ZERO;
     for (mode, fresh) in [("alternate", false), ("fresh", true)] {
         let medians: Vec<(usize, Duration)> = pairs
             .iter()
-            .map(|(n, pair)| (*n, median_frame(pair, &look, fresh)))
+            .map(|(n, pair)| (*n, median_frame(pair, look, fresh)))
             .collect();
         for (n, m) in &medians {
             println!(
                 "  {mode:<9} {n:>9} entries: {:>8.1} µs per frame",
                 m.as_secs_f64() * 1e6
             );
+            if !fresh && *n == GOAL_SIZE {
+                at_goal = *m;
+            }
         }
         let (small, big) = (medians[0].1, medians[medians.len() - 1].1);
+        let spread =
+            big.as_secs_f64().max(small.as_secs_f64()) / big.as_secs_f64().min(small.as_secs_f64());
         println!(
             "  {mode:<9} ratio 1M / 10k = {:.2}",
             big.as_secs_f64() / small.as_secs_f64()
         );
-        ok &= medians.iter().all(|(_, m)| *m <= MAX_FRAME);
+        spreads.push((mode, spread));
     }
     let (n, pair) = &pairs[0];
-    let (ours, base) = (
-        median_frame(pair, &look, false),
-        median_baseline(pair, &look),
-    );
+    let (ours, base) = (median_frame(pair, look, false), median_baseline(pair, look));
     println!(
         "  alternate {n:>9} entries: {:.1} µs with the terminal's encoding, {:.1} µs on TestBackend (no encoding): ratio {:.2}",
         ours.as_secs_f64() * 1e6,
         base.as_secs_f64() * 1e6,
         ours.as_secs_f64() / base.as_secs_f64()
     );
+    println!();
     println!(
-        "requirement median <= 0.5 ms: {}",
-        if ok { "PASS" } else { "FAIL" }
+        "instructions per alternating frame (valgrind, {COUNT_MORE} frames minus {COUNT_FEW}):"
     );
+    let counted: Result<Vec<(usize, f64)>, String> = valgrind().and_then(|()| {
+        COUNT_SIZES
+            .iter()
+            .map(|&n| instructions_per_frame(n).map(|i| (n, i)))
+            .collect()
+    });
+    if let Ok(counted) = &counted {
+        for (n, i) in counted {
+            println!(
+                "  alternate {n:>9} entries: {:>6.2} M instructions per frame",
+                i / 1e6
+            );
+        }
+    }
+    println!(
+        "requirement median <= 0.5 ms per frame at {GOAL_SIZE} entries (alternating): {} ({:.3} ms)",
+        verdict(at_goal <= MAX_FRAME),
+        at_goal.as_secs_f64() * 1e3
+    );
+    match &counted {
+        Ok(counted) => {
+            let i = counted
+                .iter()
+                .find(|(n, _)| *n == GOAL_SIZE)
+                .map_or(f64::INFINITY, |c| c.1);
+            println!(
+                "requirement <= 5 M instructions per frame at {GOAL_SIZE} entries: {} ({:.2} M)",
+                verdict(i <= MAX_INSTRUCTIONS),
+                i / 1e6
+            );
+        }
+        Err(e) => println!(
+            "requirement <= 5 M instructions per frame at {GOAL_SIZE} entries: FAIL (not counted: {e})"
+        ),
+    }
+    for (mode, spread) in spreads {
+        println!(
+            "requirement {mode} frame flat from 10000 to 1000000 entries (slower <= {MAX_SPREAD:.2} x faster): {} ({spread:.2} x)",
+            verdict(spread <= MAX_SPREAD)
+        );
+    }
+}
+
+fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "FAIL"
+    }
 }

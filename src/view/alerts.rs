@@ -2,9 +2,9 @@
 //! and the recently resolved, each with severity, state, source, age and summary. With
 //! focus, a cursor marks one (Enter shows it whole).
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -83,7 +83,7 @@ pub(crate) fn render(
         } else {
             "no alerts"
         };
-        frame.render_widget(Paragraph::new(Span::styled(msg, t.muted)), inner);
+        frame.render_widget(Lines::new(Span::styled(msg, t.muted)), inner);
         return;
     }
     let cursor = c.ui.alert_cursor.min(rows.len() - 1);
@@ -166,5 +166,5 @@ pub(crate) fn render(
             rows
         })
         .collect();
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }

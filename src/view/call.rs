@@ -1,9 +1,9 @@
 //! The call-to-action line under the header: what the moment asks of the room, and the key.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -51,5 +51,5 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, call: Option<&Call>, look: &
         Span::styled(key, style.add_modifier(Modifier::REVERSED)),
         Span::styled(" ".repeat(pad), t.text),
     ]);
-    frame.render_widget(Paragraph::new(line), area);
+    frame.render_widget(Lines::new(line), area);
 }

@@ -3,9 +3,9 @@
 //! focus, a cursor marks one item (a pointer and reverse video, so it reads without colour)
 //! and the section under it stays open; the list shows the page that holds the cursor.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -104,7 +104,7 @@ pub(crate) fn render(
     let h = usize::from(inner.height).max(1);
     let skip = (cursor_row / h * h).min(lines.len().saturating_sub(h));
     let shown: Vec<Line> = lines.into_iter().skip(skip).take(h).collect();
-    frame.render_widget(Paragraph::new(shown), inner);
+    frame.render_widget(Lines::new(shown), inner);
 }
 
 /// An item's row under the cursor: a pointer in place of the indent, and the whole row in

@@ -1,9 +1,10 @@
 //! The detail view: one thing whole, its text wrapped, every field labelled; over the panels,
 //! scrollable, read afresh from the state each frame.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear};
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -32,7 +33,7 @@ pub(crate) fn render(frame: &mut Frame, body: Rect, c: &App, d: &DetailView, loo
         let inner = block.inner(r);
         frame.render_widget(block, r);
         frame.render_widget(
-            Paragraph::new(Span::styled(
+            Lines::new(Span::styled(
                 "it is no longer there (dropped from memory, or the rollout moved on)",
                 t.muted,
             )),
@@ -107,7 +108,7 @@ pub(crate) fn render(frame: &mut Frame, body: Rect, c: &App, d: &DetailView, loo
     } else {
         shown.push(foot);
     }
-    frame.render_widget(Paragraph::new(shown), inner);
+    frame.render_widget(Lines::new(shown), inner);
 }
 
 fn capital(s: &str) -> String {

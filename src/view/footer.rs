@@ -1,12 +1,12 @@
 //! The footer: the keys that apply now, ranked so the ones that matter most keep their room.
 
+use super::lines::Lines;
 use crate::core::app::App;
 use crate::core::intent::{When, KEYMAP};
 use crate::view::fit;
 use crate::view::look::Look;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 /// The footer: the keys that apply now. Help and quit are always shown (at the right); the
@@ -106,7 +106,7 @@ pub(super) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
         left.push(Span::styled(format!(" {}", p.0), t.accent));
         left.push(Span::styled(format!(" {} ", p.1), t.muted));
     }
-    frame.render_widget(Paragraph::new(Line::from(left)), area);
+    frame.render_widget(Lines::new(Line::from(left)), area);
 }
 
 /// The footer's word for a replay key at the facilitator's seat, where it moves the room's

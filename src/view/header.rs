@@ -1,8 +1,8 @@
 //! The header: overall status, rollout and versions, mode badge, clocks, source and data age.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -116,7 +116,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
             t.border,
         )));
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Lines::new(lines), area);
 }
 
 /// Line 2: clocks, wave, source and data age, alerts. Each part is shown whole or not at

@@ -2,9 +2,9 @@
 //! apply now, what the seat's other commands wait for, and a page at a time on a short
 //! terminal.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -127,5 +127,5 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look) {
         )));
         lines = shown;
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }

@@ -29,6 +29,7 @@ pub mod glyphs;
 mod header;
 mod help;
 pub mod layout;
+mod lines;
 pub mod look;
 mod modal;
 mod panel;
@@ -39,8 +40,8 @@ pub mod theme;
 mod timeline;
 mod waves;
 
+use lines::Lines;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -103,15 +104,15 @@ fn connecting(frame: &mut Frame, area: ratatui::layout::Rect, c: &App, look: &Lo
             t.muted,
         )),
     ];
-    frame.render_widget(Paragraph::new(lines), area);
+    frame.render_widget(Lines::new(lines), area);
 }
 
 /// Draws the whole screen.
 pub fn render(frame: &mut Frame, c: &App, look: &Look) {
     let area = frame.area();
-    frame.render_widget(Block::default().style(look.theme.background), area);
+    lines::fill(frame.buffer_mut(), area, look.theme.background);
     if area.width < 40 || area.height < 12 {
-        let msg = Paragraph::new(vec![
+        let msg = Lines::new(vec![
             Line::from(Span::styled(
                 format!(
                     "{} {}",

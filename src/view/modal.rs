@@ -1,11 +1,12 @@
 //! Modal boxes over the screen: the confirmation of a command and the one-line prompt; and
 //! the `:` command line, which takes the footer's row.
 
+use super::lines::Lines;
 use crate::view::fit;
 use crate::view::look::Look;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph};
+use ratatui::widgets::{Block, Borders, Clear};
 use ratatui::Frame;
 
 /// A box of `w` × `h` cells centred in `area` (`h` clamped to it), cleared, framed and
@@ -130,7 +131,7 @@ pub(super) fn confirm(
         lines.truncate(room.saturating_sub(3));
         lines.extend(tail);
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }
 
 /// A text field in one line: the label, then as much of the text as fits with the cursor
@@ -203,7 +204,7 @@ fn check(
             None => Line::from(Span::styled("Enter sends it · Esc cancels", t.muted)),
         },
     ];
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }
 
 /// The `:` command line, on the screen's last row: what is typed, or why it did nothing.
@@ -253,7 +254,7 @@ pub(super) fn command_line(
             help.style,
         ),
     ];
-    frame.render_widget(Paragraph::new(Line::from(spans)), r);
+    frame.render_widget(Lines::new(Line::from(spans)), r);
 }
 
 /// The `/` line, on the screen's last row: what is searched for, and how many entries match.
@@ -294,7 +295,7 @@ pub(super) fn search_line(
             style,
         ),
     ];
-    frame.render_widget(Paragraph::new(Line::from(spans)), r);
+    frame.render_widget(Lines::new(Line::from(spans)), r);
 }
 
 /// "Quit?" while commands still wait for their outcome.
@@ -334,7 +335,7 @@ pub(super) fn quit_ask(frame: &mut Frame, area: Rect, c: &crate::core::app::App,
         Line::default(),
         Line::from(Span::styled("y or q quits · any other key stays", t.accent)),
     ];
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }
 
 pub(super) fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::ui::Prompt, look: &Look) {
@@ -367,7 +368,7 @@ pub(super) fn prompt(frame: &mut Frame, area: Rect, p: &crate::core::ui::Prompt,
             t.muted,
         ))),
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }
 
 /// The status update's composer: the update's lines with the cursor, what reaches the
@@ -450,5 +451,5 @@ pub(super) fn composer(
         ),
     };
     lines.push(Line::from(foot));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }

@@ -1,10 +1,10 @@
 //! The frame around a panel: a box in the wide layout, a titled rule in the compact one.
 
+use super::lines::{boxed, Lines};
 use crate::view::layout::Density;
 use crate::view::look::Look;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
 use ratatui::Frame;
 
 /// A panel frame: a box in the wide layout, a titled rule in the compact one. Returns the
@@ -31,12 +31,8 @@ pub(crate) fn panel(
     spans.push(Span::raw(" "));
     match density {
         Density::Wide => {
-            let block = Block::default()
-                .borders(Borders::ALL)
-                .border_style(border)
-                .title(Line::from(spans));
-            let block = if look.glyphs.ascii {
-                block.border_set(ratatui::symbols::border::Set {
+            let set = if look.glyphs.ascii {
+                ratatui::symbols::border::Set {
                     top_left: "+",
                     top_right: "+",
                     bottom_left: "+",
@@ -45,13 +41,11 @@ pub(crate) fn panel(
                     vertical_right: "|",
                     horizontal_top: "-",
                     horizontal_bottom: "-",
-                })
+                }
             } else {
-                block
+                ratatui::symbols::border::PLAIN
             };
-            let inner = block.inner(area);
-            frame.render_widget(block, area);
-            inner
+            boxed(frame.buffer_mut(), area, &set, border, Line::from(spans))
         }
         Density::Compact => {
             if area.height == 0 {
@@ -64,7 +58,7 @@ pub(crate) fn panel(
                 rule.repeat(usize::from(area.width).saturating_sub(used)),
                 border,
             ));
-            frame.render_widget(Paragraph::new(line), Rect { height: 1, ..area });
+            frame.render_widget(Lines::new(line), Rect { height: 1, ..area });
             Rect {
                 y: area.y + 1,
                 height: area.height - 1,

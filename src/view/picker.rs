@@ -1,8 +1,8 @@
 //! The kind picker: the timeline filter's kinds as a list, the one shown now marked.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -53,5 +53,5 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, at: usize, look: &L
         " ↑↓ or a letter · Enter · Esc",
         t.muted,
     )));
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }

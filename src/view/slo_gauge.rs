@@ -1,9 +1,9 @@
 //! SLO gauges: value with unit, band as glyph and word (never PASS when data is missing or
 //! stale), trend, sparkline, thresholds, data age, and a running rollback-trigger countdown.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -340,7 +340,7 @@ pub(crate) fn render(
     if plan.slos.is_empty() {
         lines.push(Line::from(Span::styled("no SLOs in this plan", t.muted)));
     }
-    frame.render_widget(Paragraph::new(lines), inner);
+    frame.render_widget(Lines::new(lines), inner);
 }
 
 /// The notes that fit whole in `room` cells, in order; a note never shows cut.

@@ -1,9 +1,9 @@
 //! The incident timeline: T+ and UTC, kind glyph, severity, source and text. Only the visible
 //! rows are built, so a frame costs the same at 10k entries as at 1M.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -229,7 +229,7 @@ pub(crate) fn render(
         }
         if holds {
             rows.truncate(h);
-            frame.render_widget(Paragraph::new(rows), inner);
+            frame.render_widget(Lines::new(rows), inner);
             return;
         }
     }
@@ -269,5 +269,5 @@ pub(crate) fn render(
         };
         rows.push(Line::from(Span::styled(msg, t.muted)));
     }
-    frame.render_widget(Paragraph::new(rows), inner);
+    frame.render_widget(Lines::new(rows), inner);
 }

@@ -1,9 +1,9 @@
 //! The wave pipeline: each wave's state as glyph and word, the active wave's bake progress,
 //! and the gates that stand between the rollout and its next wave.
 
+use super::lines::Lines;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use crate::core::app::App;
@@ -302,7 +302,7 @@ pub(crate) fn zoomed(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
         0
     };
     let shown: Vec<Line> = lines.into_iter().skip(skip).take(h).collect();
-    frame.render_widget(Paragraph::new(shown), inner);
+    frame.render_widget(Lines::new(shown), inner);
 }
 
 pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, density: Density) {
@@ -318,7 +318,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
                 w,
                 usize::from(inner.height).saturating_sub(2),
             ));
-            frame.render_widget(Paragraph::new(lines), inner);
+            frame.render_widget(Lines::new(lines), inner);
         }
         Density::Compact => {
             let w = usize::from(area.width);
@@ -387,7 +387,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, c: &App, look: &Look, densit
                     t.crit,
                 ));
             }
-            frame.render_widget(Paragraph::new(vec![l1, Line::from(spans)]), area);
+            frame.render_widget(Lines::new(vec![l1, Line::from(spans)]), area);
         }
     }
 }

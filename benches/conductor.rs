@@ -115,7 +115,8 @@ async fn round_trip() {
             .send(command(
                 &id,
                 action,
-                Some("w1").filter(|_| n > 0),
+                // The wave it is aimed at: before the first, "not started".
+                Some(if n > 0 { "w1" } else { "not started" }),
                 Some("bench"),
             ))
             .await

@@ -204,11 +204,12 @@ fn main() {
     let ok_rate = rate >= MIN_RATE;
     let ok_ratio = ratio <= MAX_RATIO;
     println!(
-        "requirement parse+apply >= {MIN_RATE:.0} records/s: {}",
+        "requirement parse+apply >= {MIN_RATE:.0} records/s on one core: {} ({rate:.0} records/s)",
         if ok_rate { "PASS" } else { "FAIL" }
     );
     println!(
-        "requirement ratio <= {MAX_RATIO:.2}: {}",
-        if ok_ratio { "PASS" } else { "FAIL" }
+        "requirement parse+apply <= {MAX_RATIO:.2} x bare serde typed parsing of the same lines: {} ({ratio:.2} x; parse only {:.2} x)",
+        if ok_ratio { "PASS" } else { "FAIL" },
+        p.as_secs_f64() / s.as_secs_f64()
     );
 }

@@ -141,8 +141,8 @@ async fn round_trip() {
         times.last().copied().unwrap_or(f64::NAN),
     );
     println!(
-        "command round trip through the conductor and an exec actuator ({COMMANDS} commands): \
-         p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms (goal p99 ≤ {ROUND_TRIP_P99_MS} ms) {}",
+        "requirement command round trip through the conductor and an exec actuator p99 <= \
+         {ROUND_TRIP_P99_MS} ms: {} ({COMMANDS} commands: p50 {p50:.1} ms, p99 {p99:.1} ms, max {max:.1} ms)",
         verdict(p99 <= ROUND_TRIP_P99_MS)
     );
 }
@@ -223,7 +223,7 @@ async fn polling() {
         wall.as_secs_f64()
     );
     println!(
-        "conductor CPU while polling {SLOS} SLOs: {pct:.2} % of one core (goal < {CPU_LIMIT_PCT} %) {}",
+        "requirement conductor CPU while polling {SLOS} SLOs < {CPU_LIMIT_PCT} % of one core: {} ({pct:.2} %, {published} samples published)",
         verdict(pct < CPU_LIMIT_PCT && published > 0)
     );
 }

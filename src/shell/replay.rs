@@ -212,7 +212,12 @@ impl Engine {
                 Near::Found(t) => return Some(t),
                 Near::Wait if wait => std::thread::sleep(Duration::from_millis(10)),
                 Near::None | Near::Wait => return None,
-                Near::Scan { pos, state, events } => {
+                // Without waiting (the idle limit, every tick), a stretch the check is still
+                // growing is not read again at every tick: nothing to skip until it is whole.
+                Near::Scan { settled: false, .. } if !wait => return None,
+                Near::Scan {
+                    pos, state, events, ..
+                } => {
                     let key = (pos.offset, events);
                     let times = match self.scanned.take() {
                         Some((k, times)) if k == key => times,

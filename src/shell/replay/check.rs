@@ -69,6 +69,9 @@ pub enum Near {
         pos: Position,
         state: Box<State>,
         events: Events,
+        /// The stretch is whole (it ends at a snapshot, or the check is done): it will not
+        /// grow while the check goes on.
+        settled: bool,
     },
 }
 
@@ -118,6 +121,7 @@ impl Index {
                 pos,
                 state: Box::new(state),
                 events,
+                settled: k < n || self.done || self.failed,
             }
         };
         if forward {

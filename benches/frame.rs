@@ -45,6 +45,10 @@ use warroom::shell::terminal::synchronized_draw;
 use warroom::view;
 use warroom::view::look::Look;
 
+#[path = "bench/mod.rs"]
+mod bench;
+use bench::verdict;
+
 const COLS: u16 = 200;
 const ROWS: u16 = 60;
 const CAP: usize = 2_000_000;
@@ -431,13 +435,5 @@ fn figures(pairs: &[(usize, [Console; 2])], look: &Look) {
             "requirement {mode} frame flat from 10000 to 1000000 entries (slower <= {MAX_SPREAD:.2} x faster): {} ({spread:.2} x)",
             verdict(spread <= MAX_SPREAD)
         );
-    }
-}
-
-fn verdict(ok: bool) -> &'static str {
-    if ok {
-        "PASS"
-    } else {
-        "FAIL"
     }
 }

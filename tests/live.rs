@@ -342,13 +342,13 @@ async fn malformed_oversized_and_hostile_messages_are_reported_not_fatal() {
             connections += 1;
             let mut ws = tokio_tungstenite::accept_async(stream).await.unwrap();
             let _hello = ws.next().await;
-            // On the reconnect, a snapshot standing for everything up to event 3.
-            let seq = if connections > 1 { 3 } else { 0 };
+            // On the reconnect, a snapshot standing for everything up to event 5.
+            let seq = if connections > 1 { 5 } else { 0 };
             let hello = serde_json::json!({"type":"hello","protocol":"2.0","server":"hostile","session":"s1","role":"commander","rollout":plan,"seq":seq,"now":"T+0s","speed":1.0,"mode":"snapshot"});
             ws.send(Message::text(hello.to_string())).await.unwrap();
             if connections > 1 {
                 // After the reconnect: behave, so the test can see the console recovered.
-                let ok = serde_json::json!({"type":"event","seq":4,"record":{"t":"T+2s","type":"note","text":"back to normal"}});
+                let ok = serde_json::json!({"type":"event","seq":6,"record":{"t":"T+2s","type":"note","text":"back to normal"}});
                 ws.send(Message::text(ok.to_string())).await.unwrap();
                 tokio::time::sleep(Duration::from_secs(5)).await;
                 return;
@@ -358,7 +358,10 @@ async fn malformed_oversized_and_hostile_messages_are_reported_not_fatal() {
                 serde_json::json!({"type":"gossip","text":"unknown message type"}).to_string(),
                 serde_json::json!({"type":"event","seq":1,"record":{"t":"T+1s","type":"note","text":"evil \u{1b}]0;pwned\u{7} \u{1b}[2J text \u{202e}"}}).to_string(),
                 serde_json::json!({"type":"event","seq":2,"record":{"t":"T+1s","type":"metric","slo":"no_such_slo","value":1}}).to_string(),
-                serde_json::json!({"type":"event","seq":3,"record":{"t":"T+1s","type":"note","text":"x".repeat(2 << 20)}}).to_string(),
+                // A record that does not read at all: reported, and the events after it follow on.
+                serde_json::json!({"type":"event","seq":3,"record":{"t":"T+1s","type":"note","text":"x","colour":"red"}}).to_string(),
+                serde_json::json!({"type":"event","seq":4,"record":{"t":"T+1s","type":"note","text":"after the refused record"}}).to_string(),
+                serde_json::json!({"type":"event","seq":5,"record":{"t":"T+1s","type":"note","text":"x".repeat(2 << 20)}}).to_string(),
             ] {
                 let _ = ws.send(Message::text(bad)).await;
             }
@@ -375,6 +378,14 @@ async fn malformed_oversized_and_hostile_messages_are_reported_not_fatal() {
         "{problems}"
     );
     assert!(problems.contains("over the 1 MiB limit"), "{problems}");
+    assert!(
+        problems.contains("event 3 ignored") && problems.contains("unknown field `colour`"),
+        "{problems}"
+    );
+    assert!(
+        c.seen.iter().any(|(_, r)| matches!(&r.body, Body::Note { text, .. } if text.contains("after the refused record"))),
+        "the event after a refused record was applied"
+    );
     let evil = c.seen.iter().find_map(|(_, r)| match &r.body {
         Body::Note { text, .. } if text.contains("evil") => Some(text.to_string()),
         _ => None,

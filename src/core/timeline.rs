@@ -267,27 +267,6 @@ impl Packed {
             + self.text.len()
             + self.sources.len() * std::mem::size_of::<Arc<str>>()
     }
-
-    fn unpack(&self) -> Vec<Entry> {
-        let texts = self.texts();
-        let mut start = 0;
-        self.meta
-            .iter()
-            .map(|m| {
-                let end = m.end as usize;
-                let text = texts.get(start..end).unwrap_or_default();
-                start = end;
-                Entry {
-                    t: m.t,
-                    kind: m.kind,
-                    severity: m.severity,
-                    source: Arc::clone(&self.sources[usize::from(m.source)]),
-                    text: text.into(),
-                    local: m.local,
-                }
-            })
-            .collect()
-    }
 }
 
 /// A packed chunk as one timeline holds it: shared with the timeline's clones, its texts
@@ -320,6 +299,14 @@ impl Slot {
             opened.store(true, Atomic::Relaxed);
             self.packed.texts()
         })
+    }
+
+    /// Its entries as owned values.
+    fn unpack(&self) -> Vec<Entry> {
+        let opened = AtomicBool::new(false);
+        (0..self.packed.len())
+            .filter_map(|o| self.get(o, &opened).map(|e| e.to_entry()))
+            .collect()
     }
 
     fn get<'a>(&'a self, o: usize, opened: &'a AtomicBool) -> Option<EntryRef<'a>> {
@@ -475,7 +462,7 @@ impl Timeline {
         let (c, o) = (i / CHUNK, i % CHUNK);
         match c.cmp(&self.full.len()) {
             std::cmp::Ordering::Less => {
-                let mut entries = self.full[c].packed.unpack();
+                let mut entries = self.full[c].unpack();
                 if let Some(e) = entries.get_mut(o) {
                     e.text = text;
                     self.full[c] = Slot::new(Packed::pack(&entries));

@@ -212,7 +212,7 @@ async fn session(
                 // Events, nearly every message, are read straight into the record's wire
                 // shape; anything else (or an event that does not read so) goes the long way.
                 if let Ok(ev) = serde_json::from_str::<EventMsg<'_>>(&text) {
-                    match on_event(ev.seq, &ev.record, plan.as_deref(), resume, assembling.is_some()) {
+                    match on_event(ev.seq, Ok(&ev.record), plan.as_deref(), resume, assembling.is_some()) {
                         Step::Skip => {}
                         Step::Tell(m) => if !out.send(m).await { return End::Quit },
                         Step::End(end) => return end,
@@ -278,15 +278,8 @@ async fn session(
                         }
                     }
                     ServerMsg::Event { seq, record } => {
-                        let raw = match Raw::deserialize(&record) {
-                            Ok(raw) => raw,
-                            Err(e) => {
-                                let problem = format!("event {seq} ignored: {}", sanitize(&e.to_string()));
-                                if !out.send(PlaneMsg::Problem(problem)).await { return End::Quit }
-                                continue;
-                            }
-                        };
-                        match on_event(seq, &raw, plan.as_deref(), resume, assembling.is_some()) {
+                        let raw = Raw::deserialize(&record).map_err(|e| sanitize(&e.to_string()).to_string());
+                        match on_event(seq, raw.as_ref(), plan.as_deref(), resume, assembling.is_some()) {
                             Step::Skip => {}
                             Step::Tell(m) => if !out.send(m).await { return End::Quit },
                             Step::End(end) => return end,
@@ -445,11 +438,12 @@ enum Step {
     End(End),
 }
 
-/// Event `seq` with its record: in order after the last one applied, checked against the
-/// plan like a fixture line.
+/// Event `seq` with its record (or why its record did not read): in order after the last
+/// one applied, checked against the plan like a fixture line. An event whose record is
+/// refused still counts as received, so the events after it follow on.
 fn on_event(
     seq: u64,
-    raw: &Raw<'_>,
+    raw: Result<&Raw<'_>, &String>,
     plan: Option<&Plan>,
     resume: &mut Option<(String, u64)>,
     assembling: bool,
@@ -474,11 +468,12 @@ fn on_event(
     }
     *last = seq;
     let mut records = Vec::new();
-    match decode(raw, plan, Strictness::Lenient, |r| records.push(r)) {
+    let decoded = raw.map_err(String::clone).and_then(|raw| {
+        decode(raw, plan, Strictness::Lenient, |r| records.push(r))
+            .map_err(|p| format!("{}: {}", p.key, p.message))
+    });
+    match decoded {
         Ok(()) => Step::Tell(PlaneMsg::Events { records, seq }),
-        Err(p) => Step::Tell(PlaneMsg::Problem(format!(
-            "event {seq} ignored: {}: {}",
-            p.key, p.message
-        ))),
+        Err(problem) => Step::Tell(PlaneMsg::Problem(format!("event {seq} ignored: {problem}"))),
     }
 }

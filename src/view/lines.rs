@@ -106,7 +106,7 @@ pub fn boxed(
 fn put(buf: &mut Buffer, x: u16, y: u16, right: u16, span: &Span<'_>, line_style: Style) -> u16 {
     let s: &str = &span.content;
     let room = usize::from(right - x);
-    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+    if s.bytes().all(|b| b.is_ascii_graphic() || b == b' ') {
         let style = line_style.patch(span.style);
         let n = s.len().min(room);
         let at = buf.index_of(x, y);

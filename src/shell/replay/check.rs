@@ -92,6 +92,11 @@ pub struct Index {
 }
 
 impl Index {
+    /// The check has read its last line (or refused one): nothing more will be found.
+    fn finished(&self) -> bool {
+        self.done || self.failed
+    }
+
     /// Timeline events found so far.
     #[must_use]
     pub fn events(&self) -> u64 {
@@ -121,7 +126,7 @@ impl Index {
                 pos,
                 state: Box::new(state),
                 events,
-                settled: k < n || self.done || self.failed,
+                settled: k < n || self.finished(),
             }
         };
         if forward {
@@ -137,14 +142,14 @@ impl Index {
                     }
                 }
             }
-            return if self.done || self.failed {
+            return if self.finished() {
                 Near::None
             } else {
                 Near::Wait
             };
         }
         // Every event before `here` is known once the check is past it.
-        if !(self.done || self.failed || self.checked_to.is_some_and(|t| t >= here)) {
+        if !(self.finished() || self.checked_to.is_some_and(|t| t >= here)) {
             return Near::Wait;
         }
         for k in (0..=n).rev() {

@@ -181,6 +181,12 @@ async fn nulls_and_oversized_keys_are_refused_as_messages_and_leave_no_record() 
     let file = plan_file::parse("plan.toml", PLAN, Path::new(".")).unwrap();
     let c = common::conduct(&file, "127.0.0.1:0".parse().unwrap()).await;
     let (mut ws, session) = console(&c.url).await;
+    // The conductor's own first note ("Ready to start …") comes when it comes: count from
+    // after it, or a slow start would count it among what the commands left.
+    let settle = std::time::Instant::now() + Duration::from_secs(5);
+    while c.plane.log_since(0).is_empty() && std::time::Instant::now() < settle {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let before = c.plane.log_since(0).len();
     let long = "k".repeat(128);
     let cases = [

@@ -102,6 +102,13 @@ impl Span {
         self.0
     }
 
+    /// The span in whole seconds, the rest dropped: an age read off a clock that shows
+    /// seconds (`0s` for data that just came, not `3ms`).
+    #[must_use]
+    pub const fn whole_seconds(self) -> Span {
+        Span(self.0 / 1000 * 1000)
+    }
+
     /// Human and short: `45s`, `7m05s`, `2h03m`, `3d04h`. Seconds are dropped from hour spans
     /// because nobody reads them at that scale.
     #[must_use]

@@ -11,7 +11,16 @@
 //!   does no output processing, so a line feed only goes down), a relative step, or
 //!   rewriting the one to four unchanged cells in between when they are plain text in the
 //!   current pen;
-//! - the cursor hidden once, not once a frame.
+//! - the cursor hidden once, not once a frame;
+//! - rows that moved up or down (a timeline taking an entry, a panel above growing) moved by
+//!   the terminal itself, by deleting or inserting lines within a scrolling region, and a
+//!   stretch of a row that moved left by deleting and inserting a character;
+//! - the cells of a frame written in the fewer bytes of two orders: row by row, or a colour
+//!   at a time.
+//!
+//! The console's loop hands the screen the whole frame ([`Screen::present`]), which it
+//! compares with what the terminal shows a row at a time; as a plain ratatui backend it takes
+//! ratatui's diff instead.
 //!
 //! What the terminal shows is kept in a shadow of the screen, updated by every frame; the
 //! cursor's place is forgotten wherever a terminal could disagree about it (after a cell that
@@ -20,7 +29,7 @@
 use std::io::{self, Write};
 
 use ratatui::backend::{Backend, ClearType, WindowSize};
-use ratatui::buffer::{Cell, CellDiffOption};
+use ratatui::buffer::{Buffer, Cell, CellDiffOption, CellWidth};
 use ratatui::layout::{Position, Size};
 use ratatui::style::{Color, Modifier};
 use unicode_width::UnicodeWidthStr;
@@ -38,6 +47,11 @@ const MOST_REWRITTEN: u16 = 4;
 /// The fewest cells a shift of part of a row must save writing to be worth its two
 /// sequences and two moves.
 const MIN_SHIFTED: usize = 6;
+/// The fewest rows a scroll of part of the screen must save writing to be worth its four
+/// sequences.
+const MIN_SCROLLED: usize = 2;
+/// The most cells whose order of writing is chosen (above it, row by row).
+const MOST_REORDERED: usize = 1500;
 /// The most rows gone down by line feeds (one byte each) rather than `CSI n B`.
 const MOST_LINE_FEEDS: u16 = 4;
 /// The most columns gone back by backspaces (one byte each) rather than `CSI n D`.
@@ -102,6 +116,10 @@ pub struct Screen<W: Write> {
     visible: Option<bool>,
     /// What the terminal shows, row by row; empty when not known.
     shadow: Vec<Cell>,
+    /// A hash of each of the shadow's rows, where `hashed` is set: where to look for a row a
+    /// frame moved (every such row is compared cell by cell before it is moved).
+    row_hashes: Vec<u64>,
+    hashed: bool,
     /// The shadow's size, and the terminal's size when `fixed` is set.
     size: Size,
     /// A size that does not come from the terminal (off-screen tests, benchmarks).
@@ -132,6 +150,8 @@ impl<W: Write> Screen<W> {
             at: None,
             visible: None,
             shadow: Vec::new(),
+            row_hashes: Vec::new(),
+            hashed: false,
             size,
             fixed,
             scratch: [
@@ -194,6 +214,227 @@ impl<W: Write> Screen<W> {
         self.at = None;
         self.visible = None;
         self.shadow.clear();
+    }
+
+    /// Draws `frame`, the whole screen: compares it with what the terminal shows, a row at a
+    /// time (a row that did not change costs one comparison of its cells), and says what
+    /// changed as [`Backend::draw`] would have been told it by ratatui's diff. Where what the
+    /// terminal shows is not known, the screen is cleared first.
+    pub fn present(&mut self, frame: &Buffer) {
+        let area = frame.area;
+        debug_assert!(area.x == 0 && area.y == 0, "a full-screen frame");
+        let size = Size {
+            width: area.width,
+            height: area.height,
+        };
+        if self.shadow.is_empty() || self.size != size {
+            // A terminal clears with the current background: clear with the plain pen.
+            self.set_pen(PLAIN);
+            self.buf.extend_from_slice(b"\x1b[2J");
+            self.at = None;
+            self.size = size;
+            self.blank();
+        }
+        let width = usize::from(size.width);
+        if width == 0 || size.height == 0 {
+            return;
+        }
+        if !self.hashed {
+            self.row_hashes = self.shadow.chunks_exact(width).map(row_hash).collect();
+            self.hashed = true;
+        }
+        let rows: Vec<&[Cell]> = frame.content.chunks_exact(width).collect();
+        // The hash of what each row that changed now holds.
+        let mut changed: Vec<Option<u64>> = rows
+            .iter()
+            .enumerate()
+            .map(|(y, row)| (*row != self.shadow_row(y)).then(|| row_hash(row)))
+            .collect();
+        self.scroll(&rows, &mut changed);
+        let mut cells = Vec::new();
+        // The cells of rows of narrow text, whose order of writing is free.
+        let mut free = Vec::new();
+        for (y, (row, hash)) in (0..size.height).zip(rows.iter().zip(changed)) {
+            let Some(hash) = hash else {
+                continue;
+            };
+            let prev = self.shadow_row(usize::from(y));
+            if *row != prev {
+                let narrow = |c: &Cell| symbol_width(c) == 1;
+                let narrow = row.iter().all(narrow) && prev.iter().all(narrow);
+                cells.clear();
+                row_changes(prev, row, y, &mut cells);
+                if narrow {
+                    self.plan_row(&cells, &mut free);
+                } else {
+                    self.draw_row(&cells);
+                }
+            }
+            self.row_hashes[usize::from(y)] = hash;
+        }
+        self.put_all(&free);
+    }
+
+    /// Writes `cells` (narrow, each at its own place) in the fewer bytes of two orders: as
+    /// they come (row by row), or a pen at a time (every cell of one colour, then the next),
+    /// which saves switching colours back and forth along rows that alternate them (an SLO
+    /// gauge's value, trend, sparkline and age) for longer cursor moves.
+    fn put_all(&mut self, cells: &[(u16, u16, &Cell)]) {
+        if cells.len() > MOST_REORDERED {
+            for &(x, y, cell) in cells {
+                self.put(x, y, cell);
+            }
+            return;
+        }
+        let (start, pen, at) = (self.buf.len(), self.pen, self.at);
+        let before: Vec<Cell> = cells
+            .iter()
+            .map(|&(x, y, _)| self.shadow_cell(x, y).cloned().unwrap_or_default())
+            .collect();
+        for &(x, y, cell) in cells {
+            self.put(x, y, cell);
+        }
+        let in_rows = self.buf.split_off(start);
+        let after = (self.pen, self.at);
+        // Back to where the first order began, and again a pen at a time.
+        (self.pen, self.at) = (pen, at);
+        for (&(x, y, _), old) in cells.iter().zip(before) {
+            if x < self.size.width && y < self.size.height {
+                let i = self.index(x, y);
+                self.shadow[i] = old;
+            }
+        }
+        let mut pens: Vec<Pen> = Vec::new();
+        let mut order: Vec<(usize, (u16, u16, &Cell))> = cells
+            .iter()
+            .map(|&(x, y, cell)| {
+                let pen = Pen::of(cell);
+                let rank = pens.iter().position(|&p| p == pen).unwrap_or_else(|| {
+                    pens.push(pen);
+                    pens.len() - 1
+                });
+                (rank, (x, y, cell))
+            })
+            .collect();
+        order.sort_by_key(|&(rank, _)| rank);
+        for (_, (x, y, cell)) in order {
+            self.put(x, y, cell);
+        }
+        if self.buf.len() - start > in_rows.len() {
+            // The shadow is the same either way: every cell was written.
+            self.buf.truncate(start);
+            self.buf.extend_from_slice(&in_rows);
+            (self.pen, self.at) = after;
+        }
+    }
+
+    /// Row `y` of the shadow.
+    fn shadow_row(&self, y: usize) -> &[Cell] {
+        let width = usize::from(self.size.width);
+        &self.shadow[y * width..(y + 1) * width]
+    }
+
+    /// Where runs of rows the frame holds are rows the terminal shows a few rows up or down
+    /// (a timeline taking new entries, a panel above growing by a line): has the terminal
+    /// move them itself, within a scrolling region, by deleting or inserting lines, so that
+    /// they need not be written again. `changed` holds the hash of each row that differs
+    /// from what the terminal shows; rows that are moved into place are taken out of it, and
+    /// rows the move leaves blank are put in.
+    fn scroll(&mut self, rows: &[&[Cell]], changed: &mut [Option<u64>]) {
+        let height = rows.len();
+        let new_hash = |y: usize, changed: &[Option<u64>]| changed[y].unwrap_or(self.row_hashes[y]);
+        // (first row, last row, how far down in the shadow their content is, rows saved).
+        let mut runs: Vec<(usize, usize, isize, usize)> = Vec::new();
+        let mut y = 0;
+        while y < height {
+            let Some(hash) = changed[y] else {
+                y += 1;
+                continue;
+            };
+            // The nearest row of the shadow that holds what row `y` now holds.
+            let found = (1..height).find_map(|k| {
+                [y.checked_add(k), y.checked_sub(k)]
+                    .into_iter()
+                    .flatten()
+                    .find(|&s| s < height && self.row_hashes[s] == hash)
+            });
+            let Some(from) = found else {
+                y += 1;
+                continue;
+            };
+            let delta = from.cast_signed() - y.cast_signed();
+            let source = |r: usize| r.checked_add_signed(delta).filter(|&s| s < height);
+            let mut last = y;
+            while last + 1 < height
+                && source(last + 1)
+                    .is_some_and(|s| self.row_hashes[s] == new_hash(last + 1, changed))
+            {
+                last += 1;
+            }
+            let whole =
+                (y..=last).all(|r| source(r).is_some_and(|s| rows[r] == self.shadow_row(s)));
+            let saved = (y..=last).filter(|&r| changed[r].is_some()).count();
+            if whole && saved >= MIN_SCROLLED {
+                runs.push((y, last, delta, saved));
+            }
+            y = last + 1;
+        }
+        // The runs that save the most, where their scrolling regions do not overlap.
+        runs.sort_by_key(|&(.., saved)| std::cmp::Reverse(saved));
+        let mut taken: Vec<(usize, usize)> = Vec::new();
+        // A row or a count of rows as a u16: the screen is at most u16::MAX rows high.
+        let row16 = |r: usize| u16::try_from(r).unwrap_or(u16::MAX);
+        for (first, last, delta, _) in runs {
+            let by = delta.unsigned_abs();
+            let (top, bottom) = if delta > 0 {
+                (first, last + by)
+            } else {
+                (first - by, last)
+            };
+            if taken.iter().any(|&(t, b)| top <= b && t <= bottom) {
+                continue;
+            }
+            taken.push((top, bottom));
+            // Lines a terminal inserts or deletes take the current background.
+            if self.pen.is_none_or(|p| p.bg != Color::Reset) {
+                self.set_pen(PLAIN);
+            }
+            self.buf.extend_from_slice(b"\x1b[");
+            push_num(&mut self.buf, row16(top + 1));
+            self.buf.push(b';');
+            push_num(&mut self.buf, row16(bottom + 1));
+            self.buf.push(b'r');
+            // Setting the region homes the cursor.
+            self.at = None;
+            self.goto(0, row16(top));
+            csi_n(
+                &mut self.buf,
+                row16(by),
+                if delta > 0 { b'M' } else { b'L' },
+            );
+            self.buf.extend_from_slice(b"\x1b[r");
+            self.at = None;
+            // The shadow moves as the terminal did; the lines let in are blank.
+            let width = usize::from(self.size.width);
+            let region = &mut self.shadow[top * width..(bottom + 1) * width];
+            let hashes = &mut self.row_hashes[top..=bottom];
+            let blank = if delta > 0 {
+                region.rotate_left(by * width);
+                hashes.rotate_left(by);
+                bottom + 1 - by..=bottom
+            } else {
+                region.rotate_right(by * width);
+                hashes.rotate_right(by);
+                top..=top + by - 1
+            };
+            changed[first..=last].fill(None);
+            let blank_hash = row_hash(&vec![Cell::EMPTY; width]);
+            for r in blank {
+                self.shadow[r * width..(r + 1) * width].fill(Cell::EMPTY);
+                self.row_hashes[r] = blank_hash;
+                changed[r] = Some(changed[r].unwrap_or_else(|| row_hash(rows[r])));
+            }
+        }
     }
 
     /// Moves the cursor to (`x`, `y`) in the fewest bytes.
@@ -278,6 +519,19 @@ impl<W: Write> Screen<W> {
         self.buf.extend_from_slice(chosen);
         self.buf.push(b'm');
         self.pen = Some(want);
+    }
+
+    /// Plans one row of narrow text: moves a stretch that moved left (see
+    /// [`Screen::shift`]), and adds the cells still to write to `out`.
+    fn plan_row<'a>(&mut self, row: &[(u16, u16, &'a Cell)], out: &mut Vec<(u16, u16, &'a Cell)>) {
+        let Some(&(_, y, _)) = row.first() else {
+            return;
+        };
+        let shifted = self.shift(y, row);
+        out.extend(row.iter().copied().filter(|&(x, y, cell)| {
+            !(shifted.as_ref().is_some_and(|r| r.contains(&x))
+                && self.shadow_cell(x, y).is_some_and(|c| c == cell))
+        }));
     }
 
     /// Draws one row's changed cells (all on the same row, left to right).
@@ -431,6 +685,7 @@ impl<W: Write> Screen<W> {
         let n = usize::from(self.size.width) * usize::from(self.size.height);
         self.shadow.clear();
         self.shadow.resize(n, Cell::EMPTY);
+        self.hashed = false;
     }
 
     fn size_now(&self) -> io::Result<Size> {
@@ -446,6 +701,94 @@ impl<W: Write> Screen<W> {
         self.size = Size { width, height };
         self.shadow.clear();
         self.at = None;
+    }
+}
+
+/// Modifiers a terminal shows on a blank cell.
+const VISIBLE_ON_BLANK: Modifier = Modifier::REVERSED
+    .union(Modifier::UNDERLINED)
+    .union(Modifier::SLOW_BLINK)
+    .union(Modifier::RAPID_BLINK)
+    .union(Modifier::CROSSED_OUT);
+
+/// The cells of row `y` to draw, where `prev` is what the terminal shows and `next` the
+/// frame: the rules of ratatui's buffer diff (cells to skip, forced widths, the columns a
+/// wide character covers, trailing columns that must be cleared), within one row.
+fn row_changes<'a>(prev: &[Cell], next: &'a [Cell], y: u16, out: &mut Vec<(u16, u16, &'a Cell)>) {
+    let len = next.len().min(prev.len());
+    // The column as a u16: a row is at most u16::MAX wide.
+    let col = |i: usize| u16::try_from(i).unwrap_or(u16::MAX);
+    let mut i = 0;
+    while i < len {
+        let (cur, old) = (&next[i], &prev[i]);
+        let x = i;
+        i += 1;
+        if skipped(cur) {
+            continue;
+        }
+        if let CellDiffOption::ForcedWidth(w) = cur.diff_option {
+            i += usize::from(w.get() - 1);
+            if cur != old {
+                out.push((col(x), y, cur));
+            }
+            continue;
+        }
+        let width = usize::from(diff_width(cur));
+        if cur.diff_option == CellDiffOption::None && cur == old {
+            // An unchanged wide character: the columns it covers are its own.
+            i += width.saturating_sub(1);
+            continue;
+        }
+        out.push((col(x), y, cur));
+        let (end, force) = if width > 1 && cur.symbol().contains('\u{FE0F}') {
+            // Some terminals leave the trailing cell of an emoji presentation sequence:
+            // the columns it covers are said again where they changed.
+            (x + width, false)
+        } else if width > 1 {
+            i += width - 1;
+            continue;
+        } else if usize::from(diff_width(old)) > width
+            && (old.bg != Color::Reset || old.modifier.intersects(VISIBLE_ON_BLANK))
+        {
+            // The wide character this replaces showed its style on the columns it covered.
+            (x + usize::from(diff_width(old)), true)
+        } else {
+            continue;
+        };
+        let mut end = end.min(len);
+        while i < end {
+            let j = i;
+            i += usize::from(diff_width(&next[j]).max(1));
+            end = end.max(i).min(len);
+            if !skipped(&next[j]) && (force || prev[j].symbol() != next[j].symbol()) {
+                out.push((col(j), y, &next[j]));
+            }
+        }
+        i = i.max(end);
+    }
+}
+
+/// A hash of a row's cells.
+fn row_hash(row: &[Cell]) -> u64 {
+    use std::hash::{Hash as _, Hasher as _};
+    let mut h = rustc_hash::FxHasher::default();
+    row.hash(&mut h);
+    h.finish()
+}
+
+/// A cell the diff leaves alone.
+#[allow(deprecated)]
+fn skipped(cell: &Cell) -> bool {
+    matches!(cell.diff_option, CellDiffOption::Skip)
+        || (cell.skip && matches!(cell.diff_option, CellDiffOption::None))
+}
+
+/// The columns ratatui's diff takes a cell to cover.
+fn diff_width(cell: &Cell) -> u16 {
+    if plain_byte(cell).is_some() {
+        1
+    } else {
+        cell.cell_width()
     }
 }
 
@@ -639,6 +982,8 @@ impl<W: Write> Backend for Screen<W> {
             // whatever is not drawn has to be trusted to what ratatui last drew.
             self.blank();
         }
+        // The rows' hashes are worked out again when next needed.
+        self.hashed = false;
         let cells: Vec<(u16, u16, &Cell)> = content.collect();
         for row in cells.chunk_by(|a, b| a.1 == b.1) {
             self.draw_row(row);

@@ -73,7 +73,25 @@ pub fn synchronized_draw<W: Write>(
     draw: &dyn Fn(&mut ratatui::Frame),
 ) -> std::io::Result<()> {
     term.backend_mut().begin_frame();
-    let drawn = term.draw(|f| draw(f)).map(|_| ());
+    let drawn = present(term, draw);
     let written = term.backend_mut().end_frame();
     drawn.and(written)
+}
+
+/// What ratatui's `Terminal::draw` does, with the diff left to the screen, which compares the
+/// frame with what the terminal shows a row at a time (ratatui's diff compares every cell and
+/// measures every cell's width): resize to the terminal, render, draw, cursor hidden, buffers
+/// swapped (the one rendered into next is reset).
+fn present<W: Write>(
+    term: &mut Terminal<Screen<W>>,
+    draw: &dyn Fn(&mut ratatui::Frame),
+) -> io::Result<()> {
+    term.autoresize()?;
+    draw(&mut term.get_frame());
+    let frame = std::mem::take(term.current_buffer_mut());
+    term.backend_mut().present(&frame);
+    *term.current_buffer_mut() = frame;
+    term.hide_cursor()?;
+    term.swap_buffers();
+    Ok(())
 }

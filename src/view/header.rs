@@ -402,7 +402,7 @@ fn link_state(c: &App, look: &Look, density: Density) -> Vec<Span<'static>> {
         let stale = s.slos.iter().any(|x| x.stale || x.unheard);
         let sep = if out.is_empty() { "" } else { " · " };
         out.push(Span::styled(
-            format!("{sep}data {}", age.compact()),
+            format!("{sep}data {}", age.whole_seconds().compact()),
             if stale { t.nodata } else { t.muted },
         ));
         if stale {

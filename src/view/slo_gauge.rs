@@ -10,7 +10,7 @@ use crate::core::app::App;
 
 use crate::core::plan::{Direction, SloSpec};
 use crate::core::slo::{Band, SloState};
-use crate::core::time::{Offset, Span as Dur};
+use crate::core::time::Offset;
 use crate::core::ui::Panel;
 use crate::core::words::{burn_label, format_value, trim_number};
 
@@ -175,7 +175,9 @@ fn notes(
         out.push(Span::styled(format!(" {} {e}", look.glyphs.warn), t.warn));
     }
     if s.stale {
-        let age = s.age(now).map_or_else(|| "—".into(), Dur::compact);
+        let age = s
+            .age(now)
+            .map_or_else(|| "—".into(), |a| a.whole_seconds().compact());
         out.push(Span::styled(format!(" stale {age}"), t.nodata));
     } else if s.unheard {
         out.push(Span::styled(" source down", t.nodata));
@@ -310,7 +312,7 @@ pub(crate) fn render(
             lines.push(Line::from(l1));
             let age = st
                 .age(s.now)
-                .map(|a| format!(" age {}", a.compact()))
+                .map(|a| format!(" age {}", a.whole_seconds().compact()))
                 .unwrap_or_default();
             let note_w: usize = note.iter().map(Span::width).sum::<usize>() + fit::width(&age);
             let spark_w = w.saturating_sub(9 + note_w + 1).clamp(8, 120);

@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Widget};
 use ratatui::Terminal;
 
 use super::Screen;
@@ -44,14 +44,31 @@ fn drawn(
             )
         })
         .collect();
-    t.backend_mut().begin_frame();
-    let buffer = t
-        .draw(|f| f.render_widget(Paragraph::new(lines.clone()), f.area()))
-        .expect("drawing off screen")
-        .buffer
-        .clone();
-    t.backend_mut().end_frame().expect("writing off screen");
+    let buffer = if RATATUI_DIFF.get() {
+        // Through ratatui's own diff and `Backend::draw`, as `Terminal::draw` does.
+        t.backend_mut().begin_frame();
+        let buffer = t
+            .draw(|f| f.render_widget(Paragraph::new(lines.clone()), f.area()))
+            .expect("drawing off screen")
+            .buffer
+            .clone();
+        t.backend_mut().end_frame().expect("writing off screen");
+        buffer
+    } else {
+        synchronized_draw(t, &|f| {
+            f.render_widget(Paragraph::new(lines.clone()), f.area());
+        })
+        .expect("drawing off screen");
+        let mut buffer = Buffer::empty(t.get_frame().area());
+        Paragraph::new(lines).render(buffer.area, &mut buffer);
+        buffer
+    };
     (std::mem::take(&mut t.backend_mut().writer_mut().0), buffer)
+}
+
+thread_local! {
+    /// Whether [`drawn`] goes through ratatui's diff rather than the screen's own.
+    static RATATUI_DIFF: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 fn frame(t: &mut Terminal<Screen<Writes>>, lines: &[Vec<(String, Style)>]) -> Vec<Vec<u8>> {
@@ -122,7 +139,9 @@ fn the_sixteen_colours_go_out_as_their_short_codes() {
         ]],
     );
     let s = String::from_utf8_lossy(&out[0]).into_owned();
-    assert!(s.contains("\x1b[0;32ma"), "{s:?}");
+    // The first frame clears the screen with the plain pen, so green is all there is to say.
+    assert!(s.starts_with("\x1b[0m\x1b[2J"), "{s:?}");
+    assert!(s.contains("\x1b[32ma"), "{s:?}");
     assert!(s.contains("\x1b[91;44mb"), "{s:?}");
     // Back to the default background and to colour 200: a reset is shorter than saying both.
     assert!(s.contains("\x1b[0;38;5;200mc"), "{s:?}");
@@ -322,6 +341,20 @@ proptest! {
             draw_and_compare(&mut t, &mut vt, &lines)?;
         }
     }
+
+    /// The same, through ratatui's diff (`Terminal::draw`), which the backend also takes.
+    #[test]
+    fn a_terminal_shows_every_frame_drawn_through_ratatui_exactly(
+        w in 1u16..30,
+        h in 1u16..8,
+        frames in prop::collection::vec(prop::collection::vec(runs(), 0..8), 1..6),
+    ) {
+        RATATUI_DIFF.set(true);
+        let (mut t, mut vt) = emulated(w, h);
+        let shown = frames.iter().try_for_each(|lines| draw_and_compare(&mut t, &mut vt, lines));
+        RATATUI_DIFF.set(false);
+        shown?;
+    }
 }
 
 proptest! {
@@ -350,6 +383,99 @@ proptest! {
                 .map_err(|e| TestCaseError::fail(format!("step {step}: {e}")))?;
         }
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// A list that scrolls up or down by a few rows a frame and a panel above it that grows
+    /// and shrinks (so the list also moves down and up the screen), under a header and over a
+    /// footer that change any way: the terminal still shows every frame exactly.
+    #[test]
+    fn rows_that_move_up_or_down_are_shown_exactly(
+        w in 4u16..30,
+        h in 6u16..16,
+        tape in prop::collection::vec(runs(), 12..40),
+        steps in prop::collection::vec((-3isize..=3, 0usize..4, 0usize..3), 1..10),
+        header in prop::collection::vec(runs(), 1..4),
+    ) {
+        let (mut t, mut vt) = emulated(w, h);
+        let mut at = 0usize;
+        for (i, &(by, panel, footer)) in steps.iter().enumerate() {
+            at = at.saturating_add_signed(by).min(tape.len() - 1);
+            let mut lines = vec![header[i % header.len()].clone()];
+            lines.extend((0..panel).map(|n| vec![(format!("panel {n}"), Style::default().bg(Color::Blue))]));
+            lines.extend(tape[at..].iter().take(usize::from(h) - 2 - panel).cloned());
+            lines.resize(usize::from(h) - 1, Vec::new());
+            lines.push(vec![(format!("footer {footer}"), Style::default())]);
+            draw_and_compare(&mut t, &mut vt, &lines)
+                .map_err(|e| TestCaseError::fail(format!("step {i}: {e}")))?;
+        }
+    }
+}
+
+#[test]
+fn a_list_taking_an_entry_moves_on_the_terminal_not_on_the_wire() {
+    let mut t = term(40, 12);
+    let entry = |n: usize| {
+        vec![
+            (
+                format!("T+00:{n:02} "),
+                Style::default().fg(Color::DarkGray),
+            ),
+            (format!("note number {n} from the room"), Style::default()),
+        ]
+    };
+    let list = |from: usize| -> Vec<Vec<(String, Style)>> {
+        let mut lines = vec![vec![("header".to_string(), Style::default())]];
+        lines.extend((from..from + 10).map(entry));
+        lines.push(vec![("footer".to_string(), Style::default())]);
+        lines
+    };
+    frame(&mut t, &list(0));
+    let next = frame(&mut t, &list(1));
+    let s = String::from_utf8_lossy(&next[0]).into_owned();
+    // Rows 2 to 11 scroll up a line in a region, and the one new entry is written.
+    assert!(
+        s.contains("\x1b[2;11r") && s.contains("\x1b[M") && s.contains("\x1b[r"),
+        "{s:?}"
+    );
+    assert!(
+        s.contains("note number 10") && !s.contains("note number 9"),
+        "{s:?}"
+    );
+    assert!(next[0].len() <= 80, "{} bytes: {s:?}", next[0].len());
+    // And down again: the entry that left comes back at the top.
+    let back = frame(&mut t, &list(0));
+    let s = String::from_utf8_lossy(&back[0]).into_owned();
+    assert!(
+        s.contains("\x1b[L") && s.contains("note number 0") && !s.contains("number 5"),
+        "{s:?}"
+    );
+}
+
+#[test]
+fn rows_that_alternate_two_colours_are_written_a_colour_at_a_time() {
+    let mut t = term(30, 6);
+    let green = Style::default()
+        .fg(Color::Green)
+        .add_modifier(Modifier::BOLD);
+    let grey = Style::default().fg(Color::DarkGray);
+    let gauges = |v: u32| -> Vec<Vec<(String, Style)>> {
+        (0..6)
+            .map(|n| {
+                vec![
+                    (format!("{}.{}%", n + 1, v + n), green),
+                    (format!(" +0.{v}"), grey),
+                ]
+            })
+            .collect()
+    };
+    frame(&mut t, &gauges(1));
+    let next = frame(&mut t, &gauges(2));
+    let s = String::from_utf8_lossy(&next[0]).into_owned();
+    // Row by row would switch colours twelve times; a colour at a time, twice.
+    assert_eq!(s.matches('m').count(), 2, "{s:?}");
 }
 
 #[test]

@@ -66,8 +66,10 @@ const COUNT_MORE: usize = 25;
 const MAX_INSTRUCTIONS: f64 = 5_000_000.0;
 /// Most the slowest size may take over the fastest.
 const MAX_SPREAD: f64 = 1.10;
-/// Frames timed one by one for the printed medians.
+/// Frames of each size timed one by one for the printed medians, the sizes taking turns.
 const FRAMES: usize = 3_000;
+/// Frames of one size drawn before the next size takes its turn.
+const TURN: usize = 100;
 /// Note texts, cycled, so that neighbouring timeline rows differ and a one-row scroll
 /// changes every visible row.
 const NOTES: [(&str, &str); 5] = [
@@ -159,23 +161,41 @@ fn draw(term: &mut Term, c: &Console, look: &Look) {
     }
 }
 
-/// Median per-frame time over `FRAMES` frames: alternating on one terminal, or each on a
-/// fresh terminal (created outside the timing).
-fn median_frame(pair: &[Console; 2], look: &Look, fresh: bool) -> Duration {
-    let mut term = terminal();
-    draw(&mut term, &pair[1], look);
-    let mut times = Vec::with_capacity(FRAMES);
-    for i in 0..FRAMES {
-        let c = if fresh { &pair[0] } else { &pair[i % 2] };
-        if fresh {
-            term = terminal();
+/// Median per-frame time over `FRAMES` frames of each console pair, the pairs taking turns
+/// every `TURN` frames (so that a slower stretch of the machine falls on all of them alike,
+/// while each frame finds the caches as a console drawing frame after frame does):
+/// alternating on one terminal per pair, or each on a fresh terminal (created outside the
+/// timing).
+fn median_frames(pairs: &[&[Console; 2]], look: &Look, fresh: bool) -> Vec<Duration> {
+    let mut terms: Vec<_> = pairs
+        .iter()
+        .map(|pair| {
+            let mut term = terminal();
+            draw(&mut term, &pair[1], look);
+            term
+        })
+        .collect();
+    let mut times = vec![Vec::with_capacity(FRAMES); pairs.len()];
+    for block in 0..FRAMES / TURN {
+        for (k, pair) in pairs.iter().enumerate() {
+            for i in block * TURN..(block + 1) * TURN {
+                let c = if fresh { &pair[0] } else { &pair[i % 2] };
+                if fresh {
+                    terms[k] = terminal();
+                }
+                let t = Instant::now();
+                draw(&mut terms[k], black_box(c), look);
+                times[k].push(t.elapsed());
+            }
         }
-        let t = Instant::now();
-        draw(&mut term, black_box(c), look);
-        times.push(t.elapsed());
     }
-    times.sort_unstable();
-    times[times.len() / 2]
+    times
+        .into_iter()
+        .map(|mut t| {
+            t.sort_unstable();
+            t[t.len() / 2]
+        })
+        .collect()
 }
 
 /// The same alternating frames on ratatui's `TestBackend`, which keeps the diff and encodes
@@ -357,13 +377,15 @@ fn main() {
 /// The medians timed one by one, the instruction counts and the requirement lines.
 fn figures(pairs: &[(usize, [Console; 2])], look: &Look) {
     println!();
-    println!("median of {FRAMES} frames each, {COLS}x{ROWS}, std::time::Instant:");
+    println!("median of {FRAMES} frames each, the sizes taking turns, {COLS}x{ROWS}, std::time::Instant:");
     let mut spreads = Vec::new();
     let mut at_goal = Duration::ZERO;
     for (mode, fresh) in [("alternate", false), ("fresh", true)] {
+        let all: Vec<&[Console; 2]> = pairs.iter().map(|(_, pair)| pair).collect();
         let medians: Vec<(usize, Duration)> = pairs
             .iter()
-            .map(|(n, pair)| (*n, median_frame(pair, look, fresh)))
+            .map(|(n, _)| *n)
+            .zip(median_frames(&all, look, fresh))
             .collect();
         for (n, m) in &medians {
             println!(
@@ -384,7 +406,10 @@ fn figures(pairs: &[(usize, [Console; 2])], look: &Look) {
         spreads.push((mode, spread));
     }
     let (n, pair) = &pairs[0];
-    let (ours, base) = (median_frame(pair, look, false), median_baseline(pair, look));
+    let (ours, base) = (
+        median_frames(&[pair], look, false)[0],
+        median_baseline(pair, look),
+    );
     println!(
         "  alternate {n:>9} entries: {:.1} µs with the terminal's encoding, {:.1} µs on TestBackend (no encoding): ratio {:.2}",
         ours.as_secs_f64() * 1e6,

@@ -47,6 +47,9 @@ impl Guard {
 pub fn restore() {
     let _ = disable_raw_mode();
     let mut out = io::stdout();
+    // A frame cut short could leave a scrolling region set (see `Screen::present`): the
+    // whole screen scrolls again.
+    let _ = out.write_all(b"\x1b[r");
     let _ = execute!(
         out,
         crossterm::style::SetAttribute(crossterm::style::Attribute::Reset),

@@ -227,6 +227,12 @@ impl<W: Write> Screen<W> {
             width: area.width,
             height: area.height,
         };
+        let width = usize::from(size.width);
+        if width == 0 || size.height == 0 {
+            // Nothing to show, and no shadow to keep: which must not clear at every frame.
+            self.size = size;
+            return;
+        }
         if self.shadow.is_empty() || self.size != size {
             // A terminal clears with the current background: clear with the plain pen.
             self.set_pen(PLAIN);
@@ -234,10 +240,6 @@ impl<W: Write> Screen<W> {
             self.at = None;
             self.size = size;
             self.blank();
-        }
-        let width = usize::from(size.width);
-        if width == 0 || size.height == 0 {
-            return;
         }
         if !self.hashed {
             self.row_hashes = self.shadow.chunks_exact(width).map(row_hash).collect();
@@ -248,7 +250,7 @@ impl<W: Write> Screen<W> {
         let mut changed: Vec<Option<u64>> = rows
             .iter()
             .enumerate()
-            .map(|(y, row)| (*row != self.shadow_row(y)).then(|| row_hash(row)))
+            .map(|(y, row)| (!same_row(row, self.shadow_row(y))).then(|| row_hash(row)))
             .collect();
         self.scroll(&rows, &mut changed);
         let mut cells = Vec::new();
@@ -259,7 +261,7 @@ impl<W: Write> Screen<W> {
                 continue;
             };
             let prev = self.shadow_row(usize::from(y));
-            if *row != prev {
+            if !same_row(row, prev) {
                 let narrow = |c: &Cell| symbol_width(c) == 1;
                 let narrow = row.iter().all(narrow) && prev.iter().all(narrow);
                 cells.clear();
@@ -371,8 +373,8 @@ impl<W: Write> Screen<W> {
             {
                 last += 1;
             }
-            let whole =
-                (y..=last).all(|r| source(r).is_some_and(|s| rows[r] == self.shadow_row(s)));
+            let whole = (y..=last)
+                .all(|r| source(r).is_some_and(|s| same_row(rows[r], self.shadow_row(s))));
             let saved = (y..=last).filter(|&r| changed[r].is_some()).count();
             if whole && saved >= MIN_SCROLLED {
                 runs.push((y, last, delta, saved));
@@ -772,8 +774,49 @@ fn row_changes<'a>(prev: &[Cell], next: &'a [Cell], y: u16, out: &mut Vec<(u16, 
 fn row_hash(row: &[Cell]) -> u64 {
     use std::hash::{Hash as _, Hasher as _};
     let mut h = rustc_hash::FxHasher::default();
-    row.hash(&mut h);
+    for c in row {
+        match c.symbol().as_bytes() {
+            [b] => h.write_u8(*b),
+            s => {
+                h.write(s);
+                h.write_u8(0xff);
+            }
+        }
+        c.fg.hash(&mut h);
+        c.bg.hash(&mut h);
+        h.write_u16(c.modifier.bits());
+    }
     h.finish()
+}
+
+/// Whether a row of the frame (`next`) is what a row of the terminal shows (`prev`) and has
+/// no cell that ratatui's diff writes at every frame, changed or not (text that something
+/// else may have drawn over): such a row is written, and never moved into place.
+fn same_row(next: &[Cell], prev: &[Cell]) -> bool {
+    next.len() == prev.len()
+        && next
+            .iter()
+            .zip(prev)
+            .all(|(n, p)| same_cell(n, p) && n.diff_option != CellDiffOption::AlwaysUpdate)
+}
+
+/// `a == b` as ratatui compares cells, the colours first and a one-byte symbol without a call
+/// to compare memory: most of a frame's cells are a letter or a space.
+#[allow(deprecated)]
+fn same_cell(a: &Cell, b: &Cell) -> bool {
+    if a.fg != b.fg
+        || a.bg != b.bg
+        || a.modifier != b.modifier
+        || a.underline_color != b.underline_color
+        || a.diff_option != b.diff_option
+        || a.skip != b.skip
+    {
+        return false;
+    }
+    match (a.symbol().as_bytes(), b.symbol().as_bytes()) {
+        ([x], [y]) => x == y,
+        (x, y) => x == y,
+    }
 }
 
 /// A cell the diff leaves alone.

@@ -479,6 +479,32 @@ fn rows_that_alternate_two_colours_are_written_a_colour_at_a_time() {
 }
 
 #[test]
+fn a_cell_to_update_always_is_written_at_every_frame_as_ratatui_would() {
+    use ratatui::buffer::CellDiffOption;
+    let mut t = term(8, 3);
+    let draw = |f: &mut ratatui::Frame| {
+        f.buffer_mut()[(3, 1)]
+            .set_symbol("x")
+            .set_diff_option(CellDiffOption::AlwaysUpdate);
+    };
+    synchronized_draw(&mut t, &draw).expect("drawing off screen");
+    t.backend_mut().writer_mut().0.clear();
+    synchronized_draw(&mut t, &draw).expect("drawing off screen");
+    let again = std::mem::take(&mut t.backend_mut().writer_mut().0);
+    assert_eq!(again, vec![b"\x1b[2;4Hx".to_vec()]);
+}
+
+#[test]
+fn a_screen_of_no_size_writes_nothing_after_its_first_frame() {
+    let mut t = term(0, 0);
+    synchronized_draw(&mut t, &|_| {}).expect("drawing off screen");
+    // The first frame hides the cursor; then there is nothing to say.
+    t.backend_mut().writer_mut().0.clear();
+    synchronized_draw(&mut t, &|_| {}).expect("drawing off screen");
+    assert_eq!(t.backend_mut().writer_mut().0, Vec::<Vec<u8>>::new());
+}
+
+#[test]
 fn a_sparkline_taking_a_sample_moves_on_the_terminal_not_on_the_wire() {
     let mut t = term(40, 1);
     let spark = "▁▂▃▄▅▆▇█▁▂▃▄▅▆▇█▁▂▃▄";

@@ -384,8 +384,6 @@ impl<W: Write> Screen<W> {
         // The runs that save the most, where their scrolling regions do not overlap.
         runs.sort_by_key(|&(.., saved)| std::cmp::Reverse(saved));
         let mut taken: Vec<(usize, usize)> = Vec::new();
-        // A row or a count of rows as a u16: the screen is at most u16::MAX rows high.
-        let row16 = |r: usize| u16::try_from(r).unwrap_or(u16::MAX);
         for (first, last, delta, _) in runs {
             let by = delta.unsigned_abs();
             let (top, bottom) = if delta > 0 {
@@ -397,46 +395,62 @@ impl<W: Write> Screen<W> {
                 continue;
             }
             taken.push((top, bottom));
-            // Lines a terminal inserts or deletes take the current background.
-            if self.pen.is_none_or(|p| p.bg != Color::Reset) {
-                self.set_pen(PLAIN);
-            }
-            self.buf.extend_from_slice(b"\x1b[");
-            push_num(&mut self.buf, row16(top + 1));
-            self.buf.push(b';');
-            push_num(&mut self.buf, row16(bottom + 1));
-            self.buf.push(b'r');
-            // Setting the region homes the cursor.
-            self.at = None;
-            self.goto(0, row16(top));
-            csi_n(
-                &mut self.buf,
-                row16(by),
-                if delta > 0 { b'M' } else { b'L' },
-            );
-            self.buf.extend_from_slice(b"\x1b[r");
-            self.at = None;
-            // The shadow moves as the terminal did; the lines let in are blank.
-            let width = usize::from(self.size.width);
-            let region = &mut self.shadow[top * width..(bottom + 1) * width];
-            let hashes = &mut self.row_hashes[top..=bottom];
-            let blank = if delta > 0 {
-                region.rotate_left(by * width);
-                hashes.rotate_left(by);
-                bottom + 1 - by..=bottom
-            } else {
-                region.rotate_right(by * width);
-                hashes.rotate_right(by);
-                top..=top + by - 1
-            };
             changed[first..=last].fill(None);
-            let blank_hash = row_hash(&vec![Cell::EMPTY; width]);
-            for r in blank {
-                self.shadow[r * width..(r + 1) * width].fill(Cell::EMPTY);
-                self.row_hashes[r] = blank_hash;
+            for r in self.move_rows(top, bottom, delta) {
                 changed[r] = Some(changed[r].unwrap_or_else(|| row_hash(rows[r])));
             }
         }
+    }
+
+    /// Has the terminal move rows `top` to `bottom` up by `delta` rows (down where it is
+    /// negative) within a scrolling region, and the shadow with them; returns the rows the
+    /// move left blank.
+    fn move_rows(
+        &mut self,
+        top: usize,
+        bottom: usize,
+        delta: isize,
+    ) -> std::ops::RangeInclusive<usize> {
+        // A row or a count of rows as a u16: the screen is at most u16::MAX rows high.
+        let row16 = |r: usize| u16::try_from(r).unwrap_or(u16::MAX);
+        let by = delta.unsigned_abs();
+        // Lines a terminal inserts or deletes take the current background.
+        if self.pen.is_none_or(|p| p.bg != Color::Reset) {
+            self.set_pen(PLAIN);
+        }
+        self.buf.extend_from_slice(b"\x1b[");
+        push_num(&mut self.buf, row16(top + 1));
+        self.buf.push(b';');
+        push_num(&mut self.buf, row16(bottom + 1));
+        self.buf.push(b'r');
+        // Setting the region homes the cursor.
+        self.at = None;
+        self.goto(0, row16(top));
+        csi_n(
+            &mut self.buf,
+            row16(by),
+            if delta > 0 { b'M' } else { b'L' },
+        );
+        self.buf.extend_from_slice(b"\x1b[r");
+        self.at = None;
+        // The shadow moves as the terminal did; the lines let in are blank.
+        let width = usize::from(self.size.width);
+        let region = &mut self.shadow[top * width..(bottom + 1) * width];
+        let hashes = &mut self.row_hashes[top..=bottom];
+        let blank = if delta > 0 {
+            region.rotate_left(by * width);
+            hashes.rotate_left(by);
+            bottom + 1 - by..=bottom
+        } else {
+            region.rotate_right(by * width);
+            hashes.rotate_right(by);
+            top..=top + by - 1
+        };
+        for r in blank.clone() {
+            self.shadow[r * width..(r + 1) * width].fill(Cell::EMPTY);
+            self.row_hashes[r] = row_hash(self.shadow_row(r));
+        }
+        blank
     }
 
     /// Moves the cursor to (`x`, `y`) in the fewest bytes.

@@ -8,11 +8,13 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::core::plan::{Plan, PlanSpec};
-use crate::core::record::Record;
+use crate::core::record::{Body, Record};
+use crate::core::sanitize::sanitize;
 use crate::core::time::Offset;
 
 use super::locate::{line_col, locate, steps};
 use super::record::{column_of, decode, is_known_key, Raw, Strictness};
+use super::sample::sample;
 use super::strict::Strict;
 
 /// The format version this build writes, and the newest minor it fully understands.
@@ -498,6 +500,19 @@ impl Line<'_> {
         }
         // Checking UTF-8 over the whole line at once is faster than string by string.
         let text = self.text_of(bytes)?;
+        if let Some(s) = sample(text, &self.fixture.plan) {
+            self.in_order(text, s.t)?;
+            *inject = self.inject_of(text, s.inject)?;
+            out(Record {
+                t: s.t,
+                source: s.source.map(sanitize),
+                body: Body::Metric {
+                    slo: s.slo,
+                    value: s.value,
+                },
+            });
+            return Ok(Some(s.t));
+        }
         let owned;
         let raw: Raw<'_> = match serde_json::from_str(text) {
             Ok(raw) => raw,
@@ -510,27 +525,32 @@ impl Line<'_> {
             }
             Err(e) => return Err(self.json_err(text, &strict_error(text).unwrap_or(e))),
         };
-        if let Some(prev) = self.prev_t {
-            if raw.t < prev {
-                return Err(self.err(
-                    column_of(text, "t"),
-                    format!(
-                        "time goes backwards: {} is before the previous record's {}",
-                        raw.t.t_label(),
-                        prev.t_label()
-                    ),
-                ));
-            }
-        }
+        self.in_order(text, raw.t)?;
         decode(&raw, &self.fixture.plan, self.fixture.strictness, out)
             .map_err(|p| self.err(column_of(text, p.key), p.message))?;
-        *inject = match raw.inject.as_deref() {
-            None => None,
-            Some(name) => {
-                Some(inject_name(name).map_err(|m| self.err(column_of(text, "inject"), m))?)
-            }
-        };
+        *inject = self.inject_of(text, raw.inject.as_deref())?;
         Ok(Some(raw.t))
+    }
+
+    /// Refuses a record earlier than the one before it.
+    fn in_order(&self, text: &str, t: Offset) -> Result<(), FixtureError> {
+        match self.prev_t {
+            Some(prev) if t < prev => Err(self.err(
+                column_of(text, "t"),
+                format!(
+                    "time goes backwards: {} is before the previous record's {}",
+                    t.t_label(),
+                    prev.t_label()
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The inject a record line names, checked.
+    fn inject_of(&self, text: &str, name: Option<&str>) -> Result<Option<Box<str>>, FixtureError> {
+        name.map(|n| inject_name(n).map_err(|m| self.err(column_of(text, "inject"), m)))
+            .transpose()
     }
 
     /// The line as text, or the place where it stops being UTF-8.

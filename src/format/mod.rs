@@ -8,5 +8,6 @@ pub mod ndjson;
 pub mod protocol;
 pub mod record;
 pub mod report;
+pub mod sample;
 pub mod strict;
 pub mod types;

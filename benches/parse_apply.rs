@@ -7,10 +7,11 @@
 //!   reader itself uses); the lines are split beforehand, outside the timing, so this is the
 //!   strictest possible baseline.
 //! * `parse_apply`: the real path: `fixture::open` over a `Cursor`, `next_records` for every
-//!   line (line reading, UTF-8 check, serde, time order, decode against the plan) and
-//!   `State::apply(Event::Record(..))` for every record. A plain one-SLO sample line is read
-//!   in one pass straight against the plan (`format::sample`, on the same serde_json
-//!   tokenizer); every other line goes through `Raw` and `decode`.
+//!   line (line reading, UTF-8 and CR checks, serde, time order, decode against the plan)
+//!   and `State::apply(Event::Record(..))` for every record. The reader checks whole blocks
+//!   of lines (up to 64 KiB) for UTF-8 and stray CRs at once, and reads a plain one-SLO
+//!   sample line in one pass straight against the plan (`format::sample`, on the same
+//!   `serde_json` tokenizer); every other line goes through `Raw` and `decode`.
 //! * `parse_only`: the same reader with the records dropped instead of applied, to show how
 //!   the time splits between reading/decoding and applying.
 //!

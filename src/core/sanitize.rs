@@ -54,7 +54,7 @@ pub fn sanitize_lines(input: &str) -> String {
 }
 
 fn clean(input: &str, max_chars: usize) -> Box<str> {
-    if input.len() <= max_chars && input.chars().all(is_plain) {
+    if input.len() <= max_chars && (printable_ascii(input) || input.chars().all(is_plain)) {
         return input.into();
     }
     let mut out = String::with_capacity(input.len().min(max_chars * 4));
@@ -70,6 +70,13 @@ fn clean(input: &str, max_chars: usize) -> Box<str> {
         });
     }
     out.into_boxed_str()
+}
+
+/// Only printable ASCII, space to tilde: the commonest text, checked a whole word at a time.
+fn printable_ascii(s: &str) -> bool {
+    // No early exit: a loop the compiler can run over many bytes at once.
+    s.bytes()
+        .fold(true, |ok, b| ok & (b' '..=b'~').contains(&b))
 }
 
 fn is_plain(c: char) -> bool {
@@ -111,6 +118,21 @@ mod tests {
             s,
             "error: '\u{FFFD}]0;pwned\u{FFFD}'\n\nUsage: warroom \u{FFFD}2J\n"
         );
+    }
+
+    #[test]
+    fn the_ascii_shortcut_passes_only_what_the_full_check_passes() {
+        for b in 0u8..=127 {
+            let c = char::from(b);
+            assert_eq!(
+                printable_ascii(c.encode_utf8(&mut [0; 4])),
+                is_plain(c),
+                "{b:#04x}"
+            );
+        }
+        assert!(!printable_ascii("tab\there"));
+        assert!(!printable_ascii("é"));
+        assert!(printable_ascii(""));
     }
 
     #[test]

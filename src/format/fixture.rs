@@ -78,8 +78,41 @@ pub struct RecordReader<R> {
     offset: u64,
     prev_t: Option<Offset>,
     buf: Vec<u8>,
+    /// Whole lines taken from `input` at once, checked together: valid UTF-8, and no CR
+    /// except right before a line feed. Read from `at` on.
+    block: String,
+    at: usize,
     /// The inject the last record line belongs to (`"inject": "NAME"`).
     inject: Option<Box<str>>,
+}
+
+/// The most taken into [`RecordReader::block`] at once.
+const BLOCK: usize = 64 << 10;
+
+/// The whole lines at the head of `avail` that need no check of their own: valid UTF-8,
+/// with every CR right before a line feed. A line that is not stays out (with every line
+/// after it), to be read and refused with its place on its own.
+fn clean_lines(avail: &[u8]) -> &str {
+    let window = &avail[..avail.len().min(BLOCK)];
+    let Some(last) = memchr::memrchr(b'\n', window) else {
+        return "";
+    };
+    let whole = &window[..=last];
+    let text = match std::str::from_utf8(whole) {
+        Ok(text) => text,
+        Err(e) => {
+            let end = memchr::memrchr(b'\n', &whole[..e.valid_up_to()]).map_or(0, |i| i + 1);
+            std::str::from_utf8(&whole[..end]).unwrap_or("")
+        }
+    };
+    let bytes = text.as_bytes();
+    match memchr::memchr_iter(b'\r', bytes).find(|&i| bytes.get(i + 1) != Some(&b'\n')) {
+        // Cut after a line feed: a character boundary.
+        Some(cr) => text
+            .get(..memchr::memrchr(b'\n', &bytes[..cr]).map_or(0, |i| i + 1))
+            .unwrap_or(""),
+        None => text,
+    }
 }
 
 /// Where a reader is, so that another can resume there (replay seeks use this).
@@ -260,6 +293,8 @@ pub fn open<R: BufRead>(file: &str, mut input: R) -> Result<RecordReader<R>, Fix
         offset,
         prev_t: None,
         buf: Vec::with_capacity(256),
+        block: String::new(),
+        at: 0,
         inject: None,
     })
 }
@@ -368,6 +403,8 @@ impl<R: BufRead> RecordReader<R> {
             offset: pos.offset,
             prev_t: pos.prev_t,
             buf: Vec::with_capacity(256),
+            block: String::new(),
+            at: 0,
             inject: None,
         }
     }
@@ -394,7 +431,21 @@ impl<R: BufRead> RecordReader<R> {
                 prev_t: self.prev_t,
             };
             let inject = &mut self.inject;
-            // Fast path: the whole line is already in the reader's buffer; parse it there.
+            // Fastest path: the next line is in the block, checked already.
+            if self.at < self.block.len() {
+                let rest = &self.block[self.at..];
+                // The block holds whole lines only.
+                let i = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
+                let read = at.read_text(&rest[..i], out, inject);
+                self.at += i + 1;
+                self.line += 1;
+                self.offset += i as u64 + 1;
+                if let Some(t) = read? {
+                    self.prev_t = Some(t);
+                    return Ok(Some(t));
+                }
+                continue;
+            }
             let avail = self
                 .input
                 .fill_buf()
@@ -402,6 +453,16 @@ impl<R: BufRead> RecordReader<R> {
             if avail.is_empty() {
                 return Ok(None);
             }
+            let clean = clean_lines(avail);
+            if !clean.is_empty() {
+                self.block.clear();
+                self.block.push_str(clean);
+                self.at = 0;
+                let n = clean.len();
+                self.input.consume(n);
+                continue;
+            }
+            // Fast path: the whole line is already in the reader's buffer; parse it there.
             let (read, used) = match memchr::memchr(b'\n', avail) {
                 Some(i) if i < MAX_LINE => (at.read(&avail[..i], out, inject), i + 1),
                 _ => {
@@ -483,23 +544,34 @@ impl Line<'_> {
             return Err(self.err(char_col(bytes, i), CR_ONLY.into()));
         }
         let lead = bytes.iter().take_while(|b| b.is_ascii_whitespace()).count();
-        match bytes.get(lead) {
+        if matches!(bytes.get(lead), None | Some(b'#')) {
+            return Ok(None);
+        }
+        // Checking UTF-8 over the whole line at once is faster than string by string.
+        let text = self.text_of(bytes)?;
+        self.read_text(text, out, inject)
+    }
+
+    /// Decodes one line of text whose only CRs, if any, end it.
+    fn read_text(
+        &self,
+        line: &str,
+        out: &mut impl FnMut(Record),
+        inject: &mut Option<Box<str>>,
+    ) -> Result<Option<Offset>, FixtureError> {
+        let text = line.trim_end_matches('\r');
+        let lead = text.bytes().take_while(u8::is_ascii_whitespace).count();
+        match text.as_bytes().get(lead) {
             None | Some(b'#') => return Ok(None),
             Some(b'{') => {}
             Some(_) => {
-                let col = self
-                    .text_of(bytes)?
-                    .get(..lead)
-                    .map_or(lead, |w| w.chars().count())
-                    + 1;
+                // Whitespace is ASCII: its bytes are its characters.
                 return Err(self.err(
-                    col,
+                    lead + 1,
                     "a record must be one JSON object on one line ({\"t\": …, \"type\": …})".into(),
                 ));
             }
         }
-        // Checking UTF-8 over the whole line at once is faster than string by string.
-        let text = self.text_of(bytes)?;
         if let Some(s) = sample(text, &self.fixture.plan) {
             self.in_order(text, s.t)?;
             *inject = self.inject_of(text, s.inject)?;
@@ -625,6 +697,120 @@ fn read_line_capped<R: BufRead>(
         total += used;
         if done {
             return Ok(total);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::BufReader;
+
+    use super::*;
+
+    /// A generated fixture of `records` lines, as text.
+    fn generated(records: u64) -> String {
+        let mut out = Vec::new();
+        crate::shell::generate::write(&mut out, records, 3).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Every record and the position after each, or the first error.
+    fn read_all(
+        bytes: &[u8],
+        capacity: usize,
+    ) -> Result<Vec<(Vec<Record>, Position)>, FixtureError> {
+        let mut reader = open("f.jsonl", BufReader::with_capacity(capacity, bytes))?;
+        let mut out = Vec::new();
+        loop {
+            let mut records = Vec::new();
+            match reader.next_records(&mut |r| records.push(r))? {
+                Some(_) => out.push((records, reader.position())),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    #[test]
+    fn lines_read_alike_through_any_buffer_and_either_line_ending() {
+        let text = generated(6000);
+        assert!(text.len() > 4 * BLOCK, "{} bytes", text.len());
+        let lf = read_all(text.as_bytes(), 1 << 16).unwrap();
+        assert_eq!(lf.len(), text.lines().count() - 1);
+        // Each position is the byte after its line, lines counted from the header.
+        let mut offset = 0u64;
+        for (n, line) in text.split_inclusive('\n').enumerate() {
+            offset += line.len() as u64;
+            if n > 0 {
+                assert_eq!(lf[n - 1].1.offset, offset, "line {}", n + 1);
+                assert_eq!(lf[n - 1].1.line, n + 1);
+            }
+        }
+        for capacity in [97, 4096, BLOCK + 13, 1 << 20] {
+            let again = read_all(text.as_bytes(), capacity).unwrap();
+            assert!(again == lf, "buffer of {capacity} bytes");
+        }
+        let crlf = text.replace('\n', "\r\n");
+        let read = read_all(crlf.as_bytes(), 1 << 16).unwrap();
+        assert_eq!(read.len(), lf.len());
+        for ((a, _), (b, _)) in read.iter().zip(&lf) {
+            assert_eq!(a, b);
+        }
+        // A comment that is not UTF-8, deep in the file, is still only a comment.
+        let mut bytes = text.clone().into_bytes();
+        let at = memchr::memchr(b'\n', &bytes[3 * BLOCK..]).unwrap() + 3 * BLOCK + 1;
+        bytes.splice(at..at, b"# caf\xe9\n".iter().copied());
+        let read = read_all(&bytes, 1 << 16).unwrap();
+        assert_eq!(read.len(), lf.len());
+    }
+
+    /// The file with `bad` put in place of line `n` (1-based), read until it fails.
+    fn refused(text: &str, n: usize, bad: &[u8], capacity: usize) -> FixtureError {
+        let mut bytes = Vec::new();
+        for (i, line) in text.split_inclusive('\n').enumerate() {
+            if i + 1 == n {
+                bytes.extend_from_slice(bad);
+                bytes.push(b'\n');
+            } else {
+                bytes.extend_from_slice(line.as_bytes());
+            }
+        }
+        read_all(&bytes, capacity).unwrap_err()
+    }
+
+    #[test]
+    fn a_broken_line_deep_in_the_file_is_named_by_its_place() {
+        let text = generated(6000);
+        let n = 5123;
+        for capacity in [4096, 1 << 16, 1 << 20] {
+            let e = refused(
+                &text,
+                n,
+                b"{\"t\":9e9,\"type\":\"note\",\"text\":\"caf\xe9\"}",
+                capacity,
+            );
+            assert_eq!((e.line, e.column), (n, 35), "{e}");
+            assert_eq!(e.message, "not valid UTF-8");
+            let e = refused(
+                &text,
+                n,
+                b"{\"t\":9e9,\r\"type\":\"note\",\"text\":\"x\"}",
+                capacity,
+            );
+            assert_eq!(
+                (e.line, e.column, e.message.as_str()),
+                (n, 10, CR_ONLY),
+                "{e}"
+            );
+            let e = refused(&text, n, b"  [1]", capacity);
+            assert_eq!((e.line, e.column), (n, 3), "{e}");
+            let e = refused(
+                &text,
+                n,
+                b"{\"t\":1,\"type\":\"note\",\"text\":\"early\"}",
+                capacity,
+            );
+            assert_eq!(e.line, n, "{e}");
+            assert!(e.message.starts_with("time goes backwards"), "{e}");
         }
     }
 }

@@ -237,6 +237,10 @@ mod tests {
         let id = slo_id(&plan);
         for line in [
             format!(r#"{{"t":"T+1m","type":"metric","slo":"{id}","value":99.5}}"#),
+            format!(r#"{{"t":61.25,"type":"metric","slo":"{id}","value":1}}"#),
+            format!(r#"{{"t":-3,"type":"metric","slo":"{id}","value":1}}"#),
+            format!(r#"{{"t":1.5e1,"type":"metric","slo":"{id}","value":1}}"#),
+            format!(r#"{{"t":"T+1\u006d","type":"metric","slo":"{id}","value":1}}"#),
             format!(r#"{{"type":"metric","slo":"{id}","value":null,"t":"T+0s"}}"#),
             format!(
                 r#"{{"t":"T+2m","type":"metric","seq":7,"source":"prom","slo":"{id}","value":1}}"#

@@ -23,7 +23,9 @@ impl State {
         self.now = t;
         // The clocks on screen move once a second; bake bars and data ages with them.
         fx.ticked = t.0.div_euclid(1000) != before_secs;
-        self.clock_sweep(t, fx);
+        if t >= self.next_stale {
+            self.clock_sweep(t, fx);
+        }
     }
 
     /// Marks SLOs whose newest sample is older than two intervals at `t` as stale.

@@ -21,6 +21,9 @@ use super::look::Look;
 use super::panel::panel;
 use super::style::band_style;
 
+/// Columns kept for a row's data age (" age 59s"), shown or not.
+const AGE_W: usize = 8;
+
 /// A sparkline of the last `width` points, scaled to their own min..max.
 fn sparkline(history: &std::collections::VecDeque<f32>, width: usize, g: &Glyphs) -> String {
     let skip = history.len().saturating_sub(width);
@@ -310,10 +313,7 @@ pub(crate) fn render(
                 l1.push(Span::styled(format!(" {th}"), t.muted));
             }
             lines.push(Line::from(l1));
-            let age = st
-                .age(s.now)
-                .map(|a| format!(" age {}", a.whole_seconds().compact()))
-                .unwrap_or_default();
+            let age = age_text(st, plan.sample_interval, s.now);
             let note_w: usize = note.iter().map(Span::width).sum::<usize>() + fit::width(&age);
             let spark_w = w.saturating_sub(9 + note_w + 1).clamp(8, 120);
             let mut l2 = vec![
@@ -346,6 +346,18 @@ pub(crate) fn render(
 }
 
 /// The notes that fit whole in `room` cells, in order; a note never shows cut.
+/// A row's data age, once a sample is overdue: while data comes on time the header's
+/// "data 2s" says so, and the rows stay still. Its place is kept either way, so the
+/// sparkline does not change width when it shows.
+fn age_text(st: &SloState, interval: crate::core::time::Span, now: Offset) -> String {
+    let age = st
+        .age(now)
+        .filter(|a| *a > interval)
+        .map(|a| format!(" age {}", a.whole_seconds().compact()))
+        .unwrap_or_default();
+    format!("{age:>AGE_W$}")
+}
+
 fn keep_fitting(notes: Vec<Span<'static>>, room: usize) -> Vec<Span<'static>> {
     let mut used = 0;
     notes
@@ -369,5 +381,50 @@ mod tests {
         let h: std::collections::VecDeque<f32> = [1.0, 2.0, f32::NAN, 8.0].into_iter().collect();
         let s = sparkline(&h, 6, &super::super::glyphs::UNICODE);
         assert_eq!(s, "  ▁▂·█");
+    }
+
+    #[test]
+    fn a_rows_data_age_shows_once_a_sample_is_overdue_in_a_place_kept_for_it() {
+        use crate::core::slo::Sample;
+        use crate::core::time::Span;
+        let spec = SloSpec {
+            id: "error_rate".into(),
+            name: "Error rate".into(),
+            unit: "%".into(),
+            direction: Direction::Lower,
+            baseline: None,
+            target: 2.0,
+            warning: 5.0,
+            critical: 10.0,
+            triggers: Vec::new(),
+            budget: None,
+        };
+        let interval = Span::from_secs(15);
+        let mut st = SloState::new(&spec);
+        let at = |s| Offset::from_secs(s);
+        assert_eq!(
+            age_text(&st, interval, at(100)),
+            " ".repeat(AGE_W),
+            "no sample yet"
+        );
+        st.sample(
+            &spec,
+            Sample {
+                t: at(100),
+                value: Some(1.0),
+            },
+            interval,
+        );
+        for now in [100, 107, 115] {
+            assert_eq!(
+                age_text(&st, interval, at(now)),
+                " ".repeat(AGE_W),
+                "at {now}"
+            );
+        }
+        assert_eq!(age_text(&st, interval, at(116)), " age 16s");
+        assert_eq!(age_text(&st, Span::from_secs(5), at(106)), "  age 6s");
+        assert_eq!(age_text(&st, interval, at(159)), " age 59s");
+        assert_eq!(age_text(&st, interval, at(100 + 3600 + 120)), " age 1h02m");
     }
 }

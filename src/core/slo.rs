@@ -351,11 +351,12 @@ fn breaches(t: &TriggerSpec, v: f64) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::core::plan::TriggerSpec;
 
-    fn error_rate() -> SloSpec {
+    /// An error-rate SLO (lower is better, 2 / 5 / 10 %, a trigger above 10 % for 5m).
+    pub(crate) fn error_rate() -> SloSpec {
         SloSpec {
             id: "error_rate".into(),
             name: "Error rate".into(),

@@ -387,18 +387,7 @@ mod tests {
     fn a_rows_data_age_shows_once_a_sample_is_overdue_in_a_place_kept_for_it() {
         use crate::core::slo::Sample;
         use crate::core::time::Span;
-        let spec = SloSpec {
-            id: "error_rate".into(),
-            name: "Error rate".into(),
-            unit: "%".into(),
-            direction: Direction::Lower,
-            baseline: None,
-            target: 2.0,
-            warning: 5.0,
-            critical: 10.0,
-            triggers: Vec::new(),
-            budget: None,
-        };
+        let spec = crate::core::slo::tests::error_rate();
         let interval = Span::from_secs(15);
         let mut st = SloState::new(&spec);
         let at = |s| Offset::from_secs(s);

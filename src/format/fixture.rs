@@ -431,62 +431,55 @@ impl<R: BufRead> RecordReader<R> {
                 prev_t: self.prev_t,
             };
             let inject = &mut self.inject;
-            // Fastest path: the next line is in the block, checked already.
-            if self.at < self.block.len() {
+            let (read, used) = if self.at < self.block.len() {
+                // Fastest path: the next line is in the block, checked already. The block
+                // holds whole lines only.
                 let rest = &self.block[self.at..];
-                // The block holds whole lines only.
                 let i = memchr::memchr(b'\n', rest.as_bytes()).unwrap_or(rest.len());
                 let read = at.read_text(&rest[..i], out, inject);
                 self.at += i + 1;
-                self.line += 1;
-                self.offset += i as u64 + 1;
-                if let Some(t) = read? {
-                    self.prev_t = Some(t);
-                    return Ok(Some(t));
+                (read, i + 1)
+            } else {
+                let avail = self
+                    .input
+                    .fill_buf()
+                    .map_err(|e| at.err(1, format!("cannot read: {e}")))?;
+                if avail.is_empty() {
+                    return Ok(None);
                 }
-                continue;
-            }
-            let avail = self
-                .input
-                .fill_buf()
-                .map_err(|e| at.err(1, format!("cannot read: {e}")))?;
-            if avail.is_empty() {
-                return Ok(None);
-            }
-            let clean = clean_lines(avail);
-            if !clean.is_empty() {
-                self.block.clear();
-                self.block.push_str(clean);
-                self.at = 0;
-                let n = clean.len();
-                self.input.consume(n);
-                continue;
-            }
-            // Fast path: the whole line is already in the reader's buffer; parse it there.
-            let (read, used) = match memchr::memchr(b'\n', avail) {
-                Some(i) if i < MAX_LINE => (at.read(&avail[..i], out, inject), i + 1),
-                _ => {
-                    // The line runs past the buffer: copy it out, up to the cap.
-                    self.buf.clear();
-                    let n = read_line_capped(&mut self.input, &mut self.buf, MAX_SNAPSHOT_LINE)
-                        .map_err(|e| at.err(1, format!("cannot read: {e}")))?;
-                    self.line += 1;
-                    self.offset += n as u64;
-                    let snapshot = n <= MAX_SNAPSHOT_LINE
-                        && memchr::memmem::find(&self.buf, b"\"type\":\"snapshot\"").is_some();
-                    if n > MAX_LINE && !snapshot {
-                        return Err(at.err(1, format!("line is longer than {MAX_LINE} bytes")));
+                let clean = clean_lines(avail);
+                if !clean.is_empty() {
+                    self.block.clear();
+                    self.block.push_str(clean);
+                    self.at = 0;
+                    let n = clean.len();
+                    self.input.consume(n);
+                    continue;
+                }
+                match memchr::memchr(b'\n', avail) {
+                    // Fast path: the whole line is already in the reader's buffer (a line
+                    // the block left out); parse it there.
+                    Some(i) if i < MAX_LINE => {
+                        let read = at.read(&avail[..i], out, inject);
+                        self.input.consume(i + 1);
+                        (read, i + 1)
                     }
-                    match at.read(&self.buf, out, inject)? {
-                        Some(t) => {
-                            self.prev_t = Some(t);
-                            return Ok(Some(t));
-                        }
-                        None => continue,
+                    _ => {
+                        // The line runs past the buffer: copy it out, up to the cap.
+                        self.buf.clear();
+                        let n = read_line_capped(&mut self.input, &mut self.buf, MAX_SNAPSHOT_LINE)
+                            .map_err(|e| at.err(1, format!("cannot read: {e}")))?;
+                        let snapshot = n <= MAX_SNAPSHOT_LINE
+                            && memchr::memmem::find(&self.buf, b"\"type\":\"snapshot\"").is_some();
+                        let read = if n > MAX_LINE && !snapshot {
+                            Err(at.err(1, format!("line is longer than {MAX_LINE} bytes")))
+                        } else {
+                            at.read(&self.buf, out, inject)
+                        };
+                        (read, n)
                     }
                 }
             };
-            self.input.consume(used);
             self.line += 1;
             self.offset += used as u64;
             if let Some(t) = read? {

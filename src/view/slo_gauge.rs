@@ -345,7 +345,6 @@ pub(crate) fn render(
     frame.render_widget(Lines::new(lines), inner);
 }
 
-/// The notes that fit whole in `room` cells, in order; a note never shows cut.
 /// A row's data age, once a sample is overdue: while data comes on time the header's
 /// "data 2s" says so, and the rows stay still. Its place is kept either way, so the
 /// sparkline does not change width when it shows.
@@ -358,6 +357,7 @@ fn age_text(st: &SloState, interval: crate::core::time::Span, now: Offset) -> St
     format!("{age:>AGE_W$}")
 }
 
+/// The notes that fit whole in `room` cells, in order; a note never shows cut.
 fn keep_fitting(notes: Vec<Span<'static>>, room: usize) -> Vec<Span<'static>> {
     let mut used = 0;
     notes

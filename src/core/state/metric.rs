@@ -23,16 +23,21 @@ impl State {
         self.now = t;
         // The clocks on screen move once a second; bake bars and data ages with them.
         fx.ticked = t.0.div_euclid(1000) != before_secs;
+        self.clock_sweep(t, fx);
+    }
+
+    /// Marks SLOs whose newest sample is older than two intervals at `t` as stale, once one
+    /// may be (`next_stale`). Every record passes here: the check is inlined into the caller
+    /// and the sweep itself is not.
+    #[inline]
+    pub(super) fn clock_sweep(&mut self, t: Offset, fx: &mut Applied) {
         if t >= self.next_stale {
-            self.clock_sweep(t, fx);
+            self.sweep(t, fx);
         }
     }
 
-    /// Marks SLOs whose newest sample is older than two intervals at `t` as stale.
-    pub(super) fn clock_sweep(&mut self, t: Offset, fx: &mut Applied) {
-        if t < self.next_stale {
-            return;
-        }
+    #[inline(never)]
+    fn sweep(&mut self, t: Offset, fx: &mut Applied) {
         let interval = self.plan.spec.sample_interval;
         self.next_stale = Offset(i64::MAX);
         let mut went_stale: Vec<(Offset, usize)> = Vec::new();
